@@ -1,0 +1,130 @@
+# Digitale Räume Hamburg: developer tasks.
+#
+#   make run       start the portal on http://127.0.0.1:8000 (SQLite, demo data, no services)
+#   make test      run the test suite (needs PostgreSQL and Redis; see scripts/check_services.py)
+#   make lint      ruff, djlint, Django's deployment checks, missing migrations
+#   make format    format and auto-fix with ruff
+#   make messages  update and compile the English translation
+#   make vendor    refresh the KERN design system in static/vendor/kern from npm
+#   make clean     remove the local database and generated files
+
+VENV    ?= .venv
+PYTHON  := $(VENV)/bin/python
+PIP     := $(VENV)/bin/pip
+MANAGE  := $(PYTHON) manage.py
+STAMP   := $(VENV)/.installed
+
+PYTEST_ARGS ?=
+
+# `make run` and `make messages`: DEBUG on, and the embedded defaults (SQLite file db.sqlite3,
+# local-memory cache, Celery tasks in-process) instead of whatever services the shell points at.
+DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DEBUG=true
+
+# `make lint`: Django's deployment checks run against a production-like configuration.
+DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
+	DEBUG=false \
+	SECRET_KEY=lint-only-q7Vd2Kx9Rm4Tz8Lp3Wn6Hs1Bf5Yc0Jg7Ua2Ne9Xo4Ik8Ql3Zr \
+	ALLOWED_HOSTS=portal.example.org \
+	SECURE_HTTPS=true
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test check-services browser lint format messages vendor clean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+# --- Virtual environment -------------------------------------------------------------------
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $@
+
+# --- Run -----------------------------------------------------------------------------------
+
+run: venv
+	$(DEV_ENV) $(MANAGE) migrate --noinput
+	$(DEV_ENV) $(MANAGE) seed_demo
+	$(DEV_ENV) $(MANAGE) runserver 127.0.0.1:8000
+
+# --- Tests ---------------------------------------------------------------------------------
+
+# PostgreSQL and Redis for the tests; override from the environment or the command line.
+test check-services: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hamburg_digital
+test check-services: export REDIS_URL ?= redis://127.0.0.1:6379/0
+test: export DEBUG = false
+test: export SECRET_KEY = test-only-secret-key-not-used-anywhere-else-0123456789
+# The test client and the browser tests talk plain HTTP to a local server.
+test: export SECURE_SSL_REDIRECT = false
+
+test: venv browser check-services
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+check-services: venv
+	$(PYTHON) scripts/check_services.py
+
+# The end-to-end tests drive a system Chromium (never a browser downloaded by Playwright).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo "chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "chromium is missing: installing it with apt-get ..."; \
+		if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; then \
+			echo "chromium: installed"; \
+		else \
+			echo "NOTE: could not install chromium; the end-to-end tests cannot run."; \
+		fi; \
+	else \
+		echo "NOTE: chromium is not on PATH and cannot be installed here (needs root and apt-get);"; \
+		echo "      install it yourself (e.g. sudo apt-get install chromium) to run the end-to-end tests."; \
+	fi
+
+# --- Code quality --------------------------------------------------------------------------
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --check
+	$(VENV)/bin/djlint templates --lint
+	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+	$(DEPLOY_ENV) $(MANAGE) makemigrations --check --dry-run
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# --- Translations --------------------------------------------------------------------------
+
+messages: venv
+	$(DEV_ENV) $(MANAGE) makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=node_modules
+	$(DEV_ENV) $(MANAGE) compilemessages --ignore=.venv
+
+# --- Front-end assets ----------------------------------------------------------------------
+
+KERN_DEST := static/vendor/kern
+
+# Fetches the version pinned in package.json; fonts/fira-sans.css is ours and stays as it is.
+vendor:
+	@set -eu; \
+	version=$$(node -p "require('./package.json').dependencies['@kern-ux/native'].replace(/^[~^=]/, '')"); \
+	tmp=$$(mktemp -d); \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	echo "Fetching @kern-ux/native@$$version from npm ..."; \
+	(cd "$$tmp" && npm pack --silent "@kern-ux/native@$$version" >/dev/null); \
+	tar -xzf "$$tmp"/*.tgz -C "$$tmp"; \
+	pkg="$$tmp/package"; \
+	mkdir -p $(KERN_DEST)/fonts/fira-sans; \
+	cp "$$pkg/dist/kern.min.css" "$$pkg/dist/kern-utilities.min.css" "$$pkg/LICENSE.md" $(KERN_DEST)/; \
+	for weight in Regular Italic Medium SemiBold Bold; do \
+		cp "$$pkg/dist/fonts/fira-sans/FiraSans-$$weight.woff2" $(KERN_DEST)/fonts/fira-sans/; \
+	done; \
+	echo "Updated $(KERN_DEST) to @kern-ux/native@$$version."
+
+# --- Housekeeping --------------------------------------------------------------------------
+
+clean:
+	rm -rf db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,104 @@
+"""Who may see and do what with people, authorities and contact details (DESIGN.md matrix).
+
+The portal knows four audiences. A person's role in a given space (coordinator, member, guest)
+is decided in `spaces.permissions`; here only what follows from the account itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Person
+
+
+class Audience(StrEnum):
+    ITD = "itd"  # Amt für IT und Digitalisierung: steers everything
+    INTERNAL = "internal"  # staff of Hamburg's administration (any authority)
+    EXTERNAL = "external"  # partners from outside the administration (guests)
+    ANONYMOUS = "anonymous"  # citizens, not signed in
+
+
+def audience(user) -> Audience:
+    """The audience of an account; cached on the user object for the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Audience.ANONYMOUS
+    cached = getattr(user, "_portal_audience", None)
+    if cached is not None:
+        return cached
+    if user.is_itd_staff:
+        result = Audience.ITD
+    else:
+        person = getattr(user, "person", None) if _has_person(user) else None
+        result = (
+            Audience.INTERNAL if person is not None and person.authority_id else Audience.EXTERNAL
+        )
+    user._portal_audience = result
+    return result
+
+
+def _has_person(user) -> bool:
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        user.person  # noqa: B018 - loads and caches the profile
+    except ObjectDoesNotExist:
+        return False
+    return True
+
+
+def is_staff_of_administration(user) -> bool:
+    return audience(user) in (Audience.ITD, Audience.INTERNAL)
+
+
+@dataclass(frozen=True)
+class ContactVisibility:
+    """Which contact details of one person a viewer may see."""
+
+    email: bool
+    phone: bool
+
+
+def contact_visibility(user, person: Person) -> ContactVisibility:
+    """Staff see e-mail and phone; guests only what the person opted in to; anonymous nothing."""
+    kind = audience(user)
+    if kind in (Audience.ITD, Audience.INTERNAL) or (
+        kind == Audience.EXTERNAL and person.user_id == user.pk
+    ):
+        return ContactVisibility(email=True, phone=True)
+    if kind == Audience.EXTERNAL:
+        return ContactVisibility(
+            email=person.email_visible_to_guests, phone=person.phone_visible_to_guests
+        )
+    return ContactVisibility(email=False, phone=False)
+
+
+def can_see_affiliations(user) -> bool:
+    """Guests see names and functions only, not whom the others represent."""
+    return is_staff_of_administration(user)
+
+
+def can_view_directory(user) -> bool:
+    """The people directory: staff see everyone; guests see the people of their own space."""
+    return audience(user) != Audience.ANONYMOUS
+
+
+def can_view_authorities(user) -> bool:
+    return audience(user) != Audience.ANONYMOUS
+
+
+def can_view_matrix(user) -> bool:
+    """Authorities x spaces with the gaps: ITD staff and coordinators only."""
+    from spaces.permissions import is_any_coordinator
+
+    kind = audience(user)
+    if kind == Audience.ITD:
+        return True
+    return kind == Audience.INTERNAL and is_any_coordinator(user)
+
+
+def can_manage_reference_data(user) -> bool:
+    """Spaces, authorities, officers, cost rates: ITD staff only."""
+    return audience(user) == Audience.ITD

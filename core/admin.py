@@ -1,0 +1,74 @@
+"""Admin building blocks: every change made in the admin lands in the audit trail."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import AuditEntry
+from .services import audit_record, diff, snapshot
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """Records who changed what (old and new values) for every save and delete in the admin."""
+
+    audited_fields: tuple[str, ...] = ()
+
+    def _audited(self) -> tuple[str, ...]:
+        if self.audited_fields:
+            return self.audited_fields
+        return tuple(
+            f.name
+            for f in self.model._meta.get_fields()
+            if f.concrete and not f.auto_created and f.name != "password"
+        )
+
+    def save_model(self, request, obj, form, change):
+        before = {}
+        if change and obj.pk:
+            previous = type(obj)._default_manager.filter(pk=obj.pk).first()
+            if previous is not None:
+                before = snapshot(previous, self._audited())
+        request._audit_before = before
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        after = snapshot(obj, self._audited())
+        audit_record(
+            actor=request.user,
+            instance=obj,
+            action=AuditEntry.Action.UPDATE if change else AuditEntry.Action.CREATE,
+            changes=diff(getattr(request, "_audit_before", {}), after),
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(
+            actor=request.user,
+            instance=obj,
+            action=AuditEntry.Action.DELETE,
+            changes=diff(snapshot(obj, self._audited()), {}),
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor_label", "action", "content_type", "object_repr")
+    list_filter = ("action", "content_type")
+    search_fields = ("object_repr", "actor_label")
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntry(models.Model):
+    """One change to an audited object: who, when, which object, old and new values."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("angelegt")
+        UPDATE = "update", _("geändert")
+        DELETE = "delete", _("gelöscht")
+
+    created_at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("durch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The actor's name at the time of the change. When a person's account is anonymised this
+    # becomes a pseudonym, so the history stays whole without keeping personal data.
+    actor_label = models.CharField(_("durch (Name)"), max_length=200)
+    action = models.CharField(_("Aktion"), max_length=10, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(_("Objekt"), max_length=255)
+    changes = models.JSONField(_("Änderungen"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("Protokolleintrag")
+        verbose_name_plural = _("Änderungsprotokoll")
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("content_type", "object_id"), name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%d.%m.%Y %H:%M} {self.actor_label}: {self.object_repr}"

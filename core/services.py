@@ -1,0 +1,85 @@
+"""Writes shared by every app: the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext as _
+
+from .models import AuditEntry
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe, human-readable form of a field value."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, Iterable):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of `fields` on `instance`, as the audit trail stores them."""
+    values: dict[str, Any] = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        if field.many_to_many:
+            values[name] = (
+                sorted(str(o) for o in getattr(instance, name).all()) if instance.pk else []
+            )
+        elif field.is_relation:
+            values[name] = _plain(getattr(instance, name))
+        elif field.choices:
+            values[name] = str(getattr(instance, f"get_{name}_display")())
+        else:
+            values[name] = _plain(getattr(instance, name))
+    return values
+
+
+def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Field-wise changes between two snapshots: {field: {"old": ..., "new": ...}}."""
+    keys = list(dict.fromkeys([*old.keys(), *new.keys()]))
+    return {
+        key: {"old": old.get(key), "new": new.get(key)}
+        for key in keys
+        if old.get(key) != new.get(key)
+    }
+
+
+def actor_label_for(actor: Any) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return _("System")
+    return actor.get_full_name() or actor.email
+
+
+def audit_record(
+    *,
+    actor: Any,
+    instance: models.Model,
+    action: str,
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEntry | None:
+    """Write one audit entry; an update that changed nothing writes none."""
+    changes = dict(changes or {})
+    if action == AuditEntry.Action.UPDATE and not changes:
+        return None
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=actor_label_for(actor),
+        action=action,
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:255],
+        changes=changes,
+    )

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Authority, Organisation, Person, today
+
+from .models import Membership
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MembershipAddForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label=_("Person"),
+        queryset=Person.objects.none(),
+        error_messages={"invalid_choice": _("Bitte wählen Sie eine Person aus der Liste.")},
+    )
+    role = forms.ChoiceField(label=_("Rolle"), choices=())
+    authority = forms.ModelChoiceField(
+        label=_("vertritt Behörde"),
+        queryset=Authority.objects.current(),
+        required=False,
+        help_text=_("Leer lassen: die Behörde aus dem Profil der Person."),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("vertritt Organisation"), queryset=Organisation.objects.all(), required=False
+    )
+    since = forms.DateField(label=_("seit"), initial=today, widget=DateInput())
+    until = forms.DateField(
+        label=_("bis"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Für Gäste Pflicht."),
+    )
+
+    def __init__(self, *args, roles: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = Person.objects.filter(user__is_active=True).select_related(
+            "user", "authority", "organisation"
+        )
+        self.fields["role"].choices = [c for c in Membership.Role.choices if c[0] in roles]
+
+    def clean(self):
+        data = super().clean()
+        since: dt.date | None = data.get("since")
+        until: dt.date | None = data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("Das Ende darf nicht vor dem Beginn liegen."))
+        if data.get("role") == Membership.Role.GUEST and not until:
+            self.add_error("until", _("Ein Gastzugang braucht immer ein Enddatum."))
+        if data.get("authority") and data.get("organisation"):
+            self.add_error(
+                "organisation",
+                _("Eine Mitgliedschaft vertritt entweder eine Behörde oder eine Organisation."),
+            )
+        return data
+
+
+class MembershipRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Neue Rolle"), choices=())
+    until = forms.DateField(
+        label=_("bis"), required=False, widget=DateInput(), help_text=_("Für Gäste Pflicht.")
+    )
+
+    def __init__(self, *args, roles: list[str], membership: Membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+        self.fields["role"].choices = [c for c in Membership.Role.choices if c[0] in roles]
+
+    def clean(self):
+        data = super().clean()
+        until = data.get("until")
+        if data.get("role") == Membership.Role.GUEST and not until:
+            self.add_error("until", _("Ein Gastzugang braucht immer ein Enddatum."))
+        if until and until < self.membership.since:
+            self.add_error("until", _("Das Ende darf nicht vor dem Beginn liegen."))
+        return data

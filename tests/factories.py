@@ -1,0 +1,108 @@
+"""factory_boy factories for the portal's models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from contacts.models import Authority, DigitalOfficer, Organisation, Person, User
+from spaces.models import Membership, Space
+
+PASSWORD = "Sicheres-Test-Passwort-2026"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    first_name = factory.Faker("first_name", locale="de_DE")
+    last_name = factory.Faker("last_name", locale="de_DE")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        # Accounts are created by ITD or by invitation: their address is known to be theirs.
+        if create:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+class AuthorityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Authority
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"AUTH-{n}")
+    name_de = factory.Sequence(lambda n: f"Behörde Nummer {n}")
+    kind = Authority.Kind.MINISTRY
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Hochschule {n}")
+    kind = Organisation.Kind.UNIVERSITY
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    user = factory.SubFactory(UserFactory)
+    function = "Referent/in"
+    phone = factory.Sequence(lambda n: f"+49 40 428 {n:04d}")
+    authority = factory.SubFactory(AuthorityFactory)
+
+
+class ExternalPersonFactory(PersonFactory):
+    authority = None
+    organisation = factory.SubFactory(OrganisationFactory)
+
+
+class SpaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Space
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"raum-{n}")
+    name_de = factory.Sequence(lambda n: f"Raum {n}")
+    name_en = factory.Sequence(lambda n: f"Space {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    person = factory.SubFactory(PersonFactory)
+    space = factory.SubFactory(SpaceFactory)
+    role = Membership.Role.MEMBER
+    authority = factory.LazyAttribute(lambda m: m.person.authority)
+    organisation = factory.LazyAttribute(lambda m: m.person.organisation)
+    since = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
+    until = factory.LazyAttribute(
+        lambda m: (
+            timezone.localdate() + dt.timedelta(days=60)
+            if m.role == Membership.Role.GUEST
+            else None
+        )
+    )
+
+
+class DigitalOfficerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DigitalOfficer
+
+    person = factory.SubFactory(PersonFactory)
+    authority = factory.LazyAttribute(lambda o: o.person.authority)
+    role = DigitalOfficer.Role.PRINCIPAL
+    since = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=365))

@@ -1,0 +1,104 @@
+"""What each role sees of another person's contact details (DESIGN.md access matrix)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from spaces.models import Membership
+
+from .conftest import client_for
+from .factories import MembershipFactory, PersonFactory
+
+
+@pytest.fixture
+def target(other_space):
+    """A member of Wissen & Bildung, the guest's space, who did not opt in for guests."""
+    person = PersonFactory(
+        user__email="ziel.person@example.org",
+        user__first_name="Zora",
+        user__last_name="Zielinski",
+        phone="+49 40 428 77 77",
+        function="Referentin Schulbau",
+    )
+    MembershipFactory(person=person, space=other_space)
+    return person
+
+
+@pytest.mark.parametrize("role", ["itd", "coordinator", "officer", "member", "outsider"])
+def test_staff_see_email_and_phone(role, all_roles, target, other_space):
+    html = client_for(all_roles[role]).get(other_space.get_absolute_url()).content.decode()
+    assert "Zora Zielinski" in html
+    assert "ziel.person@example.org" in html
+    assert "+49 40 428 77 77" in html
+    assert target.authority.name_de in html
+
+
+def test_guest_sees_names_and_functions_but_no_details_without_opt_in(guest, target, other_space):
+    html = client_for(guest).get(other_space.get_absolute_url()).content.decode()
+    assert "Zora Zielinski" in html
+    assert "Referentin Schulbau" in html
+    assert "ziel.person@example.org" not in html
+    assert "+49 40 428 77 77" not in html
+    assert target.authority.name_de not in html
+
+
+def test_guest_sees_details_the_person_opted_in_to(guest, target, other_space):
+    target.email_visible_to_guests = True
+    target.save()
+    html = client_for(guest).get(other_space.get_absolute_url()).content.decode()
+    assert "ziel.person@example.org" in html
+    assert "+49 40 428 77 77" not in html
+
+
+def test_guest_sees_nobody_in_a_space_they_were_not_invited_to(guest, coordinator, space):
+    html = client_for(guest).get(space.get_absolute_url()).content.decode()
+    assert coordinator.last_name not in html
+    assert coordinator.email not in html
+
+
+def test_anonymous_sees_no_people(coordinator, space):
+    html = client_for(None).get(space.get_absolute_url()).content.decode()
+    assert coordinator.last_name not in html
+    assert coordinator.email not in html
+
+
+def test_guest_directory_lists_only_people_of_their_space(guest, target, coordinator):
+    html = client_for(guest).get(reverse("contacts:people")).content.decode()
+    assert "Zora Zielinski" in html
+    assert coordinator.last_name not in html
+    assert "ziel.person@example.org" not in html
+
+
+def test_staff_directory_lists_everyone_with_details(outsider, target, coordinator):
+    html = client_for(outsider).get(reverse("contacts:people")).content.decode()
+    assert "Zora Zielinski" in html
+    assert coordinator.last_name in html
+    assert "ziel.person@example.org" in html
+
+
+def test_directory_search_by_name_authority_and_space(itd, target, coordinator, space):
+    client = client_for(itd)
+    by_name = client.get(reverse("contacts:people"), {"q": "Zielinski"}).content.decode()
+    assert "Zora Zielinski" in by_name and coordinator.last_name not in by_name
+    by_space = client.get(reverse("contacts:people"), {"space": space.slug}).content.decode()
+    assert coordinator.last_name in by_space and "Zora Zielinski" not in by_space
+    by_authority = client.get(
+        reverse("contacts:people"), {"authority": target.authority.code}
+    ).content.decode()
+    assert "Zora Zielinski" in by_authority and coordinator.last_name not in by_authority
+
+
+def test_directory_with_unknown_filter_answers_with_a_message(itd):
+    response = client_for(itd).get(reverse("contacts:people"), {"authority": "XYZ"})
+    assert response.status_code == 200
+    assert "Diese Behörde gibt es nicht." in response.content.decode()
+
+
+def test_ended_membership_no_longer_shows(itd, target, other_space):
+    membership = Membership.objects.get(person=target)
+    from spaces.services import membership_end
+
+    membership_end(actor=itd, membership=membership)
+    html = client_for(itd).get(other_space.get_absolute_url()).content.decode()
+    assert "Zora Zielinski" not in html

@@ -1,0 +1,91 @@
+"""Health check, error pages, language, settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.test import Client
+from django.urls import reverse
+
+from .conftest import client_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_healthz_reports_database_and_cache(db):
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+
+
+def test_healthz_answers_503_when_the_cache_is_down(db, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr("core.views.cache.set", broken)
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "error",
+        "checks": {"database": "ok", "cache": "error"},
+    }
+
+
+def test_pages_speak_german_first_and_english_on_request(db):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    html = client.get("/").content.decode()
+    assert '<html lang="de">' in html
+    assert "Die sieben Digitalen Räume" in html
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert '<html lang="en">' in html
+    assert "The seven Digital Spaces" in html
+    assert "Mobility &amp; Energy" in html
+
+
+def test_error_pages_are_in_the_portal_style(db, outsider):
+    response = client_for(outsider).get(reverse("contacts:matrix"))
+    assert response.status_code == 403
+    assert "Keine Berechtigung" in response.content.decode()
+    response = Client().get("/gibt-es-nicht/")
+    assert response.status_code == 404
+    assert "Seite nicht gefunden" in response.content.decode()
+
+
+def test_500_page_renders_without_request_context(db):
+    from core.views import error_500
+
+    response = error_500(None)
+    assert response.status_code == 500
+    assert "Technischer Fehler" in response.content.decode()
+
+
+def test_sign_up_is_closed(db):
+    response = Client().get(reverse("account_signup"))
+    assert (
+        "signup" not in response.content.decode().lower()
+        or response.status_code != 200
+        or (
+            "geschlossen" in response.content.decode().lower()
+            or "closed" in response.content.decode().lower()
+        )
+    )
+
+
+def test_settings_refuse_to_start_without_secret_key_when_debug_is_off():
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    env["DJANGO_SETTINGS_MODULE"] = "hamburg_digital.settings"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr

@@ -1,0 +1,68 @@
+"""List pages make the same number of queries for few and for many rows."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from contacts.models import Authority
+
+from .conftest import client_for
+from .factories import DigitalOfficerFactory, MembershipFactory, PersonFactory
+
+
+def _populate(space, n: int) -> None:
+    authorities = list(Authority.objects.all())
+    for i in range(n):
+        person = PersonFactory(authority=authorities[i % len(authorities)])
+        MembershipFactory(person=person, space=space)
+        if i % 5 == 0:
+            DigitalOfficerFactory(person=person)
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url_name", ["spaces:detail", "contacts:people", "contacts:matrix", "contacts:authority_list"]
+)
+def test_query_count_does_not_grow_with_rows(url_name, itd, space, django_assert_max_num_queries):
+    kwargs = {"slug": space.slug} if url_name == "spaces:detail" else None
+    url = reverse(url_name, kwargs=kwargs)
+    client = client_for(itd)
+    _populate(space, 5)
+    few = _count(client, url)
+    _populate(space, 120)
+    many = _count(client, url)
+    assert few == many, f"{url}: {few} queries for few rows, {many} for many"
+
+
+def test_space_detail_query_budget(itd, space, django_assert_max_num_queries):
+    _populate(space, 60)
+    client = client_for(itd)
+    client.get(reverse("home"))  # warm the session
+    # session, user, person (audience), space, roles, memberships, officers = 7 (+1 for savepoints)
+    with django_assert_max_num_queries(9):
+        client.get(space.get_absolute_url())
+
+
+def test_people_directory_query_budget(itd, space, django_assert_max_num_queries):
+    _populate(space, 60)
+    client = client_for(itd)
+    # session, user, person (audience), count, page of people, roles (nav) = 6
+    with django_assert_max_num_queries(8):
+        client.get(reverse("contacts:people"))
+
+
+def test_matrix_query_budget(itd, space, django_assert_max_num_queries):
+    _populate(space, 60)
+    client = client_for(itd)
+    # session, user, person, spaces, authorities, memberships = 6
+    with django_assert_max_num_queries(8):
+        client.get(reverse("contacts:matrix"))
