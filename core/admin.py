@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import AuditEntry
+from .models import AuditEntry, SecurityEvent
 from .services import audit_record, diff, snapshot
 
 
@@ -56,13 +56,8 @@ class AuditedModelAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "actor_label", "action", "content_type", "object_repr")
-    list_filter = ("action", "content_type")
-    search_fields = ("object_repr", "actor_label")
-    date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+class ReadOnlyLogAdmin(admin.ModelAdmin):
+    """Logs are written by the portal only: ITD reads them, nobody edits or deletes them."""
 
     def has_add_permission(self, request):
         return False
@@ -72,3 +67,21 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyLogAdmin):
+    list_display = ("created_at", "actor_label", "action", "content_type", "object_repr")
+    list_filter = ("action", "content_type")
+    search_fields = ("object_repr", "actor_label")
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyLogAdmin):
+    list_display = ("created_at", "kind", "user_label", "ip")
+    list_filter = ("kind",)
+    search_fields = ("user_label",)
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in SecurityEvent._meta.fields]

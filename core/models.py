@@ -41,3 +41,43 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%d.%m.%Y %H:%M} {self.actor_label}: {self.object_repr}"
+
+
+class SecurityEvent(models.Model):
+    """One entry of the security log: sign-ins, failures, MFA, invitations, roles, exports."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Anmeldung")
+        LOGIN_FAILED = "login_failed", _("fehlgeschlagene Anmeldung")
+        LOGOUT = "logout", _("Abmeldung")
+        MFA_CHANGED = "mfa_changed", _("Zwei-Faktor-Authentisierung geändert")
+        PASSWORD_CHANGED = "password_changed", _("Passwort geändert")
+        INVITATION = "invitation", _("Einladung")
+        ROLE_CHANGED = "role_changed", _("Rolle geändert")
+        SESSIONS_ENDED = "sessions_ended", _("Sitzungen beendet")
+        DATA_EXPORT = "data_export", _("Datenexport")
+        DELETION = "deletion", _("Löschung / Anonymisierung")
+        RATE_LIMITED = "rate_limited", _("Anfragebegrenzung ausgelöst")
+
+    created_at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("Art"), max_length=30, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("betroffenes Konto"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The account's label at the time; pseudonymised together with the account.
+    user_label = models.CharField(_("Konto (Name)"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("IP-Adresse"), null=True, blank=True)
+    detail = models.JSONField(_("Details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("Sicherheitsereignis")
+        verbose_name_plural = _("Sicherheitsprotokoll")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%d.%m.%Y %H:%M} {self.get_kind_display()}: {self.user_label}"

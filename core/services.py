@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext as _
 
-from .models import AuditEntry
+from .models import AuditEntry, SecurityEvent
 
 
 def _plain(value: Any) -> Any:
@@ -82,4 +82,26 @@ def audit_record(
         object_id=str(instance.pk),
         object_repr=str(instance)[:255],
         changes=changes,
+    )
+
+
+def security_log(
+    *,
+    kind: str,
+    user: Any = None,
+    request: Any = None,
+    label: str = "",
+    **detail: Any,
+) -> SecurityEvent:
+    """Write one security log entry. `label` names the account when `user` is unknown."""
+    ip = None
+    if request is not None:
+        ip = request.META.get("REMOTE_ADDR") or None
+    known = user if getattr(user, "pk", None) else None
+    return SecurityEvent.objects.create(
+        kind=kind,
+        user=known,
+        user_label=(known.email if known is not None else label)[:200],
+        ip=ip,
+        detail={k: _plain(v) for k, v in detail.items()},
     )
