@@ -1,0 +1,90 @@
+"""Automated WCAG 2.1 AA checks (axe-core in Chromium) on the portal's pages, as a visitor and
+signed in. axe finds what machines can find (contrast, names, labels, landmarks, structure);
+keyboard and screen-reader walkthroughs remain a manual part of the BITV test."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from spaces.models import Membership
+
+from .factories import PASSWORD, MembershipFactory, PersonFactory
+from .test_e2e_browser import CHROMIUM, FLAGS
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make browser)"),
+]
+
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+PUBLIC_PAGES = [
+    "/",
+    "/spaces/",
+    "/spaces/mobilitaet-energie/",
+    "/accounts/login/",
+    "/gibt-es-nicht/",
+]
+SIGNED_IN_PAGES = [
+    "/dashboard/",
+    "/spaces/mobilitaet-energie/",
+    "/spaces/mobilitaet-energie/members/add/",
+    "/contacts/people/",
+    "/contacts/people/?authority=UNBEKANNT",
+    "/contacts/authorities/",
+    "/contacts/authorities/BVM/",
+    "/contacts/matrix/",
+]
+
+
+def _violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=WCAG_AA)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+    ]
+
+
+@pytest.fixture
+def page(live_server):
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser.new_page()
+        browser.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_have_no_detectable_wcag_violations(live_server, page):
+    coordinator = PersonFactory(user__email="a11y.coord@example.org")
+    space = MembershipFactory(
+        person=coordinator, space__slug="mobilitaet-energie", role=Membership.Role.COORDINATOR
+    ).space
+    for _ in range(3):
+        MembershipFactory(space=space)
+    found: dict[str, list[str]] = {}
+    for path in PUBLIC_PAGES:
+        page.goto(live_server.url + path)
+        if problems := _violations(page):
+            found[f"anonymous {path}"] = problems
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_login", coordinator.user.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/dashboard/")
+    for path in SIGNED_IN_PAGES:
+        page.goto(live_server.url + path)
+        if problems := _violations(page):
+            found[f"coordinator {path}"] = problems
+    # A form answered with errors: error summary and field errors must be accessible too.
+    page.goto(live_server.url + "/spaces/mobilitaet-energie/members/add/")
+    page.get_by_role("button", name="Hinzufügen").click()
+    if problems := _violations(page):
+        found["coordinator invalid member form"] = problems
+    assert not found, "\n".join(f"{k}: {v}" for k, v in found.items())
