@@ -13,7 +13,13 @@ from spaces.models import Membership, Space
 
 
 def landing(user) -> dict:
-    return {"spaces": list(Space.objects.visible_to(user))}
+    from projects.selectors import public_projects, published_aggregates
+
+    return {
+        "spaces": list(Space.objects.visible_to(user)),
+        "projects": public_projects(),
+        "published": published_aggregates(),
+    }
 
 
 @dataclass

@@ -1,0 +1,446 @@
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Authority, Organisation, Person
+from spaces.forms import DateInput
+from spaces.models import Space
+
+from .models import BudgetLine, FiscalYear, Project
+
+_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
+
+
+def parse_german_decimal(raw: str) -> Decimal:
+    """'1.234,56' or '1234,56' or '1234.56' -> Decimal('1234.56'); ValueError if not a number."""
+    text = raw.strip().replace("\u00a0", "").replace(" ", "")
+    text = re.sub(r"(EUR|€)$", "", text, flags=re.IGNORECASE).strip()
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    elif _THOUSANDS.match(text):
+        text = text.replace(".", "")
+    if not re.fullmatch(r"[+-]?\d+(\.\d*)?|[+-]?\.\d+", text):
+        raise ValueError(raw)
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(raw) from exc
+
+
+def format_german_decimal(value) -> str:
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        return value
+    return f"{value:.2f}".replace(".", ",")
+
+
+class GermanDecimalInput(forms.TextInput):
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        return format_german_decimal(value)
+
+
+class MoneyField(forms.Field):
+    """A euro amount in German notation: not negative, at most two decimals (cents)."""
+
+    widget = GermanDecimalInput
+    default_error_messages = {
+        "invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 1.234,56."),
+        "negative": _("Der Betrag darf nicht negativ sein."),
+        "decimals": _("Höchstens zwei Nachkommastellen (Cent)."),
+        "too_large": _("Der Betrag ist zu groß (höchstens 999.999.999.999,99 EUR)."),
+    }
+
+    def __init__(self, *, places: int = 2, max_whole_digits: int = 12, **kwargs):
+        self.places = places
+        self.max_whole_digits = max_whole_digits
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            number = value
+        else:
+            try:
+                number = parse_german_decimal(str(value))
+            except ValueError as exc:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        if not number.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if number < 0:
+            raise ValidationError(self.error_messages["negative"], code="negative")
+        exponent = number.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -self.places:
+            if number != number.quantize(Decimal(1).scaleb(-self.places)):
+                raise ValidationError(self.error_messages["decimals"], code="decimals")
+            number = number.quantize(Decimal(1).scaleb(-self.places))
+        if number >= Decimal(10) ** self.max_whole_digits:
+            raise ValidationError(self.error_messages["too_large"], code="too_large")
+        return number
+
+
+class FteField(MoneyField):
+    default_error_messages = {
+        "invalid": _("Bitte eine Zahl eingeben, z. B. 0,5."),
+        "negative": _("VZÄ dürfen nicht negativ sein."),
+        "decimals": _("Höchstens zwei Nachkommastellen."),
+        "too_large": _("Höchstens 999 VZÄ."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(places=2, max_whole_digits=3, **kwargs)
+
+
+# --- Portfolio filters ------------------------------------------------------------------------
+
+SORTS = {
+    "title": ("title", "pk"),
+    "-title": ("-title", "-pk"),
+    "start": ("start", "title", "pk"),
+    "-start": ("-start", "title", "pk"),
+    "end": ("end", "title", "pk"),
+    "-end": ("-end", "title", "pk"),
+    "status": ("status", "title", "pk"),
+    "health": ("health", "title", "pk"),
+    "space": ("primary_space__position", "title", "pk"),
+    "authority": ("lead_authority__code", "title", "pk"),
+    "-updated": ("-updated_at", "pk"),
+}
+
+
+class ProjectFilterForm(forms.Form):
+    q = forms.CharField(label=_("Suche"), required=False, max_length=100)
+    space = forms.ModelChoiceField(
+        label=_("Raum"),
+        queryset=Space.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("alle Räume"),
+        error_messages={"invalid_choice": _("Diesen Raum gibt es nicht.")},
+    )
+    authority = forms.ModelChoiceField(
+        label=_("Behörde"),
+        queryset=Authority.objects.current().order_by("code"),
+        required=False,
+        to_field_name="code",
+        empty_label=_("alle Behörden"),
+        error_messages={"invalid_choice": _("Diese Behörde gibt es nicht.")},
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("alle"))] + Project.Status.choices
+    )
+    health = forms.ChoiceField(
+        label=_("Ampel"), required=False, choices=[("", _("alle"))] + Project.Health.choices
+    )
+    year = forms.TypedChoiceField(
+        label=_("Haushaltsjahr"), required=False, coerce=int, empty_value=None, choices=()
+    )
+    visibility = forms.ChoiceField(
+        label=_("Sichtbarkeit"),
+        required=False,
+        choices=[("", _("alle"))] + Project.Visibility.choices,
+    )
+    sort = forms.ChoiceField(
+        label=_("Sortierung"),
+        required=False,
+        choices=[
+            ("title", _("Titel A–Z")),
+            ("-title", _("Titel Z–A")),
+            ("space", _("Raum")),
+            ("authority", _("Behörde")),
+            ("status", _("Status")),
+            ("health", _("Ampel")),
+            ("start", _("Beginn, früheste zuerst")),
+            ("-start", _("Beginn, späteste zuerst")),
+            ("end", _("Ende, früheste zuerst")),
+            ("-end", _("Ende, späteste zuerst")),
+            ("-updated", _("zuletzt geändert")),
+        ],
+    )
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("alle Jahre"))] + [(y, str(y)) for y in years]
+
+
+# --- Project ----------------------------------------------------------------------------------
+
+
+class ProjectForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Project
+        fields = (
+            "title",
+            "slug",
+            "summary",
+            "description",
+            "primary_space",
+            "spaces",
+            "lead_authority",
+            "participating_authorities",
+            "partner_organisations",
+            "contact_persons",
+            "status",
+            "health",
+            "health_reason",
+            "start",
+            "end",
+            "visibility",
+        )
+        widgets = {
+            "start": DateInput(),
+            "end": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "health_reason": forms.Textarea(attrs={"rows": 2}),
+            "spaces": forms.SelectMultiple(attrs={"size": 7, "class": "portal-multiselect"}),
+            "participating_authorities": forms.SelectMultiple(
+                attrs={"size": 8, "class": "portal-multiselect"}
+            ),
+            "partner_organisations": forms.SelectMultiple(
+                attrs={"size": 6, "class": "portal-multiselect"}
+            ),
+            "contact_persons": forms.SelectMultiple(
+                attrs={"size": 8, "class": "portal-multiselect"}
+            ),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_authority"].queryset = Authority.objects.current().order_by("code")
+        self.fields["participating_authorities"].queryset = Authority.objects.current().order_by(
+            "code"
+        )
+        self.fields["partner_organisations"].queryset = Organisation.objects.all()
+        self.fields["contact_persons"].queryset = Person.objects.visible_to(user).select_related(
+            "user"
+        )
+        for name in ("spaces", "participating_authorities", "partner_organisations"):
+            self.fields[name].help_text = _("Mehrfachauswahl mit Strg bzw. Cmd.")
+        self.fields["contact_persons"].help_text = _("Mehrfachauswahl mit Strg bzw. Cmd.")
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("Das Ende darf nicht vor dem Beginn liegen."))
+        health = data.get("health")
+        if (
+            health
+            and health != Project.Health.GREEN
+            and not (data.get("health_reason") or "").strip()
+        ):
+            self.add_error("health_reason", _("Bei gelb oder rot ist eine Begründung Pflicht."))
+        return data
+
+    def _post_clean(self):
+        # The service validates the model (full_clean) and reports errors at the fields; the
+        # form only checks its own fields here, so nothing is validated twice.
+        pass
+
+    def field_values(self) -> tuple[dict, dict]:
+        data = self.cleaned_data
+        fields = {name: data[name] for name in self.Meta.fields if name not in _M2M}
+        m2m = {name: data[name] for name in _M2M}
+        return fields, m2m
+
+
+_M2M = ("spaces", "participating_authorities", "partner_organisations", "contact_persons")
+
+
+# --- Budget lines -----------------------------------------------------------------------------
+
+
+class FiscalYearForm(forms.Form):
+    """Which year's lines to edit; GET, so the page can be bookmarked."""
+
+    year = forms.IntegerField(
+        label=_("Haushaltsjahr"),
+        error_messages={"invalid": _("Bitte ein Jahr eingeben, z. B. 2026.")},
+    )
+
+
+class ObjectChoiceField(forms.ChoiceField):
+    """A choice among objects loaded once (for all rows of a formset), without a query per row."""
+
+    def set_objects(self, objects) -> None:
+        self.objects = {str(o.pk): o for o in objects}
+        self.choices = [("", "–")] + [(str(o.pk), str(o)) for o in objects]
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.objects.get(str(value)) if value not in self.empty_values else None
+
+
+class BudgetLineForm(forms.Form):
+    line_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    category = ObjectChoiceField(
+        label=_("Kostenart"),
+        required=False,
+        error_messages={"invalid_choice": _("Bitte eine Kostenart aus der Liste wählen.")},
+    )
+    funding_source = ObjectChoiceField(
+        label=_("Finanzierungsquelle"),
+        required=False,
+        error_messages={"invalid_choice": _("Bitte eine Quelle aus der Liste wählen.")},
+    )
+    einzelplan = forms.CharField(label=_("Einzelplan"), max_length=10, required=False)
+    aufgabenbereich = forms.CharField(label=_("Aufgabenbereich"), max_length=20, required=False)
+    produktgruppe = forms.CharField(label=_("Produktgruppe"), max_length=20, required=False)
+    fte = FteField(label=_("VZÄ"), required=False)
+    pay_grade = forms.CharField(label=_("Entgeltgruppe"), max_length=20, required=False)
+    months = forms.IntegerField(
+        label=_("Monate"),
+        required=False,
+        min_value=1,
+        max_value=12,
+        error_messages={
+            "invalid": _("Bitte eine ganze Zahl von 1 bis 12 eingeben."),
+            "min_value": _("Mindestens 1 Monat."),
+            "max_value": _("Höchstens 12 Monate."),
+        },
+    )
+    planned = MoneyField(label=_("Plan"), required=False)
+    revised = MoneyField(label=_("fortgeschriebener Plan"), required=False)
+    committed = MoneyField(label=_("gebunden"), required=False)
+    actual = MoneyField(label=_("Ist"), required=False)
+    note = forms.CharField(label=_("Bemerkung"), max_length=300, required=False)
+
+    def __init__(self, *args, categories=(), sources=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # The choices are loaded once for the whole formset, not once per row.
+        self.fields["category"].set_objects(categories)
+        self.fields["funding_source"].set_objects(sources)
+
+    def clean(self):
+        data = super().clean()
+        if not self.has_changed() and not data.get("line_id"):
+            return data
+        if not data.get("category"):
+            self.add_error("category", _("Bitte eine Kostenart wählen."))
+        if not data.get("funding_source"):
+            self.add_error("funding_source", _("Bitte eine Finanzierungsquelle wählen."))
+        return data
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.has_changed() and not self.cleaned_data.get("line_id")
+
+
+class BaseBudgetLineFormSet(forms.BaseFormSet):
+    def __init__(self, *args, categories=None, sources=None, **kwargs):
+        self.categories = categories
+        self.sources = sources
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"categories": self.categories, "sources": self.sources}
+
+
+BudgetLineFormSet = forms.formset_factory(
+    BudgetLineForm, formset=BaseBudgetLineFormSet, extra=3, max_num=200, validate_max=True
+)
+
+
+def line_initial(line: BudgetLine) -> dict:
+    return {
+        "line_id": line.pk,
+        "version": line.version,
+        "category": line.category_id,
+        "funding_source": line.funding_source_id,
+        "einzelplan": line.einzelplan,
+        "aufgabenbereich": line.aufgabenbereich,
+        "produktgruppe": line.produktgruppe,
+        "fte": line.fte,
+        "pay_grade": line.pay_grade,
+        "months": line.months,
+        "planned": line.planned,
+        "revised": line.revised,
+        "committed": line.committed,
+        "actual": line.actual,
+        "note": line.note,
+    }
+
+
+class DeleteConfirmForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+# --- Milestones and links ---------------------------------------------------------------------
+
+
+class MilestoneForm(forms.Form):
+    milestone_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    title = forms.CharField(label=_("Meilenstein"), max_length=200, required=False)
+    due = forms.DateField(label=_("fällig am"), required=False, widget=DateInput())
+    done = forms.DateField(label=_("erreicht am"), required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        if not self.has_changed():
+            return data
+        if not data.get("title"):
+            self.add_error("title", _("Bitte einen Titel angeben."))
+        if not data.get("due") and "due" not in self.errors:
+            self.add_error("due", _("Bitte ein Fälligkeitsdatum angeben."))
+        return data
+
+
+class LinkForm(forms.Form):
+    link_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    title = forms.CharField(label=_("Titel"), max_length=200, required=False)
+    url = forms.URLField(
+        label=_("Adresse"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        error_messages={"invalid": _("Bitte eine vollständige Adresse eingeben (https://…).")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not self.has_changed():
+            return data
+        if not data.get("title"):
+            self.add_error("title", _("Bitte einen Titel angeben."))
+        if not data.get("url") and "url" not in self.errors:
+            self.add_error("url", _("Bitte eine Adresse angeben."))
+        return data
+
+
+MilestoneFormSet = forms.formset_factory(MilestoneForm, extra=2, max_num=100, validate_max=True)
+LinkFormSet = forms.formset_factory(LinkForm, extra=1, max_num=50, validate_max=True)
+
+
+# --- Reference data ---------------------------------------------------------------------------
+
+
+class CostRateForm(forms.Form):
+    fiscal_year = forms.ModelChoiceField(
+        label=_("Haushaltsjahr"), queryset=FiscalYear.objects.all(), to_field_name="year"
+    )
+    pay_grade = forms.CharField(
+        label=_("Entgelt-/Besoldungsgruppe"), max_length=20, help_text=_("z. B. E 13 oder A 14")
+    )
+    annual_full_cost = MoneyField(
+        label=_("Vollkosten je VZÄ und Jahr (EUR)"),
+        help_text=_("inklusive Arbeitsplatzkosten und Gemeinkostenzuschlag"),
+    )
+
+
+class ProgrammeBudgetForm(forms.Form):
+    amount = MoneyField(label=_("Programmbudget (EUR)"))
+    note = forms.CharField(label=_("Bemerkung"), max_length=300, required=False)

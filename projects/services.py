@@ -1,0 +1,686 @@
+"""Writes for projects and budgets. Each checks permission, validates, audits, atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from contacts.models import Person, today
+from core.models import AuditEntry
+from core.services import audit_record, diff, snapshot
+
+from . import permissions
+from .models import (
+    BudgetLine,
+    CostCategory,
+    CostRate,
+    FiscalYear,
+    FundingSource,
+    Milestone,
+    ProgrammeBudget,
+    Project,
+    ProjectGuest,
+    ProjectLink,
+    personnel_amount,
+)
+
+PROJECT_FIELDS = (
+    "title",
+    "slug",
+    "summary",
+    "description",
+    "primary_space",
+    "lead_authority",
+    "status",
+    "status_changed_on",
+    "health",
+    "health_reason",
+    "start",
+    "end",
+    "visibility",
+)
+PROJECT_M2M = ("spaces", "participating_authorities", "partner_organisations", "contact_persons")
+PROJECT_AUDITED = (*PROJECT_FIELDS, *PROJECT_M2M)
+
+LINE_FIELDS = (
+    "einzelplan",
+    "aufgabenbereich",
+    "produktgruppe",
+    "planned",
+    "revised",
+    "committed",
+    "actual",
+    "note",
+    "fte",
+    "pay_grade",
+    "months",
+)
+LINE_AUDITED = ("fiscal_year", "category", "funding_source", *LINE_FIELDS)
+
+
+def _stale_message(updated_at: dt.datetime) -> str:
+    return _(
+        "Inzwischen hat jemand anderes diesen Stand geändert (%(when)s). Ihre Änderungen wurden "
+        "nicht gespeichert: Bitte laden Sie die Seite neu und tragen Sie sie erneut ein."
+    ) % {"when": date_format(timezone.localtime(updated_at), "d.m.Y H:i")}
+
+
+def _audit_line(*, actor, line: BudgetLine, action: str, changes: dict[str, Any]) -> None:
+    # The project is kept with every line entry, so a deleted line stays in the project's trail.
+    audit_record(
+        actor=actor,
+        instance=line,
+        action=action,
+        changes={**changes, "project_ref": line.project_id} if changes else changes,
+    )
+
+
+# --- Projects ---------------------------------------------------------------------------------
+
+
+def _apply_m2m(project: Project, m2m: dict[str, Iterable[Any]]) -> None:
+    for name in PROJECT_M2M:
+        if name in m2m:
+            getattr(project, name).set(list(m2m[name]))
+
+
+def _check_period_covers_lines(project: Project) -> None:
+    if not project.pk or not project.start or not project.end:
+        return
+    outside = sorted(
+        set(
+            BudgetLine.objects.filter(project=project)
+            .exclude(fiscal_year__year__range=(project.start.year, project.end.year))
+            .values_list("fiscal_year__year", flat=True)
+        )
+    )
+    if outside:
+        years = ", ".join(str(y) for y in outside)
+        raise ValidationError(
+            {
+                "end": _(
+                    "Es gibt Budgetzeilen für %(years)s: Der Zeitraum muss diese Jahre umfassen."
+                )
+                % {"years": years}
+            }
+        )
+
+
+def project_create(*, actor, m2m: dict[str, Iterable[Any]] | None = None, **fields) -> Project:
+    """A new project; the creator must be able to edit it (own space or authority)."""
+    if not permissions.can_create_project(actor):
+        raise PermissionDenied
+    project = Project(**{k: v for k, v in fields.items() if k in PROJECT_FIELDS})
+    if "status_changed_on" not in fields:
+        project.status_changed_on = today()
+    project.full_clean()
+    if not permissions.can_edit_project(actor, project):
+        raise ValidationError(
+            {
+                "primary_space": _(
+                    "Sie können nur Projekte in Räumen anlegen, die Sie koordinieren, oder für "
+                    "Behörden, deren Digitalisierungsverantwortliche Sie sind."
+                )
+            }
+        )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                project.save()
+        except IntegrityError as exc:
+            raise ValidationError({"slug": _("Dieser Kurzname ist bereits vergeben.")}) from exc
+        _apply_m2m(project, m2m or {})
+        audit_record(
+            actor=actor,
+            instance=project,
+            action=AuditEntry.Action.CREATE,
+            changes=diff({}, snapshot(project, PROJECT_AUDITED)),
+        )
+    return project
+
+
+def project_update(
+    *, actor, project: Project, version: int, m2m: dict[str, Iterable[Any]] | None = None, **fields
+) -> Project:
+    """Change a project; refused when someone else saved since `version` was read."""
+    if not permissions.can_edit_project(actor, project):
+        raise PermissionDenied
+    with transaction.atomic():
+        current = Project.objects.select_for_update().get(pk=project.pk)
+        if current.version != version:
+            raise ValidationError(_stale_message(current.updated_at), code="stale")
+        before = snapshot(current, PROJECT_AUDITED)
+        old_status = current.status
+        for name, value in fields.items():
+            if name in PROJECT_FIELDS:
+                setattr(current, name, value)
+        if current.status != old_status and "status_changed_on" not in fields:
+            current.status_changed_on = today()
+        current.full_clean()
+        _check_period_covers_lines(current)
+        if not permissions.can_edit_project(actor, current):
+            raise ValidationError(
+                {
+                    "primary_space": _(
+                        "Nach dieser Änderung könnten Sie das Projekt nicht mehr bearbeiten: "
+                        "Wählen Sie einen Raum, den Sie koordinieren, oder Ihre Behörde."
+                    )
+                }
+            )
+        current.version += 1
+        current.updated_at = timezone.now()
+        try:
+            with transaction.atomic():
+                current.save(update_fields=[*PROJECT_FIELDS, "version", "updated_at"])
+        except IntegrityError as exc:
+            raise ValidationError({"slug": _("Dieser Kurzname ist bereits vergeben.")}) from exc
+        _apply_m2m(current, m2m or {})
+        audit_record(
+            actor=actor,
+            instance=current,
+            action=AuditEntry.Action.UPDATE,
+            changes=diff(before, snapshot(current, PROJECT_AUDITED)),
+        )
+    return current
+
+
+def project_delete(*, actor, project: Project) -> None:
+    """Delete a project; its budget lines and the project itself stay in the audit trail."""
+    if not permissions.can_edit_project(actor, project):
+        raise PermissionDenied
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        for line in BudgetLine.objects.filter(project=project).select_related(
+            "fiscal_year", "category", "funding_source"
+        ):
+            _audit_line(
+                actor=actor,
+                line=line,
+                action=AuditEntry.Action.DELETE,
+                changes=diff(snapshot(line, LINE_AUDITED), {}),
+            )
+        audit_record(
+            actor=actor,
+            instance=project,
+            action=AuditEntry.Action.DELETE,
+            changes=diff(snapshot(project, PROJECT_AUDITED), {}),
+        )
+        project.delete()
+
+
+# --- Milestones and links ---------------------------------------------------------------------
+
+
+def _require_edit(actor, project: Project) -> None:
+    if not permissions.can_edit_project(actor, project):
+        raise PermissionDenied
+
+
+def milestone_save(
+    *,
+    actor,
+    project: Project,
+    milestone: Milestone | None,
+    title: str,
+    due: dt.date,
+    done: dt.date | None,
+) -> Milestone:
+    _require_edit(actor, project)
+    milestone = milestone or Milestone(project=project)
+    if milestone.project_id != project.pk:
+        raise PermissionDenied
+    action = AuditEntry.Action.UPDATE if milestone.pk else AuditEntry.Action.CREATE
+    before = snapshot(milestone, ("title", "due", "done")) if milestone.pk else {}
+    milestone.title, milestone.due, milestone.done = title, due, done
+    milestone.full_clean()
+    with transaction.atomic():
+        milestone.save()
+        audit_record(
+            actor=actor,
+            instance=milestone,
+            action=action,
+            changes=diff(before, snapshot(milestone, ("title", "due", "done"))),
+        )
+    return milestone
+
+
+def milestone_delete(*, actor, milestone: Milestone) -> None:
+    _require_edit(actor, milestone.project)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            instance=milestone,
+            action=AuditEntry.Action.DELETE,
+            changes=diff(snapshot(milestone, ("title", "due", "done")), {}),
+        )
+        milestone.delete()
+
+
+def link_save(
+    *, actor, project: Project, link: ProjectLink | None, title: str, url: str
+) -> ProjectLink:
+    _require_edit(actor, project)
+    link = link or ProjectLink(project=project)
+    if link.project_id != project.pk:
+        raise PermissionDenied
+    action = AuditEntry.Action.UPDATE if link.pk else AuditEntry.Action.CREATE
+    before = snapshot(link, ("title", "url")) if link.pk else {}
+    link.title, link.url = title, url
+    link.full_clean()
+    with transaction.atomic():
+        link.save()
+        audit_record(
+            actor=actor,
+            instance=link,
+            action=action,
+            changes=diff(before, snapshot(link, ("title", "url"))),
+        )
+    return link
+
+
+def link_delete(*, actor, link: ProjectLink) -> None:
+    _require_edit(actor, link.project)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            instance=link,
+            action=AuditEntry.Action.DELETE,
+            changes=diff(snapshot(link, ("title", "url")), {}),
+        )
+        link.delete()
+
+
+# --- Guests -----------------------------------------------------------------------------------
+
+
+def project_guest_add(
+    *,
+    actor,
+    project: Project,
+    person: Person,
+    until: dt.date,
+    check_permission: bool = True,
+) -> ProjectGuest:
+    """Invite an external person to one project until a date (always limited).
+
+    check_permission=False is for a caller that checked already, e.g. an invitation accepted by
+    the invitee, which an editor of the project issued.
+    """
+    if check_permission and not permissions.can_edit_project(actor, project):
+        raise PermissionDenied
+    if until is None:
+        raise ValidationError({"until": _("Ein Gastzugang braucht immer ein Enddatum.")})
+    if until < today():
+        raise ValidationError({"until": _("Das Ende darf nicht in der Vergangenheit liegen.")})
+    guest = ProjectGuest(
+        project=project,
+        person=person,
+        until=until,
+        invited_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    with transaction.atomic():
+        # An expired invitation is closed before a new one may open.
+        for old in ProjectGuest.objects.filter(
+            project=project, person=person, ended_at__isnull=True, until__lt=today()
+        ):
+            project_guest_end(actor=None, guest=old, check_permission=False)
+        guest.full_clean()
+        try:
+            with transaction.atomic():
+                guest.save()
+        except IntegrityError as exc:
+            raise ValidationError(_("Diese Person ist bereits Gast dieses Projekts.")) from exc
+        audit_record(
+            actor=actor,
+            instance=guest,
+            action=AuditEntry.Action.CREATE,
+            changes=diff({}, snapshot(guest, ("project", "person", "until"))),
+        )
+    return guest
+
+
+def project_guest_end(*, actor, guest: ProjectGuest, check_permission: bool = True) -> ProjectGuest:
+    if check_permission and not permissions.can_edit_project(actor, guest.project):
+        raise PermissionDenied
+    with transaction.atomic():
+        guest = ProjectGuest.objects.select_for_update().get(pk=guest.pk)
+        if guest.ended_at is not None:
+            return guest
+        before = snapshot(guest, ("until", "ended_at"))
+        guest.ended_at = timezone.now()
+        guest.until = min(guest.until, max(today(), guest.created_at.date()))
+        guest.save(update_fields=["ended_at", "until"])
+        audit_record(
+            actor=actor,
+            instance=guest,
+            action=AuditEntry.Action.UPDATE,
+            changes=diff(before, snapshot(guest, ("until", "ended_at"))),
+        )
+    return guest
+
+
+# --- Budget lines -----------------------------------------------------------------------------
+
+
+@dataclass
+class LineInput:
+    """One row of the budget form: an existing line (with the version read) or a new one."""
+
+    category: CostCategory
+    funding_source: FundingSource
+    line: BudgetLine | None = None
+    version: int | None = None
+    einzelplan: str = ""
+    aufgabenbereich: str = ""
+    produktgruppe: str = ""
+    planned: Decimal | None = None
+    revised: Decimal | None = None
+    committed: Decimal = Decimal("0")
+    actual: Decimal = Decimal("0")
+    note: str = ""
+    fte: Decimal | None = None
+    pay_grade: str = ""
+    months: int | None = None
+
+
+@dataclass
+class BudgetLinesInvalid(Exception):
+    """Some rows were refused; nothing was written. errors: row index -> ValidationError."""
+
+    errors: dict[int, ValidationError] = field(default_factory=dict)
+
+
+def check_fiscal_year(project: Project, fiscal_year: FiscalYear) -> None:
+    if not (project.start.year <= fiscal_year.year <= project.end.year):
+        raise ValidationError(
+            {
+                "fiscal_year": _(
+                    "Das Haushaltsjahr %(year)s liegt außerhalb der Projektlaufzeit "
+                    "(%(start)s–%(end)s)."
+                )
+                % {"year": fiscal_year.year, "start": project.start.year, "end": project.end.year}
+            }
+        )
+
+
+def _rate_for(fiscal_year: FiscalYear, pay_grade: str) -> CostRate:
+    rate = CostRate.objects.filter(fiscal_year=fiscal_year, pay_grade=pay_grade).first()
+    if rate is None:
+        raise ValidationError(
+            {
+                "pay_grade": _(
+                    "Für %(year)s gibt es keinen Kostensatz für %(grade)s. ITD pflegt die "
+                    "Kostensätze."
+                )
+                % {"year": fiscal_year.year, "grade": pay_grade}
+            }
+        )
+    return rate
+
+
+def _apply_line_input(line: BudgetLine, row: LineInput) -> None:
+    line.category = row.category
+    line.funding_source = row.funding_source
+    for name in ("einzelplan", "aufgabenbereich", "produktgruppe", "note", "pay_grade"):
+        setattr(line, name, (getattr(row, name) or "").strip())
+    line.committed = row.committed or Decimal("0")
+    line.actual = row.actual or Decimal("0")
+    line.fte, line.months = row.fte, row.months
+    if row.fte is not None or row.pay_grade or row.months is not None:
+        if not row.category.is_personnel:
+            raise ValidationError(
+                {"fte": _("VZÄ, Entgeltgruppe und Monate gibt es nur bei Personalkosten.")}
+            )
+        missing = {}
+        if row.fte is None:
+            missing["fte"] = _("Bitte VZÄ angeben, z. B. 0,5.")
+        if not row.pay_grade:
+            missing["pay_grade"] = _("Bitte die Entgeltgruppe angeben, z. B. E 13.")
+        if row.months is None:
+            missing["months"] = _("Bitte die Zahl der Monate angeben (1 bis 12).")
+        if missing:
+            raise ValidationError(missing)
+        rate = _rate_for(line.fiscal_year, line.pay_grade)
+        old_planned = line.planned if line.pk else None
+        line.cost_rate = rate
+        line.planned = personnel_amount(
+            fte=row.fte, months=row.months, annual_full_cost=rate.annual_full_cost
+        )
+        if row.revised is None or (old_planned is not None and row.revised == old_planned):
+            line.revised = line.planned
+        else:
+            line.revised = row.revised
+    else:
+        line.cost_rate = None
+        if row.planned is None:
+            raise ValidationError({"planned": _("Bitte einen Planbetrag angeben.")})
+        line.planned = row.planned
+        line.revised = row.revised if row.revised is not None else row.planned
+
+
+def budget_lines_save(
+    *, actor, project: Project, fiscal_year: FiscalYear, rows: Sequence[LineInput]
+) -> list[BudgetLine]:
+    """Save the lines of one year in one go: all rows are written, or none (BudgetLinesInvalid)."""
+    if not permissions.can_edit_budget(actor, project):
+        raise PermissionDenied
+    check_fiscal_year(project, fiscal_year)
+    errors: dict[int, ValidationError] = {}
+    saved: list[BudgetLine] = []
+    seen: dict[tuple[int, int], int] = {}
+    with transaction.atomic():
+        # Lock the project row: two budget saves for the same project run one after the other.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        for index, row in enumerate(rows):
+            key = (row.category.pk, row.funding_source.pk)
+            if key in seen:
+                errors[index] = ValidationError(
+                    {
+                        "funding_source": _(
+                            "Diese Kombination aus Kostenart und Quelle steht schon in Zeile "
+                            "%(row)s."
+                        )
+                        % {"row": seen[key] + 1}
+                    }
+                )
+                continue
+            seen[key] = index
+            try:
+                line = _save_line(actor=actor, project=project, fiscal_year=fiscal_year, row=row)
+            except ValidationError as error:
+                errors[index] = error
+            else:
+                if line is not None:
+                    saved.append(line)
+        if errors:
+            transaction.set_rollback(True)
+            raise BudgetLinesInvalid(errors)
+    return saved
+
+
+def _save_line(
+    *, actor, project: Project, fiscal_year: FiscalYear, row: LineInput
+) -> BudgetLine | None:
+    if row.line is not None:
+        line = (
+            BudgetLine.objects.select_for_update()
+            .select_related("fiscal_year", "category", "funding_source")
+            .filter(pk=row.line.pk, project=project, fiscal_year=fiscal_year)
+            .first()
+        )
+        if line is None:
+            raise ValidationError(
+                _(
+                    "Diese Zeile wurde inzwischen gelöscht. Ihre Änderungen wurden nicht "
+                    "gespeichert: Bitte laden Sie die Seite neu."
+                ),
+                code="stale",
+            )
+        if line.version != row.version:
+            raise ValidationError(_stale_message(line.updated_at), code="stale")
+        before = snapshot(line, LINE_AUDITED)
+        action = AuditEntry.Action.UPDATE
+    else:
+        line = BudgetLine(project=project, fiscal_year=fiscal_year)
+        before = {}
+        action = AuditEntry.Action.CREATE
+    _apply_line_input(line, row)
+    line.full_clean(exclude=["project", "fiscal_year"], validate_unique=False)
+    after = snapshot(line, LINE_AUDITED)
+    changes = diff(before, after)
+    if action == AuditEntry.Action.UPDATE and not changes:
+        return line
+    clash = BudgetLine.objects.filter(
+        project=project,
+        fiscal_year=fiscal_year,
+        category=line.category,
+        funding_source=line.funding_source,
+    ).exclude(pk=line.pk)
+    if clash.exists():
+        raise ValidationError(
+            {
+                "funding_source": _(
+                    "Für dieses Jahr gibt es bereits eine Zeile mit dieser Kostenart und Quelle."
+                )
+            }
+        )
+    line.version = (line.version or 0) + 1 if line.pk else 1
+    line.updated_at = timezone.now()
+    try:
+        with transaction.atomic():
+            line.save()
+    except IntegrityError as exc:  # a concurrent request inserted the same combination
+        raise ValidationError(
+            {
+                "funding_source": _(
+                    "Für dieses Jahr gibt es bereits eine Zeile mit dieser Kostenart und Quelle."
+                )
+            }
+        ) from exc
+    _audit_line(actor=actor, line=line, action=action, changes=changes)
+    return line
+
+
+def budget_line_delete(*, actor, line: BudgetLine, version: int) -> None:
+    """Delete one line; its last values stay in the audit trail."""
+    if not permissions.can_edit_budget(actor, line.project):
+        raise PermissionDenied
+    with transaction.atomic():
+        current = (
+            BudgetLine.objects.select_for_update()
+            .select_related("fiscal_year", "category", "funding_source")
+            .filter(pk=line.pk)
+            .first()
+        )
+        if current is None:
+            return  # deleting twice does nothing twice
+        if current.version != version:
+            raise ValidationError(_stale_message(current.updated_at), code="stale")
+        _audit_line(
+            actor=actor,
+            line=current,
+            action=AuditEntry.Action.DELETE,
+            changes=diff(snapshot(current, LINE_AUDITED), {}),
+        )
+        current.delete()
+
+
+# --- Reference data: cost rates and the programme budget --------------------------------------
+
+
+def cost_rate_set(
+    *, actor, fiscal_year: FiscalYear, pay_grade: str, annual_full_cost: Decimal
+) -> tuple[CostRate, int]:
+    """Create or change a rate; personnel lines of open years using it are recomputed.
+
+    Returns the rate and how many lines were recomputed.
+    """
+    if not permissions.can_manage_cost_rates(actor):
+        raise PermissionDenied
+    pay_grade = pay_grade.strip()
+    with transaction.atomic():
+        rate = (
+            CostRate.objects.select_for_update()
+            .filter(fiscal_year=fiscal_year, pay_grade=pay_grade)
+            .first()
+        )
+        before = snapshot(rate, ("fiscal_year", "pay_grade", "annual_full_cost")) if rate else {}
+        action = AuditEntry.Action.UPDATE if rate else AuditEntry.Action.CREATE
+        rate = rate or CostRate(fiscal_year=fiscal_year, pay_grade=pay_grade)
+        rate.annual_full_cost = annual_full_cost
+        rate.updated_at = timezone.now()
+        rate.full_clean(validate_unique=False)
+        rate.save()
+        audit_record(
+            actor=actor,
+            instance=rate,
+            action=action,
+            changes=diff(before, snapshot(rate, ("fiscal_year", "pay_grade", "annual_full_cost"))),
+        )
+        recomputed = 0
+        if not fiscal_year.closed:
+            lines = (
+                BudgetLine.objects.select_for_update()
+                .filter(cost_rate=rate, fte__isnull=False)
+                .select_related("fiscal_year", "category", "funding_source")
+            )
+            for line in lines:
+                before_line = snapshot(line, LINE_AUDITED)
+                new_planned = personnel_amount(
+                    fte=line.fte, months=line.months, annual_full_cost=rate.annual_full_cost
+                )
+                if new_planned == line.planned:
+                    continue
+                if line.revised == line.planned:
+                    line.revised = new_planned
+                line.planned = new_planned
+                line.version += 1
+                line.updated_at = timezone.now()
+                line.save(update_fields=["planned", "revised", "version", "updated_at"])
+                _audit_line(
+                    actor=actor,
+                    line=line,
+                    action=AuditEntry.Action.UPDATE,
+                    changes=diff(before_line, snapshot(line, LINE_AUDITED)),
+                )
+                recomputed += 1
+    return rate, recomputed
+
+
+def programme_budget_set(*, actor, amount: Decimal, note: str = "") -> ProgrammeBudget:
+    if not permissions.can_manage_cost_rates(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        budget = ProgrammeBudget.current()
+        budget = ProgrammeBudget.objects.select_for_update().get(pk=budget.pk)
+        before = snapshot(budget, ("amount", "note"))
+        budget.amount, budget.note = amount, note
+        budget.updated_at = timezone.now()
+        budget.full_clean()
+        budget.save(update_fields=["amount", "note", "updated_at"])
+        audit_record(
+            actor=actor,
+            instance=budget,
+            action=AuditEntry.Action.UPDATE,
+            changes=diff(before, snapshot(budget, ("amount", "note"))),
+        )
+    return budget
+
+
+def project_guests_close_expired(*, on: dt.date | None = None) -> int:
+    """The daily job: close every open project invitation whose end date has passed."""
+    on = on or today()
+    closed = 0
+    for guest in ProjectGuest.objects.filter(ended_at__isnull=True, until__lt=on):
+        project_guest_end(actor=None, guest=guest, check_permission=False)
+        closed += 1
+    return closed
