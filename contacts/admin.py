@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import AuditedModelAdmin
 
-from .models import Authority, DigitalOfficer, Organisation, Person, User
+from .models import Authority, DigitalOfficer, Invitation, Organisation, Person, User
+from .services import user_access_changed
 
 
 class PersonInline(admin.StackedInline):
@@ -39,6 +40,23 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
         (_("Daten"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    # Disabling an account or changing its role ends every session of it (issue 4).
+    session_ending_fields = ("is_active", "is_itd_staff", "is_staff", "is_superuser")
+
+    def save_model(self, request, obj, form, change):
+        before = {}
+        if change and obj.pk:
+            before = dict(
+                User.objects.filter(pk=obj.pk).values(*self.session_ending_fields).first() or {}
+            )
+        super().save_model(request, obj, form, change)
+        changes = {
+            field: {"old": before[field], "new": getattr(obj, field)}
+            for field in self.session_ending_fields
+            if field in before and before[field] != getattr(obj, field)
+        }
+        if changes:
+            user_access_changed(actor=request.user, user=obj, changes=changes, request=request)
 
 
 @admin.register(Authority)
@@ -72,3 +90,23 @@ class DigitalOfficerAdmin(AuditedModelAdmin):
     list_filter = ("role", "authority")
     autocomplete_fields = ("person", "authority")
     list_select_related = ("person__user", "authority")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made and managed on the portal's pages (the e-mail goes out there)."""
+
+    list_display = ("email", "space", "role", "until", "invited_by", "created_at", "accepted_at")
+    list_filter = ("role", "space")
+    search_fields = ("email", "first_name", "last_name")
+    list_select_related = ("space", "invited_by")
+    exclude = ("token_hash",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

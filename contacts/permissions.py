@@ -102,3 +102,66 @@ def can_view_matrix(user) -> bool:
 def can_manage_reference_data(user) -> bool:
     """Spaces, authorities, officers, cost rates: ITD staff only."""
     return audience(user) == Audience.ITD
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+
+def invitable_roles(user, space) -> list[str]:
+    """Coordinators invite guests into their space; ITD invites guests, members, coordinators."""
+    from spaces.models import Membership
+    from spaces.permissions import can_manage_members
+
+    kind = audience(user)
+    if kind == Audience.ITD:
+        return [r.value for r in Membership.Role]
+    if kind == Audience.INTERNAL and can_manage_members(user, space):
+        return [Membership.Role.GUEST.value]
+    return []
+
+
+def can_invite(user, space) -> bool:
+    return bool(invitable_roles(user, space))
+
+
+def can_invite_to_project(user, project) -> bool:
+    """A guest into one single project: ITD only."""
+    return audience(user) == Audience.ITD
+
+
+def can_manage_invitation(user, invitation) -> bool:
+    """Resend, revoke, extend, end: ITD, and the space's coordinators for guest invitations."""
+    if invitation.project_id:
+        return can_invite_to_project(user, invitation.project)
+    return invitation.role in invitable_roles(user, invitation.space)
+
+
+def can_view_all_invitations(user) -> bool:
+    return audience(user) == Audience.ITD
+
+
+def has_active_access(user) -> bool:
+    """An external account sees something only while one of its invitations' accesses runs.
+
+    Staff of the administration keep their account whatever their memberships.
+    """
+    if audience(user) != Audience.EXTERNAL:
+        return True
+    from spaces.permissions import space_roles
+
+    if space_roles(user):
+        return True
+    project_guest = project_guest_model()
+    return project_guest is not None and (
+        project_guest.objects.active().filter(person__user=user).exists()
+    )
+
+
+def project_guest_model():
+    """Guests invited to a single project (projects app), if that app provides them."""
+    from django.apps import apps
+
+    try:
+        return apps.get_model("projects", "ProjectGuest")
+    except LookupError:
+        return None

@@ -159,3 +159,138 @@ def representation_matrix() -> tuple[list, list[MatrixRow]]:
         for a in authorities
     ]
     return spaces, rows
+
+
+# --- Data protection: what the portal stores about a person (Art. 15 DSGVO) -----------------
+
+
+def _iso(value):
+    # Dates stay dates here: the page formats them, the JSON export writes ISO 8601.
+    return value
+
+
+def personal_data(user) -> dict:
+    """Everything the portal stores about one account, shaped for the person and for JSON."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.usersessions.models import UserSession
+
+    from core.models import AuditEntry, SecurityEvent
+    from spaces.models import Membership
+
+    from .models import Invitation
+
+    person = Person.objects.filter(user=user).select_related("authority", "organisation").first()
+    data: dict = {
+        "account": {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+            "is_itd_staff": user.is_itd_staff,
+            "email_addresses": [
+                {"email": a.email, "verified": a.verified, "primary": a.primary}
+                for a in EmailAddress.objects.filter(user=user).order_by("email")
+            ],
+            "mfa": [
+                {
+                    "type": a.type,
+                    "created_at": _iso(a.created_at),
+                    "last_used_at": _iso(a.last_used_at),
+                }
+                for a in Authenticator.objects.filter(user=user).order_by("created_at")
+            ],
+            "sessions": [
+                {
+                    "created_at": _iso(s.created_at),
+                    "last_seen_at": _iso(s.last_seen_at),
+                    "ip": s.ip,
+                    "user_agent": s.user_agent,
+                }
+                for s in UserSession.objects.filter(user=user).order_by("-last_seen_at")
+            ],
+        },
+        "profile": None,
+        "memberships": [],
+        "officer_roles": [],
+        "invitations_received": [],
+        "invitations_sent": [],
+        "security_log": [],
+        "audit_entries_made": [],
+    }
+    if person is not None:
+        data["profile"] = {
+            "function": person.function,
+            "phone": person.phone,
+            "authority": str(person.authority) if person.authority else None,
+            "organisation": str(person.organisation) if person.organisation else None,
+            "email_visible_to_guests": person.email_visible_to_guests,
+            "phone_visible_to_guests": person.phone_visible_to_guests,
+            "terms_accepted_at": _iso(person.terms_accepted_at),
+            "privacy_accepted_at": _iso(person.privacy_accepted_at),
+        }
+        data["memberships"] = [
+            {
+                "space": str(m.space),
+                "role": m.get_role_display(),
+                "represents": str(m.represents) if m.represents else None,
+                "since": _iso(m.since),
+                "until": _iso(m.until),
+                "ended_at": _iso(m.ended_at),
+                "invited_by": str(m.invited_by) if m.invited_by else None,
+            }
+            for m in Membership.objects.filter(person=person)
+            .select_related("space", "authority", "organisation", "invited_by")
+            .order_by("-since", "pk")
+        ]
+        data["officer_roles"] = [
+            {
+                "authority": str(o.authority),
+                "role": o.get_role_display(),
+                "since": _iso(o.since),
+                "until": _iso(o.until),
+            }
+            for o in DigitalOfficer.objects.filter(person=person)
+            .select_related("authority")
+            .order_by("-since", "pk")
+        ]
+
+    def invitation_row(i: Invitation) -> dict:
+        return {
+            "email": i.email,
+            "space": str(i.space),
+            "role": i.get_role_display(),
+            "status": i.get_status_display(),
+            "until": _iso(i.until),
+            "message": i.message,
+            "invited_by": str(i.invited_by) if i.invited_by else None,
+            "created_at": _iso(i.created_at),
+            "accepted_at": _iso(i.accepted_at),
+            "revoked_at": _iso(i.revoked_at),
+        }
+
+    invitations = Invitation.objects.select_related("space", "invited_by")
+    data["invitations_received"] = [
+        invitation_row(i) for i in invitations.filter(email__iexact=user.email)
+    ]
+    data["invitations_sent"] = [invitation_row(i) for i in invitations.filter(invited_by=user)]
+    data["security_log"] = [
+        {
+            "created_at": _iso(e.created_at),
+            "kind": e.get_kind_display(),
+            "ip": e.ip,
+            "detail": e.detail,
+        }
+        for e in SecurityEvent.objects.filter(user=user)
+    ]
+    data["audit_entries_made"] = [
+        {
+            "created_at": _iso(e.created_at),
+            "action": e.get_action_display(),
+            "object": e.object_repr,
+            "changes": e.changes,
+        }
+        for e in AuditEntry.objects.filter(actor=user)
+    ]
+    return data

@@ -1,5 +1,10 @@
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,6 +18,24 @@ class PortalAdminSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         user = request.user
         return bool(user.is_active and user.is_staff and getattr(user, "is_itd_staff", False))
+
+    def login(self, request, extra_context=None):
+        """One sign-in for the whole portal: the admin uses allauth's, with its second factor
+        and its lock-out after repeated failures, instead of Django's own login form."""
+        next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("admin:index")
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return redirect(next_url)
+            raise PermissionDenied
+        return redirect(f"{reverse('account_login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
+
+    def password_change(self, request, extra_context=None):
+        """Passwords change in one place, with re-authentication, limits and the security log."""
+        return redirect("account_change_password")
 
 
 class PortalAdminConfig(AdminConfig):

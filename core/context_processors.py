@@ -14,4 +14,7 @@ def portal(request) -> dict:
         "nav_matrix": kind != Audience.ANONYMOUS and can_view_matrix(user),
         "nav_admin": kind == Audience.ITD,
         "debug": settings.DEBUG,
+        # Session limits, named on the account pages (contacts.security).
+        "session_idle_minutes": settings.SESSION_IDLE_TIMEOUT // 60,
+        "session_absolute_hours": settings.SESSION_ABSOLUTE_TIMEOUT // 3600,
     }

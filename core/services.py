@@ -24,6 +24,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, Iterable):
         return [_plain(v) for v in value]
     return str(value)

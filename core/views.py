@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
@@ -24,7 +25,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/dashboard.html", {"dash": selectors.dashboard(request.user)})
+    from projects.selectors import cockpit
+
+    return render(
+        request,
+        "core/dashboard.html",
+        {"dash": selectors.dashboard(request.user), "cockpit": cockpit(request.user)},
+    )
 
 
 @never_cache
@@ -52,6 +59,39 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _legal_context() -> dict:
+    return {
+        "contact_email": settings.PORTAL_CONTACT_EMAIL,
+        "feedback_email": settings.PORTAL_FEEDBACK_EMAIL,
+        "privacy_email": settings.PORTAL_PRIVACY_EMAIL,
+        "placeholder": settings.PORTAL_CONTACT_IS_PLACEHOLDER,
+        "guest_retention_days": settings.GUEST_RETENTION_DAYS,
+        "security_log_retention_days": settings.SECURITY_LOG_RETENTION_DAYS,
+        "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        "invitation_link_days": 14,
+    }
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    """Datenschutzerklärung: controller, purposes, legal bases, retention, rights."""
+    return render(request, "core/privacy.html", _legal_context())
+
+
+def legal_notice(request: HttpRequest) -> HttpResponse:
+    """Impressum."""
+    return render(request, "core/legal_notice.html", _legal_context())
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """Erklärung zur Barrierefreiheit (BITV 2.0)."""
+    return render(request, "core/accessibility.html", _legal_context())
+
+
+def terms(request: HttpRequest) -> HttpResponse:
+    """Nutzungsbedingungen, accepted with an invitation."""
+    return render(request, "core/terms.html", _legal_context())
+
+
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "400.html", status=400)
 
@@ -62,6 +102,21 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def error_429(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Too many attempts (allauth's rate limits): a clear page, and an entry in the security log."""
+    from .models import SecurityEvent
+    from .services import security_log
+
+    user = getattr(request, "user", None)
+    security_log(
+        kind=SecurityEvent.Kind.RATE_LIMITED,
+        user=user if user is not None and user.is_authenticated else None,
+        request=request,
+        path=request.path[:200],
+    )
+    return render(request, "429.html", status=429)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:

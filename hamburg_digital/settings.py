@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "django_htmx",
+    "csp",
     "core",
     "contacts",
     "spaces",
@@ -84,6 +86,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.GermanFirstLocaleMiddleware",
@@ -91,8 +95,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Issue 4 (invitations): an external account whose access ended is signed out.
+    "contacts.middleware.GuestAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "contacts.security.SessionTimeoutMiddleware",
+    "contacts.security.MFARequiredMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -112,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "core.context_processors.portal",
+                "csp.context_processors.nonce",
             ],
         },
     }
@@ -158,6 +167,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "spaces.tasks.close_expired_memberships",
         "schedule": 60 * 60 * 24,
     },
+    # Issue 3 (projects): project invitations end like memberships do.
+    "close-expired-project-guests": {
+        "task": "projects.tasks.close_expired_project_guests",
+        "schedule": 60 * 60 * 24,
+    },
+    # Issue 4 (invitations, data protection): daily jobs of the contacts app.
+    "end-expired-guest-access": {
+        "task": "contacts.tasks.end_expired_guest_access",
+        "schedule": 60 * 60 * 24,
+    },
+    "anonymise-guests-after-retention": {
+        "task": "contacts.tasks.anonymise_guests_after_retention",
+        "schedule": 60 * 60 * 24,
+    },
+    "purge-security-log": {
+        "task": "contacts.tasks.purge_security_log",
+        "schedule": 60 * 60 * 24,
+    },
 }
 
 # Accounts: one custom user model, e-mail login via django-allauth, no open sign-up.
@@ -193,13 +220,29 @@ ACCOUNT_SESSION_REMEMBER = False
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Digitale Räume Hamburg"
 
-USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions are recorded at sign-in (so they can be listed and ended); tracking every request
+# would cost two writes per page view, the idle timeout keeps its own cheaper timestamp.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Security log: how long sign-ins, failures, role changes, exports and deletions are kept.
 SECURITY_LOG_RETENTION_DAYS = env_int("SECURITY_LOG_RETENTION_DAYS", 365)
+
+# --- Issue 4, invitations and data protection ------------------------------------------------
+# Guest accounts whose last access ended more than this many days ago are anonymised.
+GUEST_RETENTION_DAYS = env_int("GUEST_RETENTION_DAYS", 180)
+# Absolute address of the portal, for links in e-mails (invitations).
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# Contacts named on the legal pages: placeholders until the operator sets the real ones.
+PORTAL_CONTACT_EMAIL = env_str("PORTAL_CONTACT_EMAIL", "digitale-raeume@example.org")
+PORTAL_FEEDBACK_EMAIL = env_str("PORTAL_FEEDBACK_EMAIL", "barrierefreiheit@example.org")
+PORTAL_PRIVACY_EMAIL = env_str("PORTAL_PRIVACY_EMAIL", "datenschutz@example.org")
+PORTAL_CONTACT_IS_PLACEHOLDER = "example.org" in PORTAL_CONTACT_EMAIL
+# Invitation links: how often they may be opened or posted (allauth's rate limit, in Redis);
+# added to ACCOUNT_RATE_LIMITS below, after the sign-in limits.
+INVITATION_ACCEPT_RATE_LIMIT = env_str("INVITATION_ACCEPT_RATE_LIMIT", "20/m/ip,10/m/key")
 
 # E-mail
 EMAIL_BACKEND = env_str(
@@ -273,3 +316,66 @@ LOGGING = {
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "Hamburg-Demo-2026!")
 
 PORTAL_ITD_AUTHORITY_CODE = "ITD"
+
+# --- Sign-in hardening, sessions and security headers (issue 4) -----------------------------
+# Multi-factor authentication is required for ITD staff and coordinators (contacts.middleware).
+# One step of tolerance either side absorbs clock drift; allauth refuses a code used twice.
+MFA_TOTP_TOLERANCE = 1
+MFA_ADAPTER = "contacts.adapters.MFAAdapter"
+# Security keys and passkeys (WebAuthn) as second factor. Browsers allow WebAuthn only over HTTPS
+# or on localhost; plain-HTTP development needs this switch (never in production).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
+MFA_RECOVERY_CODE_COUNT = 10
+# Changing e-mail addresses or MFA needs a fresh password (or code) after this many seconds.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("ACCOUNT_REAUTHENTICATION_TIMEOUT", 300)
+# Rate limits (allauth, counted in the cache = Redis): exceeding one answers 429, and five
+# failed sign-ins for one address lock that address (also for /admin/) for 15 minutes.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/15m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
+# Issue 4 (invitations): opening and accepting invitation links (INVITATION_ACCEPT_RATE_LIMIT).
+ACCOUNT_RATE_LIMITS["invitation_accept"] = INVITATION_ACCEPT_RATE_LIMIT
+MFA_RATE_LIMITS = {"webauthn_login": "10/m/ip"}
+# Sessions end after 30 minutes without activity and 12 hours after sign-in, whatever happens.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60)
+# The demo ITD account (seed_demo) is enrolled with this authenticator secret (base32).
+DEMO_TOTP_SECRET = env_str("DEMO_TOTP_SECRET", "HAMBURGDIGITALERAUMDEMOTOTPXKEYS")
+
+# Content-Security-Policy (django-csp): no inline scripts or styles; KERN's icons are data: URIs,
+# and so is the QR code of the authenticator enrolment.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+# Browser features the portal never uses are switched off (core.middleware).
+PERMISSIONS_POLICY = {
+    "accelerometer": "()",
+    "camera": "()",
+    "geolocation": "()",
+    "gyroscope": "()",
+    "magnetometer": "()",
+    "microphone": "()",
+    "payment": "()",
+    "usb": "()",
+}
+# Pages under these paths, and every page shown to a signed-in person, are never cached.
+NO_STORE_PATH_PREFIXES = ("/accounts/", "/my-data/", "/contacts/", "/admin/")

@@ -98,19 +98,39 @@ def membership_change_role(
             membership.until = until
         membership.full_clean()
         membership.save(update_fields=["role", "until"])
+        changes = diff(before, snapshot(membership, AUDITED_FIELDS))
         audit_record(
             actor=actor,
             instance=membership,
             action=AuditEntry.Action.UPDATE,
-            changes=diff(before, snapshot(membership, AUDITED_FIELDS)),
+            changes=changes,
         )
+        if "role" in changes:
+            _sessions_end_for_role_change(actor=actor, membership=membership, changes=changes)
     return membership
 
 
 def membership_end(*, actor, membership: Membership) -> Membership:
     if not permissions.can_change_membership(actor, membership):
         raise PermissionDenied
-    return membership_close(membership=membership, actor=actor)
+    with transaction.atomic():
+        was_open = Membership.objects.filter(pk=membership.pk, ended_at__isnull=True).exists()
+        membership = membership_close(membership=membership, actor=actor)
+        if was_open:
+            _sessions_end_for_role_change(
+                actor=actor,
+                membership=membership,
+                changes={"role": {"old": membership.get_role_display(), "new": None}},
+            )
+    return membership
+
+
+def _sessions_end_for_role_change(*, actor, membership: Membership, changes: dict) -> None:
+    """A person whose role in a space changed signs in again under the new role (issue 4)."""
+    from contacts.services import user_access_changed
+
+    user = membership.person.user
+    user_access_changed(actor=actor, user=user, changes={"space": membership.space.slug, **changes})
 
 
 def membership_close(*, membership: Membership, actor) -> Membership:

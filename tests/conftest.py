@@ -4,15 +4,19 @@
 - officer: digitalisation officer of `authority` (BVM), member of `space`
 - member: member of `space` for another authority
 - guest: external guest of `other_space` (Wissen & Bildung)
+- guest_ended: external guest of `other_space` whose access ended yesterday
 - outsider: administration staff with no membership ("other staff")
 - anonymous: not signed in
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from contacts.models import Authority
 from spaces.models import Membership, Space
@@ -25,7 +29,45 @@ from .factories import (
     UserFactory,
 )
 
-ROLES = ("itd", "coordinator", "officer", "member", "guest", "outsider", "anonymous")
+ROLES = (
+    "itd",
+    "coordinator",
+    "officer",
+    "member",
+    "guest",
+    "guest_ended",
+    "outsider",
+    "anonymous",
+)
+
+# ITD staff and coordinators must sign in with a second factor (contacts.security): the role
+# fixtures and `client_for` give them an authenticator app with this secret, so the tests see
+# the pages and not the enrolment. tests/test_signin_security.py proves the enforcement.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_mfa(user, secret: str = TEST_TOTP_SECRET) -> None:
+    from contacts.services import user_totp_enrol
+
+    user_totp_enrol(user=user, secret=secret)
+
+
+def enrol_mfa_if_required(user) -> None:
+    from contacts.security import mfa_required
+    from spaces.permissions import forget_cached_roles
+
+    if mfa_required(user):
+        enrol_mfa(user)
+    forget_cached_roles(user)  # the check caches roles on the object; the test may change them
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET, offset: int = 0) -> str:
+    """The authenticator app's current code (`offset` steps of 30 seconds away)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
 
 
 @pytest.fixture(autouse=True)
@@ -69,6 +111,7 @@ def itd(db, itd_authority):
         email="itd@test.example.org", is_itd_staff=True, is_staff=True, is_superuser=True
     )
     PersonFactory(user=user, authority=itd_authority, function="Referentin ITD")
+    enrol_mfa(user)
     return user
 
 
@@ -76,6 +119,7 @@ def itd(db, itd_authority):
 def coordinator(db, space, authority):
     person = PersonFactory(user__email="coord@test.example.org", authority=authority)
     MembershipFactory(person=person, space=space, role=Membership.Role.COORDINATOR)
+    enrol_mfa(person.user)
     return person.user
 
 
@@ -104,6 +148,19 @@ def guest(db, other_space):
 
 
 @pytest.fixture
+def guest_ended(db, other_space):
+    """A guest whose access to `other_space` ended yesterday (the daily job has not run yet)."""
+    person = ExternalPersonFactory(user__email="guest.ended@test.example.org")
+    MembershipFactory(
+        person=person,
+        space=other_space,
+        role=Membership.Role.GUEST,
+        until=timezone.localdate() - dt.timedelta(days=1),
+    )
+    return person.user
+
+
+@pytest.fixture
 def outsider(db):
     person = PersonFactory(
         user__email="staff@test.example.org", authority=Authority.objects.get(code="FB")
@@ -117,22 +174,35 @@ def anonymous(db):
 
 
 @pytest.fixture
-def all_roles(itd, coordinator, officer, member, guest, outsider):
+def all_roles(itd, coordinator, officer, member, guest, guest_ended, outsider):
     return {
         "itd": itd,
         "coordinator": coordinator,
         "officer": officer,
         "member": member,
         "guest": guest,
+        "guest_ended": guest_ended,
         "outsider": outsider,
         "anonymous": None,
     }
 
 
-def client_for(user) -> Client:
+def client_for(user, *, enrol: bool = True) -> Client:
+    """A test client signed in as `user`; ITD staff and coordinators come with MFA enrolled
+    (enrol=False leaves them without, to see the enforced enrolment)."""
     client = Client()
     if user is not None:
+        if enrol:
+            enrol_mfa_if_required(user)
         client.force_login(user)
+        # A real sign-in registers the session with allauth.usersessions (its login signal);
+        # force_login does not, so do it here: the session can then be listed and ended.
+        from allauth.usersessions.models import UserSession
+
+        UserSession.objects.get_or_create(
+            session_key=client.session.session_key,
+            defaults={"user": user, "ip": "127.0.0.1", "user_agent": ""},
+        )
     return client
 
 
@@ -144,6 +214,16 @@ def client_as(all_roles):
         return client_for(all_roles[role])
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters and used TOTP codes live in the cache (Redis): each test starts clean.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -106,3 +106,56 @@ class DigitalOfficerFactory(factory.django.DjangoModelFactory):
     authority = factory.LazyAttribute(lambda o: o.person.authority)
     role = DigitalOfficer.Role.PRINCIPAL
     since = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=365))
+
+
+def make_invitation(*, space, invited_by, email: str = "", role: str = "guest", **fields):
+    """A pending invitation as `invitation_create` makes it; returns (invitation, token)."""
+    import secrets
+
+    from contacts.models import Invitation
+    from contacts.services import INVITATION_LINK_DAYS, invitation_token_hash
+
+    token = secrets.token_urlsafe(32)
+    values = {
+        "email": email or f"eingeladen-{secrets.token_hex(4)}@partner.example.org",
+        "space": space,
+        "role": role,
+        "until": timezone.localdate() + dt.timedelta(days=90),
+        "token_hash": invitation_token_hash(token),
+        "expires_at": timezone.now() + dt.timedelta(days=INVITATION_LINK_DAYS),
+        "invited_by": invited_by,
+        **fields,
+    }
+    return Invitation.objects.create(**values), token
+
+
+# --- Issue 3: projects and budget lines ---------------------------------------------------------
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.Project"
+
+    title = factory.Sequence(lambda n: f"Projekt {n}")
+    slug = factory.Sequence(lambda n: f"projekt-{n}")
+    summary = "Ein Vorhaben der Digitalstrategie."
+    primary_space = factory.LazyFunction(lambda: Space.objects.get(slug="mobilitaet-energie"))
+    lead_authority = factory.LazyFunction(lambda: Authority.objects.get(code="BVM"))
+    status = "in_progress"
+    health = "green"
+    start = dt.date(2025, 1, 1)
+    end = dt.date(2027, 12, 31)
+    visibility = "internal"
+
+
+def budget_line(project, year: int = 2026, category: str = "sach", source: str = "itd", **values):
+    """A budget line of `project` (created directly, as a fixture, without the service)."""
+    from projects.models import BudgetLine, CostCategory, FiscalYear, FundingSource
+
+    return BudgetLine.objects.create(
+        project=project,
+        fiscal_year=FiscalYear.objects.get(year=year),
+        category=CostCategory.objects.get(code=category),
+        funding_source=FundingSource.objects.get(code=source),
+        **values,
+    )

@@ -10,6 +10,7 @@ import pytest
 
 from spaces.models import Membership
 
+from .conftest import enrol_mfa, totp_code
 from .factories import PASSWORD, MembershipFactory, PersonFactory
 from .test_e2e_browser import CHROMIUM, FLAGS
 
@@ -36,6 +37,10 @@ SIGNED_IN_PAGES = [
     "/contacts/authorities/",
     "/contacts/authorities/BVM/",
     "/contacts/matrix/",
+    "/accounts/security/",
+    "/accounts/sessions/",
+    "/accounts/2fa/",
+    "/accounts/password/change/",
 ]
 
 
@@ -73,10 +78,16 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
         page.goto(live_server.url + path)
         if problems := _violations(page):
             found[f"anonymous {path}"] = problems
+    enrol_mfa(coordinator.user)  # coordinators sign in with a second factor (issue 4)
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_login", coordinator.user.email)
     page.fill("#id_password", PASSWORD)
     page.click("main form button[type=submit]")
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    if problems := _violations(page):
+        found["coordinator second factor"] = problems
+    page.fill("#id_code", totp_code())
+    page.get_by_role("button", name="Anmeldung").click()
     page.wait_for_url("**/dashboard/")
     for path in SIGNED_IN_PAGES:
         page.goto(live_server.url + path)

@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from contacts.models import Authority
 from spaces.models import Membership
 
-from .factories import PASSWORD, MembershipFactory, PersonFactory
+from .conftest import TEST_TOTP_SECRET, enrol_mfa, totp_code
+from .factories import PASSWORD, AuthorityFactory, MembershipFactory, PersonFactory
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -42,11 +42,16 @@ def browser_page(live_server):
         browser.close()
 
 
-def _sign_in(page, base: str, email: str) -> None:
+def _sign_in(page, base: str, email: str, totp_secret: str | None = None) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_login", email)
     page.fill("#id_password", PASSWORD)
     page.click("main form button[type=submit]")
+    if totp_secret is not None:
+        # Coordinators and ITD staff sign in with a second factor (issue 4).
+        page.wait_for_url(f"{base}/accounts/2fa/authenticate/")
+        page.fill("#id_code", totp_code(totp_secret))
+        page.get_by_role("button", name="Anmeldung").click()
     page.wait_for_url(f"{base}/dashboard/")
 
 
@@ -58,18 +63,24 @@ def test_coordinator_signs_in_adds_a_member_and_switches_to_english(live_server,
         user__email="browser.coord@example.org",
         user__first_name="Carla",
         user__last_name="Koordinatorin",
-        authority=Authority.objects.get(code="BVM"),
+        authority=AuthorityFactory(code="BVM"),
     )
+    # Factories with get_or_create: transactional tests may run after the reference data is gone.
     space = MembershipFactory(
-        person=coordinator, space__slug="mobilitaet-energie", role=Membership.Role.COORDINATOR
+        person=coordinator,
+        space__slug="mobilitaet-energie",
+        space__name_de="Mobilität & Energie",
+        space__name_en="Mobility & Energy",
+        role=Membership.Role.COORDINATOR,
     ).space
     newcomer = PersonFactory(
         user__first_name="Nils",
         user__last_name="Neumann",
-        authority=Authority.objects.get(code="FB"),
+        authority=AuthorityFactory(code="FB"),
     )
 
-    _sign_in(page, base, coordinator.user.email)
+    enrol_mfa(coordinator.user)
+    _sign_in(page, base, coordinator.user.email, TEST_TOTP_SECRET)
     assert page.locator("h1").inner_text() == "Mein Überblick"
     assert page.get_by_role("link", name="Mobilität & Energie").count() >= 1
 
@@ -98,7 +109,8 @@ def test_bad_input_in_the_browser_shows_the_message_at_the_field(live_server, br
         person=coordinator, space__slug="mobilitaet-energie", role=Membership.Role.COORDINATOR
     )
     guest = PersonFactory(authority=None)
-    _sign_in(page, base, coordinator.user.email)
+    enrol_mfa(coordinator.user)
+    _sign_in(page, base, coordinator.user.email, TEST_TOTP_SECRET)
     page.goto(f"{base}/spaces/mobilitaet-energie/members/add/")
     page.select_option("#id_person", str(guest.pk))
     page.select_option("#id_role", "guest")

@@ -15,7 +15,10 @@ from .conftest import ROLES, client_for
 PROJECT_APPS = ("core.", "contacts.", "spaces.", "projects.")
 
 LOGIN = 302  # anonymous visitors are sent to the sign-in page
-EVERYONE = dict.fromkeys(ROLES, 200)
+# A row that does not name "guest_ended" (a guest whose access ended) expects what "anonymous"
+# gets: such a guest is signed out at the next request (test_permission_matrix applies it).
+ROW_ROLES = tuple(r for r in ROLES if r != "guest_ended")
+EVERYONE = dict.fromkeys(ROW_ROLES, 200)
 SIGNED_IN = {**EVERYONE, "anonymous": LOGIN}
 MANAGERS = {
     "itd": 200,
@@ -26,6 +29,37 @@ MANAGERS = {
     "outsider": 403,
     "anonymous": LOGIN,
 }
+
+# Invitations are invisible (404) to everyone but ITD and the space's coordinators.
+INVITATION_MANAGERS = {
+    **dict.fromkeys(ROW_ROLES, 404),
+    "itd": 200,
+    "coordinator": 200,
+    "anonymous": LOGIN,
+}
+
+PROJECT_INVITERS = {
+    **dict.fromkeys(ROW_ROLES, 403),
+    "itd": 200,
+    "guest": 404,
+    "outsider": 404,
+    "anonymous": LOGIN,
+}
+
+# Issue 3: projects. Own people of a restricted project see it and its budget; only ITD, the
+# coordinator of its space and the officer of its lead authority edit it; invisible -> 404.
+BUDGET_READERS = {**EVERYONE, "anonymous": 404}
+PROJECT_CREATORS = {**MANAGERS, "officer": 200}
+PROJECT_EDITORS = {
+    "itd": 200,
+    "coordinator": 200,
+    "officer": 200,
+    "member": 403,
+    "guest": 404,
+    "outsider": 404,
+    "anonymous": LOGIN,
+}
+ITD_ONLY = {**dict.fromkeys(ROW_ROLES, 403), "itd": 200, "anonymous": LOGIN}
 
 # url name -> (kwargs builder name, expected status per role)
 MATRIX: dict[str, tuple[str | None, dict[str, int]]] = {
@@ -41,7 +75,50 @@ MATRIX: dict[str, tuple[str | None, dict[str, int]]] = {
     "contacts:authority_detail": ("authority", SIGNED_IN),
     "contacts:people": (None, SIGNED_IN),
     "contacts:matrix": (None, MANAGERS),
-    "admin:index": (None, {**dict.fromkeys(ROLES, 302), "itd": 200}),
+    "admin:index": (None, {**dict.fromkeys(ROW_ROLES, 302), "itd": 200}),
+    # Issue 4 (sign-in): the admin signs in through allauth (MFA, lock-out): visitors are sent
+    # there, ITD on to the admin, everyone else signed in is refused.
+    "admin:login": (None, {**dict.fromkeys(ROW_ROLES, 403), "itd": 302, "anonymous": 302}),
+    "account_security": (None, SIGNED_IN),
+    "admin:password_change": (None, dict.fromkeys(ROW_ROLES, 302)),
+    # Issue 4: invitations, personal data, legal pages.
+    "invitation_accept": ("invitation_token", {**dict.fromkeys(ROW_ROLES, 403), "anonymous": 200}),
+    "contacts:invitation_list": (
+        None,
+        {**dict.fromkeys(ROW_ROLES, 403), "itd": 200, "anonymous": LOGIN},
+    ),
+    "contacts:invitation_space_list": ("space", MANAGERS),
+    "contacts:invitation_create": ("space", MANAGERS),
+    # Guests into a single (here: restricted) project: ITD only; invisible -> 404.
+    "contacts:invitation_project_list": ("project", PROJECT_INVITERS),
+    "contacts:invitation_project_create": ("project", PROJECT_INVITERS),
+    "contacts:invitation_resend": ("invitation", INVITATION_MANAGERS),
+    "contacts:invitation_revoke": ("invitation", INVITATION_MANAGERS),
+    "contacts:invitation_extend": ("invitation", INVITATION_MANAGERS),
+    "contacts:invitation_end_access": ("invitation", INVITATION_MANAGERS),
+    "my_data": (None, SIGNED_IN),
+    "my_data_export": (None, SIGNED_IN),
+    "my_data_delete": (None, SIGNED_IN),
+    "privacy": (None, EVERYONE),
+    "legal_notice": (None, EVERYONE),
+    "accessibility": (None, EVERYONE),
+    "terms": (None, EVERYONE),
+    # Issue 3: projects and budgets. The project of the rows is restricted, in `space` and led
+    # by the officer's authority: ITD and its own people see it, guests and other staff not.
+    "projects:list": (None, EVERYONE),
+    "projects:export": ("csv", EVERYONE),
+    "projects:budget_export": ("csv", {**SIGNED_IN, "outsider": 403, "guest": 403}),
+    "projects:create": (None, PROJECT_CREATORS),
+    "projects:cost_rates": (None, ITD_ONLY),
+    "projects:programme_budget": (None, ITD_ONLY),
+    "projects:detail": ("project", {**BUDGET_READERS, "guest": 404, "outsider": 404}),
+    "projects:edit": ("project", PROJECT_EDITORS),
+    "projects:delete": ("project", PROJECT_EDITORS),
+    "projects:milestones": ("project", PROJECT_EDITORS),
+    "projects:milestone_delete": ("milestone", PROJECT_EDITORS),
+    "projects:link_delete": ("link", PROJECT_EDITORS),
+    "projects:budget": ("project", {**PROJECT_EDITORS, "coordinator": 403}),
+    "projects:budget_line_delete": ("budget_line", {**PROJECT_EDITORS, "coordinator": 403}),
 }
 
 
@@ -67,12 +144,42 @@ def test_every_project_url_has_a_row():
 
 
 @pytest.fixture
-def url_kwargs(space, authority, member):
+def url_kwargs(space, authority, member, coordinator):
+    from .factories import make_invitation
+
     membership = Membership.objects.get(person__user=member, space=space)
+    invitation, token = make_invitation(space=space, invited_by=coordinator)
     return {
+        "invitation": {"pk": invitation.pk},
+        "invitation_token": {"token": token},
         "space": {"slug": space.slug},
         "membership": {"slug": space.slug, "pk": membership.pk},
         "authority": {"code": authority.code},
+        **_project_kwargs(space, authority),
+    }
+
+
+def _project_kwargs(space, authority) -> dict:
+    from projects.models import Milestone, ProjectLink
+
+    from .factories import ProjectFactory, budget_line
+
+    project = ProjectFactory(
+        slug="matrix-projekt",
+        primary_space=space,
+        lead_authority=authority,
+        visibility="restricted",
+    )
+    line = budget_line(project, 2026, planned=1000)
+    milestone = Milestone.objects.create(project=project, title="Start", due="2026-03-01")
+    link = ProjectLink.objects.create(project=project, title="Web", url="https://example.org")
+    slug = project.slug
+    return {
+        "csv": {"fmt": "csv"},
+        "project": {"slug": slug},
+        "milestone": {"slug": slug, "pk": milestone.pk},
+        "link": {"slug": slug, "pk": link.pk},
+        "budget_line": {"slug": slug, "pk": line.pk},
     }
 
 
@@ -80,6 +187,8 @@ def url_kwargs(space, authority, member):
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_permission_matrix(name, role, all_roles, url_kwargs):
     builder, expected = MATRIX[name]
+    if role == "guest_ended" and role not in expected:
+        expected = {**expected, role: expected["anonymous"]}
     url = reverse(name, kwargs=url_kwargs[builder] if builder else None)
     response = client_for(all_roles[role]).get(url)
     assert response.status_code == expected[role], f"{role} GET {url}"

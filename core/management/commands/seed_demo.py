@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from contacts.models import Authority, DigitalOfficer, Organisation, Person, User, today
+from contacts.services import user_totp_enrol
 from spaces.models import Membership, Space
 from spaces.services import membership_create
 
@@ -95,6 +96,10 @@ class Command(BaseCommand):
             self.authorities = {a.code: a for a in Authority.objects.all()}
             self.seed_people()
             self.seed_memberships()
+            # Issue 3: about 40 projects with budget lines in full costs (projects/demo.py).
+            from projects.demo import seed_projects
+
+            seed_projects()
         self.print_accounts()
 
     def person(self, email, first, last, function, code=None, organisation=None, **flags) -> Person:
@@ -139,6 +144,10 @@ class Command(BaseCommand):
             if email == "itd@example.org":
                 flags = {"is_itd_staff": True, "is_staff": True, "is_superuser": True}
             self.people[email] = self.person(email, first, last, function, code, org, **flags)
+        # The demo ITD account signs in with a second factor (required for ITD staff): an
+        # authenticator app set up with DEMO_TOTP_SECRET. The demo coordinator is not enrolled,
+        # so the enforced enrolment can be seen.
+        user_totp_enrol(user=self.people["itd@example.org"].user, secret=settings.DEMO_TOTP_SECRET)
         self.officer(self.people["dv.bvm@example.org"], "BVM", DigitalOfficer.Role.PRINCIPAL)
         self.officers: dict[str, Person] = {"BVM": self.people["dv.bvm@example.org"]}
         for code, (first, last) in OFFICERS.items():
@@ -198,6 +207,10 @@ class Command(BaseCommand):
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/")
         )
         self.stdout.write(f"Password for every demo account: {self.password}  (DEMO_PASSWORD)")
+        self.stdout.write(
+            "itd@example.org also needs a code from an authenticator app set up with the secret "
+            f"{settings.DEMO_TOTP_SECRET}  (DEMO_TOTP_SECRET)"
+        )
         rows = [
             ("itd@example.org", "ITD staff (Amt für IT und Digitalisierung)"),
             ("koordination@example.org", "coordinator of Mobilität & Energie"),

@@ -1,0 +1,91 @@
+"""The security log listens to sign-in events of Django and django-allauth.
+
+Only logging and the session's own bookkeeping happen here; the writes that cause these events
+live in the services and in allauth. Connected in `ContactsConfig.ready()`.
+"""
+
+from __future__ import annotations
+
+from allauth.account import signals as account_signals
+from allauth.mfa import signals as mfa_signals
+from allauth.mfa.models import Authenticator
+from django.contrib.auth import signals as auth_signals
+from django.dispatch import receiver
+
+from core.models import SecurityEvent
+from core.services import security_log
+
+from .security import MFA_TYPES, mfa_enrolled, session_set_mfa_enrolled, session_stamp_login
+
+
+@receiver(auth_signals.user_logged_in, dispatch_uid="portal_security_login")
+def on_logged_in(sender, request, user, **kwargs) -> None:
+    if request is not None:
+        session_stamp_login(request, user)
+    security_log(kind=SecurityEvent.Kind.LOGIN, user=user, request=request)
+
+
+@receiver(auth_signals.user_logged_out, dispatch_uid="portal_security_logout")
+def on_logged_out(sender, request, user, **kwargs) -> None:
+    if user is None:
+        return
+    reason = getattr(request, "portal_logout_reason", "") if request is not None else ""
+    detail = {"reason": reason} if reason else {}
+    security_log(kind=SecurityEvent.Kind.LOGOUT, user=user, request=request, **detail)
+
+
+def _mfa_changed(request, user, authenticator: Authenticator, action: str) -> None:
+    if authenticator.type in MFA_TYPES and request is not None:
+        session_set_mfa_enrolled(request, mfa_enrolled(user))
+    security_log(
+        kind=SecurityEvent.Kind.MFA_CHANGED,
+        user=user,
+        request=request,
+        action=action,
+        type=authenticator.type,
+    )
+
+
+@receiver(mfa_signals.authenticator_added, dispatch_uid="portal_security_mfa_added")
+def on_authenticator_added(sender, request, user, authenticator, **kwargs) -> None:
+    _mfa_changed(request, user, authenticator, "added")
+
+
+@receiver(mfa_signals.authenticator_removed, dispatch_uid="portal_security_mfa_removed")
+def on_authenticator_removed(sender, request, user, authenticator, **kwargs) -> None:
+    _mfa_changed(request, user, authenticator, "removed")
+
+
+@receiver(mfa_signals.authenticator_reset, dispatch_uid="portal_security_mfa_reset")
+def on_authenticator_reset(sender, request, user, authenticator, **kwargs) -> None:
+    _mfa_changed(request, user, authenticator, "reset")
+
+
+@receiver(account_signals.password_changed, dispatch_uid="portal_security_password_changed")
+def on_password_changed(sender, request, user, **kwargs) -> None:
+    security_log(
+        kind=SecurityEvent.Kind.PASSWORD_CHANGED, user=user, request=request, action="changed"
+    )
+
+
+@receiver(account_signals.password_set, dispatch_uid="portal_security_password_set")
+def on_password_set(sender, request, user, **kwargs) -> None:
+    security_log(kind=SecurityEvent.Kind.PASSWORD_CHANGED, user=user, request=request, action="set")
+
+
+@receiver(account_signals.password_reset, dispatch_uid="portal_security_password_reset")
+def on_password_reset(sender, request, user, **kwargs) -> None:
+    security_log(
+        kind=SecurityEvent.Kind.PASSWORD_CHANGED, user=user, request=request, action="reset"
+    )
+
+
+@receiver(mfa_signals.authentication_failed, dispatch_uid="portal_security_mfa_failed")
+def on_mfa_failed(sender, request, user, authenticator, reauthentication=False, **kwargs) -> None:
+    security_log(
+        kind=SecurityEvent.Kind.LOGIN_FAILED,
+        user=user,
+        request=request,
+        factor=authenticator.type,
+        reauthentication=reauthentication,
+    )
