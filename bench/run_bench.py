@@ -165,6 +165,13 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.generate:
+        # A fresh database needs its tables (and the reference data) first.
+        subprocess.run(  # noqa: S603 - our own manage.py
+            [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
+            cwd=ROOT,
+            env=bench_env(),
+            check=True,
+        )
         subprocess.run(  # noqa: S603 - our own manage.py
             [
                 sys.executable,
