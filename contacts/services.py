@@ -137,6 +137,26 @@ def _send_on_commit(invitation: Invitation, token: str) -> None:
     transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, token))
 
 
+def _invitation_recorded(
+    *, actor, invitation: Invitation, request, action: str, before: dict | None, **detail
+) -> None:
+    """Audit an invitation change (old and new values) and write its security log entry."""
+    audit_record(
+        actor=actor,
+        instance=invitation,
+        action=AuditEntry.Action.CREATE if before is None else AuditEntry.Action.UPDATE,
+        changes=diff(before or {}, snapshot(invitation, INVITATION_AUDITED_FIELDS)),
+    )
+    security_log(
+        kind=SecurityEvent.Kind.INVITATION,
+        user=actor,
+        request=request,
+        action=action,
+        invitation=invitation.pk,
+        **detail,
+    )
+
+
 def invitation_create(
     *,
     actor,
@@ -217,18 +237,12 @@ def invitation_create(
                 }
             )
         invitation.save()
-        audit_record(
+        _invitation_recorded(
             actor=actor,
-            instance=invitation,
-            action=AuditEntry.Action.CREATE,
-            changes=diff({}, snapshot(invitation, INVITATION_AUDITED_FIELDS)),
-        )
-        security_log(
-            kind=SecurityEvent.Kind.INVITATION,
-            user=actor,
+            invitation=invitation,
             request=request,
             action="created",
-            invitation=invitation.pk,
+            before=None,
             target=str(invitation.target),
             role=role,
         )
@@ -303,18 +317,12 @@ def invitation_resend(*, actor, invitation: Invitation, request=None) -> Invitat
         token, invitation.token_hash = _new_token()
         invitation.expires_at = timezone.now() + dt.timedelta(days=INVITATION_LINK_DAYS)
         invitation.save(update_fields=["token_hash", "expires_at"])
-        audit_record(
+        _invitation_recorded(
             actor=actor,
-            instance=invitation,
-            action=AuditEntry.Action.UPDATE,
-            changes=diff(before, snapshot(invitation, INVITATION_AUDITED_FIELDS)),
-        )
-        security_log(
-            kind=SecurityEvent.Kind.INVITATION,
-            user=actor,
+            invitation=invitation,
             request=request,
             action="resent",
-            invitation=invitation.pk,
+            before=before,
         )
         _send_on_commit(invitation, token)
     return invitation
@@ -335,18 +343,12 @@ def invitation_revoke(*, actor, invitation: Invitation, request=None) -> Invitat
         invitation.revoked_at = timezone.now()
         invitation.revoked_by = actor
         invitation.save(update_fields=["revoked_at", "revoked_by"])
-        audit_record(
+        _invitation_recorded(
             actor=actor,
-            instance=invitation,
-            action=AuditEntry.Action.UPDATE,
-            changes=diff(before, snapshot(invitation, INVITATION_AUDITED_FIELDS)),
-        )
-        security_log(
-            kind=SecurityEvent.Kind.INVITATION,
-            user=actor,
+            invitation=invitation,
             request=request,
             action="revoked",
-            invitation=invitation.pk,
+            before=before,
         )
     return invitation
 
@@ -376,18 +378,12 @@ def invitation_extend(*, actor, invitation: Invitation, until: dt.date, request=
         before = snapshot(invitation, INVITATION_AUDITED_FIELDS)
         invitation.until = until
         invitation.save(update_fields=["until"])
-        audit_record(
+        _invitation_recorded(
             actor=actor,
-            instance=invitation,
-            action=AuditEntry.Action.UPDATE,
-            changes=diff(before, snapshot(invitation, INVITATION_AUDITED_FIELDS)),
-        )
-        security_log(
-            kind=SecurityEvent.Kind.INVITATION,
-            user=actor,
+            invitation=invitation,
             request=request,
             action="extended",
-            invitation=invitation.pk,
+            before=before,
             until=until,
         )
     return invitation
@@ -572,18 +568,12 @@ def invitation_accept(
         invitation.accepted_at = now
         invitation.accepted_by = account
         invitation.save(update_fields=["accepted_at", "accepted_by", "membership", "project_guest"])
-        audit_record(
+        _invitation_recorded(
             actor=account,
-            instance=invitation,
-            action=AuditEntry.Action.UPDATE,
-            changes=diff(before, snapshot(invitation, INVITATION_AUDITED_FIELDS)),
-        )
-        security_log(
-            kind=SecurityEvent.Kind.INVITATION,
-            user=account,
+            invitation=invitation,
             request=request,
             action="accepted",
-            invitation=invitation.pk,
+            before=before,
             target=str(invitation.target),
         )
     return invitation, account
