@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from core.forms import add_service_errors
 from core.models import SecurityEvent
 from core.services import security_log
 from spaces.models import Space
@@ -104,14 +105,6 @@ def matrix(request: HttpRequest) -> HttpResponse:
 # --- Invitations ---------------------------------------------------------------------------
 
 INVITATIONS_PER_PAGE = 50
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _invitation_page(request: HttpRequest, invitations, template: str, context: dict):
@@ -268,7 +261,7 @@ def _invitation_form(request: HttpRequest, target, roles: list[str]) -> HttpResp
                 request=request,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -381,7 +374,7 @@ def invitation_extend(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Das Ende des Zugangs wurde geändert."))
             return _back(invitation)
@@ -477,7 +470,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             if "password" in getattr(error, "error_dict", {}) and "password1" in form.fields:
                 form.add_error("password1", error.error_dict["password"])
             else:
-                _apply_errors(form, error)
+                add_service_errors(form, error)
         else:
             messages.success(
                 request,

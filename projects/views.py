@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.forms import add_service_errors
 from core.models import SecurityEvent
 from core.services import security_log
 
@@ -40,14 +41,6 @@ from .models import (
 )
 
 PROJECTS_PER_PAGE = 50
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _filters(request: HttpRequest) -> tuple[ProjectFilterForm, dict]:
@@ -168,7 +161,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
         try:
             project = services.project_create(actor=request.user, m2m=m2m, **fields)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Das Projekt wurde angelegt."))
             return redirect(project)
@@ -196,7 +189,7 @@ def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 **fields,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Die Änderungen wurden gespeichert."))
             return redirect(project)
@@ -277,7 +270,7 @@ def project_milestones(request: HttpRequest, slug: str) -> HttpResponse:
                             done=form.cleaned_data["done"],
                         )
                     except ValidationError as error:
-                        _apply_errors(m_formset[i], error)
+                        add_service_errors(m_formset[i], error)
                         raise
                 for i, form in enumerate(l_formset):
                     if not form.has_changed():
@@ -295,7 +288,7 @@ def project_milestones(request: HttpRequest, slug: str) -> HttpResponse:
                             url=form.cleaned_data["url"],
                         )
                     except ValidationError as error:
-                        _apply_errors(l_formset[i], error)
+                        add_service_errors(l_formset[i], error)
                         raise
         except ValidationError:
             pass
@@ -448,9 +441,9 @@ def budget_edit(request: HttpRequest, slug: str) -> HttpResponse:
                     )
                 except services.BudgetLinesInvalid as invalid:
                     for row_index, error in invalid.errors.items():
-                        _apply_errors(formset[indexes[row_index]], error)
+                        add_service_errors(formset[indexes[row_index]], error)
                 except ValidationError as error:
-                    _apply_errors(formset[0], error)
+                    add_service_errors(formset[0], error)
                 else:
                     messages.success(
                         request,
@@ -493,7 +486,7 @@ def budget_line_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse
                 actor=request.user, line=line, version=form.cleaned_data.get("version") or 0
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -540,7 +533,7 @@ def cost_rates(request: HttpRequest) -> HttpResponse:
         try:
             rate, recomputed = services.cost_rate_set(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -572,7 +565,7 @@ def programme_budget(request: HttpRequest) -> HttpResponse:
         try:
             services.programme_budget_set(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Das Programmbudget wurde gespeichert."))
             return redirect("projects:programme_budget")

@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.forms import add_service_errors
+
 from . import permissions, selectors, services
 from .forms import MembershipAddForm, MembershipRoleForm
 from .models import Membership, Space
@@ -45,14 +47,6 @@ def _changeable_membership(request: HttpRequest, space: Space, pk: int) -> Membe
     return membership
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_add(request: HttpRequest, slug: str) -> HttpResponse:
@@ -72,7 +66,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
                 until=form.cleaned_data["until"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -111,7 +105,7 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 until=form.cleaned_data["until"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Die Rolle wurde geändert."))
             return redirect(space)
