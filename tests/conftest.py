@@ -230,3 +230,16 @@ def _fresh_cache():
 def _tasks_in_process(settings):
     # Tasks run in-process in tests: the worker's behaviour is the task function itself.
     settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_database_sessions(django_db_setup, django_db_blocker):
+    """The live server answers the browser in threads of its own; a keep-alive thread may still
+    hold its database connection when the session ends. End such connections so the test
+    database can be dropped cleanly."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
