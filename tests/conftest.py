@@ -29,6 +29,8 @@ from .factories import (
     UserFactory,
 )
 
+# Each role's account has a distinctive last name, so "name not on the page" can never be a
+# coincidence of two random names.
 ROLES = (
     "itd",
     "coordinator",
@@ -108,7 +110,11 @@ def itd_authority(db) -> Authority:
 @pytest.fixture
 def itd(db, itd_authority):
     user = UserFactory(
-        email="itd@test.example.org", is_itd_staff=True, is_staff=True, is_superuser=True
+        email="itd@test.example.org",
+        last_name="Itdreferentin",
+        is_itd_staff=True,
+        is_staff=True,
+        is_superuser=True,
     )
     PersonFactory(user=user, authority=itd_authority, function="Referentin ITD")
     enrol_mfa(user)
@@ -117,7 +123,11 @@ def itd(db, itd_authority):
 
 @pytest.fixture
 def coordinator(db, space, authority):
-    person = PersonFactory(user__email="coord@test.example.org", authority=authority)
+    person = PersonFactory(
+        user__email="coord@test.example.org",
+        user__last_name="Koordinatorin",
+        authority=authority,
+    )
     MembershipFactory(person=person, space=space, role=Membership.Role.COORDINATOR)
     enrol_mfa(person.user)
     return person.user
@@ -125,7 +135,11 @@ def coordinator(db, space, authority):
 
 @pytest.fixture
 def officer(db, space, authority):
-    person = PersonFactory(user__email="officer@test.example.org", authority=authority)
+    person = PersonFactory(
+        user__email="officer@test.example.org",
+        user__last_name="Beauftragter",
+        authority=authority,
+    )
     DigitalOfficerFactory(person=person, authority=authority)
     MembershipFactory(person=person, space=space)
     return person.user
@@ -134,7 +148,9 @@ def officer(db, space, authority):
 @pytest.fixture
 def member(db, space):
     person = PersonFactory(
-        user__email="member@test.example.org", authority=Authority.objects.get(code="BUKEA")
+        user__email="member@test.example.org",
+        user__last_name="Mitgliedsperson",
+        authority=Authority.objects.get(code="BUKEA"),
     )
     MembershipFactory(person=person, space=space)
     return person.user
@@ -142,7 +158,9 @@ def member(db, space):
 
 @pytest.fixture
 def guest(db, other_space):
-    person = ExternalPersonFactory(user__email="guest@test.example.org")
+    person = ExternalPersonFactory(
+        user__email="guest@test.example.org", user__last_name="Gastperson"
+    )
     MembershipFactory(person=person, space=other_space, role=Membership.Role.GUEST)
     return person.user
 
@@ -150,7 +168,9 @@ def guest(db, other_space):
 @pytest.fixture
 def guest_ended(db, other_space):
     """A guest whose access to `other_space` ended yesterday (the daily job has not run yet)."""
-    person = ExternalPersonFactory(user__email="guest.ended@test.example.org")
+    person = ExternalPersonFactory(
+        user__email="guest.ended@test.example.org", user__last_name="Ehemaligergast"
+    )
     MembershipFactory(
         person=person,
         space=other_space,
@@ -163,7 +183,9 @@ def guest_ended(db, other_space):
 @pytest.fixture
 def outsider(db):
     person = PersonFactory(
-        user__email="staff@test.example.org", authority=Authority.objects.get(code="FB")
+        user__email="staff@test.example.org",
+        user__last_name="Verwaltungsperson",
+        authority=Authority.objects.get(code="FB"),
     )
     return person.user
 
