@@ -151,17 +151,6 @@ def has_active_access(user) -> bool:
 
     if space_roles(user):
         return True
-    project_guest = project_guest_model()
-    return project_guest is not None and (
-        project_guest.objects.active().filter(person__user=user).exists()
-    )
+    from projects.models import ProjectGuest
 
-
-def project_guest_model():
-    """Guests invited to a single project (projects app), if that app provides them."""
-    from django.apps import apps
-
-    try:
-        return apps.get_model("projects", "ProjectGuest")
-    except LookupError:
-        return None
+    return ProjectGuest.objects.active().filter(person__user=user).exists()

@@ -23,6 +23,7 @@ from django.utils.translation import override
 
 from core.models import AuditEntry, SecurityEvent
 from core.services import audit_record, diff, security_log, snapshot
+from projects.models import ProjectGuest
 
 from . import permissions
 from .models import Authority, DigitalOfficer, Invitation, Organisation, Person, User, today
@@ -209,8 +210,7 @@ def invitation_create(
         if project is not None:
             type(project).objects.select_for_update().get(pk=project.pk)
             has_access = (
-                permissions.project_guest_model()
-                .objects.active()
+                ProjectGuest.objects.active()
                 .filter(project=project, person__user__email__iexact=email)
                 .exists()
             )
@@ -599,11 +599,7 @@ def guest_access_end_expired() -> int:
         .filter(usersession__isnull=False)
         .exclude(pk__in=Membership.objects.active().values("person__user_id"))
     )
-    project_guest = permissions.project_guest_model()
-    if project_guest is not None:
-        candidates = candidates.exclude(
-            pk__in=project_guest.objects.active().values("person__user_id")
-        )
+    candidates = candidates.exclude(pk__in=ProjectGuest.objects.active().values("person__user_id"))
     ended = 0
     for user in candidates.distinct():
         ended += user_sessions_end(user=user, reason="access_ended")
@@ -772,8 +768,7 @@ def user_anonymise(*, actor, user: User, reason: str, request=None) -> User:
 def _last_access_end(person, on: dt.date) -> dt.date | None:
     """The day the person's last access (space or project) ended; None while one runs."""
     accesses = list(person.memberships.all())
-    if hasattr(person, "project_guests"):
-        accesses += list(person.project_guests.all())
+    accesses += list(person.project_guests.all())
     ends: list[dt.date] = []
     for access in accesses:
         if access.ended_at is None and (access.until is None or access.until >= on):
@@ -786,9 +781,7 @@ def guests_anonymise_after_retention(*, on: dt.date | None = None) -> int:
     """Retention: external accounts whose last access ended more than N days ago are anonymised."""
     on = on or today()
     cutoff = on - dt.timedelta(days=settings.GUEST_RETENTION_DAYS)
-    prefetch = ["memberships"]
-    if permissions.project_guest_model() is not None:
-        prefetch.append("project_guests")
+    prefetch = ["memberships", "project_guests"]
     people = (
         Person.objects.filter(user__in=_external_users())
         .exclude(user__email__endswith="@anonymisiert.invalid")

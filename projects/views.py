@@ -8,12 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.forms import add_service_errors
 from core.models import SecurityEvent
 from core.services import security_log
+from core.templatetags.portal import euro
 
 from . import exports, permissions, selectors, services
 from .forms import (
@@ -500,7 +502,7 @@ def budget_line_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse
             "project": project,
             "title": _("Budgetzeile löschen"),
             "question": _("Soll die Budgetzeile %(line)s (Plan %(planned)s) gelöscht werden?")
-            % {"line": line, "planned": _euro(line.planned)},
+            % {"line": line, "planned": euro(line.planned)},
             "note": _("Die Werte der Zeile bleiben im Änderungsprotokoll des Projekts erhalten."),
             "form": form,
         },
@@ -509,15 +511,7 @@ def budget_line_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 
 
 def reverse_budget(project: Project) -> str:
-    from django.urls import reverse
-
     return reverse("projects:budget", kwargs={"slug": project.slug})
-
-
-def _euro(value) -> str:
-    from core.templatetags.portal import euro
-
-    return euro(value)
 
 
 # --- Reference data (ITD) ---------------------------------------------------------------------
