@@ -27,6 +27,7 @@ COPY . .
 # Static files are collected (and compressed, with a manifest) at build time. The secret key is
 # a throw-away for this step only; the real one comes from the environment at run time.
 RUN SECRET_KEY=build-only-collectstatic-key-never-used-at-runtime-0123456789 DEBUG=false \
+    FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1rZXktbmV2ZXItdXNlZC1hdC1ydW4= \
     python manage.py collectstatic --noinput
 
 USER app

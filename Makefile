@@ -24,6 +24,7 @@ DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DEBUG=true
 DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
 	DEBUG=false \
 	SECRET_KEY=lint-only-q7Vd2Kx9Rm4Tz8Lp3Wn6Hs1Bf5Yc0Jg7Ua2Ne9Xo4Ik8Ql3Zr \
+	FIELD_ENCRYPTION_KEYS=qfsgjbP8kA5m482hixoN7452FMU2KKrsXF3b1kgThSY= \
 	ALLOWED_HOSTS=portal.example.org \
 	SECURE_HTTPS=true
 
@@ -57,6 +58,7 @@ test check-services: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/h
 test check-services: export REDIS_URL ?= redis://127.0.0.1:6379/0
 test: export DEBUG = false
 test: export SECRET_KEY = test-only-secret-key-not-used-anywhere-else-0123456789
+test: export FIELD_ENCRYPTION_KEYS = UDFInoPLQvRExA8aNg08KiQAcctKEGUFEg5Y9zHPg6Y=
 # The test client and the browser tests talk plain HTTP to a local server.
 test: export SECURE_SSL_REDIRECT = false
 

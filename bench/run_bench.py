@@ -106,6 +106,9 @@ def bench_env() -> dict[str, str]:
         **os.environ,
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijkl"),
+        "FIELD_ENCRYPTION_KEYS": os.environ.get(
+            "FIELD_ENCRYPTION_KEYS", "CYIdheBVvCIHMaUvMeCiPOmv58Qh-hB_uAks6nSSawQ="
+        ),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_HTTPS": "false",
         "SECURE_SSL_REDIRECT": "false",

@@ -2,13 +2,27 @@ import time
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.internal.stagekit import clear_login
+
+# allauth's own adapter counts sign-in failures with this module; the portal splits its two
+# limits (per address, per network address) to say which one was hit.
+from allauth.core.internal import ratelimit as _ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from core import crypto
+from core.limits import LimitExceeded
 from core.models import SecurityEvent
 from core.services import security_log
+
+from .permissions import has_active_access, last_access_end
+
+# Failed password checks per network address (ACCOUNT_RATE_LIMITS); "login_failed" counts them
+# per e-mail address (the lock-out).
+LOGIN_FAILED_IP = "login_failed_ip"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -17,16 +31,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return False
 
-    # --- Sign-in hardening (issue 4) ---
-
-    error_messages = {
-        **DefaultAccountAdapter.error_messages,
-        "too_many_login_attempts": _(
-            "Zu viele fehlgeschlagene Anmeldeversuche für diese Adresse. Zum Schutz des Kontos "
-            "ist die Anmeldung vorübergehend gesperrt. Bitte versuchen Sie es in 15 Minuten "
-            "erneut oder setzen Sie Ihr Passwort zurück."
-        ),
-    }
+    # --- Sign-in hardening ---
 
     def authentication_failed(self, request, **credentials) -> None:
         security_log(
@@ -36,17 +41,73 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def pre_authenticate(self, request, **credentials) -> None:
-        """Too many failed attempts for an address lock it for a while (ACCOUNT_RATE_LIMITS)."""
-        try:
-            super().pre_authenticate(request, **credentials)
-        except ValidationError:
-            security_log(
-                kind=SecurityEvent.Kind.RATE_LIMITED,
-                request=request,
-                label=str(credentials.get("email", "")),
-                action="login_failed",
+        """Every password check counts here (sign-in, admin, re-authentication, invitation
+        links, account deletion): one counter of failures per address, which locks it after
+        five for 15 minutes, and one per network address. Either limit answers 429 naming it.
+        """
+        address = str(credentials.get("email", "")).lower()
+        per_ip = _ratelimit.consume(request, app="allauth.account", action=LOGIN_FAILED_IP)
+        if not per_ip:
+            self._refuse(request, address, "ip")
+        per_address = _ratelimit.consume(
+            request,
+            app="allauth.account",
+            action="login_failed",
+            key=self._get_login_attempts_cache_key(request, **credentials),
+        )
+        if not per_address:
+            per_ip.rollback()
+            self._refuse(request, address, "address")
+        # Rolled back on success (allauth's authenticate), so only failures count.
+        self._login_failed_rl_usage = _ratelimit.RateLimitUsage(
+            usage=[*per_ip.usage, *per_address.usage]
+        )
+
+    def _refuse(self, request, address: str, limit: str) -> None:
+        security_log(
+            kind=SecurityEvent.Kind.RATE_LIMITED,
+            request=request,
+            label=address,
+            action="login_failed",
+            limit=limit,
+        )
+        if limit == "ip":
+            raise LimitExceeded(
+                str(
+                    _(
+                        "fehlgeschlagene Anmeldeversuche von Ihrem Anschluss (höchstens 10 je "
+                        "Minute); bitte warten Sie eine Minute"
+                    )
+                )
             )
-            raise
+        raise LimitExceeded(
+            str(
+                _(
+                    "Anmeldeversuche für diese E-Mail-Adresse: nach fünf Fehlversuchen ist sie "
+                    "15 Minuten gesperrt, auch für das richtige Passwort. Sie können in der Zeit "
+                    "Ihr Passwort zurücksetzen"
+                )
+            )
+        )
+
+    def pre_login(self, request, user, **kwargs):
+        """An account whose access has ended is refused at sign-in, with the reason, and the
+        attempt is logged as refused (never as a successful sign-in)."""
+        response = super().pre_login(request, user, **kwargs)
+        if response is not None:
+            return response
+        if has_active_access(user):
+            return None
+        clear_login(request)
+        ended_on = last_access_end(user)
+        security_log(
+            kind=SecurityEvent.Kind.LOGIN_REFUSED,
+            user=user,
+            request=request,
+            reason="access_ended",
+            ended_on=ended_on,
+        )
+        return render(request, "account/access_ended.html", {"ended_on": ended_on}, status=403)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """E-mail, password and MFA changes need a fresh password (or code). For the second
@@ -77,6 +138,13 @@ class MFAAdapter(DefaultMFAAdapter):
         ),
     }
 
+    def encrypt(self, text: str) -> str:
+        """TOTP secrets and recovery-code seeds are stored encrypted (FIELD_ENCRYPTION_KEYS)."""
+        return crypto.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return crypto.decrypt(encrypted_text)
+
     def can_delete_authenticator(self, authenticator) -> bool:
         from .security import MFA_TYPES, mfa_required
 
@@ -86,3 +154,19 @@ class MFAAdapter(DefaultMFAAdapter):
             user_id=authenticator.user_id, type__in=MFA_TYPES
         )
         return others.exclude(pk=authenticator.pk).exists()
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    """ "Sign out other sessions" on the account page lands in the security log."""
+
+    def end_sessions(self, sessions) -> None:
+        sessions = list(sessions)
+        super().end_sessions(sessions)
+        for user_id in {s.user_id for s in sessions}:
+            user = next(s.user for s in sessions if s.user_id == user_id)
+            security_log(
+                kind=SecurityEvent.Kind.SESSIONS_ENDED,
+                user=user,
+                count=sum(1 for s in sessions if s.user_id == user_id),
+                reason="signed_out_elsewhere",
+            )

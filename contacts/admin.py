@@ -1,8 +1,11 @@
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AuditedModelAdmin
+from core.admin import AuditedModelAdmin, ReadOnlyLogAdmin
 
 from .models import Authority, DigitalOfficer, Invitation, Organisation, Person, User
 from .services import user_access_changed
@@ -110,3 +113,43 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- allauth's account models: read-only here ---------------------------------------------------
+# Second factors, e-mail addresses and sessions change only through the portal's own pages
+# (/accounts/...), where the person re-authenticates and every change reaches the security log.
+# In the admin ITD sees that they exist, never their secrets (security audit, finding 1).
+for model in (Authenticator, EmailAddress, EmailConfirmation, UserSession):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(ReadOnlyLogAdmin):
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    # `data` holds the (encrypted) TOTP secret and recovery-code seed: never shown.
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(ReadOnlyLogAdmin):
+    list_display = ("email", "user", "primary", "verified")
+    list_filter = ("primary", "verified")
+    search_fields = ("email", "user__email")
+    list_select_related = ("user",)
+    fields = ("user", "email", "primary", "verified")
+    readonly_fields = fields
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(ReadOnlyLogAdmin):
+    list_display = ("user", "created_at", "last_seen_at", "ip")
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    # The session key would let whoever reads it take over the session: never shown.
+    fields = ("user", "created_at", "last_seen_at", "ip", "user_agent")
+    readonly_fields = fields

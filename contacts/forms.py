@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from spaces.models import Space
 
 from .models import Authority, Organisation
+from .security import verify_password
 
 
 class PeopleFilterForm(forms.Form):
@@ -104,6 +105,15 @@ class InvitationForm(forms.Form):
             self.add_error(
                 "organisation",
                 _("Eine Person gehört entweder zu einer Behörde oder zu einer Organisation."),
+            )
+        if data.get("role") == Membership.Role.GUEST and data.get("authority"):
+            self.add_error(
+                "authority",
+                _(
+                    "Gäste sind immer externe Partner: Bitte wählen Sie keine Behörde, sondern "
+                    "gegebenenfalls eine Organisation. Mitarbeitende der Verwaltung laden Sie als "
+                    "Mitglied ein."
+                ),
             )
         staff_roles = (Membership.Role.MEMBER, Membership.Role.COORDINATOR)
         if data.get("role") in staff_roles and not data.get("authority"):
@@ -218,12 +228,45 @@ class AccountDeleteForm(forms.Form):
         error_messages={"required": _("Bitte bestätigen Sie die Löschung.")},
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        # The sign-in's lock-out counts here too (LimitExceeded answers 429).
+        if not verify_password(self.request, self.user, password):
             raise forms.ValidationError(_("Das Passwort ist nicht richtig."))
         return password
+
+
+class ProfileForm(forms.Form):
+    """What a person keeps current about themselves, and who may see it (Art. 16 DSGVO)."""
+
+    function = forms.CharField(label=_("Funktion"), max_length=200, required=False)
+    phone = forms.RegexField(
+        label=_("Telefon"),
+        max_length=50,
+        required=False,
+        regex=r"^[0-9+()/ .\-]*$",
+        error_messages={
+            "invalid": _(
+                "Bitte nur Ziffern, Leerzeichen und + ( ) / - verwenden, z. B. +49 40 428 0."
+            )
+        },
+    )
+    email_visible_to_guests = forms.BooleanField(
+        label=_("Gäste (externe Partner) dürfen meine E-Mail-Adresse sehen"), required=False
+    )
+    phone_visible_to_guests = forms.BooleanField(
+        label=_("Gäste (externe Partner) dürfen meine Telefonnummer sehen"), required=False
+    )
+    named_publicly = forms.BooleanField(
+        label=_("Mein Name und meine Funktion dürfen öffentlich genannt werden"),
+        required=False,
+        help_text=_(
+            "Nur als Ansprechperson öffentlicher Projekte, für Besucherinnen und Besucher ohne "
+            "Anmeldung. E-Mail und Telefon sind dort nie zu sehen."
+        ),
+    )

@@ -21,6 +21,6 @@ class GuestAccessMiddleware:
             logout(request)
             messages.info(
                 request,
-                _("Ihr Gastzugang ist beendet. Sie wurden abgemeldet."),
+                _("Ihr Zugang ist beendet. Sie wurden abgemeldet."),
             )
         return self.get_response(request)

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import validate_plausible_date
+
 
 def today() -> dt.date:
     return timezone.localdate()
@@ -47,6 +49,13 @@ class User(AbstractUser):
         help_text=_(
             "Steuert die Strategie: sieht und verwaltet alle Räume, Behörden und Projekte."
         ),
+    )
+    # Set when the account was created by accepting an invitation: its access then comes only
+    # from its memberships and invitations, and ends with them (security audit, finding 3).
+    invited_account = models.BooleanField(
+        _("Zugang nur über Einladungen"),
+        default=False,
+        help_text=_("Das Konto entstand durch eine Einladung; es endet mit deren Zugängen."),
     )
 
     USERNAME_FIELD = "email"
@@ -211,6 +220,15 @@ class Person(models.Model):
     # (external partners) see them only where the person opted in.
     email_visible_to_guests = models.BooleanField(_("E-Mail für Gäste sichtbar"), default=False)
     phone_visible_to_guests = models.BooleanField(_("Telefon für Gäste sichtbar"), default=False)
+    # Citizens (not signed in) see a contact person of a public project only with this consent.
+    named_publicly = models.BooleanField(
+        _("Name öffentlich nennen"),
+        default=False,
+        help_text=_(
+            "Als Ansprechperson öffentlicher Projekte sehen auch Besucherinnen und Besucher ohne "
+            "Anmeldung Ihren Namen und Ihre Funktion (nie E-Mail oder Telefon)."
+        ),
+    )
     # When the person accepted the terms of use and took note of the privacy notice (invitation).
     terms_accepted_at = models.DateTimeField(
         _("Nutzungsbedingungen akzeptiert am"), null=True, blank=True
@@ -267,8 +285,8 @@ class DigitalOfficer(models.Model):
         Authority, verbose_name=_("Behörde"), on_delete=models.PROTECT, related_name="officers"
     )
     role = models.CharField(_("Rolle"), max_length=20, choices=Role.choices, default=Role.PRINCIPAL)
-    since = models.DateField(_("seit"), default=today)
-    until = models.DateField(_("bis"), null=True, blank=True)
+    since = models.DateField(_("seit"), default=today, validators=[validate_plausible_date])
+    until = models.DateField(_("bis"), null=True, blank=True, validators=[validate_plausible_date])
 
     objects = DigitalOfficerQuerySet.as_manager()
 

@@ -75,6 +75,14 @@ def contact_visibility(user, person: Person) -> ContactVisibility:
     return ContactVisibility(email=False, phone=False)
 
 
+def can_see_name(user, person: Person) -> bool:
+    """Anonymous visitors see a person (name and function) only where that person agreed to be
+    named publicly; everyone signed in sees the names of the people shown to them."""
+    if audience(user) == Audience.ANONYMOUS:
+        return person.named_publicly
+    return True
+
+
 def can_see_affiliations(user) -> bool:
     """Guests see names and functions only, not whom the others represent."""
     return is_staff_of_administration(user)
@@ -140,12 +148,20 @@ def can_view_all_invitations(user) -> bool:
     return audience(user) == Audience.ITD
 
 
-def has_active_access(user) -> bool:
-    """An external account sees something only while one of its invitations' accesses runs.
+def access_depends_on_invitations(user) -> bool:
+    """Whose access comes only from memberships and invitations: every external account (guests
+    are always external) and every account created by accepting an invitation. Staff accounts
+    that ITD created keep their access whatever their memberships."""
+    kind = audience(user)
+    if kind == Audience.ITD:
+        return False
+    return kind == Audience.EXTERNAL or bool(getattr(user, "invited_account", False))
 
-    Staff of the administration keep their account whatever their memberships.
-    """
-    if audience(user) != Audience.EXTERNAL:
+
+def has_active_access(user) -> bool:
+    """An account whose access depends on invitations sees something only while one of its
+    accesses runs: a membership, a project invitation or an officer role."""
+    if audience(user) == Audience.ANONYMOUS or not access_depends_on_invitations(user):
         return True
     from spaces.permissions import space_roles
 
@@ -153,4 +169,23 @@ def has_active_access(user) -> bool:
         return True
     from projects.models import ProjectGuest
 
+    from .models import DigitalOfficer
+
+    if DigitalOfficer.objects.active().filter(person__user=user).exists():
+        return True
     return ProjectGuest.objects.active().filter(person__user=user).exists()
+
+
+def last_access_end(user):
+    """The day the account's last membership or project invitation ended (None if none did)."""
+    from django.db.models import Max
+
+    from projects.models import ProjectGuest
+    from spaces.models import Membership
+
+    ends = [
+        Membership.objects.filter(person__user=user).aggregate(m=Max("until"))["m"],
+        ProjectGuest.objects.filter(person__user=user).aggregate(m=Max("until"))["m"],
+    ]
+    ends = [e for e in ends if e is not None]
+    return max(ends) if ends else None

@@ -89,3 +89,33 @@ def on_mfa_failed(sender, request, user, authenticator, reauthentication=False, 
         factor=authenticator.type,
         reauthentication=reauthentication,
     )
+
+
+def _email_changed(request, user, action: str, **addresses) -> None:
+    security_log(
+        kind=SecurityEvent.Kind.EMAIL_CHANGED,
+        user=user,
+        request=request,
+        action=action,
+        **{k: getattr(v, "email", v) for k, v in addresses.items() if v is not None},
+    )
+
+
+@receiver(account_signals.email_added, dispatch_uid="portal_security_email_added")
+def on_email_added(sender, request, user, email_address, **kwargs) -> None:
+    _email_changed(request, user, "added", address=email_address)
+
+
+@receiver(account_signals.email_removed, dispatch_uid="portal_security_email_removed")
+def on_email_removed(sender, request, user, email_address, **kwargs) -> None:
+    _email_changed(request, user, "removed", address=email_address)
+
+
+@receiver(account_signals.email_changed, dispatch_uid="portal_security_email_changed")
+def on_email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
+    _email_changed(request, user, "primary_changed", old=from_email_address, new=to_email_address)
+
+
+@receiver(account_signals.email_confirmed, dispatch_uid="portal_security_email_confirmed")
+def on_email_confirmed(sender, request, email_address, **kwargs) -> None:
+    _email_changed(request, email_address.user, "confirmed", address=email_address)

@@ -34,19 +34,36 @@ SEEN_AT_GRANULARITY = 60
 # The second factors that count as enrolled (recovery codes alone are only a fallback).
 MFA_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
-# Pages a person who must enrol may still open: enrolment, (re-)authentication, sign-out.
+# Exactly the pages a person who must enrol may still open: the enrolment itself (authenticator
+# app or security key, with the password asked again first), sign-out, the language switch and
+# the health check. Nothing else, the admin included: names are listed, never matched by prefix.
 MFA_OPEN_URL_NAMES = frozenset(
     {
-        "account_login",
-        "account_logout",
+        "mfa_activate_totp",
+        "mfa_add_webauthn",
+        "mfa_reauthenticate",
+        "mfa_reauthenticate_webauthn",
         "account_reauthenticate",
-        "account_inactive",
-        "account_email_verification_sent",
-        "account_confirm_email",
+        "account_logout",
         "set_language",
         "healthz",
     }
 )
+
+
+def verify_password(request: HttpRequest | None, user, password: str) -> bool:
+    """Check a password as the sign-in does: the same lock-out counter for the address, the
+    same security log entry on failure, LimitExceeded (429) while the address is locked.
+
+    Every form that asks for a password uses this (invitation links, account deletion), so no
+    form is a way around the lock-out. Without a request (a script) only the password counts.
+    """
+    if request is None:
+        return user.check_password(password)
+    from allauth.account.adapter import get_adapter
+
+    authenticated = get_adapter(request).authenticate(request, email=user.email, password=password)
+    return authenticated is not None and authenticated.pk == user.pk
 
 
 def mfa_required(user) -> bool:
@@ -136,8 +153,8 @@ def _is_open_for_enrolment(request: HttpRequest) -> bool:
         match = resolve(path)
     except Resolver404:
         return False
-    name = match.url_name or ""
-    return name in MFA_OPEN_URL_NAMES or name.startswith("mfa_")
+    # Namespaced names (admin:mfa_authenticator_change) never count as enrolment pages.
+    return not match.namespace and (match.url_name or "") in MFA_OPEN_URL_NAMES
 
 
 class MFARequiredMiddleware:

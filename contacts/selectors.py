@@ -72,6 +72,13 @@ def people_for_directory(
     return qs
 
 
+def own_person(user) -> Person | None:
+    """The signed-in person's own profile (None for an account without one)."""
+    return (
+        Person.objects.filter(user=user).select_related("user", "authority", "organisation").first()
+    )
+
+
 def active_officers() -> QuerySet[DigitalOfficer]:
     return (
         DigitalOfficer.objects.active()

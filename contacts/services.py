@@ -21,12 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from core.dates import guest_until_errors
 from core.models import AuditEntry, SecurityEvent
 from core.services import audit_record, diff, security_log, snapshot
 from projects.models import ProjectGuest
 
 from . import permissions
 from .models import Authority, DigitalOfficer, Invitation, Organisation, Person, User, today
+from .security import verify_password
 
 INVITATION_LINK_DAYS = 14
 INVITATION_DEFAULT_DAYS = 90
@@ -93,6 +95,38 @@ def user_totp_enrol(*, user, secret: str) -> bool:
     return True
 
 
+PROFILE_FIELDS = (
+    "function",
+    "phone",
+    "email_visible_to_guests",
+    "phone_visible_to_guests",
+    "named_publicly",
+)
+
+
+def person_update_profile(*, actor, person: Person, **values: Any) -> Person:
+    """A person corrects their own profile and who may see it; ITD may do it for anyone."""
+    if actor is None or (
+        actor.pk != person.user_id and not permissions.can_manage_reference_data(actor)
+    ):
+        raise PermissionDenied
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        before = snapshot(person, PROFILE_FIELDS)
+        for name in PROFILE_FIELDS:
+            if name in values:
+                value = values[name]
+                setattr(person, name, value.strip() if isinstance(value, str) else bool(value))
+        person.full_clean()
+        changes = diff(before, snapshot(person, PROFILE_FIELDS))
+        if changes:
+            person.save(update_fields=[name for name in PROFILE_FIELDS if name in changes])
+            audit_record(
+                actor=actor, instance=person, action=AuditEntry.Action.UPDATE, changes=changes
+            )
+    return person
+
+
 # --- Invitations ---------------------------------------------------------------------------
 
 
@@ -114,16 +148,8 @@ def _new_token() -> tuple[str, str]:
 
 
 def invitation_until_errors(until: dt.date | None) -> list[str]:
-    """The access ends today at the earliest and at most 365 days from today."""
-    if until is None:
-        return [_("Bitte geben Sie an, bis wann der Zugang gilt.")]
-    if until < today():
-        return [_("Das Ende des Zugangs darf nicht in der Vergangenheit liegen.")]
-    if until > today() + dt.timedelta(days=INVITATION_MAX_DAYS):
-        return [
-            _("Ein Zugang gilt höchstens %(days)s Tage ab heute.") % {"days": INVITATION_MAX_DAYS}
-        ]
-    return []
+    """An invitation's access ends today at the earliest and at most 365 days from today."""
+    return guest_until_errors(until)
 
 
 def _check_until(until: dt.date | None) -> None:
@@ -181,6 +207,17 @@ def invitation_create(
 
     if (space is None) == (project is None):
         raise ValueError("an invitation leads into a space or into a project")
+    if role == "guest" and authority is not None:
+        # A guest is always external: an authority would make the account internal staff.
+        raise ValidationError(
+            {
+                "authority": _(
+                    "Gäste sind immer externe Partner: Bitte wählen Sie keine Behörde, sondern "
+                    "gegebenenfalls eine Organisation. Mitarbeitende der Verwaltung laden Sie als "
+                    "Mitglied ein."
+                )
+            }
+        )
     if project is not None:
         if not permissions.can_invite_to_project(actor, project) or role != "guest":
             raise PermissionDenied
@@ -425,6 +462,7 @@ def _project_guest_set_until(*, actor, guest, until: dt.date) -> None:
 
     if not can_edit_project(actor, guest.project):
         raise PermissionDenied
+    _check_until(until)
     guest = type(guest).objects.select_for_update().get(pk=guest.pk)
     before = snapshot(guest, ("until", "ended_at"))
     guest.until = until
@@ -460,6 +498,13 @@ def invitation_for_token(token: str) -> Invitation | None:
     )
 
 
+def _invited_email(token_hash: str) -> str:
+    return (
+        Invitation.objects.filter(token_hash=token_hash).values_list("email", flat=True).first()
+        or ""
+    )
+
+
 def invitation_account_exists(invitation: Invitation) -> bool:
     """An account with a password already uses the invited address (then: confirm with it)."""
     account = User.objects.filter(email__iexact=invitation.email).first()
@@ -484,6 +529,17 @@ def invitation_accept(
     from spaces.services import membership_create
 
     token_hash = invitation_token_hash(token)
+    existing: User | None = None
+    if user is None:
+        # An existing account's owner proves it with the current password, counted by the same
+        # lock-out as the sign-in. Checked before the transaction, so the failure stays in the
+        # security log.
+        existing = User.objects.filter(email__iexact=_invited_email(token_hash)).first()
+        confirms = existing is not None and existing.is_active and existing.has_usable_password()
+        if confirms and not verify_password(request, existing, password):
+            raise ValidationError(
+                {"password": _("Das Passwort ist nicht richtig.")}, code="password"
+            )
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update(of=("self",))
@@ -507,14 +563,12 @@ def invitation_accept(
             if account is not None and not account.is_active:
                 raise PermissionDenied
             if account is not None and account.has_usable_password():
-                # An existing account: its owner proves it with the current password.
-                if not account.check_password(password):
-                    raise ValidationError(
-                        {"password": _("Das Passwort ist nicht richtig.")}, code="password"
-                    )
+                if existing is None or existing.pk != account.pk:
+                    raise InvitationUnavailable("accepted")  # the account appeared meanwhile
             else:
                 if account is None:
-                    account = User(email=invitation.email)
+                    # Its access comes only from this (and later) invitations, and ends with it.
+                    account = User(email=invitation.email, invited_account=True)
                 account.first_name = first_name.strip()[:150] or invitation.first_name
                 account.last_name = last_name.strip()[:150] or invitation.last_name
                 validate_password(password, user=account)
@@ -537,10 +591,12 @@ def invitation_accept(
             address.save(update_fields=["verified", "primary"])
         person = Person.objects.filter(user=account).first()
         if person is None:
+            # A guest is always external, whatever authority the invitation names.
+            authority = None if invitation.role == "guest" else invitation.authority
             person = Person.objects.create(
                 user=account,
-                authority=invitation.authority,
-                organisation=None if invitation.authority else invitation.organisation,
+                authority=authority,
+                organisation=None if authority else invitation.organisation,
             )
         person.terms_accepted_at = now
         person.privacy_accepted_at = now
@@ -582,9 +638,10 @@ def invitation_accept(
 # --- Guest access ending and retention -----------------------------------------------------
 
 
-def _external_users():
+def _invitation_bound_users():
+    """Accounts whose access depends on invitations (permissions.access_depends_on_invitations)."""
     return User.objects.filter(is_itd_staff=False).filter(
-        Q(person__isnull=True) | Q(person__authority__isnull=True)
+        Q(invited_account=True) | Q(person__isnull=True) | Q(person__authority__isnull=True)
     )
 
 
@@ -595,11 +652,12 @@ def guest_access_end_expired() -> int:
 
     memberships_close_expired()
     candidates = (
-        _external_users()
+        _invitation_bound_users()
         .filter(usersession__isnull=False)
         .exclude(pk__in=Membership.objects.active().values("person__user_id"))
+        .exclude(pk__in=ProjectGuest.objects.active().values("person__user_id"))
+        .exclude(pk__in=DigitalOfficer.objects.active().values("person__user_id"))
     )
-    candidates = candidates.exclude(pk__in=ProjectGuest.objects.active().values("person__user_id"))
     ended = 0
     for user in candidates.distinct():
         ended += user_sessions_end(user=user, reason="access_ended")
@@ -783,7 +841,7 @@ def guests_anonymise_after_retention(*, on: dt.date | None = None) -> int:
     cutoff = on - dt.timedelta(days=settings.GUEST_RETENTION_DAYS)
     prefetch = ["memberships", "project_guests"]
     people = (
-        Person.objects.filter(user__in=_external_users())
+        Person.objects.filter(user__in=_invitation_bound_users())
         .exclude(user__email__endswith="@anonymisiert.invalid")
         .select_related("user")
         .prefetch_related(*prefetch)

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from .forms import (
     InvitationExtendForm,
     InvitationForm,
     PeopleFilterForm,
+    ProfileForm,
 )
 from .models import Authority, Invitation
 from .security import account_security_summary
@@ -460,13 +461,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except PermissionDenied:
             return _wrong_account(request, invitation)
         except ValidationError as error:
-            if mode == "existing" and "password" in getattr(error, "error_dict", {}):
-                security_log(
-                    kind=SecurityEvent.Kind.LOGIN_FAILED,
-                    request=request,
-                    label=invitation.email,
-                    via="invitation",
-                )
             if "password" in getattr(error, "error_dict", {}) and "password1" in form.fields:
                 form.add_error("password1", error.error_dict["password"])
             else:
@@ -526,11 +520,7 @@ def my_data_export(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def my_data_delete(request: HttpRequest) -> HttpResponse:
     """Confirm with the password; the account is anonymised, then signed out."""
-    if request.method == "POST":
-        limited = ratelimit.consume_or_429(request, action="reauthenticate", user=request.user)
-        if limited is not None:
-            return limited
-    form = AccountDeleteForm(request.POST or None, user=request.user)
+    form = AccountDeleteForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         user = request.user
         # Signed out first, so that nothing logged afterwards still names the person.
@@ -548,6 +538,34 @@ def my_data_delete(request: HttpRequest) -> HttpResponse:
         request,
         "contacts/my_data_delete.html",
         {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_profile(request: HttpRequest) -> HttpResponse:
+    """My function, phone and who may see my contact details (right to rectification)."""
+    person = selectors.own_person(request.user)
+    if person is None:
+        raise Http404
+    form = ProfileForm(
+        request.POST or None,
+        initial={name: getattr(person, name) for name in services.PROFILE_FIELDS},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update_profile(actor=request.user, person=person, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Ihr Profil wurde gespeichert."))
+            return redirect("my_profile")
+    return render(
+        request,
+        "contacts/person_profile_form.html",
+        {"form": form, "person": person},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -13,3 +14,26 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class StateField(forms.IntegerField):
+    """A hidden number the page sends back unchanged (a row's id, the version it was read at).
+
+    Anything else means the page is outdated or was tampered with: the message says so, at the
+    top of the form, instead of "enter a whole number" at a field nobody can see.
+    """
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**31 - 1)
+        message = _(
+            "Diese Seite ist veraltet oder wurde verändert. Ihre Eingaben wurden nicht "
+            "gespeichert: Bitte laden Sie die Seite neu."
+        )
+        kwargs.setdefault(
+            "error_messages", {"invalid": message, "min_value": message, "max_value": message}
+        )
+        super().__init__(**kwargs)

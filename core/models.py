@@ -52,6 +52,8 @@ class SecurityEvent(models.Model):
         LOGOUT = "logout", _("Abmeldung")
         MFA_CHANGED = "mfa_changed", _("Zwei-Faktor-Authentisierung geändert")
         PASSWORD_CHANGED = "password_changed", _("Passwort geändert")
+        EMAIL_CHANGED = "email_changed", _("E-Mail-Adresse geändert")
+        LOGIN_REFUSED = "login_refused", _("Anmeldung abgewiesen")
         INVITATION = "invitation", _("Einladung")
         ROLE_CHANGED = "role_changed", _("Rolle geändert")
         SESSIONS_ENDED = "sessions_ended", _("Sitzungen beendet")

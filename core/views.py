@@ -11,10 +11,14 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import selectors
+from .limits import respond_429
+from .models import SecurityEvent
+from .services import security_log
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +96,10 @@ def terms(request: HttpRequest) -> HttpResponse:
     return render(request, "core/terms.html", _legal_context())
 
 
-def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "400.html", status=400)
+def error_400(
+    request: HttpRequest, exception: Exception | None = None, *, bad_characters: bool = False
+) -> HttpResponse:
+    return render(request, "400.html", {"bad_characters": bad_characters}, status=400)
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -104,19 +110,33 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "404.html", status=404)
 
 
+# What allauth's rate limits protect, by the page that hit them (the 429 page names it).
+LIMITED_BY_PAGE = {
+    "account_login": gettext_lazy("Anmeldeversuche von Ihrem Anschluss"),
+    "account_reset_password": gettext_lazy("Anträge auf ein neues Passwort"),
+    "account_reset_password_from_key": gettext_lazy("Versuche, ein neues Passwort zu setzen"),
+    "account_change_password": gettext_lazy("Passwortänderungen Ihres Kontos"),
+    "account_email": gettext_lazy("Änderungen Ihrer E-Mail-Adressen"),
+    "account_reauthenticate": gettext_lazy("Bestätigungen mit Ihrem Passwort"),
+    "account_confirm_email": gettext_lazy("Bestätigungsmails für Ihre E-Mail-Adresse"),
+    "invitation_accept": gettext_lazy("Aufrufe dieses Einladungslinks"),
+    "my_data_delete": gettext_lazy("Bestätigungen mit Ihrem Passwort"),
+}
+
+
 def error_429(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Too many attempts (allauth's rate limits): a clear page, and an entry in the security log."""
-    from .models import SecurityEvent
-    from .services import security_log
-
     user = getattr(request, "user", None)
+    match = getattr(request, "resolver_match", None)
+    page = match.url_name if match is not None else ""
     security_log(
         kind=SecurityEvent.Kind.RATE_LIMITED,
         user=user if user is not None and user.is_authenticated else None,
         request=request,
         path=request.path[:200],
     )
-    return render(request, "429.html", status=429)
+    what = LIMITED_BY_PAGE.get(page or "", gettext_lazy("Anfragen von Ihrem Anschluss"))
+    return respond_429(request, str(what))
 
 
 def error_500(request: HttpRequest) -> HttpResponse:

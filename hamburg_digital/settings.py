@@ -6,6 +6,8 @@ only by what the environment says (DEBUG off, a real SECRET_KEY, DATABASE_URL, R
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -61,6 +63,23 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105
 
+# Secrets stored in the database (the TOTP secrets and recovery-code seeds of the second factor)
+# are encrypted with these Fernet keys (core.crypto): the first key encrypts, all of them decrypt,
+# so a key is rotated by putting a new one first and running `manage.py rotate_encryption_keys`.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS is not set. Set it in the environment (see .env.example); "
+            "only a DEBUG=true development setup may run without one."
+        )
+    # Development only: a key derived from the development SECRET_KEY, stable across restarts.
+    FIELD_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"field-encryption:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -95,6 +114,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Security audit: NUL bytes, control characters, invalid UTF-8 -> 400; limits -> 429.
+    "core.middleware.RequestSanityMiddleware",
+    "core.limits.LimitExceededMiddleware",
     # Issue 4 (invitations): an external account whose access ended is signed out.
     "contacts.middleware.GuestAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -231,6 +253,9 @@ USERSESSIONS_TRACK_ACTIVITY = False
 SECURITY_LOG_RETENTION_DAYS = env_int("SECURITY_LOG_RETENTION_DAYS", 365)
 
 # --- Issue 4, invitations and data protection ------------------------------------------------
+# The longest access a guest gets (membership, project guest, invitation): one rule for every
+# path that grants it (core.dates), backed by a CHECK constraint in PostgreSQL.
+GUEST_ACCESS_MAX_DAYS = 365
 # Guest accounts whose last access ended more than this many days ago are anonymised.
 GUEST_RETENTION_DAYS = env_int("GUEST_RETENTION_DAYS", 180)
 # Absolute address of the portal, for links in e-mails (invitations).
@@ -322,6 +347,7 @@ PORTAL_ITD_AUTHORITY_CODE = "ITD"
 # One step of tolerance either side absorbs clock drift; allauth refuses a code used twice.
 MFA_TOTP_TOLERANCE = 1
 MFA_ADAPTER = "contacts.adapters.MFAAdapter"
+USERSESSIONS_ADAPTER = "contacts.adapters.UserSessionsAdapter"
 # Security keys and passkeys (WebAuthn) as second factor. Browsers allow WebAuthn only over HTTPS
 # or on localhost; plain-HTTP development needs this switch (never in production).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
@@ -329,11 +355,14 @@ MFA_RECOVERY_CODE_COUNT = 10
 # Changing e-mail addresses or MFA needs a fresh password (or code) after this many seconds.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("ACCOUNT_REAUTHENTICATION_TIMEOUT", 300)
-# Rate limits (allauth, counted in the cache = Redis): exceeding one answers 429, and five
-# failed sign-ins for one address lock that address (also for /admin/) for 15 minutes.
+# Rate limits (allauth, counted in the cache = Redis): exceeding one answers 429 naming it. Every
+# password check (sign-in, admin, re-authentication, invitation link, account deletion) counts
+# failures in one counter per address: five lock that address for 15 minutes
+# ("login_failed"), and ten a minute from one network address stop it ("login_failed_ip").
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/15m/key",
+    "login_failed": "5/15m/key",
+    "login_failed_ip": "10/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",

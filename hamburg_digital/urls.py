@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # Issue 4: invitation links, personal data (DSGVO), legal pages.
     path("invitations/<str:token>/", contacts_views.invitation_accept, name="invitation_accept"),
+    path("my-profile/", contacts_views.my_profile, name="my_profile"),
     path("my-data/", contacts_views.my_data, name="my_data"),
     path("my-data/export/", contacts_views.my_data_export, name="my_data_export"),
     path("my-data/delete/", contacts_views.my_data_delete, name="my_data_delete"),

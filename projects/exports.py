@@ -18,6 +18,8 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from core.text import strip_control_chars
+
 from . import permissions
 from .models import Project
 from .selectors import AMOUNTS, ZERO, portfolio_totals, visible_lines, with_budget
@@ -40,7 +42,7 @@ def _csv_cell(value: Any) -> str:
         return f"{value:.2f}".replace(".", ",")
     if isinstance(value, dt.date):
         return value.strftime("%d.%m.%Y")
-    text = str(value)
+    text = strip_control_chars(str(value))
     # Spreadsheets run cells starting with these as formulas (CSV injection).
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         text = "'" + text
@@ -96,7 +98,8 @@ def render_xlsx(
             elif value is None or isinstance(value, int):
                 cells.append(value)
             else:
-                text = str(value)
+                # XML (and so XLSX) cannot hold control characters (security audit, finding 4).
+                text = strip_control_chars(str(value))
                 cells.append("'" + text if text[:1] == "=" else text)
         worksheet.append(cells)
     buffer = io.BytesIO()

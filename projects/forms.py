@@ -7,11 +7,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Authority, Organisation, Person
+from contacts.models import Authority, Organisation
+from core.forms import StateField
 from spaces.forms import DateInput
 from spaces.models import Space
 
 from .models import BudgetLine, FiscalYear, Project
+from .permissions import contact_person_candidates
 
 _THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
@@ -176,7 +178,7 @@ class ProjectFilterForm(forms.Form):
 
 
 class ProjectForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = StateField()
 
     class Meta:
         model = Project
@@ -222,8 +224,8 @@ class ProjectForm(forms.ModelForm):
             "code"
         )
         self.fields["partner_organisations"].queryset = Organisation.objects.all()
-        self.fields["contact_persons"].queryset = Person.objects.visible_to(user).select_related(
-            "user"
+        self.fields["contact_persons"].queryset = contact_person_candidates(
+            user, self.instance if self.instance.pk else None
         )
         for name in ("spaces", "participating_authorities", "partner_organisations"):
             self.fields[name].help_text = _("Mehrfachauswahl mit Strg bzw. Cmd.")
@@ -285,8 +287,8 @@ class ObjectChoiceField(forms.ChoiceField):
 
 
 class BudgetLineForm(forms.Form):
-    line_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    line_id = StateField()
+    version = StateField()
     category = ObjectChoiceField(
         label=_("Kostenart"),
         required=False,
@@ -376,14 +378,14 @@ def line_initial(line: BudgetLine) -> dict:
 
 
 class DeleteConfirmForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = StateField()
 
 
 # --- Milestones and links ---------------------------------------------------------------------
 
 
 class MilestoneForm(forms.Form):
-    milestone_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    milestone_id = StateField()
     title = forms.CharField(label=_("Meilenstein"), max_length=200, required=False)
     due = forms.DateField(label=_("fällig am"), required=False, widget=DateInput())
     done = forms.DateField(label=_("erreicht am"), required=False, widget=DateInput())
@@ -400,7 +402,7 @@ class MilestoneForm(forms.Form):
 
 
 class LinkForm(forms.Form):
-    link_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    link_id = StateField()
     title = forms.CharField(label=_("Titel"), max_length=200, required=False)
     url = forms.URLField(
         label=_("Adresse"),

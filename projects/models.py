@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation, Person, today
+from core.dates import validate_plausible_date, year_validators
 from spaces.models import Space
 
 CENT = Decimal("0.01")
@@ -29,6 +30,16 @@ def money_field(verbose_name, **kwargs) -> models.DecimalField:
         **kwargs,
     )
 
+
+# Part of the address: lower-case letters, digits and single hyphens between them.
+SLUG_VALIDATOR = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    message=_(
+        "Nur Kleinbuchstaben (a–z), Ziffern und Bindestriche zwischen ihnen, z. B. "
+        "digitaler-bauantrag."
+    ),
+    code="invalid_slug",
+)
 
 # Addresses under /projects/ that are pages, not projects.
 RESERVED_SLUGS = frozenset({"new", "cost-rates", "programme-budget", "budget-lines"})
@@ -83,11 +94,12 @@ class Project(models.Model):
         _("Kurzname"),
         max_length=80,
         unique=True,
+        validators=[SLUG_VALIDATOR],
         error_messages={"unique": _("Dieser Kurzname ist bereits vergeben.")},
         help_text=_("Teil der Adresse, z. B. digitaler-bauantrag; nur Kleinbuchstaben, Ziffern, -"),
     )
     summary = models.CharField(_("Kurzbeschreibung"), max_length=300, blank=True)
-    description = models.TextField(_("Beschreibung"), blank=True)
+    description = models.TextField(_("Beschreibung"), max_length=10000, blank=True)
     primary_space = models.ForeignKey(
         Space,
         verbose_name=_("Digitaler Raum (federführend)"),
@@ -124,11 +136,12 @@ class Project(models.Model):
     )
     health_reason = models.TextField(
         _("Begründung der Ampel"),
+        max_length=2000,
         blank=True,
         help_text=_("Pflicht bei gelb oder rot."),
     )
-    start = models.DateField(_("Beginn"))
-    end = models.DateField(_("Ende"))
+    start = models.DateField(_("Beginn"), validators=[validate_plausible_date])
+    end = models.DateField(_("Ende"), validators=[validate_plausible_date])
     visibility = models.CharField(
         _("Sichtbarkeit"),
         max_length=20,
@@ -191,8 +204,10 @@ class Milestone(models.Model):
         Project, verbose_name=_("Projekt"), on_delete=models.CASCADE, related_name="milestones"
     )
     title = models.CharField(_("Meilenstein"), max_length=200)
-    due = models.DateField(_("fällig am"))
-    done = models.DateField(_("erreicht am"), null=True, blank=True)
+    due = models.DateField(_("fällig am"), validators=[validate_plausible_date])
+    done = models.DateField(
+        _("erreicht am"), null=True, blank=True, validators=[validate_plausible_date]
+    )
 
     class Meta:
         verbose_name = _("Meilenstein")
@@ -285,9 +300,7 @@ class FiscalYear(models.Model):
     """A fiscal year (Haushaltsjahr = calendar year); closed years are no longer recomputed."""
 
     year = models.PositiveSmallIntegerField(
-        _("Haushaltsjahr"),
-        unique=True,
-        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        _("Haushaltsjahr"), unique=True, validators=year_validators()
     )
     double_budget = models.CharField(
         _("Doppelhaushalt"), max_length=9, blank=True, help_text=_("z. B. 2025/2026")

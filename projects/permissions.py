@@ -192,3 +192,28 @@ def cockpit_q(user) -> Q | None:
     if authorities:
         condition |= _authority_q(authorities)
     return condition
+
+
+def contact_person_candidates(viewer, project: Project | None):
+    """Whom the viewer may pick as contact persons: people they see who may also see the
+    project (administration staff, and guests of its spaces or of the project itself). The
+    service checks each chosen person against the project's scope exactly."""
+    from contacts.models import Person
+
+    from .models import ProjectGuest
+
+    candidates = Q(authority__isnull=False) | Q(user__is_itd_staff=True)
+    if project is not None:
+        space_ids = _project_space_ids(project)
+        candidates |= Q(
+            pk__in=Membership.objects.active().filter(space_id__in=space_ids).values("person_id")
+        )
+        candidates |= Q(
+            pk__in=ProjectGuest.objects.active().filter(project=project).values("person_id")
+        )
+    return (
+        Person.objects.visible_to(viewer)
+        .filter(candidates)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )

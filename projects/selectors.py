@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from contacts.models import Person, today
+from contacts.permissions import can_see_name
 from contacts.selectors import ContactCard, contact_card
 from core.models import AuditEntry
 from core.templatetags.portal import de_date, euro
@@ -357,7 +358,9 @@ def project_detail(user, project: Project) -> ProjectDetail:
         can_edit=permissions.can_edit_project(user, project),
         can_edit_budget=permissions.can_edit_budget(user, project),
         can_see_budget=see_budget,
-        contacts=[contact_card(user, p) for p in project.contact_persons.all()],
+        contacts=[
+            contact_card(user, p) for p in project.contact_persons.all() if can_see_name(user, p)
+        ],
         milestones=list(project.milestones.all()),
     )
     if not see_budget:

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from contacts.models import Person, today
+from core.dates import guest_until_errors
 from core.models import AuditEntry
 from core.services import audit_record, diff, snapshot
 
@@ -115,6 +116,24 @@ def _check_period_covers_lines(project: Project) -> None:
         )
 
 
+def _check_contacts_may_see(project: Project) -> None:
+    """Contact persons are people who may see the project (a guest of another space may not)."""
+    unable = [
+        person
+        for person in project.contact_persons.select_related("user")
+        if not Project.objects.visible_to(person.user).filter(pk=project.pk).exists()
+    ]
+    if unable:
+        raise ValidationError(
+            {
+                "contact_persons": _(
+                    "Ansprechpersonen müssen das Projekt sehen dürfen; %(names)s darf es nicht."
+                )
+                % {"names": ", ".join(str(p) for p in unable)}
+            }
+        )
+
+
 def project_create(*, actor, m2m: dict[str, Iterable[Any]] | None = None, **fields) -> Project:
     """A new project; the creator must be able to edit it (own space or authority)."""
     if not permissions.can_create_project(actor):
@@ -139,6 +158,7 @@ def project_create(*, actor, m2m: dict[str, Iterable[Any]] | None = None, **fiel
         except IntegrityError as exc:
             raise ValidationError({"slug": _("Dieser Kurzname ist bereits vergeben.")}) from exc
         _apply_m2m(project, m2m or {})
+        _check_contacts_may_see(project)
         audit_record(
             actor=actor,
             instance=project,
@@ -184,6 +204,7 @@ def project_update(
         except IntegrityError as exc:
             raise ValidationError({"slug": _("Dieser Kurzname ist bereits vergeben.")}) from exc
         _apply_m2m(current, m2m or {})
+        _check_contacts_may_see(current)
         audit_record(
             actor=actor,
             instance=current,
@@ -317,10 +338,9 @@ def project_guest_add(
     """
     if check_permission and not permissions.can_edit_project(actor, project):
         raise PermissionDenied
-    if until is None:
-        raise ValidationError({"until": _("Ein Gastzugang braucht immer ein Enddatum.")})
-    if until < today():
-        raise ValidationError({"until": _("Das Ende darf nicht in der Vergangenheit liegen.")})
+    errors = guest_until_errors(until)
+    if errors:
+        raise ValidationError({"until": errors})
     guest = ProjectGuest(
         project=project,
         person=person,
@@ -474,6 +494,14 @@ def budget_lines_save(
     if not permissions.can_edit_budget(actor, project):
         raise PermissionDenied
     check_fiscal_year(project, fiscal_year)
+    if not rows:
+        raise ValidationError(
+            _(
+                "Es war keine Zeile ausgefüllt, es wurde nichts gespeichert. Bitte tragen Sie "
+                "mindestens eine Budgetzeile ein."
+            ),
+            code="empty",
+        )
     errors: dict[int, ValidationError] = {}
     saved: list[BudgetLine] = []
     seen: dict[tuple[int, int], int] = {}

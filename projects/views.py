@@ -260,7 +260,13 @@ def project_milestones(request: HttpRequest, slug: str) -> HttpResponse:
                         continue
                     mid = form.cleaned_data.get("milestone_id")
                     if mid and mid not in milestones:
-                        form.add_error(None, _("Unbekannter Meilenstein: bitte Seite neu laden."))
+                        form.add_error(
+                            None,
+                            _(
+                                "Dieser Meilenstein gehört nicht (mehr) zu diesem Projekt: "
+                                "bitte laden Sie die Seite neu."
+                            ),
+                        )
                         raise ValidationError("unknown milestone")
                     try:
                         services.milestone_save(
@@ -279,7 +285,13 @@ def project_milestones(request: HttpRequest, slug: str) -> HttpResponse:
                         continue
                     lid = form.cleaned_data.get("link_id")
                     if lid and lid not in links:
-                        form.add_error(None, _("Unbekannter Link: bitte Seite neu laden."))
+                        form.add_error(
+                            None,
+                            _(
+                                "Dieser Link gehört nicht (mehr) zu diesem Projekt: bitte laden "
+                                "Sie die Seite neu."
+                            ),
+                        )
                         raise ValidationError("unknown link")
                     try:
                         services.link_save(
@@ -373,7 +385,10 @@ def _rows_from_formset(formset, lines: dict[int, BudgetLine]) -> tuple[list, lis
         if line_id and line_id not in lines:
             form.add_error(
                 None,
-                _("Diese Zeile wurde inzwischen gelöscht. Bitte laden Sie die Seite neu."),
+                _(
+                    "Diese Zeile gehört nicht (mehr) zu diesem Haushaltsjahr des Projekts. Ihre "
+                    "Eingaben wurden nicht gespeichert: Bitte laden Sie die Seite neu."
+                ),
             )
             continue
         rows.append(
@@ -432,6 +447,7 @@ def budget_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "categories": list(CostCategory.objects.all()),
         "sources": list(FundingSource.objects.all()),
     }
+    service_errors: list[str] = []
     if request.method == "POST":
         formset = BudgetLineFormSet(request.POST, prefix="lines", **formset_kwargs)
         if formset.is_valid():
@@ -445,7 +461,7 @@ def budget_edit(request: HttpRequest, slug: str) -> HttpResponse:
                     for row_index, error in invalid.errors.items():
                         add_service_errors(formset[indexes[row_index]], error)
                 except ValidationError as error:
-                    add_service_errors(formset[0], error)
+                    service_errors = error.messages
                 else:
                     messages.success(
                         request,
@@ -466,7 +482,10 @@ def budget_edit(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "fiscal_year": fiscal_year,
             "formset": formset,
-            "formset_has_errors": any(f.errors for f in formset) or formset.non_form_errors(),
+            "service_errors": service_errors,
+            "formset_has_errors": any(f.errors for f in formset)
+            or formset.non_form_errors()
+            or service_errors,
         }
     )
     return render(request, "projects/budget_form.html", context, status=status)

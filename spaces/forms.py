@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation, Person, today
+from core.dates import guest_until_errors
 
 from .models import Membership
 
@@ -54,8 +55,9 @@ class MembershipAddForm(forms.Form):
         until: dt.date | None = data.get("until")
         if since and until and until < since:
             self.add_error("until", _("Das Ende darf nicht vor dem Beginn liegen."))
-        if data.get("role") == Membership.Role.GUEST and not until:
-            self.add_error("until", _("Ein Gastzugang braucht immer ein Enddatum."))
+        if data.get("role") == Membership.Role.GUEST and "until" not in self.errors:
+            for error in guest_until_errors(until):
+                self.add_error("until", error)
         if data.get("authority") and data.get("organisation"):
             self.add_error(
                 "organisation",
@@ -78,8 +80,12 @@ class MembershipRoleForm(forms.Form):
     def clean(self):
         data = super().clean()
         until = data.get("until")
-        if data.get("role") == Membership.Role.GUEST and not until:
-            self.add_error("until", _("Ein Gastzugang braucht immer ein Enddatum."))
+        if data.get("role") == Membership.Role.GUEST and "until" not in self.errors:
+            unchanged = (
+                self.membership.role == Membership.Role.GUEST and until == self.membership.until
+            )
+            for error in [] if unchanged else guest_until_errors(until):
+                self.add_error("until", error)
         if until and until < self.membership.since:
             self.add_error("until", _("Das Ende darf nicht vor dem Beginn liegen."))
         return data

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, LocalizedNameMixin, Organisation, Person, today
+from core.dates import validate_plausible_date
 
 
 class SpaceQuerySet(models.QuerySet["Space"]):
@@ -106,8 +107,8 @@ class Membership(models.Model):
         on_delete=models.PROTECT,
         related_name="memberships",
     )
-    since = models.DateField(_("seit"), default=today)
-    until = models.DateField(_("bis"), null=True, blank=True)
+    since = models.DateField(_("seit"), default=today, validators=[validate_plausible_date])
+    until = models.DateField(_("bis"), null=True, blank=True, validators=[validate_plausible_date])
     # Set when the membership was ended (by hand or because `until` passed). A person has at
     # most one membership per space that is not ended: the database enforces it.
     ended_at = models.DateTimeField(_("beendet am"), null=True, blank=True, editable=False)
@@ -143,6 +144,13 @@ class Membership(models.Model):
                 condition=~Q(role="guest") | Q(until__isnull=False),
                 name="membership_guest_has_end",
                 violation_error_message=_("Ein Gastzugang braucht immer ein Enddatum."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="guest") | Q(authority__isnull=True),
+                name="membership_guest_represents_no_authority",
+                violation_error_message=_(
+                    "Gäste sind immer externe Partner und vertreten keine Behörde."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(authority__isnull=True) | Q(organisation__isnull=True),

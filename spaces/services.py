@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.models import Authority, Organisation, Person, today
+from core.dates import guest_until_errors
 from core.models import AuditEntry
 from core.services import audit_record, diff, snapshot
 
@@ -26,6 +27,14 @@ AUDITED_FIELDS = (
     "until",
     "ended_at",
 )
+
+
+def _check_guest_until(role: str, until: dt.date | None) -> None:
+    """A guest's access always ends, at most GUEST_ACCESS_MAX_DAYS days from today."""
+    if role == Membership.Role.GUEST:
+        errors = guest_until_errors(until)
+        if errors:
+            raise ValidationError({"until": errors})
 
 
 def _close_expired(*, person: Person, space: Space, on: dt.date) -> None:
@@ -52,8 +61,11 @@ def membership_create(
         if role not in permissions.assignable_roles(actor, space):
             raise PermissionDenied
     since = since or today()
+    _check_guest_until(role, until)
     if authority is None and organisation is None:
         authority, organisation = person.authority, person.organisation
+    if role == Membership.Role.GUEST:
+        authority = None  # a guest is always external and represents no authority
     membership = Membership(
         person=person,
         space=space,
@@ -93,11 +105,15 @@ def membership_change_role(
         if membership.ended_at is not None:
             raise ValidationError(_("Diese Mitgliedschaft ist bereits beendet."))
         before = snapshot(membership, AUDITED_FIELDS)
+        if role == Membership.Role.GUEST and (until != membership.until or role != membership.role):
+            _check_guest_until(role, until)
         membership.role = role
         if until is not None or role != Membership.Role.GUEST:
             membership.until = until
+        if role == Membership.Role.GUEST:
+            membership.authority = None  # a guest is always external
         membership.full_clean()
-        membership.save(update_fields=["role", "until"])
+        membership.save(update_fields=["role", "until", "authority"])
         changes = diff(before, snapshot(membership, AUDITED_FIELDS))
         audit_record(
             actor=actor,

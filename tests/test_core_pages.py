@@ -89,3 +89,19 @@ def test_settings_refuse_to_start_without_secret_key_when_debug_is_off():
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_settings_refuse_to_start_without_encryption_keys_when_debug_is_off():
+    env = {k: v for k, v in os.environ.items() if k not in ("FIELD_ENCRYPTION_KEYS", "DEBUG")}
+    env["DJANGO_SETTINGS_MODULE"] = "hamburg_digital.settings"
+    env["SECRET_KEY"] = "a-secret-key-for-this-test-only-0123456789abcdefghij"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS is not set" in result.stderr

@@ -181,7 +181,7 @@ def test_an_ended_guest_is_signed_out_at_the_next_request(guest_ended, other_spa
     client = client_for(guest_ended)
     response = client.get(reverse("dashboard"), follow=True)
     assert response.redirect_chain[0][1] == 302
-    assert "Ihr Gastzugang ist beendet" in response.content.decode()
+    assert "Ihr Zugang ist beendet" in response.content.decode()
     assert "_auth_user_id" not in client.session
     # The space answers as to an anonymous visitor: no members.
     page = client.get(other_space.get_absolute_url()).content.decode()

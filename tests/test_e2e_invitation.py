@@ -126,7 +126,7 @@ def test_coordinator_invites_guest_accepts_sees_only_their_space_and_loses_acces
     )
     guest_page.goto(f"{base}/spaces/{space.slug}/")
     main = guest_page.locator("main").inner_text()
-    assert "Ihr Gastzugang ist beendet" in main
+    assert "Ihr Zugang ist beendet" in main
     assert "Mira Mitglied" not in main
     assert guest_page.get_by_role("link", name="Anmelden").count() >= 1
     assert guest_page.goto(f"{base}/dashboard/").url.startswith(f"{base}/accounts/login/")

@@ -96,6 +96,7 @@ MATRIX: dict[str, tuple[str | None, dict[str, int]]] = {
     "contacts:invitation_revoke": ("invitation", INVITATION_MANAGERS),
     "contacts:invitation_extend": ("invitation", INVITATION_MANAGERS),
     "contacts:invitation_end_access": ("invitation", INVITATION_MANAGERS),
+    "my_profile": (None, SIGNED_IN),
     "my_data": (None, SIGNED_IN),
     "my_data_export": (None, SIGNED_IN),
     "my_data_delete": (None, SIGNED_IN),
@@ -183,6 +184,29 @@ def _project_kwargs(space, authority) -> dict:
     }
 
 
+# Roles that must use a second factor and have not enrolled (security audit, finding 1): they
+# reach the enrolment and sign-out, nothing else, the admin included.
+UNENROLLED = ("itd_unenrolled", "coordinator_unenrolled")
+ENROLMENT = "/accounts/2fa/totp/activate/"
+OPEN_BEFORE_ENROLMENT = {"healthz"}
+
+
+@pytest.fixture
+def unenrolled(db, space, itd_authority):
+    from .factories import MembershipFactory, PersonFactory
+
+    itd = PersonFactory(
+        user__email="itd.ohne.faktor@test.example.org",
+        user__is_itd_staff=True,
+        user__is_staff=True,
+        user__is_superuser=True,
+        authority=itd_authority,
+    ).user
+    coordinator = PersonFactory(user__email="koord.ohne.faktor@test.example.org").user
+    MembershipFactory(person=coordinator.person, space=space, role=Membership.Role.COORDINATOR)
+    return {"itd_unenrolled": itd, "coordinator_unenrolled": coordinator}
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_permission_matrix(name, role, all_roles, url_kwargs):
@@ -192,6 +216,49 @@ def test_permission_matrix(name, role, all_roles, url_kwargs):
     url = reverse(name, kwargs=url_kwargs[builder] if builder else None)
     response = client_for(all_roles[role]).get(url)
     assert response.status_code == expected[role], f"{role} GET {url}"
+
+
+def _admin_urls() -> list[str]:
+    """Every admin page: the index, each model's list, add and change page (for one row)."""
+    from django.contrib import admin
+
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        urls.append(reverse("admin:{}_{}_changelist".format(*info)))
+        urls.append(reverse("admin:{}_{}_add".format(*info)))
+        row = model._default_manager.order_by("pk").first()
+        if row is not None:
+            urls.append(reverse("admin:{}_{}_change".format(*info), args=[row.pk]))
+    return urls
+
+
+@pytest.mark.parametrize("role", UNENROLLED)
+def test_without_second_factor_only_enrolment_and_sign_out_are_reachable(
+    role, unenrolled, all_roles, url_kwargs
+):
+    from allauth.mfa.models import Authenticator
+
+    user = unenrolled[role]
+    client = client_for(user, enrol=False)
+    assert not Authenticator.objects.filter(user=user).exists()
+    urls = [
+        reverse(name, kwargs=url_kwargs[builder] if builder else None)
+        for name, (builder, _expected) in MATRIX.items()
+        if name not in OPEN_BEFORE_ENROLMENT
+    ]
+    # all_roles enrolled the other ITD account: its authenticator row has an admin change page.
+    assert Authenticator.objects.filter(user=all_roles["itd"]).exists()
+    urls += _admin_urls()
+    for url in urls:
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code == 302, f"{role} {method.upper()} {url}"
+            assert response["Location"] == ENROLMENT, f"{role} {method.upper()} {url}"
+    assert client.get(reverse("healthz")).status_code == 200
+    # Sign-out stays open.
+    assert client.post(reverse("account_logout")).status_code == 302
+    assert "_auth_user_id" not in client.session
 
 
 @pytest.mark.parametrize(

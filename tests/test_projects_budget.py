@@ -432,7 +432,7 @@ def test_tampered_or_incomplete_posts_answer_400_not_500(officer, itd, project, 
     }
     response = client_for(itd).post(url, tampered)
     assert response.status_code == 400
-    assert "Unbekannter Meilenstein" in response.content.decode()
+    assert "Dieser Meilenstein gehört nicht (mehr) zu diesem Projekt" in response.content.decode()
     # A stale delete.
     line = budget_line(project, 2026, planned=Decimal("1"))
     delete = reverse("projects:budget_line_delete", kwargs={"slug": project.slug, "pk": line.pk})

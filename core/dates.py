@@ -1,0 +1,62 @@
+"""Dates the whole portal agrees on: today in Europe/Berlin, plausible years, the longest guest
+access. Each rule is written here once and used by every form, service and database check."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# Project periods, milestones and fiscal years lie within these years: the strategy started in
+# 2019, and budgets are planned a few double budgets ahead, never centuries.
+YEAR_MIN = 2000
+YEAR_MAX = 2100
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def year_validators() -> list:
+    return [
+        MinValueValidator(YEAR_MIN, message=gettext_lazy("Frühestens das Jahr %(limit_value)s.")),
+        MaxValueValidator(YEAR_MAX, message=gettext_lazy("Spätestens das Jahr %(limit_value)s.")),
+    ]
+
+
+def validate_plausible_date(value: dt.date | None) -> None:
+    """A date of a project, milestone or budget: between 1.1.YEAR_MIN and 31.12.YEAR_MAX."""
+    if value is not None and not (YEAR_MIN <= value.year <= YEAR_MAX):
+        raise ValidationError(
+            _("Bitte ein Datum zwischen %(min)s und %(max)s angeben.")
+            % {"min": YEAR_MIN, "max": YEAR_MAX},
+            code="implausible_date",
+        )
+
+
+def guest_access_max_days() -> int:
+    return settings.GUEST_ACCESS_MAX_DAYS
+
+
+def guest_until_errors(until: dt.date | None, *, on: dt.date | None = None) -> list[str]:
+    """A guest's access (membership, project guest, invitation) ends on a date: today at the
+    earliest, GUEST_ACCESS_MAX_DAYS (365) days from today at the latest."""
+    on = on or today()
+    if until is None:
+        return [_("Ein Gastzugang braucht immer ein Enddatum.")]
+    if until < on:
+        return [_("Das Ende des Zugangs darf nicht in der Vergangenheit liegen.")]
+    if until > on + dt.timedelta(days=guest_access_max_days()):
+        return [
+            _("Ein Gastzugang gilt höchstens %(days)s Tage ab heute (bis %(date)s).")
+            % {
+                "days": guest_access_max_days(),
+                "date": (on + dt.timedelta(days=guest_access_max_days())).strftime("%d.%m.%Y"),
+            }
+        ]
+    return []
