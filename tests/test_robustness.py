@@ -1,0 +1,851 @@
+"""Every form that accepts POST, fed one certainly invalid value at a time (hypothesis).
+
+For each form a VALID request is built (test_the_valid_request_is_accepted proves that it goes
+through), then hypothesis changes exactly one parameter: a value of the wrong type, too long, with
+control characters or bytes that are not UTF-8, a date that does not exist, a negative or huge
+number, a required field left out, a field sent twice with the junk last, an unknown choice, the
+id of an object that does not exist. The candidates are derived from the Django form's fields
+(tests/robustness.py), not written per form.
+
+Each answer must be a 4xx, or the form again (200 or 400) with an error the person can see, and
+the database (every table but the session and security-log tables) must be unchanged. All
+examples of a form run (each in a savepoint that is rolled back); the test then lists every
+mutation that was not refused cleanly.
+
+A new URL whose view accepts POST without a row in CASES fails `test_every_post_url_has_a_row`.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Callable
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, given, settings
+
+from spaces.models import Membership
+
+from .conftest import client_for
+from .factories import PASSWORD, OrganisationFactory, ProjectFactory, budget_line, make_invitation
+from .robustness import (
+    Family,
+    Mutation,
+    Outcome,
+    Request,
+    changed_tables,
+    db_fingerprint,
+    form_families,
+    formset_families,
+    last_traceback_line,
+    mutations,
+    params,
+    url_families,
+    url_patterns,
+)
+from .test_permission_matrix import MATRIX, _project_kwargs, _project_url_names
+
+GOOD_PASSWORD = "Hafenkran-Elbphilharmonie-42"
+NEW_PASSWORD = "Elbphilharmonie-Nebel-47"
+FORM_ENCODED = "application/x-www-form-urlencoded"
+
+# 25 examples per form keep the file well under a minute in CI; ROBUSTNESS_MAX_EXAMPLES=500 (say)
+# walks (nearly) every derived mutation of every form.
+ROBUSTNESS_SETTINGS = settings(
+    max_examples=int(os.environ.get("ROBUSTNESS_MAX_EXAMPLES", "25")),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=(HealthCheck.function_scoped_fixture, HealthCheck.too_slow),
+)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- The cases ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Case:
+    request: Request
+    user: object | None  # who posts (None: not signed in)
+    families: list[Family]
+    # What the valid request does: "db" writes, "mail" sends an e-mail, "redirect" only
+    # redirects (the re-authentication is kept in the session).
+    effect: str = "db"
+    prepare: Callable[[Client], None] | None = None  # run once before the form is opened
+
+    def __post_init__(self):
+        self.families = self.families + url_families(self.request.url_name, self.request.kwargs)
+
+
+class World:
+    """The fixtures of conftest.py, created when a case first asks for them."""
+
+    def __init__(self, request: pytest.FixtureRequest):
+        self._request = request
+
+    def __getattr__(self, name: str):
+        return self._request.getfixturevalue(name)
+
+
+# case id -> (URL name, builder)
+CASES: dict[str, tuple[str, Callable[[World], Case]]] = {}
+
+
+def case(case_id: str, url_name: str | None = None):
+    def register(builder: Callable[[World], Case]):
+        CASES[case_id] = (url_name or case_id, builder)
+        return builder
+
+    return register
+
+
+@pytest.fixture
+def project(space, authority):
+    """Led by the officer's authority in the coordinator's space; budget in 2025-2027."""
+    return ProjectFactory(
+        slug="robust-projekt",
+        primary_space=space,
+        lead_authority=authority,
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2027, 12, 31),
+    )
+
+
+@pytest.fixture
+def milestone(project):
+    from projects.models import Milestone
+
+    return Milestone.objects.create(project=project, title="Start", due=dt.date(2026, 3, 1))
+
+
+@pytest.fixture
+def link(project):
+    from projects.models import ProjectLink
+
+    return ProjectLink.objects.create(project=project, title="Web", url="https://example.org/")
+
+
+@pytest.fixture
+def line(project):
+    return budget_line(project, 2026, "sach", "itd", planned=1000, revised=1000)
+
+
+@pytest.fixture
+def cost_rate(db):
+    from decimal import Decimal
+
+    from projects.models import CostRate, FiscalYear
+
+    return CostRate.objects.create(
+        fiscal_year=FiscalYear.objects.get(year=2026),
+        pay_grade="E 13",
+        annual_full_cost=Decimal("98300.00"),
+    )
+
+
+@pytest.fixture
+def organisation(db):
+    return OrganisationFactory(name="Hochschule für Robustheit")
+
+
+# Spaces -------------------------------------------------------------------------------------
+
+
+@case("spaces:member_add")
+def _member_add(w: World) -> Case:
+    from contacts.models import Person
+    from spaces.forms import MembershipAddForm
+    from spaces.permissions import assignable_roles
+
+    user, space = w.coordinator, w.space
+    data = params(
+        person=str(Person.objects.get(user=w.outsider).pk),
+        role="member",
+        authority="",
+        organisation="",
+        since=_today().isoformat(),
+        until="",
+    )
+    form = MembershipAddForm(roles=assignable_roles(user, space))
+    return Case(
+        Request("spaces:member_add", {"slug": space.slug}, data),
+        user,
+        form_families("post", form, data),
+    )
+
+
+def _membership_of_member(w: World) -> Membership:
+    return Membership.objects.get(person__user=w.member, space=w.space)
+
+
+@case("spaces:member_role")
+def _member_role(w: World) -> Case:
+    from spaces.forms import MembershipRoleForm
+    from spaces.permissions import assignable_roles
+
+    user, space, membership = w.coordinator, w.space, _membership_of_member(w)
+    data = params(role="guest", until=(_today() + dt.timedelta(days=30)).isoformat())
+    form = MembershipRoleForm(roles=assignable_roles(user, space), membership=membership)
+    return Case(
+        Request("spaces:member_role", {"slug": space.slug, "pk": membership.pk}, data),
+        user,
+        form_families("post", form, data),
+    )
+
+
+@case("spaces:member_end")
+def _member_end(w: World) -> Case:
+    membership = _membership_of_member(w)
+    kwargs = {"slug": w.space.slug, "pk": membership.pk}
+    return Case(Request("spaces:member_end", kwargs, {}), w.coordinator, [])
+
+
+# Invitations --------------------------------------------------------------------------------
+
+
+def _invitation_data(organisation) -> dict:
+    return params(
+        email="neu.gast@partner.example.org",
+        first_name="Gesa",
+        last_name="Gast",
+        role="guest",
+        organisation=str(organisation.pk),
+        until=(_today() + dt.timedelta(days=60)).isoformat(),
+        message="Willkommen im Raum!",
+    )
+
+
+@case("contacts:invitation_create")
+def _invitation_create(w: World) -> Case:
+    from contacts.forms import InvitationForm
+    from contacts.permissions import invitable_roles
+
+    user, space = w.coordinator, w.space
+    data = _invitation_data(w.organisation)
+    form = InvitationForm(roles=invitable_roles(user, space))
+    return Case(
+        Request("contacts:invitation_create", {"slug": space.slug}, data),
+        user,
+        form_families("post", form, data),
+    )
+
+
+@case("contacts:invitation_project_create")
+def _invitation_project_create(w: World) -> Case:
+    from contacts.forms import InvitationForm
+
+    data = _invitation_data(w.organisation)
+    form = InvitationForm(roles=["guest"])
+    return Case(
+        Request("contacts:invitation_project_create", {"slug": w.project.slug}, data),
+        w.itd,
+        form_families("post", form, data),
+    )
+
+
+def _pending_invitation(w: World):
+    invitation, _token = make_invitation(space=w.space, invited_by=w.coordinator)
+    return invitation
+
+
+def _invitation_action(name: str):
+    def build(w: World) -> Case:
+        invitation = _pending_invitation(w)
+        return Case(Request(name, {"pk": invitation.pk}, {}), w.coordinator, [])
+
+    return build
+
+
+case("contacts:invitation_resend")(_invitation_action("contacts:invitation_resend"))
+case("contacts:invitation_revoke")(_invitation_action("contacts:invitation_revoke"))
+
+
+@case("contacts:invitation_extend")
+def _invitation_extend(w: World) -> Case:
+    from contacts.forms import InvitationExtendForm
+
+    invitation = _pending_invitation(w)
+    data = params(until=(_today() + dt.timedelta(days=200)).isoformat())
+    return Case(
+        Request("contacts:invitation_extend", {"pk": invitation.pk}, data),
+        w.coordinator,
+        form_families("post", InvitationExtendForm(), data),
+    )
+
+
+@case("contacts:invitation_end_access")
+def _invitation_end_access(w: World) -> Case:
+    from contacts import services
+
+    invitation, token = make_invitation(space=w.space, invited_by=w.coordinator)
+    services.invitation_accept(token=token, user=None, password=GOOD_PASSWORD)
+    return Case(
+        Request("contacts:invitation_end_access", {"pk": invitation.pk}, {}), w.coordinator, []
+    )
+
+
+CONSENT = {"accept_terms": ["on"], "accept_privacy": ["on"]}
+
+
+@case("invitation_accept[new account]", "invitation_accept")
+def _accept_new(w: World) -> Case:
+    from contacts.forms import InvitationAcceptNewForm
+
+    invitation, token = make_invitation(space=w.space, invited_by=w.coordinator)
+    data = {
+        **params(
+            first_name="Gesa",
+            last_name="Gast",
+            password1=GOOD_PASSWORD,
+            password2=GOOD_PASSWORD,
+        ),
+        **CONSENT,
+    }
+    form = InvitationAcceptNewForm(email=invitation.email)
+    return Case(
+        Request("invitation_accept", {"token": token}, data),
+        None,
+        form_families("post", form, data),
+    )
+
+
+@case("invitation_accept[existing account]", "invitation_accept")
+def _accept_existing(w: World) -> Case:
+    from contacts.forms import InvitationAcceptExistingForm
+
+    _invitation, token = make_invitation(
+        space=w.space, invited_by=w.coordinator, email=w.outsider.email
+    )
+    data = {**params(password=PASSWORD), **CONSENT}
+    return Case(
+        Request("invitation_accept", {"token": token}, data),
+        None,
+        form_families("post", InvitationAcceptExistingForm(), data),
+    )
+
+
+@case("invitation_accept[signed in]", "invitation_accept")
+def _accept_signed_in(w: World) -> Case:
+    from contacts.forms import InvitationAcceptSignedInForm
+
+    _invitation, token = make_invitation(
+        space=w.space, invited_by=w.coordinator, email=w.guest.email
+    )
+    data = dict(CONSENT)
+    return Case(
+        Request("invitation_accept", {"token": token}, data),
+        w.guest,
+        form_families("post", InvitationAcceptSignedInForm(), data),
+    )
+
+
+@case("my_data_delete")
+def _my_data_delete(w: World) -> Case:
+    from contacts.forms import AccountDeleteForm
+
+    data = params(password=PASSWORD, confirm="on")
+    return Case(
+        Request("my_data_delete", {}, data),
+        w.member,
+        form_families("post", AccountDeleteForm(user=w.member), data),
+    )
+
+
+# Projects -----------------------------------------------------------------------------------
+
+
+def _project_data(w: World, **values) -> dict:
+    from contacts.models import Authority, Person
+
+    other_authority = Authority.objects.current().exclude(pk=w.authority.pk).order_by("code")[0]
+    return params(
+        **{
+            "title": "Digitaler Bauantrag",
+            "slug": "digitaler-bauantrag",
+            "summary": "Bauanträge online stellen.",
+            "description": "Ein Vorhaben der Digitalstrategie.",
+            "primary_space": str(w.space.pk),
+            "spaces": [str(w.other_space.pk)],
+            "lead_authority": str(w.authority.pk),
+            "participating_authorities": [str(other_authority.pk)],
+            "partner_organisations": [str(w.organisation.pk)],
+            "contact_persons": [str(Person.objects.get(user=w.officer).pk)],
+            "status": "planned",
+            "health": "amber",
+            "health_reason": "Die Ausschreibung verzögert sich.",
+            "start": "2026-01-01",
+            "end": "2027-12-31",
+            "visibility": "internal",
+            "version": "",
+            **values,
+        }
+    )
+
+
+@case("projects:create")
+def _project_create(w: World) -> Case:
+    from projects.forms import ProjectForm
+
+    data = _project_data(w)
+    return Case(
+        Request("projects:create", {}, data),
+        w.officer,
+        form_families("post", ProjectForm(user=w.officer), data),
+    )
+
+
+@case("projects:edit")
+def _project_edit(w: World) -> Case:
+    from projects.forms import ProjectForm
+
+    project = w.project
+    w.line  # noqa: B018 - a budget line in 2026: the period must keep covering it
+    data = _project_data(
+        w,
+        title="Robustes Projekt (neu)",
+        slug=project.slug,
+        start="2025-01-01",
+        version=str(project.version),
+    )
+    return Case(
+        Request("projects:edit", {"slug": project.slug}, data),
+        w.officer,
+        form_families("post", ProjectForm(instance=project, user=w.officer), data),
+    )
+
+
+def _delete_case(name: str, kwargs: dict, user, version: str = "") -> Case:
+    from projects.forms import DeleteConfirmForm
+
+    data = params(version=version)
+    return Case(Request(name, kwargs, data), user, form_families("post", DeleteConfirmForm(), data))
+
+
+@case("projects:delete")
+def _project_delete(w: World) -> Case:
+    return _delete_case("projects:delete", {"slug": w.project.slug}, w.officer)
+
+
+@case("projects:milestones")
+def _project_milestones(w: World) -> Case:
+    from projects.forms import LinkFormSet, MilestoneFormSet
+
+    project, milestone, link = w.project, w.milestone, w.link
+    data = params(
+        **{
+            "milestones-TOTAL_FORMS": "2",
+            "milestones-INITIAL_FORMS": "1",
+            "milestones-MIN_NUM_FORMS": "0",
+            "milestones-MAX_NUM_FORMS": "100",
+            "milestones-0-milestone_id": str(milestone.pk),
+            "milestones-0-title": "Start (verschoben)",
+            "milestones-0-due": "2026-04-01",
+            "milestones-0-done": "",
+            "milestones-1-milestone_id": "",
+            "milestones-1-title": "Abnahme",
+            "milestones-1-due": "2026-09-30",
+            "milestones-1-done": "2026-09-15",
+            "links-TOTAL_FORMS": "2",
+            "links-INITIAL_FORMS": "1",
+            "links-MIN_NUM_FORMS": "0",
+            "links-MAX_NUM_FORMS": "50",
+            "links-0-link_id": str(link.pk),
+            "links-0-title": "Website",
+            "links-0-url": "https://example.org/projekt",
+            "links-1-link_id": "",
+            "links-1-title": "Quellcode",
+            "links-1-url": "https://example.org/quellcode",
+        }
+    )
+    families = formset_families(MilestoneFormSet(prefix="milestones"), data, rows=2)
+    families += formset_families(LinkFormSet(prefix="links"), data, rows=2)
+    return Case(Request("projects:milestones", {"slug": project.slug}, data), w.officer, families)
+
+
+@case("projects:milestone_delete")
+def _milestone_delete(w: World) -> Case:
+    kwargs = {"slug": w.project.slug, "pk": w.milestone.pk}
+    return _delete_case("projects:milestone_delete", kwargs, w.officer)
+
+
+@case("projects:link_delete")
+def _link_delete(w: World) -> Case:
+    return _delete_case(
+        "projects:link_delete", {"slug": w.project.slug, "pk": w.link.pk}, w.officer
+    )
+
+
+def _model_bounds(model, name: str) -> tuple[int | None, int | None]:
+    """The range a model field's Min/MaxValueValidators allow."""
+    from django.core.validators import MaxValueValidator, MinValueValidator
+
+    low = high = None
+    for validator in model._meta.get_field(name).validators:
+        if isinstance(validator, MinValueValidator):
+            low = validator.limit_value
+        elif isinstance(validator, MaxValueValidator):
+            high = validator.limit_value
+    return low, high
+
+
+@case("projects:budget")
+def _budget(w: World) -> Case:
+    from projects.forms import BudgetLineFormSet, FiscalYearForm
+    from projects.models import CostCategory, FiscalYear, FundingSource
+
+    project, line = w.project, w.line
+    w.cost_rate  # noqa: B018 - the personnel row is computed with it
+    categories, sources = list(CostCategory.objects.all()), list(FundingSource.objects.all())
+    cat = {c.code: str(c.pk) for c in categories}
+    src = {s.code: str(s.pk) for s in sources}
+    blank = dict.fromkeys(
+        (
+            "line_id",
+            "version",
+            "einzelplan",
+            "aufgabenbereich",
+            "produktgruppe",
+            "fte",
+            "pay_grade",
+            "months",
+            "planned",
+            "revised",
+            "committed",
+            "actual",
+            "note",
+        ),
+        "",
+    )
+    rows = [
+        {
+            **blank,
+            "line_id": str(line.pk),
+            "version": str(line.version),
+            "category": cat["sach"],
+            "funding_source": src["itd"],
+            "planned": "1.500,00",
+            "committed": "100",
+            "actual": "0,44",
+            "note": "erhöht",
+        },
+        {
+            **blank,
+            "category": cat["it-dl"],
+            "funding_source": src["eigen"],
+            "einzelplan": "1.2",
+            "aufgabenbereich": "A 1",
+            "produktgruppe": "P 1",
+            "planned": "20000",
+            "revised": "21.000,00",
+        },
+        {
+            **blank,
+            "category": cat["personal"],
+            "funding_source": src["eigen"],
+            "fte": "0,5",
+            "pay_grade": "E 13",
+            "months": "6",
+        },
+    ]
+    data = params(
+        **{
+            "lines-TOTAL_FORMS": str(len(rows)),
+            "lines-INITIAL_FORMS": "1",
+            "lines-MIN_NUM_FORMS": "0",
+            "lines-MAX_NUM_FORMS": "200",
+        }
+    )
+    for index, row in enumerate(rows):
+        data.update(params(**{f"lines-{index}-{k}": v for k, v in row.items()}))
+    query = params(year="2026")
+    formset = BudgetLineFormSet(prefix="lines", categories=categories, sources=sources)
+    families = formset_families(formset, data, rows=len(rows))
+    # ?year= names a fiscal year: the model allows 2000 to 2100.
+    families += form_families(
+        "query", FiscalYearForm(), query, bounds={"year": _model_bounds(FiscalYear, "year")}
+    )
+    return Case(
+        Request("projects:budget", {"slug": project.slug}, data, query), w.officer, families
+    )
+
+
+@case("projects:budget_line_delete")
+def _budget_line_delete(w: World) -> Case:
+    line = w.line
+    kwargs = {"slug": w.project.slug, "pk": line.pk}
+    return _delete_case("projects:budget_line_delete", kwargs, w.officer, str(line.version))
+
+
+@case("projects:cost_rates")
+def _cost_rates(w: World) -> Case:
+    from projects.forms import CostRateForm
+
+    data = params(fiscal_year="2026", pay_grade="E 14", annual_full_cost="105.000,00")
+    return Case(
+        Request("projects:cost_rates", {}, data), w.itd, form_families("post", CostRateForm(), data)
+    )
+
+
+@case("projects:programme_budget")
+def _programme_budget(w: World) -> Case:
+    from projects.forms import ProgrammeBudgetForm
+
+    data = params(amount="12.000.000,00", note="Haushalt 2026")
+    return Case(
+        Request("projects:programme_budget", {}, data),
+        w.itd,
+        form_families("post", ProgrammeBudgetForm(), data),
+    )
+
+
+# allauth ------------------------------------------------------------------------------------
+
+
+@case("account_login")
+def _login(w: World) -> Case:
+    from allauth.account.forms import LoginForm
+
+    data = params(login=w.member.email, password=PASSWORD)
+    return Case(Request("account_login", {}, data), None, form_families("post", LoginForm(), data))
+
+
+@case("account_reset_password")
+def _reset_password(w: World) -> Case:
+    from allauth.account.forms import ResetPasswordForm
+
+    data = params(email=w.member.email)
+    return Case(
+        Request("account_reset_password", {}, data),
+        None,
+        form_families("post", ResetPasswordForm(), data),
+        effect="mail",
+    )
+
+
+@case("account_reset_password_from_key")
+def _reset_password_from_key(w: World) -> Case:
+    from allauth.account.forms import ResetPasswordKeyForm, default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+    from django.urls import reverse
+
+    member = w.member
+    uidb36 = user_pk_to_url_str(member)
+    key_url = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": uidb36, "key": default_token_generator.make_token(member)},
+    )
+
+    def open_the_link(client: Client) -> None:
+        # allauth keeps the key in the session and sends the browser on to .../set-password/.
+        assert client.get(key_url).status_code == 302
+
+    data = params(password1=NEW_PASSWORD, password2=NEW_PASSWORD)
+    kwargs = {"uidb36": uidb36, "key": "set-password"}
+    return Case(
+        Request("account_reset_password_from_key", kwargs, data),
+        None,
+        form_families("post", ResetPasswordKeyForm(), data),
+        prepare=open_the_link,
+    )
+
+
+@case("account_change_password")
+def _change_password(w: World) -> Case:
+    from allauth.account.forms import ChangePasswordForm
+
+    data = params(oldpassword=PASSWORD, password1=NEW_PASSWORD, password2=NEW_PASSWORD)
+    return Case(
+        Request("account_change_password", {}, data),
+        w.member,
+        form_families("post", ChangePasswordForm(user=w.member), data),
+    )
+
+
+@case("account_reauthenticate")
+def _reauthenticate(w: World) -> Case:
+    from allauth.account.forms import ReauthenticateForm
+
+    data = params(password=PASSWORD)
+    return Case(
+        Request("account_reauthenticate", {}, data),
+        w.member,
+        form_families("post", ReauthenticateForm(user=w.member), data),
+        effect="redirect",
+    )
+
+
+# --- The harness ----------------------------------------------------------------------------
+
+
+class _RollBack(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class Harness:
+    """A signed-in client on the form's page, and the database as it was then."""
+
+    case: Case
+    client: Client
+    cookies: object
+    baseline: dict
+
+    @classmethod
+    def open(cls, case: Case) -> Harness:
+        client = client_for(case.user) if case.user is not None else Client()
+        if case.prepare:
+            case.prepare(client)
+        page = client.get(case.request.path())
+        assert page.status_code == 200, f"GET {case.request.path()}: {page.status_code}"
+        cache.clear()
+        return cls(case, client, copy.deepcopy(client.cookies), db_fingerprint())
+
+    def send(self, request: Request) -> Outcome:
+        """POST `request` in a savepoint that is rolled back, as the same browser each time."""
+        outcome = None
+        try:
+            with transaction.atomic():
+                self.client.cookies = copy.deepcopy(self.cookies)
+                cache.clear()  # rate limits count in the cache
+                mail.outbox = []
+                try:
+                    response = self.client.post(
+                        request.path(), data=request.body(), content_type=FORM_ENCODED
+                    )
+                except Exception as exc:  # an exception escaped the view: a 500
+                    # The transaction may be broken: the database is not read again.
+                    outcome = Outcome(None, [], len(mail.outbox), error=last_traceback_line(exc))
+                else:
+                    outcome = Outcome(
+                        response.status_code,
+                        changed_tables(self.baseline, db_fingerprint()),
+                        len(mail.outbox),
+                        html=response.content.decode(errors="replace"),
+                        location=response.get("Location", ""),
+                    )
+                raise _RollBack
+        except _RollBack:
+            pass
+        return outcome
+
+
+@pytest.fixture
+def world(request) -> World:
+    return World(request)
+
+
+@pytest.mark.parametrize("case_id", sorted(CASES))
+def test_the_valid_request_is_accepted(case_id, world):
+    """The starting point of the mutations goes through: otherwise they would test nothing."""
+    case = CASES[case_id][1](world)
+    harness = Harness.open(case)
+    outcome = harness.send(case.request.copy())
+    assert outcome.status in (302, 303), (
+        f"{case_id}: the valid request was not accepted ({outcome.status} {outcome.error})"
+    )
+    if case.effect == "db":
+        assert outcome.changed, f"{case_id}: the valid request wrote nothing"
+    elif case.effect == "mail":
+        assert outcome.mails, f"{case_id}: the valid request sent no e-mail"
+    # The judge of the mutations would call this answer a failure.
+    assert any(p.startswith("accepted") for p in outcome.problems())
+    assert harness.send(case.request.copy()).status == outcome.status  # rolled back: again
+
+
+@pytest.mark.parametrize("case_id", sorted(CASES))
+def test_invalid_input_is_refused_cleanly(case_id, world):
+    case = CASES[case_id][1](world)
+    assert case.families, f"{case_id}: no mutations derived"
+    harness = Harness.open(case)
+    results: dict[Mutation, list[str]] = {}
+
+    @ROBUSTNESS_SETTINGS
+    @given(mutations(case.families))
+    def check(mutation: Mutation) -> None:
+        if mutation not in results:
+            results[mutation] = harness.send(mutation.apply(case.request)).problems()
+
+    check()
+    assert db_fingerprint() == harness.baseline, "the examples were not rolled back"
+    failures = {m: p for m, p in results.items() if p}
+    report = "\n".join(
+        f"  - {m.describe()} -> {'; '.join(p)}"
+        for m, p in sorted(failures.items(), key=lambda i: i[0].describe())
+    )
+    assert not failures, (
+        f"{case_id} {case.request.path()}: {len(failures)} of {len(results)} invalid requests "
+        f"were not refused cleanly:\n{report}"
+    )
+
+
+# --- Completeness ---------------------------------------------------------------------------
+
+# Pages whose views have no method restriction but never read a POST body: a POST shows the page.
+PAGES_IGNORING_POST = frozenset(
+    {
+        "home",
+        "dashboard",
+        "healthz",
+        "privacy",
+        "legal_notice",
+        "accessibility",
+        "terms",
+        "my_data",
+        "account_security",
+        "spaces:list",
+        "spaces:detail",
+        "contacts:authority_list",
+        "contacts:authority_detail",
+        "contacts:people",
+        "contacts:matrix",
+        "contacts:invitation_list",
+        "contacts:invitation_space_list",
+        "contacts:invitation_project_list",
+        "projects:list",
+        "projects:export",
+        "projects:budget_export",
+        "projects:detail",
+        "admin:index",
+        "admin:login",  # redirects to allauth's sign-in
+        "admin:password_change",  # redirects to allauth's password change
+    }
+)
+
+
+def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
+    covered = {url_name for url_name, _builder in CASES.values()}
+    unknown = covered - set(url_patterns())
+    assert not unknown, f"rows for URLs that do not exist: {sorted(unknown)}"
+
+    membership = Membership.objects.get(person__user=member, space=space)
+    invitation, token = make_invitation(space=space, invited_by=coordinator)
+    kwargs = {
+        "invitation": {"pk": invitation.pk},
+        "invitation_token": {"token": token},
+        "space": {"slug": space.slug},
+        "membership": {"slug": space.slug, "pk": membership.pk},
+        "authority": {"code": authority.code},
+        **_project_kwargs(space, authority),
+    }
+    from django.urls import reverse
+
+    client = client_for(itd)
+    missing = []
+    for name in sorted(_project_url_names() - covered - PAGES_IGNORING_POST):
+        builder, _expected = MATRIX[name]
+        url = reverse(name, kwargs=kwargs[builder] if builder else None)
+        if client.post(url).status_code != 405:
+            missing.append(name)
+    assert not missing, f"URLs that accept POST without a row in CASES: {missing}"
