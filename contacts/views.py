@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from core.forms import add_service_errors
+from core.forms import add_service_errors, posted
 from core.models import SecurityEvent
 from core.services import security_log
 from spaces.models import Space
@@ -243,7 +243,7 @@ def invitation_project_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _invitation_form(request: HttpRequest, target, roles: list[str]) -> HttpResponse:
     is_space = isinstance(target, Space)
-    form = InvitationForm(request.POST or None, roles=roles)
+    form = InvitationForm(posted(request), roles=roles)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -365,7 +365,7 @@ def invitation_end_access(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitation_extend(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = _managed_invitation(request, pk)
-    form = InvitationExtendForm(request.POST or None, initial={"until": invitation.until})
+    form = InvitationExtendForm(posted(request), initial={"until": invitation.until})
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_extend(
@@ -430,7 +430,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     signed_in = request.user.is_authenticated
     if signed_in and request.user.email.lower() != invitation.email.lower():
         return _wrong_account(request, invitation)
-    data = request.POST if request.method == "POST" else None
+    data = posted(request)
     if signed_in:
         form = InvitationAcceptSignedInForm(data)
         mode = "signed_in"
@@ -520,7 +520,7 @@ def my_data_export(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def my_data_delete(request: HttpRequest) -> HttpResponse:
     """Confirm with the password; the account is anonymised, then signed out."""
-    form = AccountDeleteForm(request.POST or None, user=request.user, request=request)
+    form = AccountDeleteForm(posted(request), user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         user = request.user
         # Signed out first, so that nothing logged afterwards still names the person.
@@ -551,7 +551,7 @@ def my_profile(request: HttpRequest) -> HttpResponse:
     if person is None:
         raise Http404
     form = ProfileForm(
-        request.POST or None,
+        posted(request),
         initial={name: getattr(person, name) for name in services.PROFILE_FIELDS},
     )
     if request.method == "POST" and form.is_valid():

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+
+def posted(request: Any) -> Any:
+    """The data to bind a form to: the POST data of a POST (even an empty one, so that an empty
+    post is validated and answered with messages), None for any other method."""
+    return request.POST if request.method == "POST" else None
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -37,3 +45,21 @@ class StateField(forms.IntegerField):
             "error_messages", {"invalid": message, "min_value": message, "max_value": message}
         )
         super().__init__(**kwargs)
+
+
+class PortalFormSet(forms.BaseFormSet):
+    """A formset that refuses a management form with a negative count (a tampered page), which
+    Django would read as "no rows" and so silently drop the rows."""
+
+    def clean(self) -> None:
+        super().clean()
+        management = self.management_form
+        counts = ("TOTAL_FORMS", "INITIAL_FORMS")
+        if management.is_valid() and any(management.cleaned_data[c] < 0 for c in counts):
+            raise ValidationError(
+                _(
+                    "Diese Seite ist veraltet oder wurde verändert. Ihre Eingaben wurden nicht "
+                    "gespeichert: Bitte laden Sie die Seite neu."
+                ),
+                code="tampered",
+            )

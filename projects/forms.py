@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation
-from core.forms import StateField
+from core.forms import PortalFormSet, StateField
 from spaces.forms import DateInput
 from spaces.models import Space
 
@@ -342,7 +342,7 @@ class BudgetLineForm(forms.Form):
         return not self.has_changed() and not self.cleaned_data.get("line_id")
 
 
-class BaseBudgetLineFormSet(forms.BaseFormSet):
+class BaseBudgetLineFormSet(PortalFormSet):
     def __init__(self, *args, categories=None, sources=None, **kwargs):
         self.categories = categories
         self.sources = sources
@@ -423,8 +423,12 @@ class LinkForm(forms.Form):
         return data
 
 
-MilestoneFormSet = forms.formset_factory(MilestoneForm, extra=2, max_num=100, validate_max=True)
-LinkFormSet = forms.formset_factory(LinkForm, extra=1, max_num=50, validate_max=True)
+MilestoneFormSet = forms.formset_factory(
+    MilestoneForm, formset=PortalFormSet, extra=2, max_num=100, validate_max=True
+)
+LinkFormSet = forms.formset_factory(
+    LinkForm, formset=PortalFormSet, extra=1, max_num=50, validate_max=True
+)
 
 
 # --- Reference data ---------------------------------------------------------------------------

@@ -214,12 +214,16 @@ def project_update(
     return current
 
 
-def project_delete(*, actor, project: Project) -> None:
-    """Delete a project; its budget lines and the project itself stay in the audit trail."""
+def project_delete(*, actor, project: Project, version: int | None) -> None:
+    """Delete a project; its budget lines and the project itself stay in the audit trail.
+
+    Refused when someone saved the project since `version` was read (the confirmation page)."""
     if not permissions.can_edit_project(actor, project):
         raise PermissionDenied
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.version != version:
+            raise ValidationError(_stale_message(project.updated_at), code="stale")
         for line in BudgetLine.objects.filter(project=project).select_related(
             "fiscal_year", "category", "funding_source"
         ):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.forms import add_service_errors
+from core.forms import add_service_errors, posted
 from core.models import SecurityEvent
 from core.services import security_log
 from core.templatetags.portal import euro
@@ -157,7 +157,7 @@ def _editable(request: HttpRequest, slug: str) -> Project:
 def project_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_create_project(request.user):
         raise PermissionDenied
-    form = ProjectForm(request.POST or None, user=request.user)
+    form = ProjectForm(posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         fields, m2m = form.field_values()
         try:
@@ -179,7 +179,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
     project = _editable(request, slug)
-    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    form = ProjectForm(posted(request), instance=project, user=request.user)
     if request.method == "POST" and form.is_valid():
         fields, m2m = form.field_values()
         try:
@@ -207,14 +207,21 @@ def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def project_delete(request: HttpRequest, slug: str) -> HttpResponse:
     project = _editable(request, slug)
-    if request.method == "POST":
-        services.project_delete(actor=request.user, project=project)
-        messages.success(
-            request,
-            _("Das Projekt „%(title)s“ wurde gelöscht. Das Änderungsprotokoll bleibt erhalten.")
-            % {"title": project.title},
-        )
-        return redirect("projects:list")
+    form = DeleteConfirmForm(posted(request), initial={"version": project.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_delete(
+                actor=request.user, project=project, version=form.cleaned_data["version"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Das Projekt „%(title)s“ wurde gelöscht. Das Änderungsprotokoll bleibt erhalten.")
+                % {"title": project.title},
+            )
+            return redirect("projects:list")
     return render(
         request,
         "projects/confirm_delete.html",
@@ -227,8 +234,9 @@ def project_delete(request: HttpRequest, slug: str) -> HttpResponse:
             )
             % {"title": project.title},
             "line_count": project.budget_lines.count(),
-            "form": DeleteConfirmForm(),
+            "form": form,
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -247,7 +255,7 @@ def project_milestones(request: HttpRequest, slug: str) -> HttpResponse:
         for m in milestones.values()
     ]
     l_initial = [{"link_id": k.pk, "title": k.title, "url": k.url} for k in links.values()]
-    data = request.POST if request.method == "POST" else None
+    data = posted(request)
     m_formset = MilestoneFormSet(data, initial=m_initial, prefix="milestones")
     l_formset = LinkFormSet(data, initial=l_initial, prefix="links")
     if request.method == "POST" and m_formset.is_valid() and l_formset.is_valid():
@@ -322,7 +330,8 @@ def project_milestones(request: HttpRequest, slug: str) -> HttpResponse:
 def milestone_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     project = _editable(request, slug)
     milestone = get_object_or_404(Milestone, pk=pk, project=project)
-    if request.method == "POST":
+    form = DeleteConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
         services.milestone_delete(actor=request.user, milestone=milestone)
         messages.success(request, _("Der Meilenstein wurde gelöscht."))
         return redirect("projects:milestones", slug=project.slug)
@@ -334,8 +343,9 @@ def milestone_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "title": _("Meilenstein löschen"),
             "question": _("Soll der Meilenstein „%(title)s“ gelöscht werden?")
             % {"title": milestone.title},
-            "form": DeleteConfirmForm(),
+            "form": form,
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -344,7 +354,8 @@ def milestone_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def link_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     project = _editable(request, slug)
     link = get_object_or_404(ProjectLink, pk=pk, project=project)
-    if request.method == "POST":
+    form = DeleteConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
         services.link_delete(actor=request.user, link=link)
         messages.success(request, _("Der Link wurde gelöscht."))
         return redirect("projects:milestones", slug=project.slug)
@@ -355,8 +366,9 @@ def link_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "project": project,
             "title": _("Link löschen"),
             "question": _("Soll der Link „%(title)s“ gelöscht werden?") % {"title": link.title},
-            "form": DeleteConfirmForm(),
+            "form": form,
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -500,7 +512,7 @@ def budget_line_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         pk=pk,
         project=project,
     )
-    form = DeleteConfirmForm(request.POST or None, initial={"version": line.version})
+    form = DeleteConfirmForm(posted(request), initial={"version": line.version})
     if request.method == "POST" and form.is_valid():
         try:
             services.budget_line_delete(
@@ -541,7 +553,7 @@ def reverse_budget(project: Project) -> str:
 def cost_rates(request: HttpRequest) -> HttpResponse:
     if not permissions.can_manage_cost_rates(request.user):
         raise PermissionDenied
-    form = CostRateForm(request.POST or None)
+    form = CostRateForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             rate, recomputed = services.cost_rate_set(actor=request.user, **form.cleaned_data)
@@ -572,7 +584,7 @@ def programme_budget(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     budget = ProgrammeBudget.current()
     form = ProgrammeBudgetForm(
-        request.POST or None, initial={"amount": budget.amount, "note": budget.note}
+        posted(request), initial={"amount": budget.amount, "note": budget.note}
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.forms import add_service_errors
+from core.forms import add_service_errors, posted
 
 from . import permissions, selectors, services
 from .forms import MembershipAddForm, MembershipRoleForm
@@ -52,7 +52,7 @@ def _changeable_membership(request: HttpRequest, space: Space, pk: int) -> Membe
 def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     space = _managed_space(request, slug)
     roles = permissions.assignable_roles(request.user, space)
-    form = MembershipAddForm(request.POST or None, roles=roles)
+    form = MembershipAddForm(posted(request), roles=roles)
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.membership_create(
@@ -91,7 +91,7 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = _changeable_membership(request, space, pk)
     roles = permissions.assignable_roles(request.user, space)
     form = MembershipRoleForm(
-        request.POST or None,
+        posted(request),
         roles=roles,
         membership=membership,
         initial={"role": membership.role, "until": membership.until},

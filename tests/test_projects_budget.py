@@ -336,7 +336,11 @@ def test_deleting_a_project_asks_first_and_keeps_its_lines_in_the_audit_trail(it
     line = budget_line(project, 2026, planned=Decimal("12.34"))
     url = reverse("projects:delete", kwargs={"slug": project.slug})
     assert "Ja, löschen" in client_for(itd).get(url).content.decode()
-    assert client_for(itd).post(url).status_code == 302
+    # A confirmation from a page read before the last change is refused.
+    stale = client_for(itd).post(url, {"version": project.version + 1})
+    assert stale.status_code == 400
+    assert "Inzwischen hat jemand anderes" in stale.content.decode()
+    assert client_for(itd).post(url, {"version": project.version}).status_code == 302
     assert not Project.objects.filter(pk=project.pk).exists()
     assert AuditEntry.objects.filter(
         action="delete", object_id=str(line.pk), changes__project_ref=project.pk

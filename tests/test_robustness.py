@@ -363,6 +363,21 @@ def _my_data_delete(w: World) -> Case:
     )
 
 
+@case("my_profile")
+def _my_profile(w: World) -> Case:
+    from contacts.forms import ProfileForm
+
+    data = params(
+        function="Referentin Digitalisierung",
+        phone="+49 40 428 1234",
+        email_visible_to_guests="on",
+        named_publicly="on",
+    )
+    return Case(
+        Request("my_profile", {}, data), w.member, form_families("post", ProfileForm(), data)
+    )
+
+
 # Projects -----------------------------------------------------------------------------------
 
 
@@ -435,7 +450,10 @@ def _delete_case(name: str, kwargs: dict, user, version: str = "") -> Case:
 
 @case("projects:delete")
 def _project_delete(w: World) -> Case:
-    return _delete_case("projects:delete", {"slug": w.project.slug}, w.officer)
+    project = w.project
+    return _delete_case(
+        "projects:delete", {"slug": project.slug}, w.officer, version=str(project.version)
+    )
 
 
 @case("projects:milestones")
