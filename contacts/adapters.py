@@ -10,7 +10,6 @@ from allauth.core.internal import ratelimit as _ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
-from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
@@ -18,7 +17,7 @@ from core.limits import LimitExceeded
 from core.models import SecurityEvent
 from core.services import security_log
 
-from .permissions import has_active_access, last_access_end
+from .security import MFA_TYPES, mfa_required, sign_in_refusal
 
 # Failed password checks per network address (ACCOUNT_RATE_LIMITS); "login_failed" counts them
 # per e-mail address (the lock-out).
@@ -91,23 +90,15 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def pre_login(self, request, user, **kwargs):
-        """An account whose access has ended is refused at sign-in, with the reason, and the
-        attempt is logged as refused (never as a successful sign-in)."""
+        """The access app may refuse a sign-in (an account whose access has ended): the refusal
+        is answered with its reason and logged, never as a successful sign-in."""
         response = super().pre_login(request, user, **kwargs)
         if response is not None:
             return response
-        if has_active_access(user):
-            return None
-        clear_login(request)
-        ended_on = last_access_end(user)
-        security_log(
-            kind=SecurityEvent.Kind.LOGIN_REFUSED,
-            user=user,
-            request=request,
-            reason="access_ended",
-            ended_on=ended_on,
-        )
-        return render(request, "account/access_ended.html", {"ended_on": ended_on}, status=403)
+        refusal = sign_in_refusal(request, user)
+        if refusal is not None:
+            clear_login(request)
+        return refusal
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """E-mail, password and MFA changes need a fresh password (or code). For the second
@@ -146,8 +137,6 @@ class MFAAdapter(DefaultMFAAdapter):
         return crypto.decrypt(encrypted_text)
 
     def can_delete_authenticator(self, authenticator) -> bool:
-        from .security import MFA_TYPES, mfa_required
-
         if authenticator.type not in MFA_TYPES or not mfa_required(authenticator.user):
             return True
         others = type(authenticator).objects.filter(

@@ -1,36 +1,35 @@
+"""ITD's admin for accounts and reference data. Every change goes through the same services as
+the portal's pages, so the audit trail, the security log and the end of sessions follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from allauth.account.models import EmailAddress, EmailConfirmation
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AuditedModelAdmin, ReadOnlyLogAdmin
 
-from .models import Authority, DigitalOfficer, Invitation, Organisation, Person, User
-from .services import user_access_changed
+from . import services
+from .models import Authority, DigitalOfficer, Organisation, Person, User
 
 
 class PersonInline(admin.StackedInline):
     model = Person
     can_delete = False
     autocomplete_fields = ("authority", "organisation")
+    fields = ("function", "phone", "authority", "organisation")
 
 
 @admin.register(User)
-class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
-    audited_fields = (
-        "email",
-        "first_name",
-        "last_name",
-        "is_active",
-        "is_itd_staff",
-        "is_staff",
-        "is_superuser",
-    )
+class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "is_itd_staff", "is_active", "last_login")
-    list_filter = ("is_itd_staff", "is_active", "is_staff")
+    list_filter = ("is_itd_staff", "is_active", "is_staff", "invited_account")
     search_fields = ("email", "first_name", "last_name")
     inlines = (PersonInline,)
     fieldsets = (
@@ -40,35 +39,45 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
             _("Rechte"),
             {"fields": ("is_active", "is_itd_staff", "is_staff", "is_superuser", "groups")},
         ),
-        (_("Daten"), {"fields": ("last_login", "date_joined")}),
+        (_("Daten"), {"fields": ("last_login", "date_joined", "invited_account")}),
     )
+    readonly_fields = ("last_login", "date_joined", "invited_account")
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-    # Disabling an account or changing its role ends every session of it (issue 4).
-    session_ending_fields = ("is_active", "is_itd_staff", "is_staff", "is_superuser")
 
-    def save_model(self, request, obj, form, change):
-        before = {}
-        if change and obj.pk:
-            before = dict(
-                User.objects.filter(pk=obj.pk).values(*self.session_ending_fields).first() or {}
-            )
-        super().save_model(request, obj, form, change)
-        changes = {
-            field: {"old": before[field], "new": getattr(obj, field)}
-            for field in self.session_ending_fields
-            if field in before and before[field] != getattr(obj, field)
-        }
-        if changes:
-            user_access_changed(actor=request.user, user=obj, changes=changes, request=request)
+    def save_model(self, request: Any, obj: User, form: Any, change: bool) -> None:
+        # Audited; disabling the account or changing its rights ends its sessions.
+        services.user_save(actor=request.user, user=obj, request=request)
+
+    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
+        for person in formset.save(commit=False):
+            services.person_save(actor=request.user, person=person, request=request)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        # Accounts are anonymised (Meine Daten, retention), never deleted: history points to them.
+        return False
 
 
 @admin.register(Authority)
-class AuthorityAdmin(AuditedModelAdmin):
+class AuthorityAdmin(admin.ModelAdmin):
     list_display = ("code", "name_de", "kind", "parent", "valid_from", "valid_until")
     list_filter = ("kind",)
     search_fields = ("code", "name_de", "name_en")
     filter_horizontal = ("predecessors",)
     autocomplete_fields = ("parent",)
+
+    def save_model(self, request: Any, obj: Authority, form: Any, change: bool) -> None:
+        """Saved with its predecessors in save_related, in one audited service call."""
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        services.authority_save(
+            actor=request.user,
+            authority=form.instance,
+            predecessors=form.cleaned_data.get("predecessors", []),
+        )
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        # Reorganisations keep history: an authority ends with "valid until", it is not deleted.
+        return False
 
 
 @admin.register(Organisation)
@@ -79,46 +88,44 @@ class OrganisationAdmin(AuditedModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(AuditedModelAdmin):
+class PersonAdmin(ReadOnlyLogAdmin):
+    """People are edited with their account (Konten) or by themselves (Mein Profil)."""
+
     list_display = ("__str__", "function", "authority", "organisation")
     list_filter = ("authority",)
     search_fields = ("user__email", "user__first_name", "user__last_name", "function")
-    autocomplete_fields = ("user", "authority", "organisation")
     list_select_related = ("user", "authority", "organisation")
+    exclude = ("phone",)
+
+
+@admin.action(description=_("Benennung heute beenden"))
+def end_officer_roles(modeladmin: Any, request: Any, queryset: Any) -> None:
+    for officer in queryset.filter(ended_at__isnull=True):
+        services.officer_end(actor=request.user, officer=officer)
+    messages.success(request, _("Die Benennungen wurden beendet."))
 
 
 @admin.register(DigitalOfficer)
-class DigitalOfficerAdmin(AuditedModelAdmin):
-    list_display = ("person", "authority", "role", "since", "until")
+class DigitalOfficerAdmin(admin.ModelAdmin):
+    list_display = ("person", "authority", "role", "since", "until", "ended_at")
     list_filter = ("role", "authority")
     autocomplete_fields = ("person", "authority")
     list_select_related = ("person__user", "authority")
+    readonly_fields = ("ended_at",)
+    actions = (end_officer_roles,)
 
+    def save_model(self, request: Any, obj: DigitalOfficer, form: Any, change: bool) -> None:
+        # Audited; the officer signs in again (a second factor is required for officers).
+        services.officer_save(actor=request.user, officer=obj)
 
-@admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
-    """Invitations are made and managed on the portal's pages (the e-mail goes out there)."""
-
-    list_display = ("email", "space", "role", "until", "invited_by", "created_at", "accepted_at")
-    list_filter = ("role", "space")
-    search_fields = ("email", "first_name", "last_name")
-    list_select_related = ("space", "invited_by")
-    exclude = ("token_hash",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
 
 
 # --- allauth's account models: read-only here ---------------------------------------------------
 # Second factors, e-mail addresses and sessions change only through the portal's own pages
 # (/accounts/...), where the person re-authenticates and every change reaches the security log.
-# In the admin ITD sees that they exist, never their secrets (security audit, finding 1).
+# In the admin ITD sees that they exist, never their secrets.
 for model in (Authenticator, EmailAddress, EmailConfirmation, UserSession):
     if admin.site.is_registered(model):
         admin.site.unregister(model)

@@ -7,5 +7,6 @@ class ContactsConfig(AppConfig):
     verbose_name = _("Kontakte")
 
     def ready(self) -> None:
-        # The security log listens to sign-in, MFA and password events (issue 4).
-        from . import receivers  # noqa: F401
+        # Models are ready only now: the rule tables register; the security log listens to
+        # sign-in, MFA, password, e-mail and session events.
+        from . import permissions, receivers  # noqa: F401

@@ -5,15 +5,12 @@ import datetime as dt
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from core.dates import validate_plausible_date
-
-
-def today() -> dt.date:
-    return timezone.localdate()
+from core.dates import today
+from core.models import LocalizedNameMixin
+from core.rules import RestrictedQuerySet
+from core.timebox import TimeBoxed, TimeBoxedQuerySet
 
 
 class UserManager(BaseUserManager["User"]):
@@ -72,20 +69,7 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
 
-class LocalizedNameMixin:
-    """`name` and `description` in the active language, falling back to German."""
-
-    name_de: str
-    name_en: str
-
-    @property
-    def name(self) -> str:
-        if (get_language() or "de").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_de
-
-
-class AuthorityQuerySet(models.QuerySet["Authority"]):
+class AuthorityQuerySet(RestrictedQuerySet):
     def current(self, on: dt.date | None = None) -> AuthorityQuerySet:
         on = on or today()
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
@@ -175,21 +159,8 @@ class Organisation(models.Model):
         return self.name
 
 
-class PersonQuerySet(models.QuerySet["Person"]):
-    def visible_to(self, user) -> PersonQuerySet:
-        from .permissions import Audience, audience
-
-        kind = audience(user)
-        qs = self.filter(user__is_active=True)
-        if kind in (Audience.ITD, Audience.INTERNAL):
-            return qs
-        if kind == Audience.EXTERNAL:
-            from spaces.models import Membership
-
-            own_spaces = Membership.objects.active().filter(person__user=user).values("space_id")
-            shared = Membership.objects.active().filter(space_id__in=own_spaces).values("person_id")
-            return qs.filter(Q(pk__in=shared) | Q(user=user))
-        return self.none()
+class PersonQuerySet(RestrictedQuerySet):
+    """`visible_to(user)` and `restrict(user, action)` from contacts.permissions.PERSON."""
 
 
 class Person(models.Model):
@@ -265,13 +236,11 @@ class Person(models.Model):
         return self.authority or self.organisation
 
 
-class DigitalOfficerQuerySet(models.QuerySet["DigitalOfficer"]):
-    def active(self, on: dt.date | None = None) -> DigitalOfficerQuerySet:
-        on = on or today()
-        return self.filter(since__lte=on).filter(Q(until__isnull=True) | Q(until__gte=on))
+class DigitalOfficerQuerySet(TimeBoxedQuerySet, RestrictedQuerySet):
+    pass
 
 
-class DigitalOfficer(models.Model):
+class DigitalOfficer(TimeBoxed):
     """A person named by an authority to coordinate its part of the strategy."""
 
     class Role(models.TextChoices):
@@ -285,8 +254,7 @@ class DigitalOfficer(models.Model):
         Authority, verbose_name=_("Behörde"), on_delete=models.PROTECT, related_name="officers"
     )
     role = models.CharField(_("Rolle"), max_length=20, choices=Role.choices, default=Role.PRINCIPAL)
-    since = models.DateField(_("seit"), default=today, validators=[validate_plausible_date])
-    until = models.DateField(_("bis"), null=True, blank=True, validators=[validate_plausible_date])
+    # since, until, ended_at: core.timebox.
 
     objects = DigitalOfficerQuerySet.as_manager()
 
@@ -302,7 +270,7 @@ class DigitalOfficer(models.Model):
             ),
             models.UniqueConstraint(
                 fields=("person", "authority"),
-                condition=Q(until__isnull=True),
+                condition=Q(ended_at__isnull=True),
                 name="officer_one_open_role_per_authority",
                 violation_error_message=_("Diese Person ist für diese Behörde bereits benannt."),
             ),
@@ -310,185 +278,3 @@ class DigitalOfficer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} – {self.get_role_display()}, {self.authority.code}"
-
-
-class InvitationQuerySet(models.QuerySet["Invitation"]):
-    def visible_to(self, user) -> InvitationQuerySet:
-        """ITD sees every invitation; a coordinator those of the spaces they coordinate."""
-        from spaces.permissions import coordinated_space_ids
-
-        from .permissions import Audience, audience
-
-        kind = audience(user)
-        if kind == Audience.ITD:
-            return self.all()
-        if kind == Audience.INTERNAL:
-            # Invitations to single projects are ITD's.
-            return self.filter(space_id__in=coordinated_space_ids(user), project__isnull=True)
-        return self.none()
-
-    def pending(self) -> InvitationQuerySet:
-        return self.filter(
-            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        )
-
-
-class Invitation(models.Model):
-    """An e-mail invitation into a space for a limited time, accepted once with a secret link."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("offen")
-        ACCEPTED = "accepted", _("angenommen")
-        EXPIRED = "expired", _("abgelaufen")
-        REVOKED = "revoked", _("widerrufen")
-
-    email = models.EmailField(_("E-Mail-Adresse"))
-    first_name = models.CharField(_("Vorname"), max_length=150, blank=True)
-    last_name = models.CharField(_("Nachname"), max_length=150, blank=True)
-    # An invitation leads into one space, or (ITD only) as a guest into a single project.
-    space = models.ForeignKey(
-        "spaces.Space",
-        verbose_name=_("Raum"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="invitations",
-    )
-    project = models.ForeignKey(
-        "projects.Project",
-        verbose_name=_("Projekt"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="invitations",
-    )
-    role = models.CharField(_("Rolle"), max_length=20, default="guest")
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name=_("Organisation"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    authority = models.ForeignKey(
-        Authority,
-        verbose_name=_("Behörde"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    message = models.TextField(_("Nachricht"), max_length=2000, blank=True)
-    until = models.DateField(_("Zugang bis"))
-    # Only the SHA-256 of the secret link's token is stored: a copy of the database opens nothing.
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    expires_at = models.DateTimeField(_("Link gültig bis"))
-    sent_at = models.DateTimeField(_("zuletzt gesendet"), null=True, blank=True)
-    invited_by = models.ForeignKey(
-        "contacts.User",
-        verbose_name=_("eingeladen von"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="invitations_sent",
-    )
-    created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
-    accepted_at = models.DateTimeField(_("angenommen am"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        "contacts.User",
-        verbose_name=_("angenommen von"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="invitations_accepted",
-    )
-    membership = models.ForeignKey(
-        "spaces.Membership",
-        verbose_name=_("Mitgliedschaft"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    project_guest = models.ForeignKey(
-        "projects.ProjectGuest",
-        verbose_name=_("Projektgast"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    revoked_at = models.DateTimeField(_("widerrufen am"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        "contacts.User",
-        verbose_name=_("widerrufen von"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    objects = InvitationQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("Einladung")
-        verbose_name_plural = _("Einladungen")
-        ordering = ("-created_at", "-id")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(role__in=("guest", "member", "coordinator")),
-                name="invitation_role_known",
-            ),
-            models.CheckConstraint(
-                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
-                name="invitation_not_accepted_and_revoked",
-            ),
-            models.CheckConstraint(
-                condition=(Q(space__isnull=False) & Q(project__isnull=True))
-                | (Q(space__isnull=True) & Q(project__isnull=False) & Q(role="guest")),
-                name="invitation_space_or_project_guest",
-                violation_error_message=_(
-                    "Eine Einladung führt in einen Raum oder als Gast in ein Projekt."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=Q(authority__isnull=True) | Q(organisation__isnull=True),
-                name="invitation_authority_or_organisation",
-                violation_error_message=_(
-                    "Eine Person gehört entweder zu einer Behörde oder zu einer Organisation."
-                ),
-            ),
-        ]
-        indexes = [models.Index(fields=("email",), name="invitation_email_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.email} → {self.target}"
-
-    @property
-    def target(self):
-        """The space or the project the invitation leads into."""
-        return self.project if self.project_id else self.space
-
-    @property
-    def access(self):
-        """The membership or project guest access created on acceptance (None before)."""
-        return self.project_guest if self.project_id else self.membership
-
-    @property
-    def status(self) -> str:
-        if self.accepted_at is not None:
-            return self.Status.ACCEPTED
-        if self.revoked_at is not None:
-            return self.Status.REVOKED
-        if self.expires_at <= timezone.now() or self.until < today():
-            return self.Status.EXPIRED
-        return self.Status.PENDING
-
-    def get_status_display(self) -> str:
-        return str(self.Status(self.status).label)
-
-    def get_role_display(self) -> str:
-        from spaces.models import Membership
-
-        return str(Membership.Role(self.role).label)

@@ -1,52 +1,36 @@
-"""Writes about accounts and people: sessions, invitations, data protection."""
+"""Writes about accounts, people, authorities and officers: validated, atomic, audited.
+
+Every change that alters what an account may do (disabling it, ITD rights, an officer role, the
+authority of its profile) ends the account's sessions, so it signs in again under the new role.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
 from allauth.usersessions.models import UserSession
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest
 
-from core.dates import guest_until_errors
+from core import personal_data
 from core.models import AuditEntry, SecurityEvent
-from core.services import audit_record, diff, security_log, snapshot
-from projects.models import ProjectGuest
+from core.services import audit_record, diff, security_log, snapshot, timebox_close
 
-from . import permissions
-from .models import Authority, DigitalOfficer, Invitation, Organisation, Person, User, today
-from .security import verify_password
+from .models import Authority, DigitalOfficer, Person, User
+from .permissions import GLOBAL, PERSON, forget_cached_facts
 
-INVITATION_LINK_DAYS = 14
-INVITATION_DEFAULT_DAYS = 90
-INVITATION_MAX_DAYS = 365
-
-INVITATION_AUDITED_FIELDS = (
-    "email",
-    "space",
-    "project",
-    "role",
-    "until",
-    "expires_at",
-    "accepted_at",
-    "revoked_at",
-)
+# --- Sessions and access changes ------------------------------------------------------------
 
 
-def user_sessions_end(*, user, keep_session_key: str | None = None, reason: str = "") -> int:
+def user_sessions_end(*, user: User, keep_session_key: str | None = None, reason: str = "") -> int:
     """End every session of an account (but `keep_session_key`); returns how many ended."""
     ended = 0
     for session in UserSession.objects.filter(user=user).exclude(
@@ -59,7 +43,9 @@ def user_sessions_end(*, user, keep_session_key: str | None = None, reason: str 
     return ended
 
 
-def user_access_changed(*, actor, user, changes: dict[str, Any], request=None) -> int:
+def user_access_changed(
+    *, actor: Any, user: User, changes: dict[str, Any], request: HttpRequest | None = None
+) -> int:
     """An account was disabled or its role changed: log it and end every session of it.
 
     `changes` is {field: {"old": ..., "new": ...}} as in the audit trail. Whoever holds a
@@ -72,20 +58,17 @@ def user_access_changed(*, actor, user, changes: dict[str, Any], request=None) -
         by=actor.email if getattr(actor, "is_authenticated", False) else "system",
         changes=changes,
     )
+    forget_cached_facts(user)
     disabled = changes.get("is_active", {}).get("new") is False
     return user_sessions_end(user=user, reason="account_disabled" if disabled else "role_changed")
 
 
-def user_totp_enrol(*, user, secret: str) -> bool:
+def user_totp_enrol(*, user: User, secret: str) -> bool:
     """Give an account an authenticator (TOTP) with a known secret, plus recovery codes.
 
-    For the demo account and the tests; people enrol themselves at /accounts/2fa/. Returns
+    For the demo accounts and the tests; people enrol themselves at /accounts/2fa/. Returns
     False (and changes nothing) when the account already has an authenticator app.
     """
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-    from allauth.mfa.totp.internal.auth import TOTP
-
     with transaction.atomic():
         if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             return False
@@ -94,6 +77,63 @@ def user_totp_enrol(*, user, secret: str) -> bool:
         security_log(kind=SecurityEvent.Kind.MFA_CHANGED, user=user, action="enrolled")
     return True
 
+
+# --- Accounts in the admin (ITD) ------------------------------------------------------------
+
+USER_AUDITED = (
+    "email",
+    "first_name",
+    "last_name",
+    "is_active",
+    "is_itd_staff",
+    "is_staff",
+    "is_superuser",
+)
+# Changing one of these changes what the account may do: its sessions end.
+USER_ACCESS_FIELDS = ("is_active", "is_itd_staff", "is_staff", "is_superuser")
+PERSON_AUDITED = ("function", "phone", "authority", "organisation")
+
+
+def _require_itd(actor: Any) -> None:
+    if not GLOBAL.can(actor, "manage_reference_data"):
+        raise PermissionDenied
+
+
+def user_save(*, actor: Any, user: User, request: HttpRequest | None = None) -> User:
+    """ITD creates or changes an account (the admin's form has set the new values)."""
+    _require_itd(actor)
+    with transaction.atomic():
+        previous = User.objects.select_for_update().filter(pk=user.pk).first() if user.pk else None
+        before = snapshot(previous, USER_AUDITED) if previous is not None else {}
+        user.save()
+        changes = diff(before, snapshot(user, USER_AUDITED))
+        action = AuditEntry.Action.UPDATE if previous is not None else AuditEntry.Action.CREATE
+        audit_record(actor=actor, instance=user, action=action, changes=changes)
+        access = {k: v for k, v in changes.items() if k in USER_ACCESS_FIELDS}
+        if previous is not None and access:
+            user_access_changed(actor=actor, user=user, changes=access, request=request)
+    return user
+
+
+def person_save(*, actor: Any, person: Person, request: HttpRequest | None = None) -> Person:
+    """ITD sets a person's authority or organisation (the admin's inline form set them)."""
+    _require_itd(actor)
+    with transaction.atomic():
+        previous = Person.objects.select_for_update().filter(pk=person.pk).first()
+        before = snapshot(previous, PERSON_AUDITED) if previous is not None else {}
+        person.full_clean()
+        person.save()
+        changes = diff(before, snapshot(person, PERSON_AUDITED))
+        action = AuditEntry.Action.UPDATE if previous is not None else AuditEntry.Action.CREATE
+        audit_record(actor=actor, instance=person, action=action, changes=changes)
+        moved = {k: v for k, v in changes.items() if k in ("authority", "organisation")}
+        if previous is not None and moved:
+            # Internal staff or external partner: what the account may see changed.
+            user_access_changed(actor=actor, user=person.user, changes=moved, request=request)
+    return person
+
+
+# --- Profile (the person themselves) --------------------------------------------------------
 
 PROFILE_FIELDS = (
     "function",
@@ -104,11 +144,9 @@ PROFILE_FIELDS = (
 )
 
 
-def person_update_profile(*, actor, person: Person, **values: Any) -> Person:
+def person_update_profile(*, actor: Any, person: Person, **values: Any) -> Person:
     """A person corrects their own profile and who may see it; ITD may do it for anyone."""
-    if actor is None or (
-        actor.pk != person.user_id and not permissions.can_manage_reference_data(actor)
-    ):
+    if not PERSON.can(actor, "edit_profile", person):
         raise PermissionDenied
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
@@ -127,669 +165,123 @@ def person_update_profile(*, actor, person: Person, **values: Any) -> Person:
     return person
 
 
-# --- Invitations ---------------------------------------------------------------------------
+# --- Authorities and officers (reference data, ITD) -----------------------------------------
+
+AUTHORITY_AUDITED = (
+    "code",
+    "name_de",
+    "name_en",
+    "kind",
+    "parent",
+    "valid_from",
+    "valid_until",
+    "predecessors",
+)
+OFFICER_AUDITED = ("person", "authority", "role", "since", "until", "ended_at")
 
 
-class InvitationUnavailable(Exception):
-    """The link cannot be used (any more): status says why."""
-
-    def __init__(self, status: str):
-        super().__init__(status)
-        self.status = status
-
-
-def invitation_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _new_token() -> tuple[str, str]:
-    token = secrets.token_urlsafe(32)
-    return token, invitation_token_hash(token)
-
-
-def invitation_until_errors(until: dt.date | None) -> list[str]:
-    """An invitation's access ends today at the earliest and at most 365 days from today."""
-    return guest_until_errors(until)
-
-
-def _check_until(until: dt.date | None) -> None:
-    errors = invitation_until_errors(until)
-    if errors:
-        raise ValidationError({"until": errors})
-
-
-def _send_on_commit(invitation: Invitation, token: str) -> None:
-    from .tasks import send_invitation_email
-
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, token))
-
-
-def _invitation_recorded(
-    *, actor, invitation: Invitation, request, action: str, before: dict | None, **detail
-) -> None:
-    """Audit an invitation change (old and new values) and write its security log entry."""
-    audit_record(
-        actor=actor,
-        instance=invitation,
-        action=AuditEntry.Action.CREATE if before is None else AuditEntry.Action.UPDATE,
-        changes=diff(before or {}, snapshot(invitation, INVITATION_AUDITED_FIELDS)),
-    )
-    security_log(
-        kind=SecurityEvent.Kind.INVITATION,
-        user=actor,
-        request=request,
-        action=action,
-        invitation=invitation.pk,
-        **detail,
-    )
-
-
-def invitation_create(
-    *,
-    actor,
-    email: str,
-    role: str,
-    until: dt.date,
-    space=None,
-    project=None,
-    message: str = "",
-    first_name: str = "",
-    last_name: str = "",
-    organisation: Organisation | None = None,
-    authority: Authority | None = None,
-    request=None,
-) -> Invitation:
-    """Invite a person by e-mail into a space, or (ITD) as a guest into a single project.
-
-    The e-mail with the secret link goes out after commit.
-    """
-    from spaces.models import Membership, Space
-
-    if (space is None) == (project is None):
-        raise ValueError("an invitation leads into a space or into a project")
-    if role == "guest" and authority is not None:
-        # A guest is always external: an authority would make the account internal staff.
-        raise ValidationError(
-            {
-                "authority": _(
-                    "Gäste sind immer externe Partner: Bitte wählen Sie keine Behörde, sondern "
-                    "gegebenenfalls eine Organisation. Mitarbeitende der Verwaltung laden Sie als "
-                    "Mitglied ein."
-                )
-            }
-        )
-    if project is not None:
-        if not permissions.can_invite_to_project(actor, project) or role != "guest":
-            raise PermissionDenied
-    elif role not in permissions.invitable_roles(actor, space):
-        raise PermissionDenied
-    _check_until(until)
-    email = User.objects.normalize_email(email).strip().lower()
-    token, token_hash = _new_token()
-    invitation = Invitation(
-        email=email,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        space=space,
-        project=project,
-        role=role,
-        organisation=organisation,
-        authority=authority,
-        message=message.strip(),
-        until=until,
-        token_hash=token_hash,
-        expires_at=timezone.now() + dt.timedelta(days=INVITATION_LINK_DAYS),
-        invited_by=actor,
-    )
-    invitation.full_clean()
+def authority_save(
+    *, actor: Any, authority: Authority, predecessors: Iterable[Authority] | None = None
+) -> Authority:
+    """ITD creates or changes an authority (reorganisations: validity, predecessors)."""
+    _require_itd(actor)
     with transaction.atomic():
-        # One invitation at a time per space or project: the checks below cannot race.
-        if project is not None:
-            type(project).objects.select_for_update().get(pk=project.pk)
-            has_access = (
-                ProjectGuest.objects.active()
-                .filter(project=project, person__user__email__iexact=email)
-                .exists()
-            )
-            pending = Invitation.objects.pending().filter(project=project, email__iexact=email)
-        else:
-            Space.objects.select_for_update().get(pk=space.pk)
-            has_access = (
-                Membership.objects.active()
-                .filter(space=space, person__user__email__iexact=email)
-                .exists()
-            )
-            pending = Invitation.objects.pending().filter(space=space, email__iexact=email)
-        if has_access:
-            raise ValidationError(
-                {"email": _("Diese Person hat hier bereits einen aktiven Zugang.")}
-            )
-        if pending.exists():
-            raise ValidationError(
-                {
-                    "email": _(
-                        "An diese Adresse ist hierhin bereits eine offene Einladung unterwegs. "
-                        "Sie können sie in der Liste der Einladungen erneut senden."
-                    )
-                }
-            )
-        invitation.save()
-        _invitation_recorded(
+        previous = Authority.objects.filter(pk=authority.pk).first() if authority.pk else None
+        before = snapshot(previous, AUTHORITY_AUDITED) if previous is not None else {}
+        authority.full_clean()
+        authority.save()
+        if predecessors is not None:
+            authority.predecessors.set(list(predecessors))
+        action = AuditEntry.Action.UPDATE if previous is not None else AuditEntry.Action.CREATE
+        audit_record(
             actor=actor,
-            invitation=invitation,
-            request=request,
-            action="created",
-            before=None,
-            target=str(invitation.target),
-            role=role,
+            instance=authority,
+            action=action,
+            changes=diff(before, snapshot(authority, AUTHORITY_AUDITED)),
         )
-        _send_on_commit(invitation, token)
-    return invitation
+    return authority
 
 
-def invitation_send_email(*, invitation_id: int, token: str) -> bool:
-    """Send the invitation e-mail; a token replaced meanwhile (resent) sends nothing."""
-    invitation = (
-        Invitation.objects.select_related("space", "project", "invited_by")
-        .filter(pk=invitation_id)
-        .first()
-    )
-    if invitation is None or invitation.token_hash != invitation_token_hash(token):
-        return False
-    if invitation.status != Invitation.Status.PENDING:
-        return False
-    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse(
-        "invitation_accept", kwargs={"token": token}
-    )
-    context = {
-        "invitation": invitation,
-        "link": link,
-        "inviter": invitation.invited_by,
-        "link_days": INVITATION_LINK_DAYS,
-        "base_url": settings.PORTAL_BASE_URL.rstrip("/"),
-    }
-    with override(settings.LANGUAGE_CODE):
-        subject = render_to_string("contacts/email/invitation_subject.txt", context)
-        body = render_to_string("contacts/email/invitation_message.txt", context)
-    send_mail(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
-        body,
-        None,
-        [invitation.email],
-    )
-    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
-    return True
-
-
-def _locked(invitation: Invitation) -> Invitation:
-    return (
-        Invitation.objects.select_for_update(of=("self",))
-        .select_related("space", "project", "membership", "project_guest")
-        .get(pk=invitation.pk)
-    )
-
-
-def _check_manage(actor, invitation: Invitation) -> None:
-    if not permissions.can_manage_invitation(actor, invitation):
-        raise PermissionDenied
-
-
-def invitation_resend(*, actor, invitation: Invitation, request=None) -> Invitation:
-    """A new link (14 days again); the old link stops working at once."""
-    _check_manage(actor, invitation)
+def officer_save(*, actor: Any, officer: DigitalOfficer) -> DigitalOfficer:
+    """ITD names a digitalisation officer or changes the role; the person signs in again."""
+    _require_itd(actor)
     with transaction.atomic():
-        invitation = _locked(invitation)
-        if invitation.status in (Invitation.Status.ACCEPTED, Invitation.Status.REVOKED):
-            raise ValidationError(
-                _("Eine angenommene oder widerrufene Einladung kann nicht erneut gesendet werden.")
-            )
-        if invitation.until < today():
-            raise ValidationError(
-                _(
-                    "Der Zugang dieser Einladung ist bereits abgelaufen. "
-                    "Bitte verlängern Sie ihn erst."
-                )
-            )
-        before = snapshot(invitation, INVITATION_AUDITED_FIELDS)
-        token, invitation.token_hash = _new_token()
-        invitation.expires_at = timezone.now() + dt.timedelta(days=INVITATION_LINK_DAYS)
-        invitation.save(update_fields=["token_hash", "expires_at"])
-        _invitation_recorded(
-            actor=actor,
-            invitation=invitation,
-            request=request,
-            action="resent",
-            before=before,
+        previous = (
+            DigitalOfficer.objects.select_for_update().filter(pk=officer.pk).first()
+            if officer.pk
+            else None
         )
-        _send_on_commit(invitation, token)
-    return invitation
+        before = snapshot(previous, OFFICER_AUDITED) if previous is not None else {}
+        officer.full_clean()
+        officer.save()
+        changes = diff(before, snapshot(officer, OFFICER_AUDITED))
+        action = AuditEntry.Action.UPDATE if previous is not None else AuditEntry.Action.CREATE
+        audit_record(actor=actor, instance=officer, action=action, changes=changes)
+        if changes:
+            _officer_changed(actor=actor, officer=officer, changes=changes)
+    return officer
 
 
-def invitation_revoke(*, actor, invitation: Invitation, request=None) -> Invitation:
-    """The link stops working; an accepted invitation is ended with `invitation_end_access`."""
-    _check_manage(actor, invitation)
+def officer_end(*, actor: Any, officer: DigitalOfficer) -> DigitalOfficer:
+    """End an officer role today (actor None: the system, e.g. on anonymisation)."""
+    if actor is not None:
+        _require_itd(actor)
     with transaction.atomic():
-        invitation = _locked(invitation)
-        if invitation.status == Invitation.Status.REVOKED:
-            return invitation
-        if invitation.status == Invitation.Status.ACCEPTED:
-            raise ValidationError(
-                _("Diese Einladung ist schon angenommen. Beenden Sie stattdessen den Zugang.")
-            )
-        before = snapshot(invitation, INVITATION_AUDITED_FIELDS)
-        invitation.revoked_at = timezone.now()
-        invitation.revoked_by = actor
-        invitation.save(update_fields=["revoked_at", "revoked_by"])
-        _invitation_recorded(
-            actor=actor,
-            invitation=invitation,
-            request=request,
-            action="revoked",
-            before=before,
-        )
-    return invitation
+        officer, was_open = timebox_close(actor=actor, obj=officer, audited_fields=OFFICER_AUDITED)
+        if was_open:
+            changes = {"role": {"old": officer.get_role_display(), "new": None}}
+            _officer_changed(actor=actor, officer=officer, changes=changes)
+    return officer
 
 
-def invitation_extend(*, actor, invitation: Invitation, until: dt.date, request=None) -> Invitation:
-    """Move the end of the access (at most 365 days from today), before or after acceptance."""
-    from spaces.services import membership_change_role
-
-    _check_manage(actor, invitation)
-    _check_until(until)
-    with transaction.atomic():
-        invitation = _locked(invitation)
-        if invitation.status == Invitation.Status.REVOKED:
-            raise ValidationError(_("Diese Einladung wurde widerrufen."))
-        access = invitation.access
-        if invitation.status == Invitation.Status.ACCEPTED:
-            if access is None or access.ended_at is not None:
-                raise ValidationError(
-                    _("Dieser Zugang ist bereits beendet. Laden Sie die Person neu ein.")
-                )
-            if invitation.project_id:
-                _project_guest_set_until(actor=actor, guest=access, until=until)
-            else:
-                membership_change_role(
-                    actor=actor, membership=access, role=access.role, until=until
-                )
-        before = snapshot(invitation, INVITATION_AUDITED_FIELDS)
-        invitation.until = until
-        invitation.save(update_fields=["until"])
-        _invitation_recorded(
-            actor=actor,
-            invitation=invitation,
-            request=request,
-            action="extended",
-            before=before,
-            until=until,
-        )
-    return invitation
+def _officer_changed(*, actor: Any, officer: DigitalOfficer, changes: dict[str, Any]) -> None:
+    changes = {"authority": officer.authority.code, **changes}
+    user_access_changed(actor=actor, user=officer.person.user, changes=changes)
 
 
-def invitation_end_access(*, actor, invitation: Invitation, request=None) -> Invitation:
-    """End an accepted access today; a guest left without any access is signed out everywhere."""
-    from spaces.services import membership_end
-
-    _check_manage(actor, invitation)
-    with transaction.atomic():
-        invitation = _locked(invitation)
-        access = invitation.access
-        if invitation.status != Invitation.Status.ACCEPTED or access is None:
-            raise ValidationError(_("Nur ein angenommener Zugang kann beendet werden."))
-        if access.ended_at is not None:
-            return invitation
-        if invitation.project_id:
-            from projects.services import project_guest_end
-
-            project_guest_end(actor=actor, guest=access)
-        else:
-            membership_end(actor=actor, membership=access)
-        security_log(
-            kind=SecurityEvent.Kind.INVITATION,
-            user=actor,
-            request=request,
-            action="access_ended",
-            invitation=invitation.pk,
-        )
-        user = access.person.user
-        transaction.on_commit(lambda: end_sessions_without_access(user=user))
-    return invitation
-
-
-def _project_guest_set_until(*, actor, guest, until: dt.date) -> None:
-    """Move the end of a project guest's access (the projects app has adding and ending only)."""
-    from projects.permissions import can_edit_project
-
-    if not can_edit_project(actor, guest.project):
-        raise PermissionDenied
-    _check_until(until)
-    guest = type(guest).objects.select_for_update().get(pk=guest.pk)
-    before = snapshot(guest, ("until", "ended_at"))
-    guest.until = until
-    guest.full_clean()
-    guest.save(update_fields=["until"])
-    audit_record(
-        actor=actor,
-        instance=guest,
-        action=AuditEntry.Action.UPDATE,
-        changes=diff(before, snapshot(guest, ("until", "ended_at"))),
-    )
-
-
-def end_sessions_without_access(*, user) -> int:
-    """Sign an external account out everywhere once no access of it runs any more."""
-    from spaces.permissions import forget_cached_roles
-
-    forget_cached_roles(user)
-    if permissions.has_active_access(user):
-        return 0
-    return user_sessions_end(user=user, reason="access_ended")
-
-
-def invitation_for_token(token: str) -> Invitation | None:
-    if not token or len(token) > 100:
-        return None
-    return (
-        Invitation.objects.select_related(
-            "space", "project", "invited_by", "organisation", "authority"
-        )
-        .filter(token_hash=invitation_token_hash(token))
-        .first()
-    )
-
-
-def _invited_email(token_hash: str) -> str:
-    return (
-        Invitation.objects.filter(token_hash=token_hash).values_list("email", flat=True).first()
-        or ""
-    )
-
-
-def invitation_account_exists(invitation: Invitation) -> bool:
-    """An account with a password already uses the invited address (then: confirm with it)."""
-    account = User.objects.filter(email__iexact=invitation.email).first()
-    return account is not None and account.has_usable_password()
-
-
-def invitation_accept(
-    *,
-    token: str,
-    user: User | None,
-    password: str = "",
-    first_name: str = "",
-    last_name: str = "",
-    request=None,
-) -> tuple[Invitation, User]:
-    """Accept once: the account (new or existing), the terms, the membership, in one transaction.
-
-    `user` is the signed-in account (its address must be the invited one) or None: then a new
-    account is created with `password` (the password rules apply), an existing account is linked
-    when `password` is its current one, and an account without a password gets `password`.
-    """
-    from spaces.services import membership_create
-
-    token_hash = invitation_token_hash(token)
-    existing: User | None = None
-    if user is None:
-        # An existing account's owner proves it with the current password, counted by the same
-        # lock-out as the sign-in. Checked before the transaction, so the failure stays in the
-        # security log.
-        existing = User.objects.filter(email__iexact=_invited_email(token_hash)).first()
-        confirms = existing is not None and existing.is_active and existing.has_usable_password()
-        if confirms and not verify_password(request, existing, password):
-            raise ValidationError(
-                {"password": _("Das Passwort ist nicht richtig.")}, code="password"
-            )
-    with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("space", "project", "invited_by")
-            .filter(token_hash=token_hash)
-            .first()
-        )
-        if invitation is None:
-            raise InvitationUnavailable("unknown")
-        if invitation.status != Invitation.Status.PENDING:
-            raise InvitationUnavailable(invitation.status)
-        now = timezone.now()
-        if user is not None:
-            if user.email.lower() != invitation.email.lower():
-                raise PermissionDenied
-            account = User.objects.select_for_update().get(pk=user.pk)
-        else:
-            account = (
-                User.objects.select_for_update().filter(email__iexact=invitation.email).first()
-            )
-            if account is not None and not account.is_active:
-                raise PermissionDenied
-            if account is not None and account.has_usable_password():
-                if existing is None or existing.pk != account.pk:
-                    raise InvitationUnavailable("accepted")  # the account appeared meanwhile
-            else:
-                if account is None:
-                    # Its access comes only from this (and later) invitations, and ends with it.
-                    account = User(email=invitation.email, invited_account=True)
-                account.first_name = first_name.strip()[:150] or invitation.first_name
-                account.last_name = last_name.strip()[:150] or invitation.last_name
-                validate_password(password, user=account)
-                account.set_password(password)
-                try:
-                    with transaction.atomic():
-                        account.save()
-                except IntegrityError as exc:  # the same address was created a moment ago
-                    raise InvitationUnavailable("accepted") from exc
-        EmailAddress.objects.filter(user=account).exclude(email__iexact=account.email).update(
-            primary=False
-        )
-        address, _created = EmailAddress.objects.get_or_create(
-            user=account, email__iexact=account.email, defaults={"email": account.email}
-        )
-        if not (address.verified and address.primary):
-            # The secret link reached this mailbox: the address is proven.
-            address.verified = True
-            address.primary = True
-            address.save(update_fields=["verified", "primary"])
-        person = Person.objects.filter(user=account).first()
-        if person is None:
-            # A guest is always external, whatever authority the invitation names.
-            authority = None if invitation.role == "guest" else invitation.authority
-            person = Person.objects.create(
-                user=account,
-                authority=authority,
-                organisation=None if authority else invitation.organisation,
-            )
-        person.terms_accepted_at = now
-        person.privacy_accepted_at = now
-        person.save(update_fields=["terms_accepted_at", "privacy_accepted_at"])
-        if invitation.project_id:
-            from projects.services import project_guest_add
-
-            # The projects app checks that the inviter (ITD) may still invite to the project.
-            invitation.project_guest = project_guest_add(
-                actor=invitation.invited_by,
-                project=invitation.project,
-                person=person,
-                until=invitation.until,
-            )
-        else:
-            invitation.membership = membership_create(
-                actor=invitation.invited_by,
-                space=invitation.space,
-                person=person,
-                role=invitation.role,
-                until=invitation.until,
-                check_permission=False,
-            )
-        before = snapshot(invitation, INVITATION_AUDITED_FIELDS)
-        invitation.accepted_at = now
-        invitation.accepted_by = account
-        invitation.save(update_fields=["accepted_at", "accepted_by", "membership", "project_guest"])
-        _invitation_recorded(
-            actor=account,
-            invitation=invitation,
-            request=request,
-            action="accepted",
-            before=before,
-            target=str(invitation.target),
-        )
-    return invitation, account
-
-
-# --- Guest access ending and retention -----------------------------------------------------
-
-
-def _invitation_bound_users():
-    """Accounts whose access depends on invitations (permissions.access_depends_on_invitations)."""
-    return User.objects.filter(is_itd_staff=False).filter(
-        Q(invited_account=True) | Q(person__isnull=True) | Q(person__authority__isnull=True)
-    )
-
-
-def guest_access_end_expired() -> int:
-    """The daily job: close memberships past their end, sign out guests left without access."""
-    from spaces.models import Membership
-    from spaces.services import memberships_close_expired
-
-    memberships_close_expired()
-    candidates = (
-        _invitation_bound_users()
-        .filter(usersession__isnull=False)
-        .exclude(pk__in=Membership.objects.active().values("person__user_id"))
-        .exclude(pk__in=ProjectGuest.objects.active().values("person__user_id"))
-        .exclude(pk__in=DigitalOfficer.objects.active().values("person__user_id"))
-    )
-    ended = 0
-    for user in candidates.distinct():
-        ended += user_sessions_end(user=user, reason="access_ended")
-    return ended
-
+# --- Deletion by anonymisation (Art. 17 DSGVO) ----------------------------------------------
 
 PSEUDONYM_NAME = "Gelöschte Person"
+
+
+def pseudonym_for(user: User) -> str:
+    """The name an anonymised account keeps in the history ("Gelöschte Person 30"): stored
+    data, so not translated; the number is the account's, which names nobody."""
+    return f"{PSEUDONYM_NAME} {user.pk}"
 
 
 def _pseudonym_digest(user: User) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{user.pk}".encode()).hexdigest()[:10]
 
 
-def pseudonym_for(user: User) -> str:
-    """The name an anonymised account keeps in the history: stored data, so not translated."""
-    return f"{PSEUDONYM_NAME} #{_pseudonym_digest(user)}"
-
-
-def _pseudonym_email(user: User) -> str:
+def pseudonym_email(user: User) -> str:
     # .invalid is reserved (RFC 2606): mail to it can never be delivered.
     return f"geloescht-{user.pk}-{_pseudonym_digest(user)}@anonymisiert.invalid"
-
-
-def _scrub(value: Any, needles: list[str], replacement: str) -> Any:
-    if isinstance(value, str):
-        for needle in needles:
-            if needle and needle in value:
-                value = value.replace(needle, replacement)
-        return value
-    if isinstance(value, list):
-        return [_scrub(v, needles, replacement) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrub(v, needles, replacement) for k, v in value.items()}
-    return value
 
 
 def is_anonymised(user: User) -> bool:
     return user.email.endswith("@anonymisiert.invalid")
 
 
-def user_anonymise(*, actor, user: User, reason: str, request=None) -> User:
-    """Remove name and contact data; keep the history under a pseudonym (Art. 17 DSGVO).
+def user_anonymise(
+    *, actor: Any, user: User, reason: str, request: HttpRequest | None = None
+) -> User:
+    """Remove name and contact data everywhere; keep the history under a pseudonym.
 
-    The account row stays (memberships and audit entries point to it), but nothing in it names
-    the person any more: no name, an undeliverable pseudonymous address, no phone or function,
-    no password, inactive, every session ended, open memberships and officer roles ended.
+    The account row stays (memberships and audit entries point to it), but nothing in the
+    database names the person any more: every app's privacy.py anonymises what it holds
+    (core.personal_data runs them), and the history keeps "Gelöschte Person 30".
     """
-    from django.contrib.contenttypes.models import ContentType
-
-    from spaces.models import Membership
-    from spaces.services import membership_close
-
-    if (
-        actor is not None
-        and actor.pk != user.pk
-        and not permissions.can_manage_reference_data(actor)
-    ):
+    if actor is not None and actor.pk != user.pk and not GLOBAL.can(actor, "manage_reference_data"):
         raise PermissionDenied
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if is_anonymised(user):
             return user
-        pseudonym = pseudonym_for(user)
-        old_email = user.email
-        old_name = user.get_full_name()
-        needles = [n for n in (old_name, old_email) if n]
         person = Person.objects.filter(user=user).first()
-        membership_ids: list[int] = []
-        officer_ids: list[int] = []
-        if person is not None:
-            for membership in Membership.objects.open().filter(person=person):
-                membership_close(membership=membership, actor=None)
-            membership_ids = list(
-                Membership.objects.filter(person=person).values_list("pk", flat=True)
-            )
-            on = today()
-            for officer in DigitalOfficer.objects.filter(person=person, until__isnull=True):
-                before = snapshot(officer, ("until",))
-                officer.until = max(on, officer.since)
-                officer.save(update_fields=["until"])
-                audit_record(
-                    actor=None,
-                    instance=officer,
-                    action=AuditEntry.Action.UPDATE,
-                    changes=diff(before, snapshot(officer, ("until",))),
-                )
-            officer_ids = list(
-                DigitalOfficer.objects.filter(person=person).values_list("pk", flat=True)
-            )
-            person.function = ""
-            person.phone = ""
-            person.email_visible_to_guests = False
-            person.phone_visible_to_guests = False
-            person.save(
-                update_fields=[
-                    "function",
-                    "phone",
-                    "email_visible_to_guests",
-                    "phone_visible_to_guests",
-                ]
-            )
-        received = Invitation.objects.filter(email__iexact=old_email)
-        invitation_ids = list(received.values_list("pk", flat=True))
-        received.update(email=_pseudonym_email(user), first_name="", last_name="", message="")
-        user.email = _pseudonym_email(user)
-        # The name becomes the pseudonym, so every place that names the account shows it.
-        user.first_name = PSEUDONYM_NAME
-        user.last_name = f"#{_pseudonym_digest(user)}"
-        user.is_active = False
-        user.is_staff = False
-        user.is_superuser = False
-        user.is_itd_staff = False
-        user.set_unusable_password()
-        user.save(
-            update_fields=[
-                "email",
-                "first_name",
-                "last_name",
-                "is_active",
-                "is_staff",
-                "is_superuser",
-                "is_itd_staff",
-                "password",
-            ]
-        )
-        user.groups.clear()
-        user.user_permissions.clear()
-        EmailAddress.objects.filter(user=user).delete()
-        from allauth.mfa.models import Authenticator
-
-        Authenticator.objects.filter(user=user).delete()
-        user_sessions_end(user=user, reason="anonymised")
+        needles = [user.get_full_name(), user.email]
+        if person is not None and person.phone:
+            needles.append(person.phone)
         security_log(
             kind=SecurityEvent.Kind.DELETION,
             user=user,
@@ -797,67 +289,67 @@ def user_anonymise(*, actor, user: User, reason: str, request=None) -> User:
             reason=reason,
             by="self" if actor is not None and actor.pk == user.pk else "system",
         )
-        # The history stays whole, under the pseudonym.
-        AuditEntry.objects.filter(actor=user).update(actor_label=pseudonym)
-        SecurityEvent.objects.filter(Q(user=user) | Q(user_label__iexact=old_email)).update(
-            user_label=pseudonym
-        )
-        objects = [
-            (User, [user.pk]),
-            (Person, [person.pk] if person else []),
-            (Membership, membership_ids),
-            (DigitalOfficer, officer_ids),
-            (Invitation, invitation_ids),
-        ]
-        for model, ids in objects:
-            if not ids:
-                continue
-            entries = AuditEntry.objects.filter(
-                content_type=ContentType.objects.get_for_model(model),
-                object_id__in=[str(i) for i in ids],
+        personal_data.anonymise(
+            personal_data.Subject(
+                user=user,
+                person=person,
+                pseudonym=pseudonym_for(user),
+                needles=[n for n in needles if n],
             )
-            for entry in entries:
-                entry.object_repr = _scrub(entry.object_repr, needles, pseudonym)[:255]
-                entry.changes = _scrub(entry.changes, needles, pseudonym)
-                entry.save(update_fields=["object_repr", "changes"])
+        )
+        user.refresh_from_db()
     return user
 
 
-def _last_access_end(person, on: dt.date) -> dt.date | None:
-    """The day the person's last access (space or project) ended; None while one runs."""
-    accesses = list(person.memberships.all())
-    accesses += list(person.project_guests.all())
-    ends: list[dt.date] = []
-    for access in accesses:
-        if access.ended_at is None and (access.until is None or access.until >= on):
-            return None
-        ends.append(access.until or timezone.localdate(access.ended_at))
-    return max(ends) if ends else None
-
-
-def guests_anonymise_after_retention(*, on: dt.date | None = None) -> int:
-    """Retention: external accounts whose last access ended more than N days ago are anonymised."""
-    on = on or today()
-    cutoff = on - dt.timedelta(days=settings.GUEST_RETENTION_DAYS)
-    prefetch = ["memberships", "project_guests"]
-    people = (
-        Person.objects.filter(user__in=_invitation_bound_users())
-        .exclude(user__email__endswith="@anonymisiert.invalid")
-        .select_related("user")
-        .prefetch_related(*prefetch)
+def account_anonymise(subject: personal_data.Subject) -> None:
+    """contacts.privacy: the account itself; no name, no address, no password, no sessions."""
+    user = subject.user
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    user_sessions_end(user=user, reason="anonymised")
+    UserSession.objects.filter(user=user).delete()
+    user.email = pseudonym_email(user)
+    # The name becomes the pseudonym, so every place that names the account shows it.
+    user.first_name = PSEUDONYM_NAME
+    user.last_name = str(user.pk)
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.is_itd_staff = False
+    user.set_unusable_password()
+    user.save(
+        update_fields=[
+            "email",
+            "first_name",
+            "last_name",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "is_itd_staff",
+            "password",
+        ]
     )
-    done = 0
-    for person in people:
-        last_end = _last_access_end(person, on)
-        if last_end is not None and last_end < cutoff:
-            user_anonymise(actor=None, user=person.user, reason="retention")
-            done += 1
-    return done
+    user.groups.clear()
+    user.user_permissions.clear()
 
 
-def security_log_purge(*, now: dt.datetime | None = None) -> int:
-    """Retention: security log entries older than SECURITY_LOG_RETENTION_DAYS are deleted."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=settings.SECURITY_LOG_RETENTION_DAYS)
-    deleted, _detail = SecurityEvent.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+def profile_anonymise(subject: personal_data.Subject) -> None:
+    person = subject.person
+    if person is None:
+        return
+    for officer in DigitalOfficer.objects.open().filter(person=person):
+        officer_end(actor=None, officer=officer)
+    person.function = ""
+    person.phone = ""
+    person.email_visible_to_guests = False
+    person.phone_visible_to_guests = False
+    person.named_publicly = False
+    person.save(
+        update_fields=[
+            "function",
+            "phone",
+            "email_visible_to_guests",
+            "phone_visible_to_guests",
+            "named_publicly",
+        ]
+    )

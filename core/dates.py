@@ -22,6 +22,15 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+def format_date(value: dt.date | dt.datetime | None) -> str:
+    """A date as 31.12.2026 (the local date of an aware datetime); '' for no date."""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, dt.date):
+        return value.strftime("%d.%m.%Y")
+    return ""
+
+
 def year_validators() -> list:
     return [
         MinValueValidator(YEAR_MIN, message=gettext_lazy("Frühestens das Jahr %(limit_value)s.")),

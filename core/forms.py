@@ -9,6 +9,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
+class DateInput(forms.DateInput):
+    """An HTML date picker; the value travels as ISO 8601 (YYYY-MM-DD)."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
 def posted(request: Any) -> Any:
     """The data to bind a form to: the POST data of a POST (even an empty one, so that an empty
     post is validated and answered with messages), None for any other method."""

@@ -4,7 +4,21 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+class LocalizedNameMixin:
+    """`name` (and `description`, where a model has it) in the active language, else German."""
+
+    name_de: str
+    name_en: str
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "de").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_de
 
 
 class AuditEntry(models.Model):

@@ -1,4 +1,4 @@
-"""Writes shared by every app: the audit trail."""
+"""Writes shared by every app: the audit trail, the security log, ending time-boxed access."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import AuditEntry, SecurityEvent
+from .timebox import TimeBoxed
 
 
 def _plain(value: Any) -> Any:
@@ -107,3 +110,35 @@ def security_log(
         ip=ip,
         detail={k: _plain(v) for k, v in detail.items()},
     )
+
+
+def timebox_close(
+    *, actor: Any, obj: TimeBoxed, audited_fields: Iterable[str], on: dt.date | None = None
+) -> tuple[Any, bool]:
+    """End a time-boxed access now (by hand, or with actor None by the daily job): one way for
+    memberships, project guests, officer roles and invitations. Returns the locked, saved
+    object and whether it was open (ending twice does nothing twice)."""
+    audited = tuple(audited_fields)
+    with transaction.atomic():
+        locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+        if locked.ended_at is not None:
+            return locked, False
+        before = snapshot(locked, audited)
+        locked.close(on=on)
+        locked.save(update_fields=["until", "ended_at"])
+        locked.forget_status()
+        audit_record(
+            actor=actor,
+            instance=locked,
+            action=AuditEntry.Action.UPDATE,
+            changes=diff(before, snapshot(locked, audited)),
+        )
+    return locked, True
+
+
+def security_log_purge(*, now: dt.datetime | None = None) -> int:
+    """Retention: security log entries older than SECURITY_LOG_RETENTION_DAYS are deleted."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.SECURITY_LOG_RETENTION_DAYS)
+    deleted, _detail = SecurityEvent.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,11 +1,10 @@
-"""Pages that belong to no single app: landing, dashboard, health, errors."""
+"""Pages that belong to no single app: health, the legal pages, the error pages."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
@@ -15,27 +14,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import selectors
 from .limits import respond_429
 from .models import SecurityEvent
 from .services import security_log
 
 logger = logging.getLogger(__name__)
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", selectors.landing(request.user))
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    from projects.selectors import cockpit
-
-    return render(
-        request,
-        "core/dashboard.html",
-        {"dash": selectors.dashboard(request.user), "cockpit": cockpit(request.user)},
-    )
 
 
 @never_cache

@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "contacts",
     "spaces",
     "projects",
+    "access",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -117,12 +119,12 @@ MIDDLEWARE = [
     # Security audit: NUL bytes, control characters, invalid UTF-8 -> 400; limits -> 429.
     "core.middleware.RequestSanityMiddleware",
     "core.limits.LimitExceededMiddleware",
-    # Issue 4 (invitations): an external account whose access ended is signed out.
-    "contacts.middleware.GuestAccessMiddleware",
+    # An account whose access (from invitations) ended is signed out.
+    "access.middleware.AccessEndedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "contacts.security.SessionTimeoutMiddleware",
-    "contacts.security.MFARequiredMiddleware",
+    "access.middleware.SessionTimeoutMiddleware",
+    "access.middleware.MFARequiredMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -141,7 +143,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "core.context_processors.portal",
+                "portal.context_processors.navigation",
                 "csp.context_processors.nonce",
             ],
         },
@@ -185,26 +187,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
-    "close-expired-memberships": {
-        "task": "spaces.tasks.close_expired_memberships",
-        "schedule": 60 * 60 * 24,
-    },
-    # Issue 3 (projects): project invitations end like memberships do.
-    "close-expired-project-guests": {
-        "task": "projects.tasks.close_expired_project_guests",
-        "schedule": 60 * 60 * 24,
-    },
-    # Issue 4 (invitations, data protection): daily jobs of the contacts app.
-    "end-expired-guest-access": {
-        "task": "contacts.tasks.end_expired_guest_access",
+    # Memberships and project invitations past their end are closed; whoever's access depended
+    # on them is signed out everywhere.
+    "end-expired-access": {
+        "task": "access.tasks.end_expired_access",
         "schedule": 60 * 60 * 24,
     },
     "anonymise-guests-after-retention": {
-        "task": "contacts.tasks.anonymise_guests_after_retention",
+        "task": "access.tasks.anonymise_guests_after_retention",
         "schedule": 60 * 60 * 24,
     },
     "purge-security-log": {
-        "task": "contacts.tasks.purge_security_log",
+        "task": "core.tasks.purge_security_log",
         "schedule": 60 * 60 * 24,
     },
 }
@@ -240,8 +234,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "dashboard"
-ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "portal:dashboard"
+ACCOUNT_LOGOUT_REDIRECT_URL = "portal:home"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Digitale Räume Hamburg"
 
@@ -343,7 +337,7 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "Hamburg-Demo-2026!")
 PORTAL_ITD_AUTHORITY_CODE = "ITD"
 
 # --- Sign-in hardening, sessions and security headers (issue 4) -----------------------------
-# Multi-factor authentication is required for ITD staff and coordinators (contacts.middleware).
+# A second factor is required for ITD staff, coordinators and officers (access.middleware).
 # One step of tolerance either side absorbs clock drift; allauth refuses a code used twice.
 MFA_TOTP_TOLERANCE = 1
 MFA_ADAPTER = "contacts.adapters.MFAAdapter"

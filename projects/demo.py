@@ -13,7 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
-from contacts.models import Authority, Organisation, Person, today
+from contacts.models import Authority, Organisation, Person
+from core.dates import today
 from spaces.models import Space
 
 from .models import (

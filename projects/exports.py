@@ -17,14 +17,20 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.text import strip_control_chars
 
 from . import permissions
 from .models import Project
-from .selectors import AMOUNTS, ZERO, portfolio_totals, visible_lines, with_budget
+from .selectors.money import AMOUNTS, ZERO, portfolio_totals, visible_lines, with_budget
 
 EURO_FORMAT = '#,##0.00 "€"'
+# kind -> (file name, sheet name)
+NAMES = {
+    "budget": ("budgetzeilen", gettext_lazy("Budgetzeilen")),
+    "portfolio": ("portfolio", gettext_lazy("Portfolio")),
+}
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -117,7 +123,7 @@ def portfolio_table(
     user, projects: QuerySet[Project], *, year: int | None
 ) -> tuple[list[str], Iterator[list[Any]]]:
     """One row per visible project; budget columns only for viewers who see any budget."""
-    show_budget = permissions.can_see_any_budget(user)
+    show_budget = permissions.can(user, "see_any_budget")
     header = [
         _("Titel"),
         _("Kurzname"),

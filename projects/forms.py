@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation
-from core.forms import PortalFormSet, StateField
-from spaces.forms import DateInput
+from core.forms import DateInput, PortalFormSet, StateField, add_service_errors
 from spaces.models import Space
 
 from .models import BudgetLine, FiscalYear, Project
 from .permissions import contact_person_candidates
+from .services import LineInput, LinkInput, MilestoneInput, check_fiscal_year
 
 _THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
@@ -104,20 +104,6 @@ class FteField(MoneyField):
 
 # --- Portfolio filters ------------------------------------------------------------------------
 
-SORTS = {
-    "title": ("title", "pk"),
-    "-title": ("-title", "-pk"),
-    "start": ("start", "title", "pk"),
-    "-start": ("-start", "title", "pk"),
-    "end": ("end", "title", "pk"),
-    "-end": ("-end", "title", "pk"),
-    "status": ("status", "title", "pk"),
-    "health": ("health", "title", "pk"),
-    "space": ("primary_space__position", "title", "pk"),
-    "authority": ("lead_authority__code", "title", "pk"),
-    "-updated": ("-updated_at", "pk"),
-}
-
 
 class ProjectFilterForm(forms.Form):
     q = forms.CharField(label=_("Suche"), required=False, max_length=100)
@@ -172,6 +158,25 @@ class ProjectFilterForm(forms.Form):
     def __init__(self, *args, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [("", _("alle Jahre"))] + [(y, str(y)) for y in years]
+
+    def valid_filters(self) -> dict:
+        """The filters that are valid (invalid ones are reported at their field)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {
+            k: v
+            for k, v in getattr(self, "cleaned_data", {}).items()
+            if k not in self.errors and v not in (None, "")
+        }
+
+    def query_without_page(self) -> str:
+        """The filters as a query string, for the pagination links."""
+        query = self.data.copy() if self.is_bound else None
+        if query is None:
+            return ""
+        query.pop("page", None)
+        return query.urlencode()
 
 
 # --- Project ----------------------------------------------------------------------------------
@@ -252,26 +257,45 @@ class ProjectForm(forms.ModelForm):
         # form only checks its own fields here, so nothing is validated twice.
         pass
 
-    def field_values(self) -> tuple[dict, dict]:
-        data = self.cleaned_data
-        fields = {name: data[name] for name in self.Meta.fields if name not in _M2M}
-        m2m = {name: data[name] for name in _M2M}
-        return fields, m2m
-
-
-_M2M = ("spaces", "participating_authorities", "partner_organisations", "contact_persons")
-
 
 # --- Budget lines -----------------------------------------------------------------------------
 
 
 class FiscalYearForm(forms.Form):
-    """Which year's lines to edit; GET, so the page can be bookmarked."""
+    """Which year's lines to edit; GET, so the page can be bookmarked. Cleans to the FiscalYear
+    (one of the project's period, and one that is set up)."""
 
     year = forms.IntegerField(
         label=_("Haushaltsjahr"),
         error_messages={"invalid": _("Bitte ein Jahr eingeben, z. B. 2026.")},
     )
+
+    def __init__(self, data, *, project: Project, default_year: int):
+        super().__init__(data or {"year": default_year})
+        self.project = project
+
+    def clean_year(self) -> FiscalYear:
+        year = self.cleaned_data["year"]
+        fiscal_year = FiscalYear.objects.filter(year=year).first()
+        if fiscal_year is None:
+            raise ValidationError(
+                _("Für %(year)s ist kein Haushaltsjahr angelegt.") % {"year": year}
+            )
+        try:
+            check_fiscal_year(self.project, fiscal_year)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["fiscal_year"]) from error
+        return fiscal_year
+
+    @property
+    def fiscal_year(self) -> FiscalYear | None:
+        return self.cleaned_data["year"] if self.is_valid() else None
+
+    @property
+    def fiscal_years(self) -> list[FiscalYear]:
+        """The fiscal years of the project's period that are set up (links to switch)."""
+        period = (self.project.start.year, self.project.end.year)
+        return list(FiscalYear.objects.filter(year__range=period))
 
 
 class ObjectChoiceField(forms.ChoiceField):
@@ -343,13 +367,58 @@ class BudgetLineForm(forms.Form):
 
 
 class BaseBudgetLineFormSet(PortalFormSet):
+    """The lines of one fiscal year; blank rows are ignored."""
+
     def __init__(self, *args, categories=None, sources=None, **kwargs):
         self.categories = categories
         self.sources = sources
+        self.service_errors: list[str] = []
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
         return {"categories": self.categories, "sources": self.sources}
+
+    @property
+    def cleaned_data(self):  # type: ignore[override]
+        """What the service takes: the filled rows as LineInput, in form order."""
+        return {"rows": [line_input(form.cleaned_data) for _i, form in self.filled_forms()]}
+
+    def filled_forms(self) -> list[tuple[int, BudgetLineForm]]:
+        return [(i, f) for i, f in enumerate(self.forms) if f.cleaned_data and not f.is_blank]
+
+    def show_service_errors(self, error: ValidationError) -> None:
+        """Row errors at their rows (the service counts filled rows), the rest above."""
+        rows = getattr(error, "rows", {}).get("lines")
+        if rows is None:
+            self.service_errors.extend(error.messages)
+            return
+        filled = self.filled_forms()
+        for row_index, row_error in rows.items():
+            add_service_errors(filled[row_index][1], row_error)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.total_error_count() or self.service_errors)
+
+
+def line_input(data: dict) -> LineInput:
+    return LineInput(
+        line_id=data.get("line_id"),
+        version=data.get("version"),
+        category=data["category"],
+        funding_source=data["funding_source"],
+        einzelplan=data.get("einzelplan", ""),
+        aufgabenbereich=data.get("aufgabenbereich", ""),
+        produktgruppe=data.get("produktgruppe", ""),
+        planned=data.get("planned"),
+        revised=data.get("revised"),
+        committed=data.get("committed") or Decimal("0"),
+        actual=data.get("actual") or Decimal("0"),
+        note=data.get("note", ""),
+        fte=data.get("fte"),
+        pay_grade=data.get("pay_grade", ""),
+        months=data.get("months"),
+    )
 
 
 BudgetLineFormSet = forms.formset_factory(
@@ -429,6 +498,72 @@ MilestoneFormSet = forms.formset_factory(
 LinkFormSet = forms.formset_factory(
     LinkForm, formset=PortalFormSet, extra=1, max_num=50, validate_max=True
 )
+
+
+class MilestonesAndLinksForm:
+    """The milestones and links of a project, edited on one page: two formsets, one form."""
+
+    def __init__(self, data, *, project: Project):
+        self.milestones = MilestoneFormSet(
+            data,
+            prefix="milestones",
+            initial=[
+                {"milestone_id": m.pk, "title": m.title, "due": m.due, "done": m.done}
+                for m in project.milestones.all()
+            ],
+        )
+        self.links = LinkFormSet(
+            data,
+            prefix="links",
+            initial=[
+                {"link_id": k.pk, "title": k.title, "url": k.url} for k in project.links.all()
+            ],
+        )
+
+    def is_valid(self) -> bool:
+        return self.milestones.is_valid() & self.links.is_valid()
+
+    @property
+    def cleaned_data(self) -> dict:
+        """The changed rows as (row index, input) for the service."""
+        return {
+            "milestones": [
+                (
+                    i,
+                    MilestoneInput(
+                        f.cleaned_data.get("milestone_id"),
+                        f.cleaned_data["title"],
+                        f.cleaned_data["due"],
+                        f.cleaned_data["done"],
+                    ),
+                )
+                for i, f in enumerate(self.milestones)
+                if f.has_changed()
+            ],
+            "links": [
+                (
+                    i,
+                    LinkInput(
+                        f.cleaned_data.get("link_id"),
+                        f.cleaned_data["title"],
+                        f.cleaned_data["url"],
+                    ),
+                )
+                for i, f in enumerate(self.links)
+                if f.has_changed()
+            ],
+        }
+
+    def show_service_errors(self, error: ValidationError) -> None:
+        rows = getattr(error, "rows", {})
+        for index, row_error in rows.get("milestones", {}).items():
+            add_service_errors(self.milestones[index], row_error)
+        for index, row_error in rows.get("links", {}).items():
+            add_service_errors(self.links[index], row_error)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.milestones.total_error_count() or self.links.total_error_count())
 
 
 # --- Reference data ---------------------------------------------------------------------------

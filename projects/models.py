@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -13,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Authority, Organisation, Person, today
-from core.dates import validate_plausible_date, year_validators
+from contacts.models import Authority, Organisation, Person
+from core.dates import today, validate_plausible_date, year_validators
+from core.rules import RestrictedQuerySet
+from core.timebox import TimeBoxed, TimeBoxedQuerySet
 from spaces.models import Space
 
 CENT = Decimal("0.01")
@@ -45,27 +46,8 @@ SLUG_VALIDATOR = RegexValidator(
 RESERVED_SLUGS = frozenset({"new", "cost-rates", "programme-budget", "budget-lines"})
 
 
-class ProjectQuerySet(models.QuerySet["Project"]):
-    def visible_to(self, user) -> ProjectQuerySet:
-        """Public: everyone; internal: staff and invited guests; restricted: ITD, own, invited."""
-        from contacts.permissions import Audience, audience
-
-        from .permissions import invited_q, own_q
-
-        kind = audience(user)
-        if kind == Audience.ITD:
-            return self.all()
-        public = Q(visibility=Project.Visibility.PUBLIC)
-        if kind == Audience.INTERNAL:
-            return self.filter(
-                public
-                | Q(visibility=Project.Visibility.INTERNAL)
-                | (Q(visibility=Project.Visibility.RESTRICTED) & own_q(user))
-                | invited_q(user)
-            )
-        if kind == Audience.EXTERNAL:
-            return self.filter(public | invited_q(user))
-        return self.filter(public)
+class ProjectQuerySet(RestrictedQuerySet):
+    """`visible_to(user)` and `restrict(user, action)`: projects.permissions.PROJECT."""
 
 
 class Project(models.Model):
@@ -209,6 +191,8 @@ class Milestone(models.Model):
         _("erreicht am"), null=True, blank=True, validators=[validate_plausible_date]
     )
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("Meilenstein")
         verbose_name_plural = _("Meilensteine")
@@ -232,6 +216,8 @@ class ProjectLink(models.Model):
     title = models.CharField(_("Titel"), max_length=200)
     url = models.URLField(_("Adresse"), max_length=500)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("Link")
         verbose_name_plural = _("Links")
@@ -241,13 +227,11 @@ class ProjectLink(models.Model):
         return self.title
 
 
-class ProjectGuestQuerySet(models.QuerySet["ProjectGuest"]):
-    def active(self, on: dt.date | None = None) -> ProjectGuestQuerySet:
-        on = on or today()
-        return self.filter(ended_at__isnull=True, until__gte=on)
+class ProjectGuestQuerySet(TimeBoxedQuerySet, RestrictedQuerySet):
+    pass
 
 
-class ProjectGuest(models.Model):
+class ProjectGuest(TimeBoxed):
     """An external partner invited to one project, always for a limited time."""
 
     project = models.ForeignKey(
@@ -256,7 +240,8 @@ class ProjectGuest(models.Model):
     person = models.ForeignKey(
         Person, verbose_name=_("Person"), on_delete=models.PROTECT, related_name="project_guests"
     )
-    until = models.DateField(_("bis"))
+    # since, ended_at: core.timebox; a guest's access always has an end.
+    until = models.DateField(_("bis"), validators=[validate_plausible_date])
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("eingeladen von"),
@@ -266,7 +251,6 @@ class ProjectGuest(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    ended_at = models.DateTimeField(_("beendet am"), null=True, blank=True, editable=False)
 
     objects = ProjectGuestQuerySet.as_manager()
 
@@ -280,7 +264,12 @@ class ProjectGuest(models.Model):
                 condition=Q(ended_at__isnull=True),
                 name="project_guest_one_open_per_person",
                 violation_error_message=_("Diese Person ist bereits Gast dieses Projekts."),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(until__gte=models.F("since")),
+                name="project_guest_until_after_since",
+                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -473,6 +462,8 @@ class BudgetLine(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Budgetzeile")

@@ -1,210 +1,132 @@
-"""Who may see and do what with projects and their budget (DESIGN.md access matrix).
+"""Who may see and do what with projects and their budget (the access matrix), written once.
 
 "Own" project: the viewer coordinates or is a member of its primary or a further space, or is a
-digitalisation officer of its lead or a participating authority. Guests see a project only when
-invited to it, or as guests of one of its spaces.
+digitalisation officer of its lead or a participating authority. A guest of a space sees its
+public and internal projects; a restricted project ("the participants only") only when invited
+to that very project.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from contacts.models import DigitalOfficer
-from contacts.permissions import Audience, audience
+from contacts.models import Person
+from contacts.permissions import officer_authority_ids
+from core import rules
+from core.audiences import ADMINISTRATION, EXTERNAL, ITD, STAFF, Audience, audience
+from core.rules import AnyRelated, Attr, AttrIn, RuleTable, Via, has_any
 from spaces.models import Membership
-from spaces.permissions import space_roles
+from spaces.permissions import coordinated_space_ids, guest_space_ids, staff_space_ids
 
-if TYPE_CHECKING:
-    from .models import Project
+from .models import BudgetLine, Milestone, Project, ProjectGuest, ProjectLink
 
 
-def officer_authority_ids(user) -> frozenset[int]:
-    """Authorities the user is an active digitalisation officer of; one query, cached."""
+def invited_project_ids(user: Any) -> frozenset[int]:
+    """Projects the user is an active guest of (a single-project invitation); cached."""
     if audience(user) == Audience.ANONYMOUS:
         return frozenset()
-    cached = getattr(user, "_portal_officer_authorities", None)
+    cached = getattr(user, "_portal_invited_projects", None)
     if cached is None:
         cached = frozenset(
-            DigitalOfficer.objects.active()
+            ProjectGuest.objects.active()
             .filter(person__user=user)
-            .values_list("authority_id", flat=True)
+            .values_list("project_id", flat=True)
         )
-        user._portal_officer_authorities = cached
+        user._portal_invited_projects = cached
     return cached
 
 
-def staff_space_ids(user) -> set[int]:
-    """Spaces where the user is coordinator or member (not guest)."""
-    return {sid for sid, role in space_roles(user).items() if role != Membership.Role.GUEST}
+def _in_spaces(ids: Any) -> rules.Rule:
+    return AttrIn("primary_space_id", ids) | AnyRelated("spaces", ids)
 
 
-def coordinated_space_ids(user) -> set[int]:
-    return {sid for sid, role in space_roles(user).items() if role == Membership.Role.COORDINATOR}
+def _of_authorities(ids: Any) -> rules.Rule:
+    return AttrIn("lead_authority_id", ids) | AnyRelated("participating_authorities", ids)
 
 
-def guest_space_ids(user) -> set[int]:
-    return {sid for sid, role in space_roles(user).items() if role == Membership.Role.GUEST}
+PUBLIC = Attr("visibility", Project.Visibility.PUBLIC)
+INTERNAL = Attr("visibility", Project.Visibility.INTERNAL)
+# The viewer's own projects: their spaces as coordinator or member, their authorities as officer.
+OWN = STAFF & (_in_spaces(staff_space_ids) | _of_authorities(officer_authority_ids))
+INVITED = AttrIn("pk", invited_project_ids)
+# The cockpit's scope: the spaces a coordinator runs and the authorities an officer represents.
+STEERED = STAFF & (_in_spaces(coordinated_space_ids) | _of_authorities(officer_authority_ids))
+# Edit: the coordinator of the primary space, an officer of the lead authority.
+LEADS = STAFF & (
+    AttrIn("primary_space_id", coordinated_space_ids)
+    | AttrIn("lead_authority_id", officer_authority_ids)
+)
+
+PROJECT = RuleTable(
+    Project,
+    {
+        # Public: everyone; internal: staff, and guests of its spaces or of the project;
+        # restricted: ITD, own people, guests invited to this project.
+        "view": ITD
+        | PUBLIC
+        | (ADMINISTRATION & INTERNAL)
+        | OWN
+        | (EXTERNAL & INTERNAL & _in_spaces(guest_space_ids))
+        | INVITED,
+        "edit": ITD | LEADS,
+        "delete": ITD | LEADS,
+        # Budget figures: ITD, own coordinators, officers and members. Never guests or other
+        # staff; anonymous visitors see published aggregates only (never a single project).
+        "see_budget": ITD | OWN,
+        "edit_budget": ITD | (STAFF & AttrIn("lead_authority_id", officer_authority_ids)),
+        "cockpit": ITD | STEERED,
+        # Guests into one single project: ITD only.
+        "invite_guest": ITD,
+    },
+)
+
+BUDGET_LINE = RuleTable(
+    BudgetLine, {"view": Via("project", "see_budget"), "edit": Via("project", "edit_budget")}
+)
+MILESTONE = RuleTable(Milestone, {"view": Via("project", "view"), "edit": Via("project", "edit")})
+LINK = RuleTable(ProjectLink, {"view": Via("project", "view"), "edit": Via("project", "edit")})
+PROJECT_GUEST = RuleTable(
+    ProjectGuest, {"view": Via("project", "edit"), "edit": Via("project", "edit")}
+)
+
+STEERS_SOMETHING = has_any(coordinated_space_ids, "coordinates") | has_any(
+    officer_authority_ids, "officer"
+)
+GLOBAL = RuleTable(
+    None,
+    {
+        # ITD, coordinators (for their spaces) and officers (for their authorities).
+        "create_project": ITD | (STAFF & STEERS_SOMETHING),
+        "view_cockpit": ITD | (STAFF & STEERS_SOMETHING),
+        "see_any_budget": ITD
+        | (
+            STAFF & (has_any(staff_space_ids, "member") | has_any(officer_authority_ids, "officer"))
+        ),
+        # Cost rates, cost categories, funding sources, programme budget: ITD only.
+        "manage_cost_rates": ITD,
+    },
+)
 
 
-def _space_q(space_ids) -> Q:
-    from .models import Project
-
-    further = Project.spaces.through.objects.filter(space_id__in=space_ids).values("project_id")
-    return Q(primary_space_id__in=space_ids) | Q(pk__in=further)
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """`can(user, "edit_budget", project)`; on no object: `can(user, "create_project")`."""
+    return GLOBAL.can(user, action) if obj is None else rules.can(user, action, obj)
 
 
-def _authority_q(authority_ids) -> Q:
-    from .models import Project
-
-    through = Project.participating_authorities.through
-    participating = through.objects.filter(authority_id__in=authority_ids).values("project_id")
-    return Q(lead_authority_id__in=authority_ids) | Q(pk__in=participating)
+def budget_condition(user: Any) -> Q | None:
+    """SQL condition for projects whose budget the user may see (EVERYTHING for ITD)."""
+    return PROJECT.q(user, "see_budget")
 
 
-def own_q(user) -> Q:
-    """SQL condition for the viewer's own projects (spaces as staff, authorities as officer)."""
-    if audience(user) != Audience.INTERNAL:
-        return Q(pk__in=[])
-    spaces = staff_space_ids(user)
-    authorities = officer_authority_ids(user)
-    condition = Q(pk__in=[])
-    if spaces:
-        condition |= _space_q(spaces)
-    if authorities:
-        condition |= _authority_q(authorities)
-    return condition
-
-
-def invited_q(user) -> Q:
-    """SQL condition for projects the user was invited to (as project or space guest)."""
-    from .models import ProjectGuest
-
-    if audience(user) in (Audience.ANONYMOUS, Audience.ITD):
-        return Q(pk__in=[])
-    invited = ProjectGuest.objects.active().filter(person__user=user).values("project_id")
-    condition = Q(pk__in=invited)
-    guest_spaces = guest_space_ids(user)
-    if guest_spaces:
-        condition |= _space_q(guest_spaces)
-    return condition
-
-
-def budget_q(user) -> Q | None:
-    """SQL condition for projects whose budget the user may see; None means all of them."""
-    kind = audience(user)
-    if kind == Audience.ITD:
-        return None
-    if kind == Audience.INTERNAL:
-        return own_q(user)
-    return Q(pk__in=[])
-
-
-def _project_space_ids(project: Project) -> set[int]:
-    ids = {project.primary_space_id}
-    ids.update(s.pk for s in project.spaces.all())
-    return ids
-
-
-def _project_authority_ids(project: Project) -> set[int]:
-    ids = {project.lead_authority_id}
-    ids.update(a.pk for a in project.participating_authorities.all())
-    return ids
-
-
-def is_own(user, project: Project) -> bool:
-    if audience(user) != Audience.INTERNAL:
-        return False
-    if staff_space_ids(user) & _project_space_ids(project):
-        return True
-    return bool(officer_authority_ids(user) & _project_authority_ids(project))
-
-
-def can_see_budget(user, project: Project) -> bool:
-    """ITD; own coordinators, officers and members. Never guests, other staff, anonymous."""
-    kind = audience(user)
-    if kind == Audience.ITD:
-        return True
-    return kind == Audience.INTERNAL and is_own(user, project)
-
-
-def can_see_any_budget(user) -> bool:
-    kind = audience(user)
-    if kind == Audience.ITD:
-        return True
-    return kind == Audience.INTERNAL and bool(staff_space_ids(user) or officer_authority_ids(user))
-
-
-def can_create_project(user) -> bool:
-    """ITD, coordinators (for their spaces) and officers (for their authorities)."""
-    kind = audience(user)
-    if kind == Audience.ITD:
-        return True
-    return kind == Audience.INTERNAL and bool(
-        coordinated_space_ids(user) or officer_authority_ids(user)
-    )
-
-
-def can_edit_project(user, project: Project) -> bool:
-    """ITD, the coordinator of the primary space, an officer of the lead authority."""
-    kind = audience(user)
-    if kind == Audience.ITD:
-        return True
-    if kind != Audience.INTERNAL:
-        return False
-    return project.primary_space_id in coordinated_space_ids(
-        user
-    ) or project.lead_authority_id in officer_authority_ids(user)
-
-
-def can_edit_budget(user, project: Project) -> bool:
-    """ITD and officers of the lead authority."""
-    kind = audience(user)
-    if kind == Audience.ITD:
-        return True
-    return kind == Audience.INTERNAL and project.lead_authority_id in officer_authority_ids(user)
-
-
-def can_manage_cost_rates(user) -> bool:
-    """Cost rates, cost categories, funding sources, programme budget: ITD staff only."""
-    return audience(user) == Audience.ITD
-
-
-def can_view_cockpit(user) -> bool:
-    kind = audience(user)
-    if kind == Audience.ITD:
-        return True
-    return kind == Audience.INTERNAL and bool(
-        coordinated_space_ids(user) or officer_authority_ids(user)
-    )
-
-
-def cockpit_q(user) -> Q | None:
-    """The cockpit's scope: all for ITD; own spaces (coordinator) and authorities (officer)."""
-    if audience(user) == Audience.ITD:
-        return None
-    condition = Q(pk__in=[])
-    spaces = coordinated_space_ids(user)
-    if spaces:
-        condition |= _space_q(spaces)
-    authorities = officer_authority_ids(user)
-    if authorities:
-        condition |= _authority_q(authorities)
-    return condition
-
-
-def contact_person_candidates(viewer, project: Project | None):
+def contact_person_candidates(viewer: Any, project: Project | None) -> QuerySet[Person]:
     """Whom the viewer may pick as contact persons: people they see who may also see the
     project (administration staff, and guests of its spaces or of the project itself). The
-    service checks each chosen person against the project's scope exactly."""
-    from contacts.models import Person
-
-    from .models import ProjectGuest
-
+    service checks each chosen person against the project's rule exactly."""
     candidates = Q(authority__isnull=False) | Q(user__is_itd_staff=True)
     if project is not None:
-        space_ids = _project_space_ids(project)
+        space_ids = {project.primary_space_id, *(s.pk for s in project.spaces.all())}
         candidates |= Q(
             pk__in=Membership.objects.active().filter(space_id__in=space_ids).values("person_id")
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from contacts.models import Person, today
-from core.dates import guest_until_errors
+from contacts.models import Person
+from core.dates import guest_until_errors, today
 from core.models import AuditEntry
-from core.services import audit_record, diff, snapshot
+from core.services import audit_record, diff, snapshot, timebox_close
 
 from . import permissions
 from .models import (
@@ -134,15 +134,23 @@ def _check_contacts_may_see(project: Project) -> None:
         )
 
 
-def project_create(*, actor, m2m: dict[str, Iterable[Any]] | None = None, **fields) -> Project:
+def _split(values: dict[str, Any], m2m: dict[str, Iterable[Any]] | None) -> tuple[dict, dict]:
+    """Field values and many-to-many values (given apart or among the values)."""
+    fields = {k: v for k, v in values.items() if k in PROJECT_FIELDS}
+    relations = dict(m2m or {}) | {k: v for k, v in values.items() if k in PROJECT_M2M}
+    return fields, relations
+
+
+def project_create(*, actor, m2m: dict[str, Iterable[Any]] | None = None, **values) -> Project:
     """A new project; the creator must be able to edit it (own space or authority)."""
-    if not permissions.can_create_project(actor):
+    fields, m2m = _split(values, m2m)
+    if not permissions.can(actor, "create_project"):
         raise PermissionDenied
     project = Project(**{k: v for k, v in fields.items() if k in PROJECT_FIELDS})
     if "status_changed_on" not in fields:
         project.status_changed_on = today()
     project.full_clean()
-    if not permissions.can_edit_project(actor, project):
+    if not permissions.can(actor, "edit", project):
         raise ValidationError(
             {
                 "primary_space": _(
@@ -169,10 +177,16 @@ def project_create(*, actor, m2m: dict[str, Iterable[Any]] | None = None, **fiel
 
 
 def project_update(
-    *, actor, project: Project, version: int, m2m: dict[str, Iterable[Any]] | None = None, **fields
+    *,
+    actor,
+    project: Project,
+    version: int | None,
+    m2m: dict[str, Iterable[Any]] | None = None,
+    **values,
 ) -> Project:
     """Change a project; refused when someone else saved since `version` was read."""
-    if not permissions.can_edit_project(actor, project):
+    fields, m2m = _split(values, m2m)
+    if not permissions.can(actor, "edit", project):
         raise PermissionDenied
     with transaction.atomic():
         current = Project.objects.select_for_update().get(pk=project.pk)
@@ -187,7 +201,7 @@ def project_update(
             current.status_changed_on = today()
         current.full_clean()
         _check_period_covers_lines(current)
-        if not permissions.can_edit_project(actor, current):
+        if not permissions.can(actor, "edit", current):
             raise ValidationError(
                 {
                     "primary_space": _(
@@ -218,7 +232,7 @@ def project_delete(*, actor, project: Project, version: int | None) -> None:
     """Delete a project; its budget lines and the project itself stay in the audit trail.
 
     Refused when someone saved the project since `version` was read (the confirmation page)."""
-    if not permissions.can_edit_project(actor, project):
+    if not permissions.can(actor, "edit", project):
         raise PermissionDenied
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
@@ -246,7 +260,7 @@ def project_delete(*, actor, project: Project, version: int | None) -> None:
 
 
 def _require_edit(actor, project: Project) -> None:
-    if not permissions.can_edit_project(actor, project):
+    if not permissions.can(actor, "edit", project):
         raise PermissionDenied
 
 
@@ -324,6 +338,88 @@ def link_delete(*, actor, link: ProjectLink) -> None:
         link.delete()
 
 
+@dataclass
+class MilestoneInput:
+    """One changed row of the milestones form: an existing milestone (by id) or a new one."""
+
+    milestone_id: int | None
+    title: str
+    due: dt.date
+    done: dt.date | None
+
+
+@dataclass
+class LinkInput:
+    link_id: int | None
+    title: str
+    url: str
+
+
+class RowsInvalid(ValidationError):
+    """Some rows of a multi-row form were refused; nothing was written.
+
+    `rows`: {formset prefix: {row index: ValidationError}}."""
+
+    def __init__(self, rows: dict[str, dict[int, ValidationError]]) -> None:
+        super().__init__(_("Bitte prüfen Sie die markierten Zeilen. Es wurde nichts gespeichert."))
+        self.rows = rows
+
+
+def _unknown_row(what: str) -> ValidationError:
+    return ValidationError(
+        _("%(what)s gehört nicht (mehr) zu diesem Projekt: bitte laden Sie die Seite neu.")
+        % {"what": what},
+        code="stale",
+    )
+
+
+def project_milestones_save(
+    *,
+    actor: Any,
+    project: Project,
+    milestones: Sequence[tuple[int, MilestoneInput]],
+    links: Sequence[tuple[int, LinkInput]],
+) -> None:
+    """Save the changed milestone and link rows (row index, input) in one go: all or none."""
+    _require_edit(actor, project)
+    errors: dict[str, dict[int, ValidationError]] = {"milestones": {}, "links": {}}
+    with transaction.atomic():
+        own_milestones = {m.pk: m for m in project.milestones.select_for_update()}
+        own_links = {k.pk: k for k in project.links.select_for_update()}
+        for index, row in milestones:
+            if row.milestone_id and row.milestone_id not in own_milestones:
+                errors["milestones"][index] = _unknown_row(_("Dieser Meilenstein"))
+                continue
+            try:
+                milestone_save(
+                    actor=actor,
+                    project=project,
+                    milestone=own_milestones.get(row.milestone_id or 0),
+                    title=row.title,
+                    due=row.due,
+                    done=row.done,
+                )
+            except ValidationError as error:
+                errors["milestones"][index] = error
+        for index, link_row in links:
+            if link_row.link_id and link_row.link_id not in own_links:
+                errors["links"][index] = _unknown_row(_("Dieser Link"))
+                continue
+            try:
+                link_save(
+                    actor=actor,
+                    project=project,
+                    link=own_links.get(link_row.link_id or 0),
+                    title=link_row.title,
+                    url=link_row.url,
+                )
+            except ValidationError as error:
+                errors["links"][index] = error
+        if errors["milestones"] or errors["links"]:
+            transaction.set_rollback(True)
+            raise RowsInvalid(errors)
+
+
 # --- Guests -----------------------------------------------------------------------------------
 
 
@@ -340,7 +436,7 @@ def project_guest_add(
     check_permission=False is for a caller that checked already, e.g. an invitation accepted by
     the invitee, which an editor of the project issued.
     """
-    if check_permission and not permissions.can_edit_project(actor, project):
+    if check_permission and not permissions.can(actor, "edit", project):
         raise PermissionDenied
     errors = guest_until_errors(until)
     if errors:
@@ -348,14 +444,13 @@ def project_guest_add(
     guest = ProjectGuest(
         project=project,
         person=person,
+        since=today(),
         until=until,
         invited_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     with transaction.atomic():
         # An expired invitation is closed before a new one may open.
-        for old in ProjectGuest.objects.filter(
-            project=project, person=person, ended_at__isnull=True, until__lt=today()
-        ):
+        for old in ProjectGuest.objects.past_until().filter(project=project, person=person):
             project_guest_end(actor=None, guest=old, check_permission=False)
         guest.full_clean()
         try:
@@ -372,17 +467,30 @@ def project_guest_add(
     return guest
 
 
-def project_guest_end(*, actor, guest: ProjectGuest, check_permission: bool = True) -> ProjectGuest:
-    if check_permission and not permissions.can_edit_project(actor, guest.project):
+def project_guest_end(
+    *, actor: Any, guest: ProjectGuest, check_permission: bool = True
+) -> ProjectGuest:
+    if check_permission and not permissions.can(actor, "edit", guest.project):
         raise PermissionDenied
+    closed, _was_open = timebox_close(actor=actor, obj=guest, audited_fields=("until", "ended_at"))
+    return closed
+
+
+def project_guest_set_until(*, actor: Any, guest: ProjectGuest, until: dt.date) -> ProjectGuest:
+    """Move the end of a project guest's access (at most GUEST_ACCESS_MAX_DAYS from today)."""
+    if not permissions.can(actor, "edit", guest.project):
+        raise PermissionDenied
+    errors = guest_until_errors(until)
+    if errors:
+        raise ValidationError({"until": errors})
     with transaction.atomic():
         guest = ProjectGuest.objects.select_for_update().get(pk=guest.pk)
         if guest.ended_at is not None:
-            return guest
+            raise ValidationError(_("Dieser Zugang ist bereits beendet."))
         before = snapshot(guest, ("until", "ended_at"))
-        guest.ended_at = timezone.now()
-        guest.until = min(guest.until, max(today(), guest.created_at.date()))
-        guest.save(update_fields=["ended_at", "until"])
+        guest.until = until
+        guest.full_clean()
+        guest.save(update_fields=["until"])
         audit_record(
             actor=actor,
             instance=guest,
@@ -401,7 +509,7 @@ class LineInput:
 
     category: CostCategory
     funding_source: FundingSource
-    line: BudgetLine | None = None
+    line_id: int | None = None
     version: int | None = None
     einzelplan: str = ""
     aufgabenbereich: str = ""
@@ -414,13 +522,6 @@ class LineInput:
     fte: Decimal | None = None
     pay_grade: str = ""
     months: int | None = None
-
-
-@dataclass
-class BudgetLinesInvalid(Exception):
-    """Some rows were refused; nothing was written. errors: row index -> ValidationError."""
-
-    errors: dict[int, ValidationError] = field(default_factory=dict)
 
 
 def check_fiscal_year(project: Project, fiscal_year: FiscalYear) -> None:
@@ -494,8 +595,8 @@ def _apply_line_input(line: BudgetLine, row: LineInput) -> None:
 def budget_lines_save(
     *, actor, project: Project, fiscal_year: FiscalYear, rows: Sequence[LineInput]
 ) -> list[BudgetLine]:
-    """Save the lines of one year in one go: all rows are written, or none (BudgetLinesInvalid)."""
-    if not permissions.can_edit_budget(actor, project):
+    """Save the lines of one year in one go: all rows are written, or none (RowsInvalid)."""
+    if not permissions.can(actor, "edit_budget", project):
         raise PermissionDenied
     check_fiscal_year(project, fiscal_year)
     if not rows:
@@ -535,25 +636,25 @@ def budget_lines_save(
                     saved.append(line)
         if errors:
             transaction.set_rollback(True)
-            raise BudgetLinesInvalid(errors)
+            raise RowsInvalid({"lines": errors})
     return saved
 
 
 def _save_line(
     *, actor, project: Project, fiscal_year: FiscalYear, row: LineInput
 ) -> BudgetLine | None:
-    if row.line is not None:
+    if row.line_id is not None:
         line = (
             BudgetLine.objects.select_for_update()
             .select_related("fiscal_year", "category", "funding_source")
-            .filter(pk=row.line.pk, project=project, fiscal_year=fiscal_year)
+            .filter(pk=row.line_id, project=project, fiscal_year=fiscal_year)
             .first()
         )
         if line is None:
             raise ValidationError(
                 _(
-                    "Diese Zeile wurde inzwischen gelöscht. Ihre Änderungen wurden nicht "
-                    "gespeichert: Bitte laden Sie die Seite neu."
+                    "Diese Zeile gehört nicht (mehr) zu diesem Haushaltsjahr des Projekts. Ihre "
+                    "Eingaben wurden nicht gespeichert: Bitte laden Sie die Seite neu."
                 ),
                 code="stale",
             )
@@ -604,7 +705,7 @@ def _save_line(
 
 def budget_line_delete(*, actor, line: BudgetLine, version: int) -> None:
     """Delete one line; its last values stay in the audit trail."""
-    if not permissions.can_edit_budget(actor, line.project):
+    if not permissions.can(actor, "edit_budget", line.project):
         raise PermissionDenied
     with transaction.atomic():
         current = (
@@ -636,7 +737,7 @@ def cost_rate_set(
 
     Returns the rate and how many lines were recomputed.
     """
-    if not permissions.can_manage_cost_rates(actor):
+    if not permissions.can(actor, "manage_cost_rates"):
         raise PermissionDenied
     pay_grade = pay_grade.strip()
     with transaction.atomic():
@@ -689,7 +790,7 @@ def cost_rate_set(
 
 
 def programme_budget_set(*, actor, amount: Decimal, note: str = "") -> ProgrammeBudget:
-    if not permissions.can_manage_cost_rates(actor):
+    if not permissions.can(actor, "manage_cost_rates"):
         raise PermissionDenied
     with transaction.atomic():
         budget = ProgrammeBudget.current()
@@ -712,7 +813,7 @@ def project_guests_close_expired(*, on: dt.date | None = None) -> int:
     """The daily job: close every open project invitation whose end date has passed."""
     on = on or today()
     closed = 0
-    for guest in ProjectGuest.objects.filter(ended_at__isnull=True, until__lt=on):
+    for guest in ProjectGuest.objects.past_until(on):
         project_guest_end(actor=None, guest=guest, check_permission=False)
         closed += 1
     return closed

@@ -2,61 +2,47 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.forms import add_service_errors, posted
+from core.flows import handle_form
+from core.forms import posted
 from core.models import SecurityEvent
+from core.money import format_euro
 from core.services import security_log
-from core.templatetags.portal import euro
 
-from . import exports, permissions, selectors, services
+from . import exports, services
 from .forms import (
     BudgetLineFormSet,
     CostRateForm,
     DeleteConfirmForm,
     FiscalYearForm,
-    LinkFormSet,
-    MilestoneFormSet,
+    MilestonesAndLinksForm,
     ProgrammeBudgetForm,
     ProjectFilterForm,
     ProjectForm,
     line_initial,
 )
-from .models import (
-    BudgetLine,
-    CostCategory,
-    CostRate,
-    FiscalYear,
-    FundingSource,
-    Milestone,
-    ProgrammeBudget,
-    Project,
-    ProjectLink,
-)
+from .models import BudgetLine, Milestone, ProgrammeBudget, Project, ProjectLink
+from .permissions import PROJECT, can
+from .selectors import money, portfolio, project_page
 
 PROJECTS_PER_PAGE = 50
 
 
-def _filters(request: HttpRequest) -> tuple[ProjectFilterForm, dict]:
-    form = ProjectFilterForm(request.GET or None, years=selectors.fiscal_years())
-    if not request.GET:
-        return form, {}
-    if form.is_valid():
-        return form, {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-    # Invalid filters are reported at their field; the valid ones still apply.
-    return form, {
-        k: v
-        for k, v in getattr(form, "cleaned_data", {}).items()
-        if k not in form.errors and v not in (None, "")
-    }
+def _filters(request: HttpRequest) -> tuple[ProjectFilterForm, dict[str, Any]]:
+    """The portfolio's filters from the address; invalid ones are reported at their field while
+    the valid ones still apply."""
+    form = ProjectFilterForm(request.GET or None, years=project_page.fiscal_years())
+    return form, form.valid_filters()
 
 
 # --- Portfolio --------------------------------------------------------------------------------
@@ -65,27 +51,24 @@ def _filters(request: HttpRequest) -> tuple[ProjectFilterForm, dict]:
 def project_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     year = filters.get("year")
-    projects = selectors.portfolio(request.user, **filters)
-    show_budget = permissions.can_see_any_budget(request.user)
-    page_qs = selectors.with_budget(projects, request.user, year=year) if show_budget else projects
+    projects = portfolio.portfolio(request.user, **filters)
+    show_budget = can(request.user, "see_any_budget")
+    page_qs = money.with_budget(projects, request.user, year=year) if show_budget else projects
     page = Paginator(page_qs, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    totals = money.portfolio_totals(request.user, projects, year=year) if show_budget else None
     return render(
         request,
         "projects/project_list.html",
         {
             "form": form,
             "page": page,
-            "rows": selectors.rows_with_figures(page.object_list),
-            "query": query.urlencode(),
+            "rows": portfolio.rows_with_figures(page.object_list),
+            "query": form.query_without_page(),
             "show_budget": show_budget,
-            "totals": selectors.portfolio_totals(request.user, projects, year=year)
-            if show_budget
-            else None,
+            "totals": totals,
             "year": year,
-            "can_create": permissions.can_create_project(request.user),
-            "can_manage_rates": permissions.can_manage_cost_rates(request.user),
+            "can_create": can(request.user, "create_project"),
+            "can_manage_rates": can(request.user, "manage_cost_rates"),
         },
         status=400 if form.errors else 200,
     )
@@ -95,14 +78,9 @@ def _export(request: HttpRequest, fmt: str, *, kind: str) -> HttpResponse:
     if fmt not in exports.CONTENT_TYPES:
         raise Http404
     _form, filters = _filters(request)
-    year = filters.get("year")
-    projects = selectors.portfolio(request.user, **filters)
-    if kind == "budget":
-        header, rows = exports.budget_lines_table(request.user, projects, year=year)
-        filename, sheet = "budgetzeilen", _("Budgetzeilen")
-    else:
-        header, rows = exports.portfolio_table(request.user, projects, year=year)
-        filename, sheet = "portfolio", _("Portfolio")
+    projects = portfolio.portfolio(request.user, **filters)
+    table = exports.budget_lines_table if kind == "budget" else exports.portfolio_table
+    header, rows = table(request.user, projects, year=filters.get("year"))
     if request.user.is_authenticated:
         security_log(
             kind=SecurityEvent.Kind.DATA_EXPORT,
@@ -112,9 +90,10 @@ def _export(request: HttpRequest, fmt: str, *, kind: str) -> HttpResponse:
             format=fmt,
             filters={k: str(v) for k, v in filters.items()},
         )
+    filename, sheet = exports.NAMES[kind]
     if fmt == "csv":
         return exports.render_csv(header, rows, filename)
-    return exports.render_xlsx(header, rows, filename, sheet)
+    return exports.render_xlsx(header, rows, filename, str(sheet))
 
 
 def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -125,7 +104,7 @@ def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
 @login_required
 def budget_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The budget lines of the filtered portfolio whose budget the viewer may see."""
-    if not permissions.can_see_any_budget(request.user):
+    if not can(request.user, "see_any_budget"):
         raise PermissionDenied
     return _export(request, fmt, kind="budget")
 
@@ -134,20 +113,23 @@ def budget_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    project = selectors.project_for_detail(request.user, slug)
+    project = project_page.project_for_detail(request.user, slug)
     return render(
         request,
         "projects/project_detail.html",
-        {"detail": selectors.project_detail(request.user, project)},
+        {"detail": project_page.project_detail(request.user, project)},
     )
 
 
-def _editable(request: HttpRequest, slug: str) -> Project:
+def _project_for(request: HttpRequest, slug: str, action: str) -> Project:
+    """The project from the viewer's scope (404), if the viewer may do `action` with it (403)."""
     project = get_object_or_404(
-        Project.objects.visible_to(request.user).select_related("primary_space", "lead_authority"),
+        Project.objects.visible_to(request.user)
+        .select_related("primary_space", "lead_authority")
+        .prefetch_related("spaces", "participating_authorities"),
         slug=slug,
     )
-    if not permissions.can_edit_project(request.user, project):
+    if not PROJECT.can(request.user, action, project):
         raise PermissionDenied
     return project
 
@@ -155,77 +137,49 @@ def _editable(request: HttpRequest, slug: str) -> Project:
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_create(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_create_project(request.user):
+    if not can(request.user, "create_project"):
         raise PermissionDenied
-    form = ProjectForm(posted(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        fields, m2m = form.field_values()
-        try:
-            project = services.project_create(actor=request.user, m2m=m2m, **fields)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Das Projekt wurde angelegt."))
-            return redirect(project)
-    return render(
+    return handle_form(
         request,
-        "projects/project_form.html",
-        {"form": form, "project": None},
-        status=400 if request.method == "POST" else 200,
+        ProjectForm(posted(request), user=request.user),
+        save=lambda data: services.project_create(actor=request.user, **data),
+        success=lambda project: project.get_absolute_url(),
+        message=_("Das Projekt wurde angelegt."),
+        template="projects/project_form.html",
+        context={"project": None},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    project = _editable(request, slug)
-    form = ProjectForm(posted(request), instance=project, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        fields, m2m = form.field_values()
-        try:
-            project = services.project_update(
-                actor=request.user,
-                project=project,
-                version=form.cleaned_data.get("version") or 0,
-                m2m=m2m,
-                **fields,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Die Änderungen wurden gespeichert."))
-            return redirect(project)
-    return render(
+    project = _project_for(request, slug, "edit")
+    return handle_form(
         request,
-        "projects/project_form.html",
-        {"form": form, "project": project},
-        status=400 if request.method == "POST" else 200,
+        ProjectForm(posted(request), instance=project, user=request.user),
+        save=lambda data: services.project_update(actor=request.user, project=project, **data),
+        success=lambda saved: saved.get_absolute_url(),
+        message=_("Die Änderungen wurden gespeichert."),
+        template="projects/project_form.html",
+        context={"project": project},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_delete(request: HttpRequest, slug: str) -> HttpResponse:
-    project = _editable(request, slug)
-    form = DeleteConfirmForm(posted(request), initial={"version": project.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.project_delete(
-                actor=request.user, project=project, version=form.cleaned_data["version"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Das Projekt „%(title)s“ wurde gelöscht. Das Änderungsprotokoll bleibt erhalten.")
-                % {"title": project.title},
-            )
-            return redirect("projects:list")
-    return render(
+    project = _project_for(request, slug, "delete")
+    return handle_form(
         request,
-        "projects/confirm_delete.html",
-        {
+        DeleteConfirmForm(posted(request), initial={"version": project.version}),
+        save=lambda data: services.project_delete(
+            actor=request.user, project=project, version=data["version"]
+        ),
+        success=lambda _result: reverse("projects:list"),
+        message=_("Das Projekt „%(title)s“ wurde gelöscht. Das Änderungsprotokoll bleibt erhalten.")
+        % {"title": project.title},
+        template="projects/confirm_delete.html",
+        context={
             "project": project,
             "title": _("Projekt löschen"),
             "question": _(
@@ -233,10 +187,8 @@ def project_delete(request: HttpRequest, slug: str) -> HttpResponse:
                 "Budgetzeilen gelöscht werden?"
             )
             % {"title": project.title},
-            "line_count": project.budget_lines.count(),
-            "form": form,
+            "line_count": project_page.line_count(project),
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -247,302 +199,127 @@ def project_delete(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def project_milestones(request: HttpRequest, slug: str) -> HttpResponse:
     """Milestones and links of a project, edited in one form (deleting has its own page)."""
-    project = _editable(request, slug)
-    milestones = {m.pk: m for m in project.milestones.all()}
-    links = {link.pk: link for link in project.links.all()}
-    m_initial = [
-        {"milestone_id": m.pk, "title": m.title, "due": m.due, "done": m.done}
-        for m in milestones.values()
-    ]
-    l_initial = [{"link_id": k.pk, "title": k.title, "url": k.url} for k in links.values()]
-    data = posted(request)
-    m_formset = MilestoneFormSet(data, initial=m_initial, prefix="milestones")
-    l_formset = LinkFormSet(data, initial=l_initial, prefix="links")
-    if request.method == "POST" and m_formset.is_valid() and l_formset.is_valid():
-        from django.db import transaction
-
-        try:
-            with transaction.atomic():
-                for i, form in enumerate(m_formset):
-                    if not form.has_changed():
-                        continue
-                    mid = form.cleaned_data.get("milestone_id")
-                    if mid and mid not in milestones:
-                        form.add_error(
-                            None,
-                            _(
-                                "Dieser Meilenstein gehört nicht (mehr) zu diesem Projekt: "
-                                "bitte laden Sie die Seite neu."
-                            ),
-                        )
-                        raise ValidationError("unknown milestone")
-                    try:
-                        services.milestone_save(
-                            actor=request.user,
-                            project=project,
-                            milestone=milestones.get(mid),
-                            title=form.cleaned_data["title"],
-                            due=form.cleaned_data["due"],
-                            done=form.cleaned_data["done"],
-                        )
-                    except ValidationError as error:
-                        add_service_errors(m_formset[i], error)
-                        raise
-                for i, form in enumerate(l_formset):
-                    if not form.has_changed():
-                        continue
-                    lid = form.cleaned_data.get("link_id")
-                    if lid and lid not in links:
-                        form.add_error(
-                            None,
-                            _(
-                                "Dieser Link gehört nicht (mehr) zu diesem Projekt: bitte laden "
-                                "Sie die Seite neu."
-                            ),
-                        )
-                        raise ValidationError("unknown link")
-                    try:
-                        services.link_save(
-                            actor=request.user,
-                            project=project,
-                            link=links.get(lid),
-                            title=form.cleaned_data["title"],
-                            url=form.cleaned_data["url"],
-                        )
-                    except ValidationError as error:
-                        add_service_errors(l_formset[i], error)
-                        raise
-        except ValidationError:
-            pass
-        else:
-            messages.success(request, _("Meilensteine und Links wurden gespeichert."))
-            return redirect(project)
-    return render(
+    project = _project_for(request, slug, "edit")
+    return handle_form(
         request,
-        "projects/milestone_form.html",
-        {"project": project, "m_formset": m_formset, "l_formset": l_formset},
-        status=400 if request.method == "POST" else 200,
+        MilestonesAndLinksForm(posted(request), project=project),
+        save=lambda data: services.project_milestones_save(
+            actor=request.user, project=project, **data
+        ),
+        success=lambda _result: project.get_absolute_url(),
+        message=_("Meilensteine und Links wurden gespeichert."),
+        template="projects/milestone_form.html",
+        context={"project": project},
+    )
+
+
+def _confirm_row_delete(
+    request: HttpRequest, project: Project, *, title: str, question: str, done: str, delete: Any
+) -> HttpResponse:
+    return handle_form(
+        request,
+        DeleteConfirmForm(posted(request)),
+        save=lambda _data: delete(),
+        success=lambda _result: reverse("projects:milestones", kwargs={"slug": project.slug}),
+        message=done,
+        template="projects/confirm_delete.html",
+        context={"project": project, "title": title, "question": question},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def milestone_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    project = _editable(request, slug)
-    milestone = get_object_or_404(Milestone, pk=pk, project=project)
-    form = DeleteConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        services.milestone_delete(actor=request.user, milestone=milestone)
-        messages.success(request, _("Der Meilenstein wurde gelöscht."))
-        return redirect("projects:milestones", slug=project.slug)
-    return render(
+    project = _project_for(request, slug, "edit")
+    milestone = get_object_or_404(Milestone.objects.filter(project=project), pk=pk)
+    return _confirm_row_delete(
         request,
-        "projects/confirm_delete.html",
-        {
-            "project": project,
-            "title": _("Meilenstein löschen"),
-            "question": _("Soll der Meilenstein „%(title)s“ gelöscht werden?")
-            % {"title": milestone.title},
-            "form": form,
-        },
-        status=400 if request.method == "POST" else 200,
+        project,
+        title=_("Meilenstein löschen"),
+        question=_("Soll der Meilenstein „%(title)s“ gelöscht werden?") % {"title": milestone},
+        done=_("Der Meilenstein wurde gelöscht."),
+        delete=lambda: services.milestone_delete(actor=request.user, milestone=milestone),
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def link_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    project = _editable(request, slug)
-    link = get_object_or_404(ProjectLink, pk=pk, project=project)
-    form = DeleteConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        services.link_delete(actor=request.user, link=link)
-        messages.success(request, _("Der Link wurde gelöscht."))
-        return redirect("projects:milestones", slug=project.slug)
-    return render(
+    project = _project_for(request, slug, "edit")
+    link = get_object_or_404(ProjectLink.objects.filter(project=project), pk=pk)
+    return _confirm_row_delete(
         request,
-        "projects/confirm_delete.html",
-        {
-            "project": project,
-            "title": _("Link löschen"),
-            "question": _("Soll der Link „%(title)s“ gelöscht werden?") % {"title": link.title},
-            "form": form,
-        },
-        status=400 if request.method == "POST" else 200,
+        project,
+        title=_("Link löschen"),
+        question=_("Soll der Link „%(title)s“ gelöscht werden?") % {"title": link},
+        done=_("Der Link wurde gelöscht."),
+        delete=lambda: services.link_delete(actor=request.user, link=link),
     )
 
 
 # --- Budget -----------------------------------------------------------------------------------
 
 
-def _budget_project(request: HttpRequest, slug: str) -> Project:
-    project = get_object_or_404(
-        Project.objects.visible_to(request.user)
-        .select_related("primary_space", "lead_authority")
-        .prefetch_related("spaces", "participating_authorities"),
-        slug=slug,
-    )
-    if not permissions.can_edit_budget(request.user, project):
-        raise PermissionDenied
-    return project
-
-
-def _rows_from_formset(formset, lines: dict[int, BudgetLine]) -> tuple[list, list[int]]:
-    rows, indexes = [], []
-    for index, form in enumerate(formset):
-        data = form.cleaned_data
-        if not data or form.is_blank:
-            continue
-        line_id = data.get("line_id")
-        if line_id and line_id not in lines:
-            form.add_error(
-                None,
-                _(
-                    "Diese Zeile gehört nicht (mehr) zu diesem Haushaltsjahr des Projekts. Ihre "
-                    "Eingaben wurden nicht gespeichert: Bitte laden Sie die Seite neu."
-                ),
-            )
-            continue
-        rows.append(
-            services.LineInput(
-                line=lines.get(line_id) if line_id else None,
-                version=data.get("version"),
-                category=data["category"],
-                funding_source=data["funding_source"],
-                einzelplan=data.get("einzelplan", ""),
-                aufgabenbereich=data.get("aufgabenbereich", ""),
-                produktgruppe=data.get("produktgruppe", ""),
-                planned=data.get("planned"),
-                revised=data.get("revised"),
-                committed=data.get("committed"),
-                actual=data.get("actual"),
-                note=data.get("note", ""),
-                fte=data.get("fte"),
-                pay_grade=data.get("pay_grade", ""),
-                months=data.get("months"),
-            )
-        )
-        indexes.append(index)
-    return rows, indexes
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def budget_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """The lines of one fiscal year, edited in one form; all are saved or none."""
-    project = _budget_project(request, slug)
-    years = list(FiscalYear.objects.filter(year__range=(project.start.year, project.end.year)))
+    project = _project_for(request, slug, "edit_budget")
     year_form = FiscalYearForm(
-        request.GET or {"year": years[0].year if years else project.start.year}
+        request.GET, project=project, default_year=project_page.default_budget_year(project)
     )
-    context = {"project": project, "year_form": year_form, "years": years}
-    fiscal_year = None
-    if year_form.is_valid():
-        year = year_form.cleaned_data["year"]
-        fiscal_year = FiscalYear.objects.filter(year=year).first()
-        if fiscal_year is None:
-            year_form.add_error(
-                "year", _("Für %(year)s ist kein Haushaltsjahr angelegt.") % {"year": year}
-            )
-        else:
-            try:
-                services.check_fiscal_year(project, fiscal_year)
-            except ValidationError as error:
-                year_form.add_error("year", error.message_dict["fiscal_year"])
-                fiscal_year = None
+    context = {"project": project, "year_form": year_form, "years": year_form.fiscal_years}
+    fiscal_year = year_form.fiscal_year
     if fiscal_year is None:
         return render(request, "projects/budget_form.html", context, status=400)
-
-    ctx = selectors.budget_form_context(project, fiscal_year)
-    lines = {line.pk: line for line in ctx["lines"]}
-    formset_kwargs = {
-        "categories": list(CostCategory.objects.all()),
-        "sources": list(FundingSource.objects.all()),
-    }
-    service_errors: list[str] = []
-    if request.method == "POST":
-        formset = BudgetLineFormSet(request.POST, prefix="lines", **formset_kwargs)
-        if formset.is_valid():
-            rows, indexes = _rows_from_formset(formset, lines)
-            if not any(form.errors for form in formset):
-                try:
-                    services.budget_lines_save(
-                        actor=request.user, project=project, fiscal_year=fiscal_year, rows=rows
-                    )
-                except services.BudgetLinesInvalid as invalid:
-                    for row_index, error in invalid.errors.items():
-                        add_service_errors(formset[indexes[row_index]], error)
-                except ValidationError as error:
-                    service_errors = error.messages
-                else:
-                    messages.success(
-                        request,
-                        _("Die Budgetzeilen für %(year)s wurden gespeichert.")
-                        % {"year": fiscal_year.year},
-                    )
-                    return redirect(f"{project.get_absolute_url()}#budget-{fiscal_year.year}")
-        status = 400
-    else:
-        formset = BudgetLineFormSet(
-            prefix="lines",
-            initial=[line_initial(line) for line in ctx["lines"]],
-            **formset_kwargs,
-        )
-        status = 200
-    context.update(ctx)
-    context.update(
-        {
-            "fiscal_year": fiscal_year,
-            "formset": formset,
-            "service_errors": service_errors,
-            "formset_has_errors": any(f.errors for f in formset)
-            or formset.non_form_errors()
-            or service_errors,
-        }
+    lines = project_page.budget_form_context(project, fiscal_year)
+    formset = BudgetLineFormSet(
+        posted(request),
+        prefix="lines",
+        initial=[line_initial(line) for line in lines["lines"]],
+        **project_page.budget_choices(),
     )
-    return render(request, "projects/budget_form.html", context, status=status)
+    return handle_form(
+        request,
+        formset,
+        save=lambda data: services.budget_lines_save(
+            actor=request.user, project=project, fiscal_year=fiscal_year, **data
+        ),
+        success=lambda _saved: f"{project.get_absolute_url()}#budget-{fiscal_year.year}",
+        message=_("Die Budgetzeilen für %(year)s wurden gespeichert.") % {"year": fiscal_year},
+        template="projects/budget_form.html",
+        context={**context, **lines, "fiscal_year": fiscal_year, "formset": formset},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def budget_line_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    project = _budget_project(request, slug)
+    project = _project_for(request, slug, "edit_budget")
     line = get_object_or_404(
-        BudgetLine.objects.select_related("fiscal_year", "category", "funding_source", "project"),
+        BudgetLine.objects.filter(project=project).select_related(
+            "fiscal_year", "category", "funding_source", "project"
+        ),
         pk=pk,
-        project=project,
     )
-    form = DeleteConfirmForm(posted(request), initial={"version": line.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.budget_line_delete(
-                actor=request.user, line=line, version=form.cleaned_data.get("version") or 0
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Die Budgetzeile wurde gelöscht; ihre Werte bleiben im Änderungsprotokoll."),
-            )
-            return redirect(f"{reverse_budget(project)}?year={line.fiscal_year.year}")
-    return render(
+    budget_url = reverse("projects:budget", kwargs={"slug": project.slug})
+    return handle_form(
         request,
-        "projects/confirm_delete.html",
-        {
+        DeleteConfirmForm(posted(request), initial={"version": line.version}),
+        save=lambda data: services.budget_line_delete(
+            actor=request.user, line=line, version=data.get("version") or 0
+        ),
+        success=lambda _result: f"{budget_url}?year={line.fiscal_year.year}",
+        message=_("Die Budgetzeile wurde gelöscht; ihre Werte bleiben im Änderungsprotokoll."),
+        template="projects/confirm_delete.html",
+        context={
             "project": project,
             "title": _("Budgetzeile löschen"),
             "question": _("Soll die Budgetzeile %(line)s (Plan %(planned)s) gelöscht werden?")
-            % {"line": line, "planned": euro(line.planned)},
+            % {"line": line, "planned": format_euro(line.planned)},
             "note": _("Die Werte der Zeile bleiben im Änderungsprotokoll des Projekts erhalten."),
-            "form": form,
         },
-        status=400 if request.method == "POST" else 200,
     )
-
-
-def reverse_budget(project: Project) -> str:
-    return reverse("projects:budget", kwargs={"slug": project.slug})
 
 
 # --- Reference data (ITD) ---------------------------------------------------------------------
@@ -551,53 +328,37 @@ def reverse_budget(project: Project) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def cost_rates(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_manage_cost_rates(request.user):
+    if not can(request.user, "manage_cost_rates"):
         raise PermissionDenied
-    form = CostRateForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            rate, recomputed = services.cost_rate_set(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Kostensatz %(rate)s gespeichert; %(count)s Personalzeile(n) neu berechnet.")
-                % {"rate": rate, "count": recomputed},
-            )
-            return redirect("projects:cost_rates")
-    rates = CostRate.objects.select_related("fiscal_year").order_by(
-        "-fiscal_year__year", "pay_grade"
-    )
-    return render(
+    return handle_form(
         request,
-        "projects/cost_rates.html",
-        {"form": form, "rates": rates},
-        status=400 if request.method == "POST" else 200,
+        CostRateForm(posted(request)),
+        save=lambda data: services.cost_rate_set(actor=request.user, **data),
+        success=lambda _result: reverse("projects:cost_rates"),
+        message=lambda result: (
+            _("Kostensatz %(rate)s gespeichert; %(count)s Personalzeile(n) neu berechnet.")
+            % {"rate": result[0], "count": result[1]}
+        ),
+        template="projects/cost_rates.html",
+        context={"rates": project_page.cost_rates()},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def programme_budget(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_manage_cost_rates(request.user):
+    if not can(request.user, "manage_cost_rates"):
         raise PermissionDenied
     budget = ProgrammeBudget.current()
-    form = ProgrammeBudgetForm(
-        posted(request), initial={"amount": budget.amount, "note": budget.note}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.programme_budget_set(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Das Programmbudget wurde gespeichert."))
-            return redirect("projects:programme_budget")
-    programme, everything, _budget = selectors.rollup_programme()
-    return render(
+    programme, everything, _budget = money.rollup_programme()
+    return handle_form(
         request,
-        "projects/programme_budget.html",
-        {"form": form, "budget": budget, "programme": programme, "everything": everything},
-        status=400 if request.method == "POST" else 200,
+        ProgrammeBudgetForm(
+            posted(request), initial={"amount": budget.amount, "note": budget.note}
+        ),
+        save=lambda data: services.programme_budget_set(actor=request.user, **data),
+        success=lambda _result: reverse("projects:programme_budget"),
+        message=_("Das Programmbudget wurde gespeichert."),
+        template="projects/programme_budget.html",
+        context={"budget": budget, "programme": programme, "everything": everything},
     )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import AuditedModelAdmin
+from core.admin import AuditedModelAdmin, ReadOnlyLogAdmin
 
 from .models import Membership, Space
 
@@ -12,10 +12,11 @@ class SpaceAdmin(AuditedModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(AuditedModelAdmin):
+class MembershipAdmin(ReadOnlyLogAdmin):
+    """Memberships change on the space's pages (spaces.services): sessions end, guests' access
+    is capped, every change is audited. Here ITD only looks."""
+
     list_display = ("person", "space", "role", "represents", "since", "until", "ended_at")
     list_filter = ("space", "role")
     search_fields = ("person__user__email", "person__user__last_name")
-    autocomplete_fields = ("person", "authority", "organisation")
-    readonly_fields = ("ended_at", "invited_by")
     list_select_related = ("person__user", "space", "authority", "organisation")

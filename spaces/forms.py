@@ -5,17 +5,31 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Authority, Organisation, Person, today
-from core.dates import guest_until_errors
+from contacts.models import Authority, Organisation, Person
+from core.dates import guest_until_errors, today
+from core.forms import DateInput
 
-from .models import Membership
+from .models import Membership, Space
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name oder Funktion"), required=False, max_length=100)
+    authority = forms.ModelChoiceField(
+        label=_("Behörde"),
+        queryset=Authority.objects.all(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("alle Behörden"),
+        error_messages={"invalid_choice": _("Diese Behörde gibt es nicht.")},
+    )
+    space = forms.ModelChoiceField(
+        label=_("Digitaler Raum"),
+        queryset=Space.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("alle Räume"),
+        error_messages={"invalid_choice": _("Diesen Raum gibt es nicht.")},
+    )
 
 
 class MembershipAddForm(forms.Form):
@@ -89,3 +103,7 @@ class MembershipRoleForm(forms.Form):
         if until and until < self.membership.since:
             self.add_error("until", _("Das Ende darf nicht vor dem Beginn liegen."))
         return data
+
+
+class MembershipEndForm(forms.Form):
+    """Ending a membership is confirmed with a button (no fields)."""

@@ -1,22 +1,21 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Authority, LocalizedNameMixin, Organisation, Person, today
-from core.dates import validate_plausible_date
+from contacts.models import Authority, Organisation, Person
+from core.models import LocalizedNameMixin
+from core.rules import RestrictedQuerySet
+from core.timebox import TimeBoxed, TimeBoxedQuerySet
 
 
-class SpaceQuerySet(models.QuerySet["Space"]):
-    def visible_to(self, user) -> SpaceQuerySet:
-        # The seven spaces and their descriptions are public (DESIGN.md access matrix).
-        return self.all()
+class SpaceQuerySet(RestrictedQuerySet):
+    """`visible_to(user)`: the seven spaces are public (spaces.permissions.SPACE)."""
 
 
 class Space(LocalizedNameMixin, models.Model):
@@ -40,8 +39,6 @@ class Space(LocalizedNameMixin, models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("spaces:detail", kwargs={"slug": self.slug})
 
     @property
@@ -51,32 +48,12 @@ class Space(LocalizedNameMixin, models.Model):
         return self.description_de
 
 
-class MembershipQuerySet(models.QuerySet["Membership"]):
-    def open(self) -> MembershipQuerySet:
-        return self.filter(ended_at__isnull=True)
-
-    def active(self, on: dt.date | None = None) -> MembershipQuerySet:
-        """Memberships that grant access on the given day (default: today)."""
-        on = on or today()
-        return self.filter(ended_at__isnull=True, since__lte=on).filter(
-            Q(until__isnull=True) | Q(until__gte=on)
-        )
-
-    def visible_to(self, user) -> MembershipQuerySet:
-        """Who is in a space: staff see all; guests their own spaces; anonymous nobody."""
-        from contacts.permissions import Audience, audience
-
-        kind = audience(user)
-        active = self.active()
-        if kind in (Audience.ITD, Audience.INTERNAL):
-            return active
-        if kind == Audience.EXTERNAL:
-            own = Membership.objects.active().filter(person__user=user).values("space_id")
-            return active.filter(space_id__in=own)
-        return self.none()
+class MembershipQuerySet(TimeBoxedQuerySet, RestrictedQuerySet):
+    """`visible_to(user)`: every membership of the spaces whose members the user may see
+    (current and former; add `.active()` for those in the space today)."""
 
 
-class Membership(models.Model):
+class Membership(TimeBoxed):
     """A person's place in a space: coordinator, member or guest, for a period."""
 
     class Role(models.TextChoices):
@@ -107,11 +84,8 @@ class Membership(models.Model):
         on_delete=models.PROTECT,
         related_name="memberships",
     )
-    since = models.DateField(_("seit"), default=today, validators=[validate_plausible_date])
-    until = models.DateField(_("bis"), null=True, blank=True, validators=[validate_plausible_date])
-    # Set when the membership was ended (by hand or because `until` passed). A person has at
-    # most one membership per space that is not ended: the database enforces it.
-    ended_at = models.DateTimeField(_("beendet am"), null=True, blank=True, editable=False)
+    # since, until, ended_at (core.timebox): a person has at most one membership per space that
+    # is not ended; the database enforces it.
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("eingeladen von"),
@@ -167,10 +141,3 @@ class Membership(models.Model):
     @property
     def represents(self) -> Authority | Organisation | None:
         return self.authority or self.organisation
-
-    @property
-    def is_active(self) -> bool:
-        on = today()
-        return (
-            self.ended_at is None and self.since <= on and (self.until is None or self.until >= on)
-        )

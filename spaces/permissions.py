@@ -1,13 +1,23 @@
-"""Who may see and do what in a Digital Space (DESIGN.md access matrix)."""
+"""Who may see and do what in a Digital Space (the access matrix), written once per action.
+
+"Own" space: one the user holds an active membership in. Coordinators manage the members and
+guests of their spaces; naming coordinators is ITD's.
+"""
 
 from __future__ import annotations
 
-from contacts.permissions import Audience, audience
+from typing import Any
+
+from django.db.models import QuerySet
+
+from core import rules
+from core.audiences import ADMINISTRATION, EXTERNAL, ITD, STAFF, Audience, audience
+from core.rules import ANYONE, Attr, AttrIn, InSubquery, RuleTable, Via, has_any
 
 from .models import Membership, Space
 
 
-def space_roles(user) -> dict[int, str]:
+def space_roles(user: Any) -> dict[int, str]:
     """{space_id: role} of the user's active memberships; one query, cached per request."""
     if audience(user) == Audience.ANONYMOUS:
         return {}
@@ -20,55 +30,89 @@ def space_roles(user) -> dict[int, str]:
     return cached
 
 
-def forget_cached_roles(user) -> None:
-    for attr in ("_portal_space_roles", "_portal_audience"):
-        if hasattr(user, attr):
-            delattr(user, attr)
-
-
-def role_in(user, space: Space) -> str | None:
+def role_in(user: Any, space: Space) -> str | None:
     return space_roles(user).get(space.pk)
 
 
-def is_coordinator_of(user, space: Space) -> bool:
-    return role_in(user, space) == Membership.Role.COORDINATOR
+def member_space_ids(user: Any) -> frozenset[int]:
+    """Spaces the user is in, in any role."""
+    return frozenset(space_roles(user))
 
 
-def is_any_coordinator(user) -> bool:
-    return Membership.Role.COORDINATOR in space_roles(user).values()
+def coordinated_space_ids(user: Any) -> frozenset[int]:
+    return frozenset(s for s, r in space_roles(user).items() if r == Membership.Role.COORDINATOR)
 
 
-def coordinated_space_ids(user) -> set[int]:
-    return {sid for sid, role in space_roles(user).items() if role == Membership.Role.COORDINATOR}
+def staff_space_ids(user: Any) -> frozenset[int]:
+    """Spaces where the user works as coordinator or member (not as a guest)."""
+    return frozenset(s for s, r in space_roles(user).items() if r != Membership.Role.GUEST)
 
 
-def can_view_members(user, space: Space) -> bool:
-    """Staff see who is in every space; guests only in their own; anonymous nobody."""
-    kind = audience(user)
-    if kind in (Audience.ITD, Audience.INTERNAL):
-        return True
-    return kind == Audience.EXTERNAL and role_in(user, space) is not None
+def guest_space_ids(user: Any) -> frozenset[int]:
+    return frozenset(s for s, r in space_roles(user).items() if r == Membership.Role.GUEST)
 
 
-def can_manage_members(user, space: Space) -> bool:
-    """Add members, change roles, end memberships, invite guests: ITD and own coordinators."""
-    kind = audience(user)
-    if kind == Audience.ITD:
-        return True
-    return kind == Audience.INTERNAL and is_coordinator_of(user, space)
+def people_sharing_a_space(user: Any) -> QuerySet[Any]:
+    """The people active in one of the user's spaces (a subquery)."""
+    return (
+        Membership.objects.active()
+        .filter(space_id__in=list(member_space_ids(user)))
+        .values("person_id")
+    )
 
 
-def assignable_roles(user, space: Space) -> list[str]:
+COORDINATES = AttrIn("pk", coordinated_space_ids)
+
+SPACE = RuleTable(
+    Space,
+    {
+        # The seven spaces and their descriptions are public.
+        "view": ANYONE,
+        # Staff see who is in every space; guests only in their own; anonymous nobody.
+        "view_members": ADMINISTRATION | (EXTERNAL & AttrIn("pk", member_space_ids)),
+        # Add members, change roles, end memberships, invite guests: ITD and own coordinators.
+        "manage_members": ITD | (STAFF & COORDINATES),
+    },
+)
+
+MEMBERSHIP = RuleTable(
+    Membership,
+    {
+        "view": Via("space", "view_members"),
+        # Coordinators manage members and guests of their space; coordinators are ITD's.
+        "change": ITD
+        | (
+            STAFF
+            & AttrIn("space_id", coordinated_space_ids)
+            & ~Attr("role", Membership.Role.COORDINATOR)
+        ),
+    },
+)
+
+GLOBAL = rules.RuleTable(
+    None,
+    {
+        # Authorities x spaces with the gaps: ITD and coordinators.
+        "view_matrix": ITD | (STAFF & has_any(coordinated_space_ids, "coordinates a space")),
+    },
+)
+
+# A guest sees the people of their own spaces (the contacts app's extension point).
+PEOPLE_IN_MY_SPACES = InSubquery("pk", people_sharing_a_space, "shares a space with me")
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    return GLOBAL.can(user, action) if obj is None else rules.can(user, action, obj)
+
+
+def is_any_coordinator(user: Any) -> bool:
+    return bool(coordinated_space_ids(user))
+
+
+def assignable_roles(user: Any, space: Space) -> list[str]:
     """Coordinators may add members and guests; only ITD names coordinators."""
     if audience(user) == Audience.ITD:
         return [r.value for r in Membership.Role]
-    if can_manage_members(user, space):
+    if SPACE.can(user, "manage_members", space):
         return [Membership.Role.MEMBER.value, Membership.Role.GUEST.value]
     return []
-
-
-def can_change_membership(user, membership: Membership) -> bool:
-    """Coordinators manage members and guests of their space; coordinators are ITD's to change."""
-    if not can_manage_members(user, membership.space):
-        return False
-    return audience(user) == Audience.ITD or membership.role != Membership.Role.COORDINATOR

@@ -1,21 +1,26 @@
-"""Writes for spaces and memberships. Each checks permission, validates, audits, atomically."""
+"""Writes for memberships. Each checks permission, validates, audits, atomically.
+
+A person whose role in a space changes or ends signs in again under the new role: their
+sessions end with the change.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contacts.models import Authority, Organisation, Person, today
-from core.dates import guest_until_errors
+from contacts.models import Authority, Organisation, Person
+from contacts.services import user_access_changed
+from core.dates import guest_until_errors, today
 from core.models import AuditEntry
-from core.services import audit_record, diff, snapshot
+from core.services import audit_record, diff, snapshot, timebox_close
 
-from . import permissions
 from .models import Membership, Space
+from .permissions import MEMBERSHIP, assignable_roles
 
 AUDITED_FIELDS = (
     "person",
@@ -39,13 +44,20 @@ def _check_guest_until(role: str, until: dt.date | None) -> None:
 
 def _close_expired(*, person: Person, space: Space, on: dt.date) -> None:
     """Memberships whose end date has passed are closed before a new one may open."""
-    for membership in Membership.objects.open().filter(person=person, space=space, until__lt=on):
+    for membership in Membership.objects.past_until(on).filter(person=person, space=space):
         membership_close(membership=membership, actor=None)
+
+
+def _roles_changed(*, actor: Any, membership: Membership, changes: dict[str, Any]) -> None:
+    """The person signs in again under the new role (their sessions end in the same
+    transaction, so a rolled-back change keeps them)."""
+    user = membership.person.user
+    user_access_changed(actor=actor, user=user, changes={"space": membership.space.slug, **changes})
 
 
 def membership_create(
     *,
-    actor,
+    actor: Any,
     space: Space,
     person: Person,
     role: str,
@@ -55,11 +67,10 @@ def membership_create(
     until: dt.date | None = None,
     check_permission: bool = True,
 ) -> Membership:
-    if check_permission:
-        if not permissions.can_manage_members(actor, space):
-            raise PermissionDenied
-        if role not in permissions.assignable_roles(actor, space):
-            raise PermissionDenied
+    """Add a person to a space. check_permission=False is for a caller that checked already:
+    an invitation accepted by the invitee, which a coordinator or ITD issued."""
+    if check_permission and role not in assignable_roles(actor, space):
+        raise PermissionDenied
     since = since or today()
     _check_guest_until(role, until)
     if authority is None and organisation is None:
@@ -94,11 +105,11 @@ def membership_create(
 
 
 def membership_change_role(
-    *, actor, membership: Membership, role: str, until: dt.date | None = None
+    *, actor: Any, membership: Membership, role: str, until: dt.date | None = None
 ) -> Membership:
-    if not permissions.can_change_membership(actor, membership):
+    if not MEMBERSHIP.can(actor, "change", membership):
         raise PermissionDenied
-    if role not in permissions.assignable_roles(actor, membership.space):
+    if role not in assignable_roles(actor, membership.space):
         raise PermissionDenied
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -116,24 +127,22 @@ def membership_change_role(
         membership.save(update_fields=["role", "until", "authority"])
         changes = diff(before, snapshot(membership, AUDITED_FIELDS))
         audit_record(
-            actor=actor,
-            instance=membership,
-            action=AuditEntry.Action.UPDATE,
-            changes=changes,
+            actor=actor, instance=membership, action=AuditEntry.Action.UPDATE, changes=changes
         )
         if "role" in changes:
-            _sessions_end_for_role_change(actor=actor, membership=membership, changes=changes)
+            _roles_changed(actor=actor, membership=membership, changes=changes)
     return membership
 
 
-def membership_end(*, actor, membership: Membership) -> Membership:
-    if not permissions.can_change_membership(actor, membership):
+def membership_end(*, actor: Any, membership: Membership) -> Membership:
+    if not MEMBERSHIP.can(actor, "change", membership):
         raise PermissionDenied
     with transaction.atomic():
-        was_open = Membership.objects.filter(pk=membership.pk, ended_at__isnull=True).exists()
-        membership = membership_close(membership=membership, actor=actor)
+        membership, was_open = timebox_close(
+            actor=actor, obj=membership, audited_fields=AUDITED_FIELDS
+        )
         if was_open:
-            _sessions_end_for_role_change(
+            _roles_changed(
                 actor=actor,
                 membership=membership,
                 changes={"role": {"old": membership.get_role_display(), "new": None}},
@@ -141,40 +150,16 @@ def membership_end(*, actor, membership: Membership) -> Membership:
     return membership
 
 
-def _sessions_end_for_role_change(*, actor, membership: Membership, changes: dict) -> None:
-    """A person whose role in a space changed signs in again under the new role (issue 4)."""
-    from contacts.services import user_access_changed
-
-    user = membership.person.user
-    user_access_changed(actor=actor, user=user, changes={"space": membership.space.slug, **changes})
-
-
-def membership_close(*, membership: Membership, actor) -> Membership:
+def membership_close(*, membership: Membership, actor: Any) -> Membership:
     """End a membership now (by hand) or because its end date passed (actor None: the system)."""
-    with transaction.atomic():
-        membership = Membership.objects.select_for_update().get(pk=membership.pk)
-        if membership.ended_at is not None:
-            return membership  # ending twice does nothing twice
-        before = snapshot(membership, AUDITED_FIELDS)
-        on = today()
-        if membership.until is None or membership.until > on:
-            membership.until = max(on, membership.since)
-        membership.ended_at = timezone.now()
-        membership.save(update_fields=["until", "ended_at"])
-        audit_record(
-            actor=actor,
-            instance=membership,
-            action=AuditEntry.Action.UPDATE,
-            changes=diff(before, snapshot(membership, AUDITED_FIELDS)),
-        )
-    return membership
+    closed, _was_open = timebox_close(actor=actor, obj=membership, audited_fields=AUDITED_FIELDS)
+    return closed
 
 
 def memberships_close_expired(*, on: dt.date | None = None) -> int:
     """The daily job: close every open membership whose end date has passed."""
-    on = on or today()
     closed = 0
-    for membership in Membership.objects.open().filter(until__lt=on).select_related("space"):
+    for membership in Membership.objects.past_until(on).select_related("space"):
         membership_close(membership=membership, actor=None)
         closed += 1
     return closed

@@ -1,20 +1,28 @@
-"""Spaces: the seven Digital Spaces and the management of their members."""
+"""Spaces: the seven Digital Spaces, their members, and who represents whom (the people
+directory, an authority's page, the representation matrix)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.forms import add_service_errors, posted
+from contacts.models import Authority
+from contacts.permissions import GLOBAL as CONTACTS
+from contacts.selectors import contact_cards
+from core.flows import handle_form
+from core.forms import posted
 
 from . import permissions, selectors, services
-from .forms import MembershipAddForm, MembershipRoleForm
+from .forms import MembershipAddForm, MembershipEndForm, MembershipRoleForm, PeopleFilterForm
 from .models import Membership, Space
+from .permissions import MEMBERSHIP, SPACE
+
+PEOPLE_PER_PAGE = 50
 
 
 def space_list(request: HttpRequest) -> HttpResponse:
@@ -31,7 +39,7 @@ def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _managed_space(request: HttpRequest, slug: str) -> Space:
     space = get_object_or_404(Space.objects.visible_to(request.user), slug=slug)
-    if not permissions.can_manage_members(request.user, space):
+    if not SPACE.can(request.user, "manage_members", space):
         raise PermissionDenied
     return space
 
@@ -42,7 +50,7 @@ def _changeable_membership(request: HttpRequest, space: Space, pk: int) -> Membe
         pk=pk,
         space=space,
     )
-    if not permissions.can_change_membership(request.user, membership):
+    if not MEMBERSHIP.can(request.user, "change", membership):
         raise PermissionDenied
     return membership
 
@@ -51,36 +59,20 @@ def _changeable_membership(request: HttpRequest, space: Space, pk: int) -> Membe
 @require_http_methods(["GET", "POST"])
 def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     space = _managed_space(request, slug)
-    roles = permissions.assignable_roles(request.user, space)
-    form = MembershipAddForm(posted(request), roles=roles)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.membership_create(
-                actor=request.user,
-                space=space,
-                person=form.cleaned_data["person"],
-                role=form.cleaned_data["role"],
-                authority=form.cleaned_data["authority"],
-                organisation=form.cleaned_data["organisation"],
-                since=form.cleaned_data["since"],
-                until=form.cleaned_data["until"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(person)s ist jetzt %(role)s im Raum %(space)s.")
-                % {
-                    "person": membership.person,
-                    "role": membership.get_role_display(),
-                    "space": space,
-                },
-            )
-            return redirect(space)
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "spaces/membership_add.html", {"space": space, "form": form}, status=status
+    form = MembershipAddForm(
+        posted(request), roles=permissions.assignable_roles(request.user, space)
+    )
+    return handle_form(
+        request,
+        form,
+        save=lambda data: services.membership_create(actor=request.user, space=space, **data),
+        success=lambda membership: space.get_absolute_url(),
+        message=lambda membership: (
+            _("%(person)s ist jetzt %(role)s im Raum %(space)s.")
+            % {"person": membership.person, "role": membership.get_role_display(), "space": space}
+        ),
+        template="spaces/membership_add.html",
+        context={"space": space},
     )
 
 
@@ -89,32 +81,22 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
 def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     space = _managed_space(request, slug)
     membership = _changeable_membership(request, space, pk)
-    roles = permissions.assignable_roles(request.user, space)
     form = MembershipRoleForm(
         posted(request),
-        roles=roles,
+        roles=permissions.assignable_roles(request.user, space),
         membership=membership,
         initial={"role": membership.role, "until": membership.until},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_change_role(
-                actor=request.user,
-                membership=membership,
-                role=form.cleaned_data["role"],
-                until=form.cleaned_data["until"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Die Rolle wurde geändert."))
-            return redirect(space)
-    status = 400 if request.method == "POST" else 200
-    return render(
+    return handle_form(
         request,
-        "spaces/membership_role.html",
-        {"space": space, "membership": membership, "form": form},
-        status=status,
+        form,
+        save=lambda data: services.membership_change_role(
+            actor=request.user, membership=membership, **data
+        ),
+        success=lambda _membership: space.get_absolute_url(),
+        message=_("Die Rolle wurde geändert."),
+        template="spaces/membership_role.html",
+        context={"space": space, "membership": membership},
     )
 
 
@@ -124,11 +106,58 @@ def member_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST ends the membership today."""
     space = _managed_space(request, slug)
     membership = _changeable_membership(request, space, pk)
-    if request.method == "POST":
-        services.membership_end(actor=request.user, membership=membership)
-        messages.success(
-            request,
-            _("Die Mitgliedschaft von %(person)s wurde beendet.") % {"person": membership.person},
-        )
-        return redirect(space)
-    return render(request, "spaces/membership_end.html", {"space": space, "membership": membership})
+    return handle_form(
+        request,
+        MembershipEndForm(posted(request)),
+        save=lambda _data: services.membership_end(actor=request.user, membership=membership),
+        success=lambda _membership: space.get_absolute_url(),
+        message=_("Die Mitgliedschaft von %(person)s wurde beendet.")
+        % {"person": membership.person},
+        template="spaces/membership_end.html",
+        context={"space": space, "membership": membership},
+    )
+
+
+# --- Who represents whom ----------------------------------------------------------------------
+
+
+@login_required
+def people_list(request: HttpRequest) -> HttpResponse:
+    if not CONTACTS.can(request.user, "view_directory"):
+        raise PermissionDenied
+    form = PeopleFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    people = selectors.people_for_directory(request.user, **filters)
+    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "spaces/person_list.html",
+        {
+            "form": form,
+            "page": page,
+            "cards": contact_cards(request.user, page.object_list),
+            "query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+def authority_detail(request: HttpRequest, code: str) -> HttpResponse:
+    authority = get_object_or_404(
+        Authority.objects.visible_to(request.user).select_related("parent"), code=code
+    )
+    return render(
+        request,
+        "spaces/authority_detail.html",
+        {"detail": selectors.authority_detail(request.user, authority)},
+    )
+
+
+@login_required
+def matrix(request: HttpRequest) -> HttpResponse:
+    if not permissions.can(request.user, "view_matrix"):
+        raise PermissionDenied
+    spaces, rows = selectors.representation_matrix()
+    return render(request, "spaces/matrix.html", {"spaces": spaces, "rows": rows})

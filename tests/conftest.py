@@ -55,8 +55,8 @@ def enrol_mfa(user, secret: str = TEST_TOTP_SECRET) -> None:
 
 
 def enrol_mfa_if_required(user) -> None:
+    from contacts.permissions import forget_cached_facts as forget_cached_roles
     from contacts.security import mfa_required
-    from spaces.permissions import forget_cached_roles
 
     if mfa_required(user):
         enrol_mfa(user)

@@ -112,8 +112,8 @@ def make_invitation(*, space, invited_by, email: str = "", role: str = "guest", 
     """A pending invitation as `invitation_create` makes it; returns (invitation, token)."""
     import secrets
 
-    from contacts.models import Invitation
-    from contacts.services import INVITATION_LINK_DAYS, invitation_token_hash
+    from access.models import Invitation
+    from access.services import INVITATION_LINK_DAYS, invitation_token_hash
 
     token = secrets.token_urlsafe(32)
     values = {

@@ -64,14 +64,14 @@ def test_anonymous_sees_no_people(coordinator, space):
 
 
 def test_guest_directory_lists_only_people_of_their_space(guest, target, coordinator):
-    html = client_for(guest).get(reverse("contacts:people")).content.decode()
+    html = client_for(guest).get(reverse("spaces:people")).content.decode()
     assert "Zora Zielinski" in html
     assert coordinator.last_name not in html
     assert "ziel.person@example.org" not in html
 
 
 def test_staff_directory_lists_everyone_with_details(outsider, target, coordinator):
-    html = client_for(outsider).get(reverse("contacts:people")).content.decode()
+    html = client_for(outsider).get(reverse("spaces:people")).content.decode()
     assert "Zora Zielinski" in html
     assert coordinator.last_name in html
     assert "ziel.person@example.org" in html
@@ -79,18 +79,18 @@ def test_staff_directory_lists_everyone_with_details(outsider, target, coordinat
 
 def test_directory_search_by_name_authority_and_space(itd, target, coordinator, space):
     client = client_for(itd)
-    by_name = client.get(reverse("contacts:people"), {"q": "Zielinski"}).content.decode()
+    by_name = client.get(reverse("spaces:people"), {"q": "Zielinski"}).content.decode()
     assert "Zora Zielinski" in by_name and coordinator.last_name not in by_name
-    by_space = client.get(reverse("contacts:people"), {"space": space.slug}).content.decode()
+    by_space = client.get(reverse("spaces:people"), {"space": space.slug}).content.decode()
     assert coordinator.last_name in by_space and "Zora Zielinski" not in by_space
     by_authority = client.get(
-        reverse("contacts:people"), {"authority": target.authority.code}
+        reverse("spaces:people"), {"authority": target.authority.code}
     ).content.decode()
     assert "Zora Zielinski" in by_authority and coordinator.last_name not in by_authority
 
 
 def test_directory_with_unknown_filter_answers_with_a_message(itd):
-    response = client_for(itd).get(reverse("contacts:people"), {"authority": "XYZ"})
+    response = client_for(itd).get(reverse("spaces:people"), {"authority": "XYZ"})
     assert response.status_code == 200
     assert "Diese Behörde gibt es nicht." in response.content.decode()
 

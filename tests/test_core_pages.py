@@ -48,7 +48,7 @@ def test_pages_speak_german_first_and_english_on_request(db):
 
 
 def test_error_pages_are_in_the_portal_style(db, outsider):
-    response = client_for(outsider).get(reverse("contacts:matrix"))
+    response = client_for(outsider).get(reverse("spaces:matrix"))
     assert response.status_code == 403
     assert "Keine Berechtigung" in response.content.decode()
     response = Client().get("/gibt-es-nicht/")

@@ -14,8 +14,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts import services
-from contacts.models import Invitation, Organisation, User
+from access import services
+from access.models import Invitation
+from contacts.models import Organisation, User
 from core.models import AuditEntry, SecurityEvent
 from spaces.models import Membership
 
@@ -47,7 +48,7 @@ def _invite(client, space, **data):
         "message": "Willkommen im Raum!",
     }
     values.update(data)
-    return client.post(reverse("contacts:invitation_create", args=[space.slug]), values)
+    return client.post(reverse("access:invitation_space_create", args=[space.slug]), values)
 
 
 def _token_from_mail(message) -> str:
@@ -66,7 +67,7 @@ def _accept_new(client, token, **data):
         "accept_privacy": "on",
     }
     values.update(data)
-    return client.post(reverse("invitation_accept", args=[token]), values)
+    return client.post(reverse("access:invitation_accept", args=[token]), values)
 
 
 # --- Inviting ------------------------------------------------------------------------------
@@ -102,7 +103,9 @@ def test_coordinator_invites_a_guest_and_the_email_carries_a_single_use_link(
 
 
 def test_the_invitation_form_proposes_ninety_days(coordinator, space):
-    response = client_for(coordinator).get(reverse("contacts:invitation_create", args=[space.slug]))
+    response = client_for(coordinator).get(
+        reverse("access:invitation_space_create", args=[space.slug])
+    )
     expected = (_today() + dt.timedelta(days=90)).isoformat()
     assert f'value="{expected}"' in response.content.decode()
 
@@ -219,7 +222,7 @@ def test_a_new_guest_accepts_sets_a_password_and_lands_in_the_space(
         space=space, invited_by=coordinator, organisation=organisation
     )
     client = client_for(None)
-    page = client.get(reverse("invitation_accept", args=[token]))
+    page = client.get(reverse("access:invitation_accept", args=[token]))
     assert page.status_code == 200
     assert "Passwort" in page.content.decode()
     response = _accept_new(client, token)
@@ -323,7 +326,7 @@ def test_an_expired_link_answers_410(coordinator, space):
     invitation, token = make_invitation(
         space=space, invited_by=coordinator, expires_at=timezone.now() - dt.timedelta(minutes=1)
     )
-    response = client_for(None).get(reverse("invitation_accept", args=[token]))
+    response = client_for(None).get(reverse("access:invitation_accept", args=[token]))
     assert response.status_code == 410
     assert "abgelaufen" in response.content.decode()
     assert _accept_new(client_for(None), token).status_code == 410
@@ -332,7 +335,7 @@ def test_an_expired_link_answers_410(coordinator, space):
 
 def test_a_revoked_link_answers_410(coordinator, space):
     invitation, token = make_invitation(
-        space=space, invited_by=coordinator, revoked_at=timezone.now()
+        space=space, invited_by=coordinator, ended_at=timezone.now()
     )
     response = _accept_new(client_for(None), token)
     assert response.status_code == 410
@@ -358,9 +361,10 @@ def test_a_link_with_a_nul_byte_answers_400_before_any_lookup(db):
 def test_a_link_opened_by_a_different_signed_in_account_answers_403(coordinator, space, member):
     invitation, token = make_invitation(space=space, invited_by=coordinator)
     client = client_for(member)
-    assert client.get(reverse("invitation_accept", args=[token])).status_code == 403
+    assert client.get(reverse("access:invitation_accept", args=[token])).status_code == 403
     response = client.post(
-        reverse("invitation_accept", args=[token]), {"accept_terms": "on", "accept_privacy": "on"}
+        reverse("access:invitation_accept", args=[token]),
+        {"accept_terms": "on", "accept_privacy": "on"},
     )
     assert response.status_code == 403
     assert "anderes Konto" in response.content.decode()
@@ -382,10 +386,10 @@ def test_an_existing_account_confirms_with_its_password_and_is_linked(
     itd_person = PersonFactory(user__is_itd_staff=True)
     invitation, token = make_invitation(space=third, invited_by=itd_person.user, email=guest.email)
     client = client_for(None)
-    page = client.get(reverse("invitation_accept", args=[token]))
+    page = client.get(reverse("access:invitation_accept", args=[token]))
     assert "aktuelles Passwort" in page.content.decode()
     wrong = client.post(
-        reverse("invitation_accept", args=[token]),
+        reverse("access:invitation_accept", args=[token]),
         {"password": "falsch-falsch-falsch", "accept_terms": "on", "accept_privacy": "on"},
     )
     assert wrong.status_code == 400
@@ -394,7 +398,7 @@ def test_an_existing_account_confirms_with_its_password_and_is_linked(
         kind=SecurityEvent.Kind.LOGIN_FAILED, user_label=guest.email
     ).exists()
     right = client.post(
-        reverse("invitation_accept", args=[token]),
+        reverse("access:invitation_accept", args=[token]),
         {"password": PASSWORD, "accept_terms": "on", "accept_privacy": "on"},
     )
     assert right.status_code == 302
@@ -408,7 +412,8 @@ def test_the_signed_in_invitee_only_confirms_the_terms(coordinator, space, guest
     invitation, token = make_invitation(space=space, invited_by=coordinator, email=guest.email)
     client = client_for(guest)
     response = client.post(
-        reverse("invitation_accept", args=[token]), {"accept_terms": "on", "accept_privacy": "on"}
+        reverse("access:invitation_accept", args=[token]),
+        {"accept_terms": "on", "accept_privacy": "on"},
     )
     assert response.status_code == 302
     assert Membership.objects.active().filter(person__user=guest, space=space).exists()
@@ -418,7 +423,7 @@ def test_a_disabled_account_cannot_accept(coordinator, space):
     person = ExternalPersonFactory(user__is_active=False)
     _, token = make_invitation(space=space, invited_by=coordinator, email=person.user.email)
     response = client_for(None).post(
-        reverse("invitation_accept", args=[token]),
+        reverse("access:invitation_accept", args=[token]),
         {"password": PASSWORD, "accept_terms": "on", "accept_privacy": "on"},
     )
     assert response.status_code == 403
@@ -459,7 +464,7 @@ def test_accepting_is_rate_limited_by_default_per_link(coordinator, space):
     _, token = make_invitation(space=space, invited_by=coordinator)
     client = client_for(None)
     statuses = [
-        client.get(reverse("invitation_accept", args=[token])).status_code for _ in range(11)
+        client.get(reverse("access:invitation_accept", args=[token])).status_code for _ in range(11)
     ]
     assert statuses == [200] * 10 + [429]
 
@@ -473,12 +478,12 @@ def test_resend_sends_a_new_link_and_the_old_one_is_dead(
     invitation, old = make_invitation(space=space, invited_by=coordinator)
     client = client_for(coordinator)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("contacts:invitation_resend", args=[invitation.pk]))
+        response = client.post(reverse("access:invitation_resend", args=[invitation.pk]))
     assert response.status_code == 302
     new = _token_from_mail(mail.outbox[-1])
     assert new != old
-    assert client_for(None).get(reverse("invitation_accept", args=[old])).status_code == 404
-    assert client_for(None).get(reverse("invitation_accept", args=[new])).status_code == 200
+    assert client_for(None).get(reverse("access:invitation_accept", args=[old])).status_code == 404
+    assert client_for(None).get(reverse("access:invitation_accept", args=[new])).status_code == 200
     assert SecurityEvent.objects.filter(detail__action="resent").exists()
 
 
@@ -501,15 +506,15 @@ def test_an_expired_invitation_can_be_resent(coordinator, space):
 def test_revoke_kills_the_link_and_is_logged(coordinator, space):
     invitation, token = make_invitation(space=space, invited_by=coordinator)
     client = client_for(coordinator)
-    assert (
-        client.get(reverse("contacts:invitation_revoke", args=[invitation.pk])).status_code == 200
-    )
-    response = client.post(reverse("contacts:invitation_revoke", args=[invitation.pk]))
+    assert client.get(reverse("access:invitation_revoke", args=[invitation.pk])).status_code == 200
+    response = client.post(reverse("access:invitation_revoke", args=[invitation.pk]))
     assert response.status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.REVOKED
     assert invitation.revoked_by == coordinator
-    assert client_for(None).get(reverse("invitation_accept", args=[token])).status_code == 410
+    assert (
+        client_for(None).get(reverse("access:invitation_accept", args=[token])).status_code == 410
+    )
     assert SecurityEvent.objects.filter(detail__action="revoked").exists()
 
 
@@ -517,7 +522,7 @@ def test_an_accepted_invitation_cannot_be_revoked_or_resent(coordinator, space):
     invitation, token = make_invitation(space=space, invited_by=coordinator)
     services.invitation_accept(token=token, user=None, password=GOOD_PASSWORD)
     client = client_for(coordinator)
-    for name in ("contacts:invitation_revoke", "contacts:invitation_resend"):
+    for name in ("access:invitation_revoke", "access:invitation_resend"):
         response = client.post(reverse(name, args=[invitation.pk]))
         assert response.status_code == 400
     invitation.refresh_from_db()
@@ -529,7 +534,7 @@ def test_extend_moves_the_end_of_an_accepted_access(coordinator, space):
     services.invitation_accept(token=token, user=None, password=GOOD_PASSWORD)
     new_end = _today() + dt.timedelta(days=200)
     response = client_for(coordinator).post(
-        reverse("contacts:invitation_extend", args=[invitation.pk]), {"until": new_end.isoformat()}
+        reverse("access:invitation_extend", args=[invitation.pk]), {"until": new_end.isoformat()}
     )
     assert response.status_code == 302
     invitation.refresh_from_db()
@@ -543,7 +548,7 @@ def test_extend_beyond_a_year_or_into_the_past_is_refused(coordinator, space, da
     invitation, _ = make_invitation(space=space, invited_by=coordinator)
     before = invitation.until
     response = client_for(coordinator).post(
-        reverse("contacts:invitation_extend", args=[invitation.pk]),
+        reverse("access:invitation_extend", args=[invitation.pk]),
         {"until": (_today() + dt.timedelta(days=days)).isoformat()},
     )
     assert response.status_code == 400
@@ -558,34 +563,32 @@ def test_end_access_early_ends_the_membership_and_the_guests_sessions(coordinato
     user = User.objects.get(email=invitation.email)
     assert UserSession.objects.filter(user=user).exists()
     response = client_for(coordinator).post(
-        reverse("contacts:invitation_end_access", args=[invitation.pk])
+        reverse("access:invitation_end_access", args=[invitation.pk])
     )
     assert response.status_code == 302
     invitation.refresh_from_db()
     assert invitation.membership.ended_at is not None
     assert not UserSession.objects.filter(user=user).exists()
     # The guest's browser now answers as to an anonymous visitor.
-    assert guest_client.get(reverse("dashboard")).status_code == 302
+    assert guest_client.get(reverse("portal:dashboard")).status_code == 302
     assert SecurityEvent.objects.filter(detail__action="access_ended").exists()
 
 
 def test_coordinator_cannot_manage_an_itd_member_invitation(coordinator, itd, space):
     invitation, _ = make_invitation(space=space, invited_by=itd, role="member")
     response = client_for(coordinator).post(
-        reverse("contacts:invitation_revoke", args=[invitation.pk])
+        reverse("access:invitation_revoke", args=[invitation.pk])
     )
     assert response.status_code == 403
     invitation.refresh_from_db()
-    assert invitation.revoked_at is None
+    assert invitation.ended_at is None
 
 
 def test_coordinator_does_not_see_invitations_of_another_space(coordinator, itd, other_space):
     invitation, _ = make_invitation(space=other_space, invited_by=itd)
     client = client_for(coordinator)
-    assert (
-        client.post(reverse("contacts:invitation_revoke", args=[invitation.pk])).status_code == 404
-    )
-    assert client.get(reverse("contacts:invitation_list")).status_code == 403
+    assert client.post(reverse("access:invitation_revoke", args=[invitation.pk])).status_code == 404
+    assert client.get(reverse("access:invitation_list")).status_code == 403
 
 
 def test_lists_show_pending_accepted_expired_and_revoked(itd, coordinator, space):
@@ -604,9 +607,9 @@ def test_lists_show_pending_accepted_expired_and_revoked(itd, coordinator, space
         space=space,
         invited_by=coordinator,
         email="widerrufen@example.org",
-        revoked_at=timezone.now(),
+        ended_at=timezone.now(),
     )
-    page = client_for(coordinator).get(reverse("contacts:invitation_space_list", args=[space.slug]))
+    page = client_for(coordinator).get(reverse("access:invitation_space_list", args=[space.slug]))
     body = page.content.decode()
     for email, label in [
         ("offen@", "offen"),
@@ -615,17 +618,15 @@ def test_lists_show_pending_accepted_expired_and_revoked(itd, coordinator, space
         ("widerrufen@", "widerrufen"),
     ]:
         assert email in body and label in body
-    only_expired = client_for(itd).get(reverse("contacts:invitation_list") + "?status=expired")
+    only_expired = client_for(itd).get(reverse("access:invitation_list") + "?status=expired")
     assert "abgelaufen@" in only_expired.content.decode()
     assert "offen@" not in only_expired.content.decode()
     # Unknown filter values are ignored, not a 500.
-    assert (
-        client_for(itd).get(reverse("contacts:invitation_list") + "?status=xx").status_code == 200
-    )
+    assert client_for(itd).get(reverse("access:invitation_list") + "?status=xx").status_code == 200
 
 
 def test_the_space_page_links_to_the_invitations_for_its_managers(coordinator, member, space):
-    url = reverse("contacts:invitation_space_list", args=[space.slug])
+    url = reverse("access:invitation_space_list", args=[space.slug])
     assert url in client_for(coordinator).get(space.get_absolute_url()).content.decode()
     assert url not in client_for(member).get(space.get_absolute_url()).content.decode()
 
@@ -635,7 +636,7 @@ def test_invitation_list_query_count_does_not_grow(itd, coordinator, space):
     from django.test.utils import CaptureQueriesContext
 
     client = client_for(itd)
-    url = reverse("contacts:invitation_list")
+    url = reverse("access:invitation_list")
 
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:
@@ -678,7 +679,7 @@ def test_itd_invites_a_guest_into_a_single_project(
     other_project = ProjectFactory(slug="anderes-projekt", visibility="restricted")
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(itd).post(
-            reverse("contacts:invitation_project_create", args=[restricted_project.slug]),
+            reverse("access:invitation_project_create", args=[restricted_project.slug]),
             {
                 "email": "projekt.gast@partner.example.org",
                 "role": "guest",
@@ -703,12 +704,12 @@ def test_itd_invites_a_guest_into_a_single_project(
     assert client.get(restricted_project.get_absolute_url()).status_code == 200
     assert client.get(other_project.get_absolute_url()).status_code == 404
     assert "Ihre Rolle" not in client.get(space.get_absolute_url()).content.decode()
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("portal:dashboard")).status_code == 200
 
 
 def test_only_itd_invites_into_a_single_project(coordinator, restricted_project):
     response = client_for(coordinator).post(
-        reverse("contacts:invitation_project_create", args=[restricted_project.slug]),
+        reverse("access:invitation_project_create", args=[restricted_project.slug]),
         {"email": "x@partner.example.org", "role": "guest", "until": _today().isoformat()},
     )
     assert response.status_code == 403
@@ -731,16 +732,16 @@ def test_project_access_is_extended_and_ended_early(itd, restricted_project):
     new_end = _today() + dt.timedelta(days=300)
     itd_client = client_for(itd)
     response = itd_client.post(
-        reverse("contacts:invitation_extend", args=[invitation.pk]), {"until": new_end.isoformat()}
+        reverse("access:invitation_extend", args=[invitation.pk]), {"until": new_end.isoformat()}
     )
     assert response.status_code == 302
     invitation.project_guest.refresh_from_db()
     assert invitation.project_guest.until == new_end
-    response = itd_client.post(reverse("contacts:invitation_end_access", args=[invitation.pk]))
+    response = itd_client.post(reverse("access:invitation_end_access", args=[invitation.pk]))
     assert response.status_code == 302
     invitation.project_guest.refresh_from_db()
     assert invitation.project_guest.ended_at is not None
     # Without any access left the guest is signed out: the project is invisible again.
     assert client.get(restricted_project.get_absolute_url()).status_code == 404
-    assert client.get(reverse("dashboard")).status_code == 302
+    assert client.get(reverse("portal:dashboard")).status_code == 302
     assert "_auth_user_id" not in client.session

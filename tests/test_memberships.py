@@ -153,7 +153,7 @@ def test_expired_guest_access_is_closed_by_the_daily_job(other_space):
         since=TODAY() - dt.timedelta(days=100),
         until=TODAY() - dt.timedelta(days=1),
     )
-    from spaces.tasks import close_expired_memberships
+    from spaces.services import memberships_close_expired as close_expired_memberships
 
     assert close_expired_memberships() == 1
     guest.refresh_from_db()

@@ -12,7 +12,7 @@ from spaces.models import Membership
 
 from .conftest import ROLES, client_for
 
-PROJECT_APPS = ("core.", "contacts.", "spaces.", "projects.")
+PROJECT_APPS = ("core.", "contacts.", "spaces.", "projects.", "access.", "portal.")
 
 LOGIN = 302  # anonymous visitors are sent to the sign-in page
 # A row that does not name "guest_ended" (a guest whose access ended) expects what "anonymous"
@@ -63,47 +63,50 @@ ITD_ONLY = {**dict.fromkeys(ROW_ROLES, 403), "itd": 200, "anonymous": LOGIN}
 
 # url name -> (kwargs builder name, expected status per role)
 MATRIX: dict[str, tuple[str | None, dict[str, int]]] = {
-    "home": (None, EVERYONE),
-    "dashboard": (None, SIGNED_IN),
-    "healthz": (None, EVERYONE),
+    "portal:home": (None, EVERYONE),
+    "portal:dashboard": (None, SIGNED_IN),
+    "core:healthz": (None, EVERYONE),
     "spaces:list": (None, EVERYONE),
     "spaces:detail": ("space", EVERYONE),
     "spaces:member_add": ("space", MANAGERS),
     "spaces:member_role": ("membership", MANAGERS),
     "spaces:member_end": ("membership", MANAGERS),
     "contacts:authority_list": (None, SIGNED_IN),
-    "contacts:authority_detail": ("authority", SIGNED_IN),
-    "contacts:people": (None, SIGNED_IN),
-    "contacts:matrix": (None, MANAGERS),
+    "spaces:authority_detail": ("authority", SIGNED_IN),
+    "spaces:people": (None, SIGNED_IN),
+    "spaces:matrix": (None, MANAGERS),
     "admin:index": (None, {**dict.fromkeys(ROW_ROLES, 302), "itd": 200}),
     # Issue 4 (sign-in): the admin signs in through allauth (MFA, lock-out): visitors are sent
     # there, ITD on to the admin, everyone else signed in is refused.
     "admin:login": (None, {**dict.fromkeys(ROW_ROLES, 403), "itd": 302, "anonymous": 302}),
-    "account_security": (None, SIGNED_IN),
+    "access:account_security": (None, SIGNED_IN),
     "admin:password_change": (None, dict.fromkeys(ROW_ROLES, 302)),
     # Issue 4: invitations, personal data, legal pages.
-    "invitation_accept": ("invitation_token", {**dict.fromkeys(ROW_ROLES, 403), "anonymous": 200}),
-    "contacts:invitation_list": (
+    "access:invitation_accept": (
+        "invitation_token",
+        {**dict.fromkeys(ROW_ROLES, 403), "anonymous": 200},
+    ),
+    "access:invitation_list": (
         None,
         {**dict.fromkeys(ROW_ROLES, 403), "itd": 200, "anonymous": LOGIN},
     ),
-    "contacts:invitation_space_list": ("space", MANAGERS),
-    "contacts:invitation_create": ("space", MANAGERS),
+    "access:invitation_space_list": ("space", MANAGERS),
+    "access:invitation_space_create": ("space", MANAGERS),
     # Guests into a single (here: restricted) project: ITD only; invisible -> 404.
-    "contacts:invitation_project_list": ("project", PROJECT_INVITERS),
-    "contacts:invitation_project_create": ("project", PROJECT_INVITERS),
-    "contacts:invitation_resend": ("invitation", INVITATION_MANAGERS),
-    "contacts:invitation_revoke": ("invitation", INVITATION_MANAGERS),
-    "contacts:invitation_extend": ("invitation", INVITATION_MANAGERS),
-    "contacts:invitation_end_access": ("invitation", INVITATION_MANAGERS),
-    "my_profile": (None, SIGNED_IN),
-    "my_data": (None, SIGNED_IN),
-    "my_data_export": (None, SIGNED_IN),
-    "my_data_delete": (None, SIGNED_IN),
-    "privacy": (None, EVERYONE),
-    "legal_notice": (None, EVERYONE),
-    "accessibility": (None, EVERYONE),
-    "terms": (None, EVERYONE),
+    "access:invitation_project_list": ("project", PROJECT_INVITERS),
+    "access:invitation_project_create": ("project", PROJECT_INVITERS),
+    "access:invitation_resend": ("invitation", INVITATION_MANAGERS),
+    "access:invitation_revoke": ("invitation", INVITATION_MANAGERS),
+    "access:invitation_extend": ("invitation", INVITATION_MANAGERS),
+    "access:invitation_end_access": ("invitation", INVITATION_MANAGERS),
+    "contacts:my_profile": (None, SIGNED_IN),
+    "contacts:my_data": (None, SIGNED_IN),
+    "contacts:my_data_export": (None, SIGNED_IN),
+    "contacts:my_data_delete": (None, SIGNED_IN),
+    "core:privacy": (None, EVERYONE),
+    "core:legal_notice": (None, EVERYONE),
+    "core:accessibility": (None, EVERYONE),
+    "core:terms": (None, EVERYONE),
     # Issue 3: projects and budgets. The project of the rows is restricted, in `space` and led
     # by the officer's authority: ITD and its own people see it, guests and other staff not.
     "projects:list": (None, EVERYONE),
@@ -188,7 +191,7 @@ def _project_kwargs(space, authority) -> dict:
 # reach the enrolment and sign-out, nothing else, the admin included.
 UNENROLLED = ("itd_unenrolled", "coordinator_unenrolled")
 ENROLMENT = "/accounts/2fa/totp/activate/"
-OPEN_BEFORE_ENROLMENT = {"healthz"}
+OPEN_BEFORE_ENROLMENT = {"core:healthz"}
 
 
 @pytest.fixture
@@ -255,7 +258,7 @@ def test_without_second_factor_only_enrolment_and_sign_out_are_reachable(
             response = getattr(client, method)(url)
             assert response.status_code == 302, f"{role} {method.upper()} {url}"
             assert response["Location"] == ENROLMENT, f"{role} {method.upper()} {url}"
-    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get(reverse("core:healthz")).status_code == 200
     # Sign-out stays open.
     assert client.post(reverse("account_logout")).status_code == 302
     assert "_auth_user_id" not in client.session
@@ -267,7 +270,7 @@ def test_without_second_factor_only_enrolment_and_sign_out_are_reachable(
         ("spaces:detail", {"slug": "gibt-es-nicht"}),
         ("spaces:member_add", {"slug": "gibt-es-nicht"}),
         ("spaces:member_end", {"slug": "mobilitaet-energie", "pk": 999999}),
-        ("contacts:authority_detail", {"code": "GIBT-ES-NICHT"}),
+        ("spaces:authority_detail", {"code": "GIBT-ES-NICHT"}),
     ],
 )
 def test_unknown_objects_answer_404(name, kwargs, itd):

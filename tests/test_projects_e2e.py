@@ -12,6 +12,7 @@ from contacts.models import Authority
 from core.reference import load_authorities, load_spaces
 from spaces.models import Space
 
+from .conftest import TEST_TOTP_SECRET, enrol_mfa
 from .factories import DigitalOfficerFactory, PersonFactory, ProjectFactory
 from .test_e2e_browser import CHROMIUM, _sign_in, browser_page  # noqa: F401 - fixture
 
@@ -45,7 +46,8 @@ def test_officer_enters_a_budget_line_and_sees_it_flagged(live_server, reference
         end=dt.date(2027, 12, 31),
     )
 
-    _sign_in(page, base, person.user.email)
+    enrol_mfa(person.user)  # officers sign in with a second factor
+    _sign_in(page, base, person.user.email, totp_secret=TEST_TOTP_SECRET)
     page.goto(f"{base}{project.get_absolute_url()}")
     page.get_by_role("link", name="Budget bearbeiten").click()
     page.select_option("#id_lines-0-category", label="Sachkosten")

@@ -95,9 +95,9 @@ def test_cockpit_makes_the_same_number_of_queries_for_10_and_1000_projects(
 ):
     client = client_for(all_roles[role])
     _bulk_projects(10, authority)
-    few = _count(client, reverse("dashboard"))
+    few = _count(client, reverse("portal:dashboard"))
     _bulk_projects(990, authority)
-    many = _count(client, reverse("dashboard"))
+    many = _count(client, reverse("portal:dashboard"))
     assert few == many
 
 

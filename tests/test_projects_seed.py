@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from contacts.models import User
 from projects.models import BudgetLine, Milestone, Project
-from projects.selectors import cockpit
+from projects.selectors.cockpit import cockpit
 from spaces.models import Space
 
 

@@ -79,7 +79,7 @@ def test_seed_demo_creates_the_demo_accounts_and_runs_twice(db, settings):
 
 @pytest.mark.parametrize(
     "email",
-    ["koordination@example.org", "dv.bvm@example.org", "mitglied@example.org", "gast@example.org"],
+    ["koordination@example.org", "mitglied@example.org", "gast@example.org"],
 )
 def test_demo_accounts_sign_in_through_the_login_form(email, db, settings):
     from django.test import Client

@@ -227,29 +227,29 @@ def _invitation_data(organisation) -> dict:
     )
 
 
-@case("contacts:invitation_create")
+@case("access:invitation_space_create")
 def _invitation_create(w: World) -> Case:
-    from contacts.forms import InvitationForm
-    from contacts.permissions import invitable_roles
+    from access.forms import InvitationForm
+    from access.permissions import invitable_roles
 
     user, space = w.coordinator, w.space
     data = _invitation_data(w.organisation)
     form = InvitationForm(roles=invitable_roles(user, space))
     return Case(
-        Request("contacts:invitation_create", {"slug": space.slug}, data),
+        Request("access:invitation_space_create", {"slug": space.slug}, data),
         user,
         form_families("post", form, data),
     )
 
 
-@case("contacts:invitation_project_create")
+@case("access:invitation_project_create")
 def _invitation_project_create(w: World) -> Case:
-    from contacts.forms import InvitationForm
+    from access.forms import InvitationForm
 
     data = _invitation_data(w.organisation)
     form = InvitationForm(roles=["guest"])
     return Case(
-        Request("contacts:invitation_project_create", {"slug": w.project.slug}, data),
+        Request("access:invitation_project_create", {"slug": w.project.slug}, data),
         w.itd,
         form_families("post", form, data),
     )
@@ -268,40 +268,40 @@ def _invitation_action(name: str):
     return build
 
 
-case("contacts:invitation_resend")(_invitation_action("contacts:invitation_resend"))
-case("contacts:invitation_revoke")(_invitation_action("contacts:invitation_revoke"))
+case("access:invitation_resend")(_invitation_action("access:invitation_resend"))
+case("access:invitation_revoke")(_invitation_action("access:invitation_revoke"))
 
 
-@case("contacts:invitation_extend")
+@case("access:invitation_extend")
 def _invitation_extend(w: World) -> Case:
-    from contacts.forms import InvitationExtendForm
+    from access.forms import InvitationExtendForm
 
     invitation = _pending_invitation(w)
     data = params(until=(_today() + dt.timedelta(days=200)).isoformat())
     return Case(
-        Request("contacts:invitation_extend", {"pk": invitation.pk}, data),
+        Request("access:invitation_extend", {"pk": invitation.pk}, data),
         w.coordinator,
         form_families("post", InvitationExtendForm(), data),
     )
 
 
-@case("contacts:invitation_end_access")
+@case("access:invitation_end_access")
 def _invitation_end_access(w: World) -> Case:
-    from contacts import services
+    from access import services
 
     invitation, token = make_invitation(space=w.space, invited_by=w.coordinator)
     services.invitation_accept(token=token, user=None, password=GOOD_PASSWORD)
     return Case(
-        Request("contacts:invitation_end_access", {"pk": invitation.pk}, {}), w.coordinator, []
+        Request("access:invitation_end_access", {"pk": invitation.pk}, {}), w.coordinator, []
     )
 
 
 CONSENT = {"accept_terms": ["on"], "accept_privacy": ["on"]}
 
 
-@case("invitation_accept[new account]", "invitation_accept")
+@case("invitation_accept[new account]", "access:invitation_accept")
 def _accept_new(w: World) -> Case:
-    from contacts.forms import InvitationAcceptNewForm
+    from access.forms import InvitationAcceptNewForm
 
     invitation, token = make_invitation(space=w.space, invited_by=w.coordinator)
     data = {
@@ -315,55 +315,55 @@ def _accept_new(w: World) -> Case:
     }
     form = InvitationAcceptNewForm(email=invitation.email)
     return Case(
-        Request("invitation_accept", {"token": token}, data),
+        Request("access:invitation_accept", {"token": token}, data),
         None,
         form_families("post", form, data),
     )
 
 
-@case("invitation_accept[existing account]", "invitation_accept")
+@case("invitation_accept[existing account]", "access:invitation_accept")
 def _accept_existing(w: World) -> Case:
-    from contacts.forms import InvitationAcceptExistingForm
+    from access.forms import InvitationAcceptExistingForm
 
     _invitation, token = make_invitation(
         space=w.space, invited_by=w.coordinator, email=w.outsider.email
     )
     data = {**params(password=PASSWORD), **CONSENT}
     return Case(
-        Request("invitation_accept", {"token": token}, data),
+        Request("access:invitation_accept", {"token": token}, data),
         None,
         form_families("post", InvitationAcceptExistingForm(), data),
     )
 
 
-@case("invitation_accept[signed in]", "invitation_accept")
+@case("invitation_accept[signed in]", "access:invitation_accept")
 def _accept_signed_in(w: World) -> Case:
-    from contacts.forms import InvitationAcceptSignedInForm
+    from access.forms import InvitationAcceptSignedInForm
 
     _invitation, token = make_invitation(
         space=w.space, invited_by=w.coordinator, email=w.guest.email
     )
     data = dict(CONSENT)
     return Case(
-        Request("invitation_accept", {"token": token}, data),
+        Request("access:invitation_accept", {"token": token}, data),
         w.guest,
         form_families("post", InvitationAcceptSignedInForm(), data),
     )
 
 
-@case("my_data_delete")
+@case("contacts:my_data_delete")
 def _my_data_delete(w: World) -> Case:
     from contacts.forms import AccountDeleteForm
 
     data = params(password=PASSWORD, confirm="on")
     return Case(
-        Request("my_data_delete", {}, data),
+        Request("contacts:my_data_delete", {}, data),
         w.member,
         form_families("post", AccountDeleteForm(user=w.member), data),
     )
 
 
-@case("my_profile")
+@case("contacts:my_profile")
 def _my_profile(w: World) -> Case:
     from contacts.forms import ProfileForm
 
@@ -374,7 +374,9 @@ def _my_profile(w: World) -> Case:
         named_publicly="on",
     )
     return Case(
-        Request("my_profile", {}, data), w.member, form_families("post", ProfileForm(), data)
+        Request("contacts:my_profile", {}, data),
+        w.member,
+        form_families("post", ProfileForm(), data),
     )
 
 
@@ -592,7 +594,10 @@ def _budget(w: World) -> Case:
     families = formset_families(formset, data, rows=len(rows))
     # ?year= names a fiscal year: the model allows 2000 to 2100.
     families += form_families(
-        "query", FiscalYearForm(), query, bounds={"year": _model_bounds(FiscalYear, "year")}
+        "query",
+        FiscalYearForm(None, project=project, default_year=2026),
+        query,
+        bounds={"year": _model_bounds(FiscalYear, "year")},
     )
     return Case(
         Request("projects:budget", {"slug": project.slug}, data, query), w.officer, families
@@ -813,24 +818,24 @@ def test_invalid_input_is_refused_cleanly(case_id, world):
 # Pages whose views have no method restriction but never read a POST body: a POST shows the page.
 PAGES_IGNORING_POST = frozenset(
     {
-        "home",
-        "dashboard",
-        "healthz",
-        "privacy",
-        "legal_notice",
-        "accessibility",
-        "terms",
-        "my_data",
-        "account_security",
+        "portal:home",
+        "portal:dashboard",
+        "core:healthz",
+        "core:privacy",
+        "core:legal_notice",
+        "core:accessibility",
+        "core:terms",
+        "contacts:my_data",
+        "access:account_security",
         "spaces:list",
         "spaces:detail",
         "contacts:authority_list",
-        "contacts:authority_detail",
-        "contacts:people",
-        "contacts:matrix",
-        "contacts:invitation_list",
-        "contacts:invitation_space_list",
-        "contacts:invitation_project_list",
+        "spaces:authority_detail",
+        "spaces:people",
+        "spaces:matrix",
+        "access:invitation_list",
+        "access:invitation_space_list",
+        "access:invitation_project_list",
         "projects:list",
         "projects:export",
         "projects:budget_export",

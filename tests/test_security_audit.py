@@ -20,10 +20,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts import services as contact_services
-from contacts.models import Invitation, Person, User
-from contacts.permissions import Audience, audience
+from access import services as contact_services
+from access.models import Invitation
+from contacts.models import Person, User
 from core import crypto
+from core.audiences import Audience, audience
 from core.models import AuditEntry, SecurityEvent
 from projects import services as project_services
 from projects.models import BudgetLine, Milestone, Project, ProjectGuest
@@ -217,7 +218,7 @@ def test_the_database_refuses_a_guest_access_beyond_365_days(space):
 
 
 def test_itd_cannot_invite_a_guest_with_an_authority(itd, space, authority):
-    url = reverse("contacts:invitation_create", kwargs={"slug": space.slug})
+    url = reverse("access:invitation_space_create", kwargs={"slug": space.slug})
     response = client_for(itd).post(
         url,
         {
@@ -247,7 +248,7 @@ def test_an_old_guest_invitation_with_an_authority_still_makes_an_external_accou
     invitation, token = make_invitation(space=space, invited_by=itd, authority=authority)
     client = client_for(None)
     response = client.post(
-        reverse("invitation_accept", args=[token]),
+        reverse("access:invitation_accept", args=[token]),
         {
             "first_name": "Gerda",
             "last_name": "Gast",
@@ -270,11 +271,11 @@ def test_an_invited_staff_account_loses_access_when_its_membership_ends(itd, spa
     person = PersonFactory(user__invited_account=True, authority=authority)
     membership = MembershipFactory(person=person, space=space, role="member")
     client = client_for(person.user)
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("portal:dashboard")).status_code == 200
     membership.ended_at = timezone.now()
     membership.until = _today() - dt.timedelta(days=1)
     membership.save()
-    response = client.get(reverse("dashboard"))
+    response = client.get(reverse("portal:dashboard"))
     assert response.status_code == 302
     assert not _signed_in(client)
     # ... and cannot sign in again.
@@ -283,7 +284,7 @@ def test_an_invited_staff_account_loses_access_when_its_membership_ends(itd, spa
 
 
 def test_staff_created_by_itd_keep_their_account_without_memberships(outsider):
-    assert client_for(outsider).get(reverse("dashboard")).status_code == 200
+    assert client_for(outsider).get(reverse("portal:dashboard")).status_code == 200
 
 
 # --- 4. Exports clean control characters -----------------------------------------------------
@@ -316,7 +317,7 @@ def _existing_account_invitation(itd, guest, other_space):
 
 def _accept_with(client, token, password):
     return client.post(
-        reverse("invitation_accept", args=[token]),
+        reverse("access:invitation_accept", args=[token]),
         {"password": password, "accept_terms": "on", "accept_privacy": "on"},
     )
 
@@ -347,10 +348,12 @@ def test_guesses_when_deleting_the_account_count_toward_the_lockout(member):
     client = client_for(member)
     for _ in range(5):
         response = client.post(
-            reverse("my_data_delete"), {"password": "Falsch-Passwort-123", "confirm": "on"}
+            reverse("contacts:my_data_delete"), {"password": "Falsch-Passwort-123", "confirm": "on"}
         )
         assert response.status_code == 400
-    response = client.post(reverse("my_data_delete"), {"password": PASSWORD, "confirm": "on"})
+    response = client.post(
+        reverse("contacts:my_data_delete"), {"password": PASSWORD, "confirm": "on"}
+    )
     assert response.status_code == 429
     member.refresh_from_db()
     assert member.is_active
@@ -395,10 +398,10 @@ def test_a_guest_of_another_space_cannot_be_a_contact_person(coordinator, guest,
 
 def test_people_set_their_public_consent_on_their_profile(member):
     client = client_for(member)
-    page = client.get(reverse("my_profile"))
+    page = client.get(reverse("contacts:my_profile"))
     assert page.status_code == 200
     response = client.post(
-        reverse("my_profile"),
+        reverse("contacts:my_profile"),
         {"function": "Referentin", "phone": "+49 40 1", "named_publicly": "on"},
     )
     assert response.status_code == 302

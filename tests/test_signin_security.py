@@ -43,7 +43,7 @@ def _signed_in(client: Client) -> bool:
     "url",
     ["/dashboard/", "/spaces/", "/contacts/people/", "/admin/", "/accounts/security/"],
 )
-@pytest.mark.parametrize("role", ["itd", "coordinator"])
+@pytest.mark.parametrize("role", ["itd", "coordinator", "officer"])
 def test_itd_and_coordinators_without_second_factor_are_sent_to_enrolment(url, role, request):
     user = _unenrolled(role, request)
     response = client_for(user, enrol=False).get(url)
@@ -57,10 +57,10 @@ def _unenrolled(role: str, request):
     return user
 
 
-@pytest.mark.parametrize("role", ["officer", "member", "guest", "outsider"])
+@pytest.mark.parametrize("role", ["member", "guest", "outsider"])
 def test_other_roles_may_work_without_second_factor(role, request):
     user = request.getfixturevalue(role)
-    assert client_for(user, enrol=False).get(reverse("dashboard")).status_code == 200
+    assert client_for(user, enrol=False).get(reverse("portal:dashboard")).status_code == 200
 
 
 def test_enrolment_reauthentication_and_sign_out_stay_open_to_those_who_must_enrol(coordinator):
@@ -71,7 +71,7 @@ def test_enrolment_reauthentication_and_sign_out_stay_open_to_those_who_must_enr
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_reauthenticate"))
     assert client.get(reverse("account_reauthenticate")).status_code == 200
-    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get(reverse("core:healthz")).status_code == 200
     response = client.post(reverse("account_logout"))
     assert response.status_code == 302
     assert not _signed_in(client)
@@ -84,7 +84,7 @@ def test_coordinator_enrols_right_after_signing_in_and_then_reaches_the_pages(
     client = Client()
     response = _sign_in(client, coordinator.email)
     assert response.status_code == 302
-    response = client.get(reverse("dashboard"))
+    response = client.get(reverse("portal:dashboard"))
     assert response["Location"] == ENROL
     page = client.get(ENROL)
     assert page.status_code == 200
@@ -96,7 +96,7 @@ def test_coordinator_enrols_right_after_signing_in_and_then_reaches_the_pages(
         response = client.post(ENROL, {"code": totp_code(secret)})
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_view_recovery_codes")
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("portal:dashboard")).status_code == 200
     assert Authenticator.objects.filter(user=coordinator, type="totp").exists()
     assert Authenticator.objects.filter(user=coordinator, type="recovery_codes").exists()
     assert SecurityEvent.objects.filter(
@@ -114,7 +114,7 @@ def test_wrong_code_at_enrolment_is_refused_with_a_message(coordinator):
     assert response.status_code == 200
     assert "Dieser Code ist falsch oder wurde bereits verwendet." in response.content.decode()
     assert not Authenticator.objects.filter(user=coordinator).exists()
-    assert client.get(reverse("dashboard"))["Location"] == ENROL
+    assert client.get(reverse("portal:dashboard"))["Location"] == ENROL
 
 
 def test_those_who_must_have_a_second_factor_cannot_switch_it_off(itd):
@@ -141,7 +141,7 @@ def test_itd_signs_in_with_password_and_authenticator_code(itd):
     assert not _signed_in(client)
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     assert response.status_code == 302
-    assert response["Location"] == reverse("dashboard")
+    assert response["Location"] == reverse("portal:dashboard")
     assert _signed_in(client)
     assert client.get(reverse("admin:index")).status_code == 200
     assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.LOGIN, user=itd).count() == 1
@@ -189,22 +189,26 @@ def test_a_recovery_code_signs_in_once(itd):
     assert not _signed_in(again)
 
 
-def test_demo_itd_account_is_enrolled_with_the_demo_secret_and_the_coordinator_is_not(settings):
+@pytest.mark.parametrize("email", ["itd@example.org", "dv.bvm@example.org"])
+def test_demo_itd_and_officer_are_enrolled_with_the_demo_secret_and_the_coordinator_is_not(
+    settings, email
+):
     settings.DEBUG = True
     settings.DEMO_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 - twice: same
-    itd = User.objects.get(email="itd@example.org")
-    assert Authenticator.objects.filter(user=itd, type="totp").count() == 1
-    assert Authenticator.objects.filter(user=itd, type="recovery_codes").count() == 1
+    account = User.objects.get(email=email)
+    assert Authenticator.objects.filter(user=account, type="totp").count() == 1
+    assert Authenticator.objects.filter(user=account, type="recovery_codes").count() == 1
     coordinator = User.objects.get(email="koordination@example.org")
     assert not Authenticator.objects.filter(user=coordinator).exists()
 
     client = Client()
-    _sign_in(client, itd.email, password=settings.DEMO_PASSWORD)
+    _sign_in(client, account.email, password=settings.DEMO_PASSWORD)
+    assert not _signed_in(client)  # the password alone is not enough
     client.post(reverse("mfa_authenticate"), {"code": totp_code(settings.DEMO_TOTP_SECRET)})
     assert _signed_in(client)
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("portal:dashboard")).status_code == 200
 
 
 # --- Rate limits and lock-out --------------------------------------------------------------

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-
 from django import forms, template
-from django.utils import timezone
+
+from core.dates import format_date
+from core.money import format_euro
 
 register = template.Library()
 
@@ -14,29 +13,13 @@ register = template.Library()
 @register.filter
 def euro(value) -> str:
     """1529579 -> '1.529.579,00 EUR' (German format, as the budget code writes it)."""
-    if value is None or value == "":
-        return ""
-    try:
-        amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    except (InvalidOperation, TypeError, ValueError):
-        return ""
-    sign = "-" if amount < 0 else ""
-    whole, cents = f"{abs(amount):.2f}".split(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{'.'.join(groups)},{cents} EUR"
+    return format_euro(value)
 
 
 @register.filter
 def de_date(value) -> str:
     """A date as 31.12.2026."""
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
-    return ""
+    return format_date(value)
 
 
 @register.filter

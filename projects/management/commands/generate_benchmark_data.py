@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from contacts.models import Authority, Person, User
+from contacts.services import user_totp_enrol
 from projects.models import (
     BudgetLine,
     CostCategory,
@@ -151,8 +152,6 @@ class Command(BaseCommand):
 
     def _account(self) -> None:
         from allauth.account.models import EmailAddress
-
-        from contacts.services import user_totp_enrol
 
         user = User.objects.filter(email=BENCH_EMAIL).first()
         if user is None:

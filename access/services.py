@@ -1,0 +1,583 @@
+"""Writes for access by invitation: invitations (create, resend, revoke, extend, end, accept),
+and the guest lifecycle (ending access, retention). Each checks permission, validates, audits,
+atomically; e-mails go out after commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
+
+from contacts.models import Authority, DigitalOfficer, Organisation, Person, User
+from contacts.permissions import forget_cached_facts
+from contacts.security import verify_password
+from contacts.services import user_anonymise, user_sessions_end
+from core.dates import guest_until_errors, today
+from core.models import AuditEntry, SecurityEvent
+from core.services import audit_record, diff, security_log, snapshot
+from projects.models import ProjectGuest
+from projects.services import (
+    project_guest_add,
+    project_guest_end,
+    project_guest_set_until,
+    project_guests_close_expired,
+)
+from spaces.models import Membership, Space
+from spaces.services import (
+    membership_change_role,
+    membership_create,
+    membership_end,
+    memberships_close_expired,
+)
+
+from .models import Invitation
+from .permissions import INVITATION, can_invite_to_project, has_active_access, invitable_roles
+
+INVITATION_LINK_DAYS = 14
+INVITATION_MAX_DAYS = 365
+
+INVITATION_AUDITED_FIELDS = (
+    "email",
+    "space",
+    "project",
+    "role",
+    "until",
+    "expires_at",
+    "accepted_at",
+    "ended_at",
+)
+
+
+UNAVAILABLE_MESSAGES = {
+    "unknown": gettext_lazy("Diese Einladung gibt es nicht."),
+    "accepted": gettext_lazy("Diese Einladung wurde bereits angenommen."),
+    "expired": gettext_lazy("Diese Einladung ist abgelaufen."),
+    "revoked": gettext_lazy("Diese Einladung wurde widerrufen."),
+}
+
+
+class InvitationUnavailable(ValidationError):
+    """The link cannot be used (any more): `status` says why."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(str(UNAVAILABLE_MESSAGES.get(status, UNAVAILABLE_MESSAGES["expired"])))
+        self.status = status
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, invitation_token_hash(token)
+
+
+def invitation_until_errors(until: dt.date | None) -> list[str]:
+    """An invitation's access ends today at the earliest and at most 365 days from today."""
+    return guest_until_errors(until)
+
+
+def _check_until(until: dt.date | None) -> None:
+    errors = invitation_until_errors(until)
+    if errors:
+        raise ValidationError({"until": errors})
+
+
+def _send_on_commit(invitation: Invitation, token: str) -> None:
+    # Imported here: the tasks module imports this one (its tasks call these services).
+    from .tasks import send_invitation_email
+
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, token))
+
+
+def _invitation_recorded(
+    *, actor, invitation: Invitation, request, action: str, before: dict | None, **detail
+) -> None:
+    """Audit an invitation change (old and new values) and write its security log entry."""
+    audit_record(
+        actor=actor,
+        instance=invitation,
+        action=AuditEntry.Action.CREATE if before is None else AuditEntry.Action.UPDATE,
+        changes=diff(before or {}, snapshot(invitation, INVITATION_AUDITED_FIELDS)),
+    )
+    security_log(
+        kind=SecurityEvent.Kind.INVITATION,
+        user=actor,
+        request=request,
+        action=action,
+        invitation=invitation.pk,
+        **detail,
+    )
+
+
+def invitation_create(
+    *,
+    actor,
+    email: str,
+    role: str,
+    until: dt.date,
+    space=None,
+    project=None,
+    message: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    organisation: Organisation | None = None,
+    authority: Authority | None = None,
+    request=None,
+) -> Invitation:
+    """Invite a person by e-mail into a space, or (ITD) as a guest into a single project.
+
+    The e-mail with the secret link goes out after commit.
+    """
+    if (space is None) == (project is None):
+        raise ValueError("an invitation leads into a space or into a project")
+    if role == "guest" and authority is not None:
+        # A guest is always external: an authority would make the account internal staff.
+        raise ValidationError(
+            {
+                "authority": _(
+                    "Gäste sind immer externe Partner: Bitte wählen Sie keine Behörde, sondern "
+                    "gegebenenfalls eine Organisation. Mitarbeitende der Verwaltung laden Sie als "
+                    "Mitglied ein."
+                )
+            }
+        )
+    if project is not None:
+        if not can_invite_to_project(actor, project) or role != "guest":
+            raise PermissionDenied
+    elif role not in invitable_roles(actor, space):
+        raise PermissionDenied
+    _check_until(until)
+    email = User.objects.normalize_email(email).strip().lower()
+    token, token_hash = _new_token()
+    invitation = Invitation(
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        space=space,
+        project=project,
+        role=role,
+        organisation=organisation,
+        authority=authority,
+        message=message.strip(),
+        until=until,
+        token_hash=token_hash,
+        expires_at=timezone.now() + dt.timedelta(days=INVITATION_LINK_DAYS),
+        invited_by=actor,
+    )
+    invitation.full_clean()
+    with transaction.atomic():
+        # One invitation at a time per space or project: the checks below cannot race.
+        if project is not None:
+            type(project).objects.select_for_update().get(pk=project.pk)
+            has_access = (
+                ProjectGuest.objects.active()
+                .filter(project=project, person__user__email__iexact=email)
+                .exists()
+            )
+            pending = Invitation.objects.pending().filter(project=project, email__iexact=email)
+        else:
+            Space.objects.select_for_update().get(pk=space.pk)
+            has_access = (
+                Membership.objects.active()
+                .filter(space=space, person__user__email__iexact=email)
+                .exists()
+            )
+            pending = Invitation.objects.pending().filter(space=space, email__iexact=email)
+        if has_access:
+            raise ValidationError(
+                {"email": _("Diese Person hat hier bereits einen aktiven Zugang.")}
+            )
+        if pending.exists():
+            raise ValidationError(
+                {
+                    "email": _(
+                        "An diese Adresse ist hierhin bereits eine offene Einladung unterwegs. "
+                        "Sie können sie in der Liste der Einladungen erneut senden."
+                    )
+                }
+            )
+        invitation.save()
+        _invitation_recorded(
+            actor=actor,
+            invitation=invitation,
+            request=request,
+            action="created",
+            before=None,
+            target=str(invitation.target),
+            role=role,
+        )
+        _send_on_commit(invitation, token)
+    return invitation
+
+
+def invitation_send_email(*, invitation_id: int, token: str) -> bool:
+    """Send the invitation e-mail; a token replaced meanwhile (resent) sends nothing."""
+    invitation = (
+        Invitation.objects.select_related("space", "project", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or invitation.token_hash != invitation_token_hash(token):
+        return False
+    if invitation.status != Invitation.Status.PENDING:
+        return False
+    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse(
+        "access:invitation_accept", kwargs={"token": token}
+    )
+    context = {
+        "invitation": invitation,
+        "link": link,
+        "inviter": invitation.invited_by,
+        "link_days": INVITATION_LINK_DAYS,
+        "base_url": settings.PORTAL_BASE_URL.rstrip("/"),
+    }
+    with override(settings.LANGUAGE_CODE):
+        subject = render_to_string("access/email/invitation_subject.txt", context)
+        body = render_to_string("access/email/invitation_message.txt", context)
+    send_mail(
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+        body,
+        None,
+        [invitation.email],
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+    return True
+
+
+def _locked(invitation: Invitation) -> Invitation:
+    return (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("space", "project", "membership", "project_guest")
+        .get(pk=invitation.pk)
+    )
+
+
+def _check_manage(actor, invitation: Invitation) -> None:
+    if not INVITATION.can(actor, "manage", invitation):
+        raise PermissionDenied
+
+
+def invitation_resend(*, actor, invitation: Invitation, request=None) -> Invitation:
+    """A new link (14 days again); the old link stops working at once."""
+    _check_manage(actor, invitation)
+    with transaction.atomic():
+        invitation = _locked(invitation)
+        if invitation.status in (Invitation.Status.ACCEPTED, Invitation.Status.REVOKED):
+            raise ValidationError(
+                _("Eine angenommene oder widerrufene Einladung kann nicht erneut gesendet werden.")
+            )
+        if invitation.until < today():
+            raise ValidationError(
+                _(
+                    "Der Zugang dieser Einladung ist bereits abgelaufen. "
+                    "Bitte verlängern Sie ihn erst."
+                )
+            )
+        before = snapshot(invitation, INVITATION_AUDITED_FIELDS)
+        token, invitation.token_hash = _new_token()
+        invitation.expires_at = timezone.now() + dt.timedelta(days=INVITATION_LINK_DAYS)
+        invitation.save(update_fields=["token_hash", "expires_at"])
+        _invitation_recorded(
+            actor=actor,
+            invitation=invitation,
+            request=request,
+            action="resent",
+            before=before,
+        )
+        _send_on_commit(invitation, token)
+    return invitation
+
+
+def invitation_revoke(*, actor, invitation: Invitation, request=None) -> Invitation:
+    """The link stops working; an accepted invitation is ended with `invitation_end_access`."""
+    _check_manage(actor, invitation)
+    with transaction.atomic():
+        invitation = _locked(invitation)
+        if invitation.status == Invitation.Status.REVOKED:
+            return invitation
+        if invitation.status == Invitation.Status.ACCEPTED:
+            raise ValidationError(
+                _("Diese Einladung ist schon angenommen. Beenden Sie stattdessen den Zugang.")
+            )
+        before = snapshot(invitation, INVITATION_AUDITED_FIELDS)
+        invitation.ended_at = timezone.now()
+        invitation.revoked_by = actor
+        invitation.save(update_fields=["ended_at", "revoked_by"])
+        _invitation_recorded(
+            actor=actor,
+            invitation=invitation,
+            request=request,
+            action="revoked",
+            before=before,
+        )
+    return invitation
+
+
+def invitation_extend(*, actor, invitation: Invitation, until: dt.date, request=None) -> Invitation:
+    """Move the end of the access (at most 365 days from today), before or after acceptance."""
+    _check_manage(actor, invitation)
+    _check_until(until)
+    with transaction.atomic():
+        invitation = _locked(invitation)
+        if invitation.status == Invitation.Status.REVOKED:
+            raise ValidationError(_("Diese Einladung wurde widerrufen."))
+        access = invitation.access
+        if invitation.status == Invitation.Status.ACCEPTED:
+            if access is None or access.ended_at is not None:
+                raise ValidationError(
+                    _("Dieser Zugang ist bereits beendet. Laden Sie die Person neu ein.")
+                )
+            if invitation.project_id:
+                project_guest_set_until(actor=actor, guest=access, until=until)
+            else:
+                membership_change_role(
+                    actor=actor, membership=access, role=access.role, until=until
+                )
+        before = snapshot(invitation, INVITATION_AUDITED_FIELDS)
+        invitation.until = until
+        invitation.save(update_fields=["until"])
+        _invitation_recorded(
+            actor=actor,
+            invitation=invitation,
+            request=request,
+            action="extended",
+            before=before,
+            until=until,
+        )
+    return invitation
+
+
+def invitation_end_access(*, actor, invitation: Invitation, request=None) -> Invitation:
+    """End an accepted access today; a guest left without any access is signed out everywhere."""
+    _check_manage(actor, invitation)
+    with transaction.atomic():
+        invitation = _locked(invitation)
+        access = invitation.access
+        if invitation.status != Invitation.Status.ACCEPTED or access is None:
+            raise ValidationError(_("Nur ein angenommener Zugang kann beendet werden."))
+        if access.ended_at is not None:
+            return invitation
+        if invitation.project_id:
+            project_guest_end(actor=actor, guest=access)
+        else:
+            membership_end(actor=actor, membership=access)
+        security_log(
+            kind=SecurityEvent.Kind.INVITATION,
+            user=actor,
+            request=request,
+            action="access_ended",
+            invitation=invitation.pk,
+        )
+        user = access.person.user
+        transaction.on_commit(lambda: end_sessions_without_access(user=user))
+    return invitation
+
+
+def end_sessions_without_access(*, user) -> int:
+    """Sign an external account out everywhere once no access of it runs any more."""
+    forget_cached_facts(user)
+    if has_active_access(user):
+        return 0
+    return user_sessions_end(user=user, reason="access_ended")
+
+
+def _invited_email(token_hash: str) -> str:
+    return (
+        Invitation.objects.filter(token_hash=token_hash).values_list("email", flat=True).first()
+        or ""
+    )
+
+
+def invitation_accept(
+    *,
+    token: str,
+    user: User | None,
+    password: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    request=None,
+) -> tuple[Invitation, User]:
+    """Accept once: the account (new or existing), the terms, the membership, in one transaction.
+
+    `user` is the signed-in account (its address must be the invited one) or None: then a new
+    account is created with `password` (the password rules apply), an existing account is linked
+    when `password` is its current one, and an account without a password gets `password`.
+    """
+    token_hash = invitation_token_hash(token)
+    existing: User | None = None
+    if user is None:
+        # An existing account's owner proves it with the current password, counted by the same
+        # lock-out as the sign-in. Checked before the transaction, so the failure stays in the
+        # security log.
+        existing = User.objects.filter(email__iexact=_invited_email(token_hash)).first()
+        confirms = existing is not None and existing.is_active and existing.has_usable_password()
+        if confirms and not verify_password(request, existing, password):
+            raise ValidationError(
+                {"password": _("Das Passwort ist nicht richtig.")}, code="password"
+            )
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("space", "project", "invited_by")
+            .filter(token_hash=token_hash)
+            .first()
+        )
+        if invitation is None:
+            raise InvitationUnavailable("unknown")
+        if invitation.status != Invitation.Status.PENDING:
+            raise InvitationUnavailable(invitation.status)
+        now = timezone.now()
+        if user is not None:
+            if user.email.lower() != invitation.email.lower():
+                raise PermissionDenied
+            account = User.objects.select_for_update().get(pk=user.pk)
+        else:
+            account = (
+                User.objects.select_for_update().filter(email__iexact=invitation.email).first()
+            )
+            if account is not None and not account.is_active:
+                raise PermissionDenied
+            if account is not None and account.has_usable_password():
+                if existing is None or existing.pk != account.pk:
+                    raise InvitationUnavailable("accepted")  # the account appeared meanwhile
+            else:
+                if account is None:
+                    # Its access comes only from this (and later) invitations, and ends with it.
+                    account = User(email=invitation.email, invited_account=True)
+                account.first_name = first_name.strip()[:150] or invitation.first_name
+                account.last_name = last_name.strip()[:150] or invitation.last_name
+                validate_password(password, user=account)
+                account.set_password(password)
+                try:
+                    with transaction.atomic():
+                        account.save()
+                except IntegrityError as exc:  # the same address was created a moment ago
+                    raise InvitationUnavailable("accepted") from exc
+        EmailAddress.objects.filter(user=account).exclude(email__iexact=account.email).update(
+            primary=False
+        )
+        address, _created = EmailAddress.objects.get_or_create(
+            user=account, email__iexact=account.email, defaults={"email": account.email}
+        )
+        if not (address.verified and address.primary):
+            # The secret link reached this mailbox: the address is proven.
+            address.verified = True
+            address.primary = True
+            address.save(update_fields=["verified", "primary"])
+        person = Person.objects.filter(user=account).first()
+        if person is None:
+            # A guest is always external, whatever authority the invitation names.
+            authority = None if invitation.role == "guest" else invitation.authority
+            person = Person.objects.create(
+                user=account,
+                authority=authority,
+                organisation=None if authority else invitation.organisation,
+            )
+        person.terms_accepted_at = now
+        person.privacy_accepted_at = now
+        person.save(update_fields=["terms_accepted_at", "privacy_accepted_at"])
+        if invitation.project_id:
+            # The projects app checks that the inviter (ITD) may still invite to the project.
+            invitation.project_guest = project_guest_add(
+                actor=invitation.invited_by,
+                project=invitation.project,
+                person=person,
+                until=invitation.until,
+            )
+        else:
+            invitation.membership = membership_create(
+                actor=invitation.invited_by,
+                space=invitation.space,
+                person=person,
+                role=invitation.role,
+                until=invitation.until,
+                check_permission=False,
+            )
+        before = snapshot(invitation, INVITATION_AUDITED_FIELDS)
+        invitation.accepted_at = now
+        invitation.accepted_by = account
+        invitation.save(update_fields=["accepted_at", "accepted_by", "membership", "project_guest"])
+        _invitation_recorded(
+            actor=account,
+            invitation=invitation,
+            request=request,
+            action="accepted",
+            before=before,
+            target=str(invitation.target),
+        )
+    return invitation, account
+
+
+# --- Guest access ending and retention -----------------------------------------------------
+
+
+def _invitation_bound_users():
+    """Accounts whose access depends on invitations (permissions.access_depends_on_invitations)."""
+    return User.objects.filter(is_itd_staff=False).filter(
+        Q(invited_account=True) | Q(person__isnull=True) | Q(person__authority__isnull=True)
+    )
+
+
+def guest_access_end_expired() -> int:
+    """The daily job: close memberships and project invitations past their end, and sign out
+    every account whose access depended on them."""
+    memberships_close_expired()
+    project_guests_close_expired()
+    candidates = (
+        _invitation_bound_users()
+        .filter(usersession__isnull=False)
+        .exclude(pk__in=Membership.objects.active().values("person__user_id"))
+        .exclude(pk__in=ProjectGuest.objects.active().values("person__user_id"))
+        .exclude(pk__in=DigitalOfficer.objects.active().values("person__user_id"))
+    )
+    ended = 0
+    for user in candidates.distinct():
+        ended += user_sessions_end(user=user, reason="access_ended")
+    return ended
+
+
+def _last_access_end(person, on: dt.date) -> dt.date | None:
+    """The day the person's last access (space or project) ended; None while one runs."""
+    accesses = list(person.memberships.all())
+    accesses += list(person.project_guests.all())
+    ends: list[dt.date] = []
+    for access in accesses:
+        if access.ended_at is None and (access.until is None or access.until >= on):
+            return None
+        ends.append(access.until or timezone.localdate(access.ended_at))
+    return max(ends) if ends else None
+
+
+def guests_anonymise_after_retention(*, on: dt.date | None = None) -> int:
+    """Retention: external accounts whose last access ended more than N days ago are anonymised."""
+    on = on or today()
+    cutoff = on - dt.timedelta(days=settings.GUEST_RETENTION_DAYS)
+    prefetch = ["memberships", "project_guests"]
+    people = (
+        Person.objects.filter(user__in=_invitation_bound_users())
+        .exclude(user__email__endswith="@anonymisiert.invalid")
+        .select_related("user")
+        .prefetch_related(*prefetch)
+    )
+    done = 0
+    for person in people:
+        last_end = _last_access_end(person, on)
+        if last_end is not None and last_end < cutoff:
+            user_anonymise(actor=None, user=person.user, reason="retention")
+            done += 1
+    return done

@@ -1,0 +1,329 @@
+"""Access rules written once, read two ways: as a SQL condition and as a test of one object.
+
+A rule table maps each action on a model ("view", "edit", "edit_budget") to a rule built from
+the small pieces below. `restrict(queryset, user, action)` filters with the rule's SQL
+condition (lists, exports, roll-ups); `can(user, action, obj)` evaluates the same rule on one
+object in Python (buttons, checks in views and services). Both come from the same rule, so a
+list can never show what the detail page would refuse (NetBox's `restrict()`, Sentry's scope
+map). A test compares the two for every role, object and action.
+
+Rules only read: facts about the user (their audience, roles, the ids of their spaces) come
+from functions each app defines and caches for the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+# A rule's SQL condition: a Q, EVERYTHING (no condition) or None (grants nothing at all).
+EVERYTHING = Q()
+Condition = Q | None
+IdsOf = Callable[[Any], Collection[Any]]
+
+
+class Rule:
+    """A condition on a user and an object."""
+
+    label = "rule"
+
+    def q(self, user: Any, model: type[models.Model]) -> Condition:
+        raise NotImplementedError
+
+    def test(self, user: Any, obj: Any) -> bool:
+        raise NotImplementedError
+
+    def __or__(self, other: Rule) -> Rule:
+        return Any_(self, other)
+
+    def __and__(self, other: Rule) -> Rule:
+        return All(self, other)
+
+    def __invert__(self) -> Rule:
+        return Not(self)
+
+    def __repr__(self) -> str:
+        return f"<{self.label}>"
+
+
+class UserRule(Rule):
+    """A condition on the user alone (an audience, having some role at all)."""
+
+    def __init__(self, predicate: Callable[[Any], bool], label: str) -> None:
+        self.predicate = predicate
+        self.label = label
+
+    def q(self, user: Any, model: type[models.Model]) -> Condition:
+        return EVERYTHING if self.predicate(user) else None
+
+    def test(self, user: Any, obj: Any) -> bool:
+        return bool(self.predicate(user))
+
+
+def has_any(ids: IdsOf, label: str) -> UserRule:
+    """The user has at least one of something (a coordinated space, an officer role)."""
+    return UserRule(lambda user: bool(ids(user)), label)
+
+
+ANYONE = UserRule(lambda user: True, "anyone")
+NOBODY = UserRule(lambda user: False, "nobody")
+
+
+def _resolve(obj: Any, path: str) -> Any:
+    for part in path.split("__"):
+        obj = getattr(obj, part)
+        if obj is None:
+            return None
+    return obj
+
+
+class Attr(Rule):
+    """The object's field (a `__` path) has a value."""
+
+    def __init__(self, path: str, value: Any) -> None:
+        self.path, self.value = path, value
+        self.label = f"{path}={value!r}"
+
+    def q(self, user: Any, model: type[models.Model]) -> Condition:
+        return Q(**{self.path: self.value})
+
+    def test(self, user: Any, obj: Any) -> bool:
+        return bool(_resolve(obj, self.path) == self.value)
+
+
+class AttrIn(Rule):
+    """The object's field (a `__` path) is one of the user's ids (e.g. their spaces)."""
+
+    def __init__(self, path: str, ids: IdsOf) -> None:
+        self.path, self.ids = path, ids
+        self.label = f"{path} in {getattr(ids, '__name__', 'ids')}"
+
+    def q(self, user: Any, model: type[models.Model]) -> Condition:
+        ids = self.ids(user)
+        return Q(**{f"{self.path}__in": list(ids)}) if ids else None
+
+    def test(self, user: Any, obj: Any) -> bool:
+        return _resolve(obj, self.path) in self.ids(user)
+
+
+class InSubquery(Rule):
+    """The object's field is in a set the database computes for the user (a subquery, for sets
+    too large to send as a list: the people of a guest's spaces)."""
+
+    def __init__(self, path: str, query: Callable[[Any], models.QuerySet[Any]], label: str) -> None:
+        self.path, self.query = path, query
+        self.label = label
+
+    def q(self, user: Any, model: type[models.Model]) -> Condition:
+        return Q(**{f"{self.path}__in": self.query(user)})
+
+    def test(self, user: Any, obj: Any) -> bool:
+        return _resolve(obj, self.path) in set(self.query(user))
+
+
+class Self(Rule):
+    """The object's user field is the user (their own profile, their own notices)."""
+
+    def __init__(self, path: str = "user_id") -> None:
+        self.path = path
+        self.label = f"{path} is me"
+
+    def q(self, user: Any, model: type[models.Model]) -> Condition:
+        pk = getattr(user, "pk", None)
+        return Q(**{self.path: pk}) if pk is not None else None
+
+    def test(self, user: Any, obj: Any) -> bool:
+        pk = getattr(user, "pk", None)
+        return pk is not None and _resolve(obj, self.path) == pk
+
+
+class AnyRelated(Rule):
+    """Some object over a many-relation (further spaces, participating authorities) is one of
+    the user's ids. Python: reads `obj.<relation>.all()`, so prefetch it for lists."""
+
+    def __init__(self, relation: str, ids: IdsOf) -> None:
+        self.relation, self.ids = relation, ids
+        self.label = f"any {relation} in {getattr(ids, '__name__', 'ids')}"
+
+    def q(self, user: Any, model: type[models.Model]) -> Condition:
+        ids = self.ids(user)
+        if not ids:
+            return None
+        matching = model._default_manager.filter(**{f"{self.relation}__in": list(ids)})
+        return Q(pk__in=matching.values("pk"))
+
+    def test(self, user: Any, obj: Any) -> bool:
+        ids = self.ids(user)
+        return bool(ids) and any(o.pk in ids for o in getattr(obj, self.relation).all())
+
+
+class Via(Rule):
+    """The object's parent (a foreign key) allows `action` (a budget line through its project)."""
+
+    def __init__(self, path: str, action: str) -> None:
+        self.path, self.action = path, action
+        self.label = f"{path} may {action}"
+
+    def q(self, user: Any, model: type[models.Model]) -> Condition:
+        parent = model._meta.get_field(self.path).related_model
+        condition = table_for(parent).q(user, self.action)
+        if condition is None:
+            return None
+        if condition == EVERYTHING:
+            return EVERYTHING
+        return Q(**{f"{self.path}__in": parent._default_manager.filter(condition).values("pk")})
+
+    def test(self, user: Any, obj: Any) -> bool:
+        parent = getattr(obj, self.path)
+        return parent is not None and table_for(type(parent)).can(user, self.action, parent)
+
+
+class Extensible(Rule):
+    """A place where higher layers add grants (a registry): e.g. contacts lets the spaces app
+    add "guests see the people of their own spaces" without importing it."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.parts: list[Rule] = []
+
+    def extend(self, rule: Rule) -> None:
+        self.parts.append(rule)
+
+    def q(self, user: Any, model: type[models.Model]) -> Condition:
+        return Any_(*self.parts).q(user, model)
+
+    def test(self, user: Any, obj: Any) -> bool:
+        return any(part.test(user, obj) for part in self.parts)
+
+
+class All(Rule):
+    def __init__(self, *rules: Rule) -> None:
+        self.rules = rules
+        self.label = " & ".join(r.label for r in rules)
+
+    def q(self, user: Any, model: type[models.Model]) -> Condition:
+        result = EVERYTHING
+        for rule in self.rules:
+            condition = rule.q(user, model)
+            if condition is None:
+                return None
+            if condition != EVERYTHING:
+                result = condition if result == EVERYTHING else result & condition
+        return result
+
+    def test(self, user: Any, obj: Any) -> bool:
+        return all(rule.test(user, obj) for rule in self.rules)
+
+
+class Any_(Rule):  # noqa: N801 - `Any` is typing's
+    def __init__(self, *rules: Rule) -> None:
+        self.rules = rules
+        self.label = " | ".join(r.label for r in rules) or "nobody"
+
+    def q(self, user: Any, model: type[models.Model]) -> Condition:
+        result: Condition = None
+        for rule in self.rules:
+            condition = rule.q(user, model)
+            if condition is None:
+                continue
+            if condition == EVERYTHING:
+                return EVERYTHING
+            result = condition if result is None else result | condition
+        return result
+
+    def test(self, user: Any, obj: Any) -> bool:
+        return any(rule.test(user, obj) for rule in self.rules)
+
+
+class Not(Rule):
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.label = f"not ({rule.label})"
+
+    def q(self, user: Any, model: type[models.Model]) -> Condition:
+        condition = self.rule.q(user, model)
+        if condition is None:
+            return EVERYTHING
+        if condition == EVERYTHING:
+            return None
+        return ~condition
+
+    def test(self, user: Any, obj: Any) -> bool:
+        return not self.rule.test(user, obj)
+
+
+def any_of(*rules: Rule) -> Rule:
+    return Any_(*rules)
+
+
+# --- Rule tables --------------------------------------------------------------------------
+
+
+class RuleTable:
+    """action -> rule for one model (or, with model None, for actions on no object)."""
+
+    def __init__(self, model: type[models.Model] | None, rules: dict[str, Rule]) -> None:
+        self.model = model
+        self.rules = dict(rules)
+        if model is not None:
+            _TABLES[model] = self
+
+    def rule(self, action: str) -> Rule:
+        try:
+            return self.rules[action]
+        except KeyError:
+            name = self.model.__name__ if self.model else "global"
+            raise KeyError(f"{name} has no rule for {action!r}: {sorted(self.rules)}") from None
+
+    def q(self, user: Any, action: str) -> Condition:
+        if self.model is None:
+            raise TypeError("actions on no object have no SQL condition")
+        return self.rule(action).q(user, self.model)
+
+    def can(self, user: Any, action: str, obj: Any = None) -> bool:
+        return self.rule(action).test(user, obj)
+
+    def restrict(self, queryset: models.QuerySet[Any], user: Any, action: str) -> Any:
+        condition = self.q(user, action)
+        if condition is None:
+            return queryset.none()
+        return queryset if condition == EVERYTHING else queryset.filter(condition)
+
+    @property
+    def actions(self) -> Iterable[str]:
+        return self.rules.keys()
+
+
+_TABLES: dict[type[models.Model], RuleTable] = {}
+
+
+def table_for(model: type[models.Model]) -> RuleTable:
+    concrete = model._meta.concrete_model or model
+    try:
+        return _TABLES[concrete]
+    except KeyError:
+        raise LookupError(
+            f"no rule table for {model.__name__}: see its app's permissions.py"
+        ) from None
+
+
+def tables() -> dict[type[models.Model], RuleTable]:
+    return dict(_TABLES)
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """`restrict(user, action)` and `visible_to(user)` from the model's rule table."""
+
+    def restrict(self, user: Any, action: str = "view") -> Any:
+        return table_for(self.model).restrict(self, user, action)
+
+    def visible_to(self, user: Any) -> Any:
+        return self.restrict(user, "view")
+
+
+def can(user: Any, action: str, obj: models.Model) -> bool:
+    """May `user` do `action` with `obj`? (the rule from the object's model's table)"""
+    return table_for(type(obj)).can(user, action, obj)

@@ -1,0 +1,27 @@
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from access.permissions import can as can_access
+from core.audiences import Audience, audience
+from spaces.permissions import can as can_spaces
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """What the shared layout needs: which navigation entries this person gets."""
+    user = getattr(request, "user", None)
+    kind = audience(user)
+    signed_in = kind != Audience.ANONYMOUS
+    return {
+        "portal_audience": kind,
+        "nav_staff": kind in (Audience.ITD, Audience.INTERNAL),
+        "nav_signed_in": signed_in,
+        "nav_matrix": signed_in and can_spaces(user, "view_matrix"),
+        "nav_invitations": signed_in and can_access(user, "view_all_invitations"),
+        "nav_admin": kind == Audience.ITD,
+        "debug": settings.DEBUG,
+        # Session limits, named on the account pages (access.middleware).
+        "session_idle_minutes": settings.SESSION_IDLE_TIMEOUT // 60,
+        "session_absolute_hours": settings.SESSION_ABSOLUTE_TIMEOUT // 3600,
+    }

@@ -1,0 +1,234 @@
+"""Demo data for `make run`: people, officers and memberships in every space. Runs twice safely."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from contacts.models import Authority, DigitalOfficer, Organisation, Person, User
+from contacts.services import user_totp_enrol
+from core.dates import today
+from spaces.models import Membership, Space
+from spaces.services import membership_create
+
+# (email, first, last, function, authority code or None, organisation or None)
+DEMO_ACCOUNTS = [
+    ("itd@example.org", "Ina", "Thiessen", "Referentin Digitalstrategie", "ITD", None),
+    (
+        "koordination@example.org",
+        "Karsten",
+        "Oldenburg",
+        "Koordination Mobilität & Energie",
+        "BVM",
+        None,
+    ),
+    ("dv.bvm@example.org", "Dana", "Vogt", "Digitalisierungsverantwortliche", "BVM", None),
+    ("mitglied@example.org", "Malte", "Iversen", "Referent Energiewende digital", "BUKEA", None),
+    (
+        "gast@example.org",
+        "Greta",
+        "Asmussen",
+        "Wissenschaftliche Mitarbeiterin",
+        None,
+        "HafenCity Universität Hamburg",
+    ),
+    ("staff@example.org", "Stefan", "Thode", "Sachbearbeiter Haushalt", "FB", None),
+]
+
+# Principal digitalisation officers of the other authorities (code -> first, last).
+OFFICERS = {
+    "ITD": ("Jan", "Petersen"),
+    "SK": ("Wiebke", "Carstens"),
+    "BIS": ("Henning", "Brandt"),
+    "BJV": ("Sabine", "Lorenzen"),
+    "FB": ("Ole", "Hansen"),
+    "BSB": ("Birte", "Jensen"),
+    "BWFGB": ("Claas", "Mahnke"),
+    "BKM": ("Frauke", "Dreyer"),
+    "SOZ": ("Arne", "Behrens"),
+    "BSW": ("Nele", "Schröder"),
+    "BUKEA": ("Lars", "Kröger"),
+    "BWI": ("Merle", "Hinrichs"),
+    "BA-MITTE": ("Torben", "Wulff"),
+    "BA-ALTONA": ("Imke", "Paulsen"),
+    "BA-EIMSBUETTEL": ("Hauke", "Martens"),
+    "BA-NORD": ("Kirsten", "Lange"),
+    "BA-WANDSBEK": ("Jörn", "Rickert"),
+    "BA-BERGEDORF": ("Anke", "Timm"),
+    "BA-HARBURG": ("Bent", "Clausen"),
+}
+DEPUTIES = {"BVM": ("Finn", "Albers"), "BSB": ("Tjark", "Meyer"), "SOZ": ("Lena", "Voss")}
+
+# Space -> (coordinator's authority, member authorities). Coordinators are the officers of the
+# lead authority unless a demo account coordinates the space.
+SPACES = {
+    "urbanes-leben": ("BSW", ["BA-ALTONA", "BA-HARBURG", "BUKEA", "BWI"]),
+    "mobilitaet-energie": ("BVM", ["BVM", "BUKEA", "BA-NORD", "BWI"]),
+    "wirtschaft-arbeitswelten": ("BWI", ["FB", "BA-MITTE", "BWFGB"]),
+    "sicherheit-rechtswesen": ("BIS", ["BJV", "BA-WANDSBEK", "SK"]),
+    "wissen-bildung": ("BSB", ["BWFGB", "BA-EIMSBUETTEL", "BKM"]),
+    "gesundheit-soziales": ("SOZ", ["BA-BERGEDORF", "BA-MITTE", "BIS"]),
+    "kultur-sport-freizeit": ("BKM", ["BIS", "BA-ALTONA", "BSB"]),
+}
+
+
+def _ascii(text: str) -> str:
+    table = str.maketrans(
+        {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
+    )
+    return text.translate(table).lower()
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts, officers and memberships (only with DEBUG on). Runs twice safely."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo creates accounts with a known password and runs only with DEBUG=true."
+            )
+        with transaction.atomic():
+            self.password = settings.DEMO_PASSWORD
+            self.authorities = {a.code: a for a in Authority.objects.all()}
+            self.seed_people()
+            self.seed_memberships()
+            # Issue 3: about 40 projects with budget lines in full costs (projects/demo.py).
+            from projects.demo import seed_projects
+
+            seed_projects()
+        self.print_accounts()
+
+    def person(self, email, first, last, function, code=None, organisation=None, **flags) -> Person:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email, password=self.password, first_name=first, last_name=last, **flags
+            )
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        org = None
+        if organisation:
+            org, _ = Organisation.objects.get_or_create(
+                name=organisation, defaults={"kind": Organisation.Kind.UNIVERSITY}
+            )
+        person, _ = Person.objects.get_or_create(
+            user=user,
+            defaults={
+                "function": function,
+                "phone": f"+49 40 428 {zlib.crc32(email.encode()) % 90 + 10:02d} {len(email):02d}0",
+                "authority": self.authorities.get(code) if code else None,
+                "organisation": org,
+                "email_visible_to_guests": code is not None and len(last) % 2 == 0,
+            },
+        )
+        return person
+
+    def officer(self, person: Person, code: str, role: str) -> None:
+        authority = self.authorities[code]
+        if not DigitalOfficer.objects.filter(
+            person=person, authority=authority, until__isnull=True
+        ).exists():
+            DigitalOfficer.objects.create(
+                person=person, authority=authority, role=role, since=dt.date(2020, 6, 1)
+            )
+
+    def seed_people(self) -> None:
+        self.people: dict[str, Person] = {}
+        for email, first, last, function, code, org in DEMO_ACCOUNTS:
+            flags = {}
+            if email == "itd@example.org":
+                flags = {"is_itd_staff": True, "is_staff": True, "is_superuser": True}
+            self.people[email] = self.person(email, first, last, function, code, org, **flags)
+        # The demo ITD account and the demo officer sign in with a second factor (required for
+        # ITD staff, coordinators and officers): an authenticator app set up with
+        # DEMO_TOTP_SECRET. The demo coordinator is not enrolled, so the enforced enrolment can
+        # be seen.
+        for email in ("itd@example.org", "dv.bvm@example.org"):
+            user_totp_enrol(user=self.people[email].user, secret=settings.DEMO_TOTP_SECRET)
+        self.officer(self.people["dv.bvm@example.org"], "BVM", DigitalOfficer.Role.PRINCIPAL)
+        self.officers: dict[str, Person] = {"BVM": self.people["dv.bvm@example.org"]}
+        for code, (first, last) in OFFICERS.items():
+            email = f"{_ascii(first)}.{_ascii(last)}@example.org"
+            flags = {"is_itd_staff": True} if code == "ITD" else {}
+            person = self.person(
+                email, first, last, "Digitalisierungsverantwortliche/r", code, **flags
+            )
+            self.officer(person, code, DigitalOfficer.Role.PRINCIPAL)
+            self.officers[code] = person
+        for code, (first, last) in DEPUTIES.items():
+            email = f"{_ascii(first)}.{_ascii(last)}@example.org"
+            person = self.person(
+                email, first, last, "Stellv. Digitalisierungsverantwortliche/r", code
+            )
+            self.officer(person, code, DigitalOfficer.Role.DEPUTY)
+
+    def member(self, space: Space, person: Person, role: str, until=None) -> None:
+        if Membership.objects.open().filter(space=space, person=person).exists():
+            return
+        membership_create(
+            actor=None,
+            space=space,
+            person=person,
+            role=role,
+            since=dt.date(2024, 1, 15),
+            until=until,
+            check_permission=False,
+        )
+
+    def seed_memberships(self) -> None:
+        spaces = {s.slug: s for s in Space.objects.all()}
+        for slug, (lead, members) in SPACES.items():
+            space = spaces[slug]
+            coordinator = (
+                self.people["koordination@example.org"]
+                if slug == "mobilitaet-energie"
+                else self.officers[lead]
+            )
+            self.member(space, coordinator, Membership.Role.COORDINATOR)
+            for code in members:
+                self.member(space, self.officers[code], Membership.Role.MEMBER)
+        self.member(
+            spaces["mobilitaet-energie"],
+            self.people["mitglied@example.org"],
+            Membership.Role.MEMBER,
+        )
+        self.member(
+            spaces["wissen-bildung"],
+            self.people["gast@example.org"],
+            Membership.Role.GUEST,
+            until=today() + dt.timedelta(days=90),
+        )
+
+    def print_accounts(self) -> None:
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/")
+        )
+        self.stdout.write(f"Password for every demo account: {self.password}  (DEMO_PASSWORD)")
+        self.stdout.write(
+            "itd@example.org and dv.bvm@example.org also need a code from an authenticator app "
+            f"set up with the secret {settings.DEMO_TOTP_SECRET}  (DEMO_TOTP_SECRET),"
+        )
+        self.stdout.write(
+            f"  e.g. `oathtool --totp -b {settings.DEMO_TOTP_SECRET}`. koordination@example.org "
+            "is led to set one up at its first sign-in (required for coordinators)."
+        )
+        self.stdout.write(
+            "Without a broker (make run) background jobs run in-process and e-mails are printed "
+            "to this console."
+        )
+        rows = [
+            ("itd@example.org", "ITD staff (Amt für IT und Digitalisierung)"),
+            ("koordination@example.org", "coordinator of Mobilität & Energie"),
+            ("dv.bvm@example.org", "digitalisation officer BVM, member of Mobilität & Energie"),
+            ("mitglied@example.org", "member of Mobilität & Energie for BUKEA"),
+            ("gast@example.org", "guest of Wissen & Bildung (HafenCity Universität), 90 days"),
+            ("staff@example.org", "administration staff (Finanzbehörde), no membership"),
+        ]
+        for email, role in rows:
+            self.stdout.write(f"  {email:<28} {role}")

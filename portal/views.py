@@ -1,0 +1,19 @@
+"""The landing page and the personal dashboard: the top of the house, they show a bit of all."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from . import selectors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", selectors.landing(request.user))
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    dash = selectors.dashboard(request.user)
+    return render(request, "portal/dashboard.html", {"dash": dash, "cockpit": dash.cockpit})

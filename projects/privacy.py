@@ -1,0 +1,81 @@
+"""What the projects app holds about a person: project invitations, contact-person roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.models import AuditEntry
+from core.personal_data import Holding, Subject, register
+from core.services import audit_record
+
+from .models import Project, ProjectGuest
+from .services import project_guest_end
+
+ContactPersons = Project.contact_persons.through
+
+
+def _guest_roles(subject: Subject) -> Any:
+    if subject.person is None:
+        return ProjectGuest.objects.none()
+    return ProjectGuest.objects.filter(person=subject.person)
+
+
+def _export_guest_roles(subject: Subject) -> list[dict[str, Any]]:
+    return [
+        {
+            "project": str(g.project),
+            "since": g.since,
+            "until": g.until,
+            "ended_at": g.ended_at,
+            "invited_by": str(g.invited_by) if g.invited_by else None,
+        }
+        for g in _guest_roles(subject).select_related("project", "invited_by").order_by("pk")
+    ]
+
+
+def _export_contact_for(subject: Subject) -> list[dict[str, Any]]:
+    if subject.person is None:
+        return []
+    return [{"project": str(p)} for p in subject.person.contact_for_projects.order_by("title")]
+
+
+def _collect(subject: Subject) -> None:
+    subject.add_about(ProjectGuest, _guest_roles(subject).values_list("pk", flat=True))
+
+
+def _anonymise_guest_roles(subject: Subject) -> None:
+    for guest in _guest_roles(subject).open():
+        project_guest_end(actor=None, guest=guest, check_permission=False)
+
+
+def _anonymise_contact_for(subject: Subject) -> None:
+    """A deleted person is no contact person any more (the change is audited)."""
+    if subject.person is None:
+        return
+    for project in subject.person.contact_for_projects.all():
+        project.contact_persons.remove(subject.person)
+        audit_record(
+            actor=None,
+            instance=project,
+            action=AuditEntry.Action.UPDATE,
+            changes={"contact_persons": {"old": subject.pseudonym, "new": None}},
+        )
+
+
+register(
+    Holding(
+        key="project_guest_roles",
+        models=(ProjectGuest,),
+        export=_export_guest_roles,
+        anonymise=_anonymise_guest_roles,
+        order=20,
+        collect=_collect,
+    ),
+    Holding(
+        key="contact_person_for",
+        models=(ContactPersons,),
+        export=_export_contact_for,
+        anonymise=_anonymise_contact_for,
+        order=20,
+    ),
+)
