@@ -102,7 +102,7 @@ format: venv
 # --- Translations --------------------------------------------------------------------------
 
 messages: venv
-	$(DEV_ENV) $(MANAGE) makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=node_modules
+	$(DEV_ENV) $(MANAGE) makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=node_modules
 	$(DEV_ENV) $(MANAGE) compilemessages --ignore=.venv
 
 # --- Front-end assets ----------------------------------------------------------------------
