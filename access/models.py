@@ -185,9 +185,13 @@ class Invitation(TimeBoxed):
         )
 
     @property
+    def is_anonymised(self) -> bool:
+        return self.email.endswith("@anonymisiert.invalid")
+
+    @property
     def shown_address(self) -> str:
         """The invited address; for an anonymised person their pseudonym, never an address."""
-        if self.email.endswith("@anonymisiert.invalid"):
+        if self.is_anonymised:
             return f"{self.first_name} {self.last_name}".strip()
         return self.email
 

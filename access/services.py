@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -403,6 +404,119 @@ def _invited_email(token_hash: str) -> str:
     )
 
 
+def _confirm_existing_account(request: Any, token_hash: str, password: str) -> User | None:
+    """An existing account's owner proves it with the current password, counted by the same
+    lock-out as the sign-in. Checked before the transaction, so a failure stays in the
+    security log. Returns the account that was confirmed (None if the address has none)."""
+    existing = User.objects.filter(email__iexact=_invited_email(token_hash)).first()
+    confirms = existing is not None and existing.is_active and existing.has_usable_password()
+    if not confirms:
+        return None
+    if not verify_password(request, existing, password):
+        raise ValidationError({"password": _("Das Passwort ist nicht richtig.")}, code="password")
+    return existing
+
+
+def _locked_pending(token_hash: str) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("space", "project", "invited_by")
+        .filter(token_hash=token_hash)
+        .first()
+    )
+    if invitation is None:
+        raise InvitationUnavailable("unknown")
+    if invitation.status != Invitation.Status.PENDING:
+        raise InvitationUnavailable(invitation.status)
+    return invitation
+
+
+def _accepting_account(
+    invitation: Invitation,
+    *,
+    user: User | None,
+    confirmed: User | None,
+    password: str,
+    first_name: str,
+    last_name: str,
+) -> User:
+    """The signed-in account, the confirmed existing one, or a new one with `password`."""
+    if user is not None:
+        if user.email.lower() != invitation.email.lower():
+            raise PermissionDenied
+        return User.objects.select_for_update().get(pk=user.pk)
+    account = User.objects.select_for_update().filter(email__iexact=invitation.email).first()
+    if account is not None and not account.is_active:
+        raise PermissionDenied
+    if account is not None and account.has_usable_password():
+        if confirmed is None or confirmed.pk != account.pk:
+            raise InvitationUnavailable("accepted")  # the account appeared meanwhile
+        return account
+    if account is None:
+        # Its access comes only from this (and later) invitations, and ends with it.
+        account = User(email=invitation.email, invited_account=True)
+    account.first_name = first_name.strip()[:150] or invitation.first_name
+    account.last_name = last_name.strip()[:150] or invitation.last_name
+    validate_password(password, user=account)
+    account.set_password(password)
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError as exc:  # the same address was created a moment ago
+        raise InvitationUnavailable("accepted") from exc
+    return account
+
+
+def _prove_address(account: User) -> None:
+    """The secret link reached this mailbox: the address is verified and primary."""
+    EmailAddress.objects.filter(user=account).exclude(email__iexact=account.email).update(
+        primary=False
+    )
+    address, _created = EmailAddress.objects.get_or_create(
+        user=account, email__iexact=account.email, defaults={"email": account.email}
+    )
+    if not (address.verified and address.primary):
+        address.verified = True
+        address.primary = True
+        address.save(update_fields=["verified", "primary"])
+
+
+def _profile_with_consent(account: User, invitation: Invitation, now: dt.datetime) -> Person:
+    person = Person.objects.filter(user=account).first()
+    if person is None:
+        # A guest is always external, whatever authority the invitation names.
+        authority = None if invitation.role == "guest" else invitation.authority
+        person = Person.objects.create(
+            user=account,
+            authority=authority,
+            organisation=None if authority else invitation.organisation,
+        )
+    person.terms_accepted_at = now
+    person.privacy_accepted_at = now
+    person.save(update_fields=["terms_accepted_at", "privacy_accepted_at"])
+    return person
+
+
+def _grant_access(invitation: Invitation, person: Person) -> None:
+    if invitation.project_id:
+        # The projects app checks that the inviter (ITD) may still invite to the project.
+        invitation.project_guest = project_guest_add(
+            actor=invitation.invited_by,
+            project=invitation.project,
+            person=person,
+            until=invitation.until,
+        )
+    else:
+        invitation.membership = membership_create(
+            actor=invitation.invited_by,
+            space=invitation.space,
+            person=person,
+            role=invitation.role,
+            until=invitation.until,
+            check_permission=False,
+        )
+
+
 def invitation_accept(
     *,
     token: str,
@@ -410,7 +524,7 @@ def invitation_accept(
     password: str = "",
     first_name: str = "",
     last_name: str = "",
-    request=None,
+    request: Any = None,
 ) -> tuple[Invitation, User]:
     """Accept once: the account (new or existing), the terms, the membership, in one transaction.
 
@@ -419,95 +533,23 @@ def invitation_accept(
     when `password` is its current one, and an account without a password gets `password`.
     """
     token_hash = invitation_token_hash(token)
-    existing: User | None = None
-    if user is None:
-        # An existing account's owner proves it with the current password, counted by the same
-        # lock-out as the sign-in. Checked before the transaction, so the failure stays in the
-        # security log.
-        existing = User.objects.filter(email__iexact=_invited_email(token_hash)).first()
-        confirms = existing is not None and existing.is_active and existing.has_usable_password()
-        if confirms and not verify_password(request, existing, password):
-            raise ValidationError(
-                {"password": _("Das Passwort ist nicht richtig.")}, code="password"
-            )
+    confirmed = (
+        None if user is not None else _confirm_existing_account(request, token_hash, password)
+    )
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("space", "project", "invited_by")
-            .filter(token_hash=token_hash)
-            .first()
+        invitation = _locked_pending(token_hash)
+        account = _accepting_account(
+            invitation,
+            user=user,
+            confirmed=confirmed,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
         )
-        if invitation is None:
-            raise InvitationUnavailable("unknown")
-        if invitation.status != Invitation.Status.PENDING:
-            raise InvitationUnavailable(invitation.status)
+        _prove_address(account)
         now = timezone.now()
-        if user is not None:
-            if user.email.lower() != invitation.email.lower():
-                raise PermissionDenied
-            account = User.objects.select_for_update().get(pk=user.pk)
-        else:
-            account = (
-                User.objects.select_for_update().filter(email__iexact=invitation.email).first()
-            )
-            if account is not None and not account.is_active:
-                raise PermissionDenied
-            if account is not None and account.has_usable_password():
-                if existing is None or existing.pk != account.pk:
-                    raise InvitationUnavailable("accepted")  # the account appeared meanwhile
-            else:
-                if account is None:
-                    # Its access comes only from this (and later) invitations, and ends with it.
-                    account = User(email=invitation.email, invited_account=True)
-                account.first_name = first_name.strip()[:150] or invitation.first_name
-                account.last_name = last_name.strip()[:150] or invitation.last_name
-                validate_password(password, user=account)
-                account.set_password(password)
-                try:
-                    with transaction.atomic():
-                        account.save()
-                except IntegrityError as exc:  # the same address was created a moment ago
-                    raise InvitationUnavailable("accepted") from exc
-        EmailAddress.objects.filter(user=account).exclude(email__iexact=account.email).update(
-            primary=False
-        )
-        address, _created = EmailAddress.objects.get_or_create(
-            user=account, email__iexact=account.email, defaults={"email": account.email}
-        )
-        if not (address.verified and address.primary):
-            # The secret link reached this mailbox: the address is proven.
-            address.verified = True
-            address.primary = True
-            address.save(update_fields=["verified", "primary"])
-        person = Person.objects.filter(user=account).first()
-        if person is None:
-            # A guest is always external, whatever authority the invitation names.
-            authority = None if invitation.role == "guest" else invitation.authority
-            person = Person.objects.create(
-                user=account,
-                authority=authority,
-                organisation=None if authority else invitation.organisation,
-            )
-        person.terms_accepted_at = now
-        person.privacy_accepted_at = now
-        person.save(update_fields=["terms_accepted_at", "privacy_accepted_at"])
-        if invitation.project_id:
-            # The projects app checks that the inviter (ITD) may still invite to the project.
-            invitation.project_guest = project_guest_add(
-                actor=invitation.invited_by,
-                project=invitation.project,
-                person=person,
-                until=invitation.until,
-            )
-        else:
-            invitation.membership = membership_create(
-                actor=invitation.invited_by,
-                space=invitation.space,
-                person=person,
-                role=invitation.role,
-                until=invitation.until,
-                check_permission=False,
-            )
+        person = _profile_with_consent(account, invitation, now)
+        _grant_access(invitation, person)
         before = snapshot(invitation, INVITATION_AUDITED_FIELDS)
         invitation.accepted_at = now
         invitation.accepted_by = account

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core.flows import handle_form
 from core.forms import posted
@@ -70,6 +70,7 @@ def _invitation_page(request: HttpRequest, invitations: Any, context: dict[str, 
 
 
 @login_required
+@require_safe
 def invitation_list(request: HttpRequest) -> HttpResponse:
     """Every invitation of the portal: ITD only."""
     if not can(request.user, "view_all_invitations"):
@@ -99,6 +100,7 @@ def _invitable_project(request: HttpRequest, slug: str) -> Project:
 
 
 @login_required
+@require_safe
 def invitation_space_list(request: HttpRequest, slug: str) -> HttpResponse:
     space = _invitable_space(request, slug)
     invitations = Invitation.objects.visible_to(request.user).filter(space=space)
@@ -106,6 +108,7 @@ def invitation_space_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def invitation_project_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Guests invited to one project: ITD only."""
     project = _invitable_project(request, slug)
@@ -298,6 +301,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def account_security(request: HttpRequest) -> HttpResponse:
     """Konto & Sicherheit: password, e-mail, second factor, sessions, recent sign-ins."""
     summary = selectors.account_security_summary(

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core.flows import handle_form
 from core.forms import posted
@@ -29,6 +29,7 @@ MY_DATA_PREVIEW = 20
 
 
 @login_required
+@require_safe
 def authority_list(request: HttpRequest) -> HttpResponse:
     if not GLOBAL.can(request.user, "view_authorities"):
         raise PermissionDenied
@@ -67,6 +68,7 @@ def my_profile(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@require_safe
 def my_data(request: HttpRequest) -> HttpResponse:
     """What the portal stores about me (Art. 15 DSGVO), with download and deletion."""
     data = selectors.personal_data(request.user)

@@ -6,6 +6,7 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
 from .text import has_control_chars
+from .views import error_400
 
 
 class GermanFirstLocaleMiddleware(LocaleMiddleware):
@@ -60,8 +61,6 @@ class RequestSanityMiddleware:
 
     def __call__(self, request):
         if not _request_is_sane(request):
-            from .views import error_400
-
             return error_400(request, bad_characters=True)
         return self.get_response(request)
 

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from .limits import respond_429
 from .models import SecurityEvent
@@ -59,21 +59,25 @@ def _legal_context() -> dict:
     }
 
 
+@require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
     """Datenschutzerklärung: controller, purposes, legal bases, retention, rights."""
     return render(request, "core/privacy.html", _legal_context())
 
 
+@require_safe
 def legal_notice(request: HttpRequest) -> HttpResponse:
     """Impressum."""
     return render(request, "core/legal_notice.html", _legal_context())
 
 
+@require_safe
 def accessibility(request: HttpRequest) -> HttpResponse:
     """Erklärung zur Barrierefreiheit (BITV 2.0)."""
     return render(request, "core/accessibility.html", _legal_context())
 
 
+@require_safe
 def terms(request: HttpRequest) -> HttpResponse:
     """Nutzungsbedingungen, accepted with an invitation."""
     return render(request, "core/terms.html", _legal_context())

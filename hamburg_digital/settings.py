@@ -95,7 +95,6 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
-    "django_htmx",
     "csp",
     "core",
     "contacts",
@@ -126,7 +125,6 @@ MIDDLEWARE = [
     "access.middleware.SessionTimeoutMiddleware",
     "access.middleware.MFARequiredMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "hamburg_digital.urls"

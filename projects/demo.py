@@ -355,9 +355,8 @@ def seed_projects(*, guest_email: str = "gast@example.org") -> int:
         return _seed(guest_email)
 
 
-def _seed(guest_email: str) -> int:
-    spaces = {s.slug: s for s in Space.objects.all()}
-    authorities = {a.code: a for a in Authority.objects.all()}
+def _years_and_rates() -> tuple[dict, dict]:
+    """The demo's fiscal years (2025 closed) and cost rates, 3 % more each year."""
     years = {y.year: y for y in FiscalYear.objects.filter(year__in=YEARS)}
     for year in YEARS:
         if year not in years:
@@ -372,6 +371,21 @@ def _seed(guest_email: str) -> int:
             rates[(year, grade)], _ = CostRate.objects.get_or_create(
                 fiscal_year=years[year], pay_grade=grade, defaults={"annual_full_cost": amount}
             )
+    return years, rates
+
+
+def _health(slug: str) -> tuple[str, str]:
+    if slug in OVER_BUDGET:
+        return "red", "Mehrkosten durch Nachforderungen des Dienstleisters."
+    if slug in OVERDUE:
+        return "amber", "Verzug im Vergabeverfahren; Meilensteine verschieben sich."
+    return "green", ""
+
+
+def _seed(guest_email: str) -> int:
+    spaces = {s.slug: s for s in Space.objects.all()}
+    authorities = {a.code: a for a in Authority.objects.all()}
+    years, rates = _years_and_rates()
     categories = {c.code: c for c in CostCategory.objects.all()}
     sources = {s.code: s for s in FundingSource.objects.all()}
     university = Organisation.objects.filter(kind=Organisation.Kind.UNIVERSITY).first()
@@ -381,12 +395,7 @@ def _seed(guest_email: str) -> int:
         start = dt.date(2024 + index % 2, 1 + rng.randrange(6), 1)
         end = dt.date(2027 + (index % 3 == 0), 12, 31)
         status = STATUSES[index % len(STATUSES)]
-        health = "green"
-        reason = ""
-        if slug in OVER_BUDGET:
-            health, reason = "red", "Mehrkosten durch Nachforderungen des Dienstleisters."
-        elif slug in OVERDUE:
-            health, reason = "amber", "Verzug im Vergabeverfahren; Meilensteine verschieben sich."
+        health, reason = _health(slug)
         visibility = (
             "restricted" if slug in RESTRICTED else "internal" if slug in INTERNAL else "public"
         )

@@ -18,6 +18,9 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, NamedStyle
 
 from core.text import strip_control_chars
 
@@ -70,10 +73,6 @@ def render_csv(header: list[str], rows: Iterable[list[Any]], filename: str) -> H
 def render_xlsx(
     header: list[str], rows: Iterable[list[Any]], filename: str, sheet: str
 ) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, NamedStyle
-
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(title=sheet[:31])
     bold = Font(bold=True)

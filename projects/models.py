@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation, Person
 from core.dates import today, validate_plausible_date, year_validators
+from core.reference import reference
 from core.rules import RestrictedQuerySet
 from core.timebox import TimeBoxed, TimeBoxedQuerySet
 from spaces.models import Space
@@ -162,8 +164,6 @@ class Project(models.Model):
         return reverse("projects:detail", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         errors = {}
         if self.slug in RESERVED_SLUGS:
             errors["slug"] = _("Dieser Kurzname ist für eine Seite des Portals reserviert.")
@@ -537,8 +537,6 @@ class ProgrammeBudget(models.Model):
 
     @classmethod
     def current(cls) -> ProgrammeBudget:
-        from core.reference import reference
-
         budget = cls.objects.order_by("pk").first()
         if budget is None:
             budget = cls.objects.create(

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core.flows import handle_form
 from core.forms import posted
@@ -48,6 +48,7 @@ def _filters(request: HttpRequest) -> tuple[ProjectFilterForm, dict[str, Any]]:
 # --- Portfolio --------------------------------------------------------------------------------
 
 
+@require_safe
 def project_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     year = filters.get("year")
@@ -96,12 +97,14 @@ def _export(request: HttpRequest, fmt: str, *, kind: str) -> HttpResponse:
     return exports.render_xlsx(header, rows, filename, str(sheet))
 
 
+@require_safe
 def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered portfolio as the viewer sees it."""
     return _export(request, fmt, kind="portfolio")
 
 
 @login_required
+@require_safe
 def budget_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The budget lines of the filtered portfolio whose budget the viewer may see."""
     if not can(request.user, "see_any_budget"):
@@ -112,6 +115,7 @@ def budget_export(request: HttpRequest, fmt: str) -> HttpResponse:
 # --- Project ----------------------------------------------------------------------------------
 
 
+@require_safe
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = project_page.project_for_detail(request.user, slug)
     return render(

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from contacts.models import Authority
 from contacts.permissions import GLOBAL as CONTACTS
@@ -25,11 +25,13 @@ from .permissions import MEMBERSHIP, SPACE
 PEOPLE_PER_PAGE = 50
 
 
+@require_safe
 def space_list(request: HttpRequest) -> HttpResponse:
     spaces = selectors.spaces_with_counts(request.user)
     return render(request, "spaces/space_list.html", {"spaces": spaces})
 
 
+@require_safe
 def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
     space = get_object_or_404(Space.objects.visible_to(request.user), slug=slug)
     return render(
@@ -122,6 +124,7 @@ def member_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def people_list(request: HttpRequest) -> HttpResponse:
     if not CONTACTS.can(request.user, "view_directory"):
         raise PermissionDenied
@@ -144,6 +147,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def authority_detail(request: HttpRequest, code: str) -> HttpResponse:
     authority = get_object_or_404(
         Authority.objects.visible_to(request.user).select_related("parent"), code=code
@@ -156,6 +160,7 @@ def authority_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def matrix(request: HttpRequest) -> HttpResponse:
     if not permissions.can(request.user, "view_matrix"):
         raise PermissionDenied

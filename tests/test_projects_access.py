@@ -264,3 +264,29 @@ def test_project_pages_work_in_english_with_german_money(itd, projects, settings
     assert SECRET_SHOWN + " EUR" in client.get(project.get_absolute_url()).content.decode()
     export = client.get(reverse("projects:export", kwargs={"fmt": "csv"}))
     assert SECRET_CSV in export.content.decode("utf-8-sig")
+
+
+def test_a_guest_of_a_space_sees_its_internal_projects_but_restricted_ones_only_when_invited(
+    itd, guest, other_space
+):
+    """Restricted means "the participants only": a guest of the space is no participant."""
+    from projects.services import project_guest_add
+
+    internal = ProjectFactory(slug="gast-intern", visibility="internal", primary_space=other_space)
+    restricted = ProjectFactory(
+        slug="gast-eingeschraenkt", visibility="restricted", primary_space=other_space
+    )
+    client = client_for(guest)
+    assert client.get(internal.get_absolute_url()).status_code == 200
+    assert client.get(restricted.get_absolute_url()).status_code == 404
+    listed = client.get(reverse("projects:list")).content.decode()
+    assert internal.get_absolute_url() in listed
+    assert restricted.get_absolute_url() not in listed
+
+    project_guest_add(
+        actor=itd,
+        project=restricted,
+        person=guest.person,
+        until=timezone.localdate() + dt.timedelta(days=30),
+    )
+    assert client_for(guest).get(restricted.get_absolute_url()).status_code == 200

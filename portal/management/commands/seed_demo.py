@@ -13,6 +13,7 @@ from django.db import transaction
 from contacts.models import Authority, DigitalOfficer, Organisation, Person, User
 from contacts.services import user_totp_enrol
 from core.dates import today
+from projects.demo import seed_projects
 from spaces.models import Membership, Space
 from spaces.services import membership_create
 
@@ -97,9 +98,7 @@ class Command(BaseCommand):
             self.authorities = {a.code: a for a in Authority.objects.all()}
             self.seed_people()
             self.seed_memberships()
-            # Issue 3: about 40 projects with budget lines in full costs (projects/demo.py).
-            from projects.demo import seed_projects
-
+            # About 40 projects with budget lines in full costs (projects/demo.py).
             seed_projects()
         self.print_accounts()
 

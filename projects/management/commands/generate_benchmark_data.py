@@ -14,6 +14,7 @@ import itertools
 import time
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -151,8 +152,6 @@ class Command(BaseCommand):
             BudgetLine.objects.bulk_create(batch)
 
     def _account(self) -> None:
-        from allauth.account.models import EmailAddress
-
         user = User.objects.filter(email=BENCH_EMAIL).first()
         if user is None:
             user = User.objects.create_user(
