@@ -13,19 +13,17 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import gettext_lazy
 
 from contacts.models import Authority, DigitalOfficer, Organisation, Person, User
 from contacts.permissions import forget_cached_facts
 from contacts.security import verify_password
 from contacts.services import user_anonymise, user_sessions_end
+from core import events
 from core.dates import guest_until_errors, today
 from core.models import AuditEntry, SecurityEvent
 from core.services import audit_record, diff, security_log, snapshot
@@ -98,11 +96,11 @@ def _check_until(until: dt.date | None) -> None:
         raise ValidationError({"until": errors})
 
 
-def _send_on_commit(invitation: Invitation, token: str) -> None:
-    # Imported here: the tasks module imports this one (its tasks call these services).
-    from .tasks import send_invitation_email
-
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, token))
+def _send(invitation: Invitation, token: str, actor: Any) -> None:
+    """The e-mail with the secret link: written to the outbox now (encrypted), sent after
+    commit (the notifications app listens to this event)."""
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+    events.emit(events.INVITATION_SENT, invitation=invitation, token=token, actor=actor)
 
 
 def _invitation_recorded(
@@ -222,42 +220,8 @@ def invitation_create(
             target=str(invitation.target),
             role=role,
         )
-        _send_on_commit(invitation, token)
+        _send(invitation, token, actor)
     return invitation
-
-
-def invitation_send_email(*, invitation_id: int, token: str) -> bool:
-    """Send the invitation e-mail; a token replaced meanwhile (resent) sends nothing."""
-    invitation = (
-        Invitation.objects.select_related("space", "project", "invited_by")
-        .filter(pk=invitation_id)
-        .first()
-    )
-    if invitation is None or invitation.token_hash != invitation_token_hash(token):
-        return False
-    if invitation.status != Invitation.Status.PENDING:
-        return False
-    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse(
-        "access:invitation_accept", kwargs={"token": token}
-    )
-    context = {
-        "invitation": invitation,
-        "link": link,
-        "inviter": invitation.invited_by,
-        "link_days": INVITATION_LINK_DAYS,
-        "base_url": settings.PORTAL_BASE_URL.rstrip("/"),
-    }
-    with override(settings.LANGUAGE_CODE):
-        subject = render_to_string("access/email/invitation_subject.txt", context)
-        body = render_to_string("access/email/invitation_message.txt", context)
-    send_mail(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
-        body,
-        None,
-        [invitation.email],
-    )
-    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
-    return True
 
 
 def _locked(invitation: Invitation) -> Invitation:
@@ -300,7 +264,7 @@ def invitation_resend(*, actor, invitation: Invitation, request=None) -> Invitat
             action="resent",
             before=before,
         )
-        _send_on_commit(invitation, token)
+        _send(invitation, token, actor)
     return invitation
 
 
@@ -326,6 +290,7 @@ def invitation_revoke(*, actor, invitation: Invitation, request=None) -> Invitat
             action="revoked",
             before=before,
         )
+        events.emit(events.INVITATION_WITHDRAWN, invitation=invitation, actor=actor)
     return invitation
 
 
@@ -562,6 +527,7 @@ def invitation_accept(
             before=before,
             target=str(invitation.target),
         )
+        events.emit(events.INVITATION_ACCEPTED, invitation=invitation, actor=account)
     return invitation, account
 
 

@@ -6,12 +6,6 @@ from . import services
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def send_invitation_email(invitation_id: int, token: str) -> bool:
-    """Sends the invitation; a link replaced or used meanwhile sends nothing."""
-    return services.invitation_send_email(invitation_id=invitation_id, token=token)
-
-
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def end_expired_access() -> int:
     """Daily: close memberships and project invitations past their end date, and sign out
     everyone whose access depended on them."""

@@ -50,6 +50,12 @@ class ProfileForm(forms.Form):
     phone_visible_to_guests = forms.BooleanField(
         label=_("Gäste (externe Partner) dürfen meine Telefonnummer sehen"), required=False
     )
+    language = forms.ChoiceField(
+        label=_("Sprache der E-Mails"),
+        required=False,
+        choices=[("de", _("Deutsch")), ("en", _("Englisch"))],
+        error_messages={"invalid_choice": _("Bitte wählen Sie Deutsch oder Englisch.")},
+    )
     named_publicly = forms.BooleanField(
         label=_("Mein Name und meine Funktion dürfen öffentlich genannt werden"),
         required=False,

@@ -47,6 +47,14 @@ class User(AbstractUser):
             "Steuert die Strategie: sieht und verwaltet alle Räume, Behörden und Projekte."
         ),
     )
+    # The language of the e-mails the portal sends to this account (the pages follow the
+    # language switch).
+    language = models.CharField(
+        _("Sprache der E-Mails"),
+        max_length=10,
+        choices=[("de", _("Deutsch")), ("en", _("Englisch"))],
+        default="de",
+    )
     # Set when the account was created by accepting an invitation: its access then comes only
     # from its memberships and invitations, and ends with them (security audit, finding 3).
     invited_account = models.BooleanField(

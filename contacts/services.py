@@ -144,11 +144,25 @@ PROFILE_FIELDS = (
 )
 
 
-def person_update_profile(*, actor: Any, person: Person, **values: Any) -> Person:
+def person_update_profile(
+    *, actor: Any, person: Person, language: str | None = None, **values: Any
+) -> Person:
     """A person corrects their own profile and who may see it; ITD may do it for anyone."""
     if not PERSON.can(actor, "edit_profile", person):
         raise PermissionDenied
     with transaction.atomic():
+        if language and language != person.user.language:
+            user = User.objects.select_for_update().get(pk=person.user_id)
+            before_user = snapshot(user, ("language",))
+            user.language = language
+            user.full_clean(validate_unique=False)
+            user.save(update_fields=["language"])
+            audit_record(
+                actor=actor,
+                instance=user,
+                action=AuditEntry.Action.UPDATE,
+                changes=diff(before_user, snapshot(user, ("language",))),
+            )
         person = Person.objects.select_for_update().get(pk=person.pk)
         before = snapshot(person, PROFILE_FIELDS)
         for name in PROFILE_FIELDS:

@@ -52,9 +52,8 @@ def my_profile(request: HttpRequest) -> HttpResponse:
     person = selectors.own_person(request.user)
     if person is None:
         raise Http404
-    form = ProfileForm(
-        posted(request), initial={name: getattr(person, name) for name in services.PROFILE_FIELDS}
-    )
+    initial = {name: getattr(person, name) for name in services.PROFILE_FIELDS}
+    form = ProfileForm(posted(request), initial={**initial, "language": request.user.language})
     return handle_form(
         request,
         form,

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -101,7 +102,9 @@ INSTALLED_APPS = [
     "spaces",
     "projects",
     "access",
+    "notifications",
     "portal",
+    "django_celery_beat",
 ]
 
 MIDDLEWARE = [
@@ -180,24 +183,85 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "Europe/Berlin"
-CELERY_TASK_TIME_LIMIT = 5 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+# A task is acknowledged when it has run, and handed back to the queue if its worker dies, so
+# a killed worker loses nothing; the tasks check state under a row lock, so one that runs twice
+# does its work once (notifications.services.deliver).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One task at a time per worker process: a long report does not hold back mails queued behind
+# it in the same process, and a killed process takes at most one unacknowledged task with it.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Limits: a mail takes seconds; a report of the whole programme a few minutes.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 10 * 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 12 * 60)
+# With Redis as broker an unacknowledged task is redelivered after the visibility timeout. It
+# must be longer than the longest task plus the longest retry countdown (1 hour), or a task
+# would run a second time while the first still runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60),
+}
+# Beat's schedule lives in the database (django-celery-beat): a restart keeps it, and ITD can
+# change the times in the admin. The entries below are written there when beat starts.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+DJANGO_CELERY_BEAT_TZ_AWARE = True
+
+
+def _at(value: str, default: str) -> tuple[str, str]:
+    """ "07:00" -> ("7", "0") for crontab(hour, minute)."""
+    text = value or default
+    try:
+        hour, minute = text.split(":")
+        return str(int(hour)), str(int(minute))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"expected HH:MM, not {text!r}") from exc
+
+
+NOTIFICATION_DAILY_DIGEST_AT = _at(env_str("NOTIFICATION_DAILY_DIGEST_AT"), "07:00")
+NOTIFICATION_WEEKLY_DIGEST_AT = _at(env_str("NOTIFICATION_WEEKLY_DIGEST_AT"), "07:00")
+NOTIFICATION_WEEKLY_DIGEST_DAY = env_str("NOTIFICATION_WEEKLY_DIGEST_DAY", "monday")
+# A notice still pending this many seconds after it was handed to a worker goes out again.
+NOTIFICATION_REQUEUE_AFTER = env_int("NOTIFICATION_REQUEUE_AFTER", 5 * 60)
+# SMTP failures: this many retries, 30 s, 1, 2, 4 ... minutes apart, then "failed" for ITD.
+NOTIFICATION_MAX_RETRIES = env_int("NOTIFICATION_MAX_RETRIES", 8)
+NOTIFICATION_RETRY_BASE = env_int("NOTIFICATION_RETRY_BASE", 30)
+
 CELERY_BEAT_SCHEDULE = {
     # Memberships and project invitations past their end are closed; whoever's access depended
     # on them is signed out everywhere.
     "end-expired-access": {
         "task": "access.tasks.end_expired_access",
-        "schedule": 60 * 60 * 24,
+        "schedule": crontab(hour="0", minute="15"),
     },
     "anonymise-guests-after-retention": {
         "task": "access.tasks.anonymise_guests_after_retention",
-        "schedule": 60 * 60 * 24,
+        "schedule": crontab(hour="2", minute="30"),
     },
     "purge-security-log": {
         "task": "core.tasks.purge_security_log",
-        "schedule": 60 * 60 * 24,
+        "schedule": crontab(hour="3", minute="0"),
+    },
+    # The outbox: lost publishes and killed workers delay a mail by minutes, never drop it.
+    "notifications-requeue-pending": {
+        "task": "notifications.tasks.requeue_pending",
+        "schedule": crontab(minute="*"),
+    },
+    "notifications-due-and-ending": {
+        "task": "notifications.tasks.notify_due_and_ending",
+        "schedule": crontab(hour="6", minute="30"),
+    },
+    "notifications-daily-digest": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(
+            hour=NOTIFICATION_DAILY_DIGEST_AT[0], minute=NOTIFICATION_DAILY_DIGEST_AT[1]
+        ),
+    },
+    "notifications-weekly-digest": {
+        "task": "notifications.tasks.send_weekly_digests",
+        "schedule": crontab(
+            day_of_week=NOTIFICATION_WEEKLY_DIGEST_DAY,
+            hour=NOTIFICATION_WEEKLY_DIGEST_AT[0],
+            minute=NOTIFICATION_WEEKLY_DIGEST_AT[1],
+        ),
     },
 }
 
@@ -219,7 +283,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-ACCOUNT_ADAPTER = "contacts.adapters.AccountAdapter"
+# The portal's account adapter (contacts.adapters) with its mails through the outbox.
+ACCOUNT_ADAPTER = "notifications.adapters.OutboxAccountAdapter"
+# Security notices (password changed, new sign-in method, e-mail address changed).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("spaces.urls")),
     path("projects/", include("projects.urls")),
     path("", include("access.urls")),
+    path("", include("notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -5,6 +5,7 @@ from django.http import HttpRequest
 
 from access.permissions import can as can_access
 from core.audiences import Audience, audience
+from notifications.selectors import unread_count
 from spaces.permissions import can as can_spaces
 
 
@@ -20,6 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_matrix": signed_in and can_spaces(user, "view_matrix"),
         "nav_invitations": signed_in and can_access(user, "view_all_invitations"),
         "nav_admin": kind == Audience.ITD,
+        "unread_notifications": unread_count(user) if signed_in else 0,
         "debug": settings.DEBUG,
         # Session limits, named on the account pages (access.middleware).
         "session_idle_minutes": settings.SESSION_IDLE_TIMEOUT // 60,

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from contacts.models import Person
+from core import events
 from core.dates import guest_until_errors, today
 from core.models import AuditEntry
 from core.services import audit_record, diff, snapshot, timebox_close
@@ -33,6 +34,7 @@ from .models import (
     ProjectLink,
     personnel_amount,
 )
+from .selectors.money import Figures, project_year_figures
 
 PROJECT_FIELDS = (
     "title",
@@ -173,6 +175,7 @@ def project_create(*, actor, m2m: dict[str, Iterable[Any]] | None = None, **valu
             action=AuditEntry.Action.CREATE,
             changes=diff({}, snapshot(project, PROJECT_AUDITED)),
         )
+        events.emit(events.PROJECT_CREATED, project=project, actor=actor)
     return project
 
 
@@ -193,7 +196,7 @@ def project_update(
         if current.version != version:
             raise ValidationError(_stale_message(current.updated_at), code="stale")
         before = snapshot(current, PROJECT_AUDITED)
-        old_status = current.status
+        old_status, old_health = current.status, current.health
         for name, value in fields.items():
             if name in PROJECT_FIELDS:
                 setattr(current, name, value)
@@ -225,7 +228,29 @@ def project_update(
             action=AuditEntry.Action.UPDATE,
             changes=diff(before, snapshot(current, PROJECT_AUDITED)),
         )
+        _emit_changes(current, actor=actor, old_status=old_status, old_health=old_health)
     return current
+
+
+def _emit_changes(project: Project, *, actor: Any, old_status: str, old_health: str) -> None:
+    """Those who work on the project hear of a new status or a new health (with the reason)."""
+    if project.status != old_status:
+        events.emit(
+            events.PROJECT_STATUS_CHANGED,
+            project=project,
+            actor=actor,
+            old=old_status,
+            new=project.status,
+        )
+    if project.health != old_health:
+        events.emit(
+            events.PROJECT_HEALTH_CHANGED,
+            project=project,
+            actor=actor,
+            old=old_health,
+            new=project.health,
+            reason=project.health_reason,
+        )
 
 
 def project_delete(*, actor, project: Project, version: int | None) -> None:
@@ -607,36 +632,59 @@ def budget_lines_save(
             ),
             code="empty",
         )
-    errors: dict[int, ValidationError] = {}
-    saved: list[BudgetLine] = []
-    seen: dict[tuple[int, int], int] = {}
     with transaction.atomic():
         # Lock the project row: two budget saves for the same project run one after the other.
         Project.objects.select_for_update().filter(pk=project.pk).first()
-        for index, row in enumerate(rows):
-            key = (row.category.pk, row.funding_source.pk)
-            if key in seen:
-                errors[index] = ValidationError(
-                    {
-                        "funding_source": _(
-                            "Diese Kombination aus Kostenart und Quelle steht schon in Zeile "
-                            "%(row)s."
-                        )
-                        % {"row": seen[key] + 1}
-                    }
-                )
-                continue
-            seen[key] = index
-            try:
-                line = _save_line(actor=actor, project=project, fiscal_year=fiscal_year, row=row)
-            except ValidationError as error:
-                errors[index] = error
-            else:
-                if line is not None:
-                    saved.append(line)
-        if errors:
-            transaction.set_rollback(True)
-            raise RowsInvalid({"lines": errors})
+        was_over = _over_plan(project, fiscal_year) is not None
+        saved = _save_rows(actor=actor, project=project, fiscal_year=fiscal_year, rows=rows)
+        figures = _over_plan(project, fiscal_year)
+        if figures is not None and not was_over:
+            events.emit(
+                events.BUDGET_OVER_PLAN,
+                project=project,
+                fiscal_year=fiscal_year.year,
+                figures=figures,
+                actor=actor,
+            )
+    return saved
+
+
+def _over_plan(project: Project, fiscal_year: FiscalYear) -> Figures | None:
+    """The year's figures if the project is over its revised plan in that year."""
+    figures = project_year_figures(project).get(fiscal_year.pk)
+    return figures if figures is not None and figures.over_budget else None
+
+
+def _save_rows(
+    *, actor: Any, project: Project, fiscal_year: FiscalYear, rows: Sequence[LineInput]
+) -> list[BudgetLine]:
+    errors: dict[int, ValidationError] = {}
+    saved: list[BudgetLine] = []
+    seen: dict[tuple[int, int], int] = {}
+    for index, row in enumerate(rows):
+        key = (row.category.pk, row.funding_source.pk)
+        if key in seen:
+            errors[index] = ValidationError(
+                {
+                    "funding_source": _(
+                        "Diese Kombination aus Kostenart und Quelle steht schon in Zeile "
+                        "%(row)s."
+                    )
+                    % {"row": seen[key] + 1}
+                }
+            )
+            continue
+        seen[key] = index
+        try:
+            line = _save_line(actor=actor, project=project, fiscal_year=fiscal_year, row=row)
+        except ValidationError as error:
+            errors[index] = error
+        else:
+            if line is not None:
+                saved.append(line)
+    if errors:
+        transaction.set_rollback(True)
+        raise RowsInvalid({"lines": errors})
     return saved
 
 

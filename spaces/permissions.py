@@ -53,11 +53,11 @@ def guest_space_ids(user: Any) -> frozenset[int]:
 
 
 def people_sharing_a_space(user: Any) -> QuerySet[Any]:
-    """The people active in one of the user's spaces (a subquery)."""
+    """The ids of the people active in one of the user's spaces (a subquery in SQL)."""
     return (
         Membership.objects.active()
         .filter(space_id__in=list(member_space_ids(user)))
-        .values("person_id")
+        .values_list("person_id", flat=True)
     )
 
 

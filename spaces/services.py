@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Authority, Organisation, Person
 from contacts.services import user_access_changed
+from core import events
 from core.dates import guest_until_errors, today
 from core.models import AuditEntry
 from core.services import audit_record, diff, snapshot, timebox_close
@@ -101,6 +102,7 @@ def membership_create(
             action=AuditEntry.Action.CREATE,
             changes=diff({}, snapshot(membership, AUDITED_FIELDS)),
         )
+        events.emit(events.MEMBERSHIP_ADDED, membership=membership, actor=actor)
     return membership
 
 
@@ -131,6 +133,10 @@ def membership_change_role(
         )
         if "role" in changes:
             _roles_changed(actor=actor, membership=membership, changes=changes)
+        if changes:
+            events.emit(
+                events.MEMBERSHIP_CHANGED, membership=membership, actor=actor, changes=changes
+            )
     return membership
 
 
@@ -147,12 +153,18 @@ def membership_end(*, actor: Any, membership: Membership) -> Membership:
                 membership=membership,
                 changes={"role": {"old": membership.get_role_display(), "new": None}},
             )
+            events.emit(events.MEMBERSHIP_ENDED, membership=membership, actor=actor)
     return membership
 
 
 def membership_close(*, membership: Membership, actor: Any) -> Membership:
     """End a membership now (by hand) or because its end date passed (actor None: the system)."""
-    closed, _was_open = timebox_close(actor=actor, obj=membership, audited_fields=AUDITED_FIELDS)
+    with transaction.atomic():
+        closed, was_open = timebox_close(
+            actor=actor, obj=membership, audited_fields=AUDITED_FIELDS
+        )
+        if was_open:
+            events.emit(events.MEMBERSHIP_ENDED, membership=closed, actor=actor)
     return closed
 
 

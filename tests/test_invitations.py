@@ -488,10 +488,27 @@ def test_resend_sends_a_new_link_and_the_old_one_is_dead(
 
 
 def test_an_email_queued_for_a_replaced_link_is_not_sent(coordinator, space):
-    invitation, old = make_invitation(space=space, invited_by=coordinator)
+    from notifications.models import MailStatus, Notification
+    from notifications.services import deliver
+
+    invitation = services.invitation_create(
+        actor=coordinator,
+        space=space,
+        email="neu.eingeladen@uni.example.org",
+        role="guest",
+        until=_today() + dt.timedelta(days=30),
+    )
+    first = Notification.objects.get(subject_ref=f"invitation:{invitation.pk}")
     services.invitation_resend(actor=coordinator, invitation=invitation)
-    assert services.invitation_send_email(invitation_id=invitation.pk, token=old) is False
+    first.refresh_from_db()
+    assert first.mail_status == MailStatus.CANCELLED
+    assert deliver(first.pk) == "skipped"
     assert mail.outbox == []
+    current = Notification.objects.get(
+        subject_ref=f"invitation:{invitation.pk}", mail_status=MailStatus.PENDING
+    )
+    assert deliver(current.pk) == "sent"
+    assert len(mail.outbox) == 1
 
 
 def test_an_expired_invitation_can_be_resent(coordinator, space):

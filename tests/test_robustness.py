@@ -781,7 +781,9 @@ def test_the_valid_request_is_accepted(case_id, world):
     if case.effect == "db":
         assert outcome.changed, f"{case_id}: the valid request wrote nothing"
     elif case.effect == "mail":
-        assert outcome.mails, f"{case_id}: the valid request sent no e-mail"
+        # Every e-mail goes through the outbox: written now, sent after commit.
+        sent = outcome.mails or "notifications_notification" in outcome.changed
+        assert sent, f"{case_id}: the valid request sent no e-mail"
     # The judge of the mutations would call this answer a failure.
     assert any(p.startswith("accepted") for p in outcome.problems())
     assert harness.send(case.request.copy()).status == outcome.status  # rolled back: again

@@ -1,0 +1,26 @@
+"""Who sees which notices: one's own; ITD sees the failed ones to retry them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core import rules
+from core.audiences import ITD, SIGNED_IN
+from core.rules import RuleTable, Self
+
+from .models import Notification
+
+NOTIFICATION = RuleTable(
+    Notification,
+    {
+        "view": Self("recipient_id"),
+        "mark_read": Self("recipient_id"),
+        "retry": ITD,
+    },
+)
+
+GLOBAL = RuleTable(None, {"view_centre": SIGNED_IN, "view_failed": ITD})
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    return GLOBAL.can(user, action) if obj is None else rules.can(user, action, obj)

@@ -1,0 +1,68 @@
+"""Reads of the notification centre, the preferences and the failed mails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from .kinds import KINDS, Channel, Kind, configurable_kinds
+from .models import Digest, MailStatus, Notification
+from .services import channel_for
+
+
+def centre(user: Any, *, kind: str = "", space: Any = None, project: Any = None) -> QuerySet:
+    """The viewer's notices, newest first, filtered by reason, space and project."""
+    notices = Notification.objects.visible_to(user).select_related("space", "project")
+    if kind:
+        notices = notices.filter(kind=kind)
+    if space is not None:
+        notices = notices.filter(space=space)
+    if project is not None:
+        notices = notices.filter(project=project)
+    return notices.order_by("-created_at", "-id")
+
+
+def unread_count(user: Any) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.visible_to(user).unread().count()
+
+
+@dataclass
+class PreferenceRow:
+    kind: str
+    label: str
+    channel: str
+    fixed: bool
+
+
+def preferences(user: Any) -> list[PreferenceRow]:
+    return [
+        PreferenceRow(
+            kind=kind,
+            label=str(Kind(kind).label),
+            channel=channel_for(user, kind),
+            fixed=KINDS[kind].fixed,
+        )
+        for kind in configurable_kinds()
+    ]
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    return [(c.value, str(c.label)) for c in Channel]
+
+
+def failed() -> tuple[list[Notification], list[Digest]]:
+    notices = list(
+        Notification.objects.filter(mail_status=MailStatus.FAILED)
+        .select_related("recipient")
+        .order_by("-created_at")[:200]
+    )
+    digests = list(
+        Digest.objects.filter(mail_status=MailStatus.FAILED)
+        .select_related("recipient")
+        .order_by("-created_at")[:200]
+    )
+    return notices, digests
