@@ -1,128 +1,213 @@
-"""Every URL the project defines x every role -> expected status (DESIGN.md access matrix).
+"""Every URL the project defines x every role x GET and POST -> expected status (DESIGN.md
+access matrix).
 
-A new URL without a row here fails `test_every_project_url_has_a_row`.
+A new URL without a row here fails `test_every_project_url_has_a_row`. Each row names, by hand:
+
+- the answer to GET per role;
+- the answer to POST with an empty body per role. For a form, the allowed roles get 400 (the
+  form with its messages, nothing written); a confirmation without fields (end, revoke, delete
+  a row) is done at once (302, and the row's `acts` names who may). A forbidden role gets what
+  it gets for GET (403/404, or 302 to the sign-in page: `login_required` runs first). A view
+  that accepts GET only answers 405 to whoever gets that far (the MFA enrolment gate runs
+  before the view, `login_required` too);
+- the methods the view accepts (`require_http_methods`); ANY_METHOD: the view has no method
+  restriction and shows its page to any method, a POST body is never read.
+
+Nothing but an allowed POST may change the database or send an e-mail.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pytest
+from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from spaces.models import Membership
 
 from .conftest import ROLES, client_for
+from .robustness import changed_tables, db_fingerprint
 
 PROJECT_APPS = ("core.", "contacts.", "spaces.", "projects.", "access.", "portal.")
 
 LOGIN = 302  # anonymous visitors are sent to the sign-in page
+INVALID = 400  # an empty form: shown again with its messages, nothing written
+DONE = 302  # a confirmation without fields: done, then on to the next page
+NOT_ALLOWED = 405  # a method the view does not accept
+
 # A row that does not name "guest_ended" (a guest whose access ended) expects what "anonymous"
 # gets: such a guest is signed out at the next request (test_permission_matrix applies it).
 ROW_ROLES = tuple(r for r in ROLES if r != "guest_ended")
-EVERYONE = dict.fromkeys(ROW_ROLES, 200)
-SIGNED_IN = {**EVERYONE, "anonymous": LOGIN}
-MANAGERS = {
-    "itd": 200,
-    "coordinator": 200,
-    "officer": 403,
-    "member": 403,
-    "guest": 403,
-    "outsider": 403,
-    "anonymous": LOGIN,
-}
+METHODS = ("GET", "POST")
+OTHER_METHODS = ("PUT", "PATCH", "DELETE")
+GET_ONLY = frozenset({"GET"})
+GET_POST = frozenset({"GET", "POST"})
+ANY_METHOD = frozenset({*METHODS, *OTHER_METHODS})
+
+
+def roles(default: int, **status: int) -> dict[str, int]:
+    """{role: status} for every role of a row: `default`, but for the roles named."""
+    unknown = set(status) - set(ROW_ROLES) - {"guest_ended"}
+    assert not unknown, f"no such role: {sorted(unknown)}"
+    return {**dict.fromkeys(ROW_ROLES, default), **status}
+
+
+class Row(NamedTuple):
+    builder: str | None  # which url_kwargs the URL takes
+    get: dict[str, int]
+    post: dict[str, int]  # an empty POST body
+    methods: frozenset[str]
+    acts: frozenset[str] = frozenset()  # whose empty POST does it (changes the database)
+
+    def expected(self, method: str) -> dict[str, int]:
+        return {"GET": self.get, "POST": self.post}[method]
+
+
+def page(builder: str | None, status: dict[str, int]) -> Row:
+    """A page without method restriction: any method shows it (a POST body is never read)."""
+    return Row(builder, status, status, ANY_METHOD)
+
+
+EVERYONE = roles(200)
+SIGNED_IN = roles(200, anonymous=LOGIN)
+# A download or a page for signed-in people that accepts GET only.
+SIGNED_IN_GET_ONLY = roles(NOT_ALLOWED, anonymous=LOGIN)
+SIGNED_IN_FORM = roles(INVALID, anonymous=LOGIN)
+SIGNED_IN_DONE = roles(DONE, anonymous=LOGIN)
+SIGNED_IN_ROLES = frozenset(r for r in ROLES if r not in ("anonymous", "guest_ended"))
+
+# Members and guests of a space: ITD and the space's coordinators.
+MANAGERS = roles(403, itd=200, coordinator=200, anonymous=LOGIN)
+MANAGERS_FORM = roles(403, itd=INVALID, coordinator=INVALID, anonymous=LOGIN)
+MANAGERS_DONE = roles(403, itd=DONE, coordinator=DONE, anonymous=LOGIN)
+BY_MANAGERS = frozenset({"itd", "coordinator"})
 
 # Invitations are invisible (404) to everyone but ITD and the space's coordinators.
-INVITATION_MANAGERS = {
-    **dict.fromkeys(ROW_ROLES, 404),
-    "itd": 200,
-    "coordinator": 200,
-    "anonymous": LOGIN,
-}
+INVITATION_MANAGERS = roles(404, itd=200, coordinator=200, anonymous=LOGIN)
+INVITATION_MANAGERS_FORM = roles(404, itd=INVALID, coordinator=INVALID, anonymous=LOGIN)
+INVITATION_MANAGERS_DONE = roles(404, itd=DONE, coordinator=DONE, anonymous=LOGIN)
 
-PROJECT_INVITERS = {
-    **dict.fromkeys(ROW_ROLES, 403),
-    "itd": 200,
-    "guest": 404,
-    "outsider": 404,
-    "anonymous": LOGIN,
-}
+# Guests into a single (here: restricted) project: ITD only; invisible -> 404.
+PROJECT_INVITERS = roles(403, itd=200, guest=404, outsider=404, anonymous=LOGIN)
+PROJECT_INVITERS_FORM = roles(403, itd=INVALID, guest=404, outsider=404, anonymous=LOGIN)
 
 # Issue 3: projects. Own people of a restricted project see it and its budget; only ITD, the
 # coordinator of its space and the officer of its lead authority edit it; invisible -> 404.
-BUDGET_READERS = {**EVERYONE, "anonymous": 404}
-PROJECT_CREATORS = {**MANAGERS, "officer": 200}
-PROJECT_EDITORS = {
-    "itd": 200,
-    "coordinator": 200,
-    "officer": 200,
-    "member": 403,
-    "guest": 404,
-    "outsider": 404,
-    "anonymous": LOGIN,
-}
-ITD_ONLY = {**dict.fromkeys(ROW_ROLES, 403), "itd": 200, "anonymous": LOGIN}
+PROJECT_CREATORS = roles(403, itd=200, coordinator=200, officer=200, anonymous=LOGIN)
+PROJECT_CREATORS_FORM = roles(
+    403, itd=INVALID, coordinator=INVALID, officer=INVALID, anonymous=LOGIN
+)
+PROJECT_EDITORS = roles(
+    403, itd=200, coordinator=200, officer=200, guest=404, outsider=404, anonymous=LOGIN
+)
+PROJECT_EDITORS_FORM = roles(
+    403,
+    itd=INVALID,
+    coordinator=INVALID,
+    officer=INVALID,
+    guest=404,
+    outsider=404,
+    anonymous=LOGIN,
+)
+PROJECT_EDITORS_DONE = roles(
+    403, itd=DONE, coordinator=DONE, officer=DONE, guest=404, outsider=404, anonymous=LOGIN
+)
+BY_PROJECT_EDITORS = frozenset({"itd", "coordinator", "officer"})
+# The budget: ITD and the officer of the lead authority; the coordinator sees it, no more.
+BUDGET_EDITORS = roles(403, itd=200, officer=200, guest=404, outsider=404, anonymous=LOGIN)
+BUDGET_EDITORS_FORM = roles(
+    403, itd=INVALID, officer=INVALID, guest=404, outsider=404, anonymous=LOGIN
+)
+ITD_ONLY = roles(403, itd=200, anonymous=LOGIN)
+ITD_ONLY_FORM = roles(403, itd=INVALID, anonymous=LOGIN)
 
-# url name -> (kwargs builder name, expected status per role)
-MATRIX: dict[str, tuple[str | None, dict[str, int]]] = {
-    "portal:home": (None, EVERYONE),
-    "portal:dashboard": (None, SIGNED_IN),
-    "core:healthz": (None, EVERYONE),
-    "spaces:list": (None, EVERYONE),
-    "spaces:detail": ("space", EVERYONE),
-    "spaces:member_add": ("space", MANAGERS),
-    "spaces:member_role": ("membership", MANAGERS),
-    "spaces:member_end": ("membership", MANAGERS),
-    "contacts:authority_list": (None, SIGNED_IN),
-    "spaces:authority_detail": ("authority", SIGNED_IN),
-    "spaces:people": (None, SIGNED_IN),
-    "spaces:matrix": (None, MANAGERS),
-    "admin:index": (None, {**dict.fromkeys(ROW_ROLES, 302), "itd": 200}),
+# url name -> Row
+MATRIX: dict[str, Row] = {
+    "portal:home": page(None, EVERYONE),
+    "portal:dashboard": page(None, SIGNED_IN),
+    # The health check accepts GET only, from anyone.
+    "core:healthz": Row(None, EVERYONE, roles(NOT_ALLOWED), GET_ONLY),
+    "spaces:list": page(None, EVERYONE),
+    "spaces:detail": page("space", EVERYONE),
+    "spaces:member_add": Row("space", MANAGERS, MANAGERS_FORM, GET_POST),
+    "spaces:member_role": Row("membership", MANAGERS, MANAGERS_FORM, GET_POST),
+    # Ending a membership is confirmed with a button: the empty POST ends it.
+    "spaces:member_end": Row("membership", MANAGERS, MANAGERS_DONE, GET_POST, BY_MANAGERS),
+    "contacts:authority_list": page(None, SIGNED_IN),
+    "spaces:authority_detail": page("authority", SIGNED_IN),
+    "spaces:people": page(None, SIGNED_IN),
+    "spaces:matrix": page(None, MANAGERS),
+    "admin:index": page(None, roles(302, itd=200)),
     # Issue 4 (sign-in): the admin signs in through allauth (MFA, lock-out): visitors are sent
     # there, ITD on to the admin, everyone else signed in is refused.
-    "admin:login": (None, {**dict.fromkeys(ROW_ROLES, 403), "itd": 302, "anonymous": 302}),
-    "access:account_security": (None, SIGNED_IN),
-    "admin:password_change": (None, dict.fromkeys(ROW_ROLES, 302)),
-    # Issue 4: invitations, personal data, legal pages.
-    "access:invitation_accept": (
+    "admin:login": page(None, roles(403, itd=302, anonymous=302)),
+    "access:account_security": page(None, SIGNED_IN),
+    "admin:password_change": page(None, roles(302)),
+    # Issue 4: invitations, personal data, legal pages. The link from the e-mail: the empty
+    # form (password, consent) is refused; a signed-in account is the wrong one.
+    "access:invitation_accept": Row(
         "invitation_token",
-        {**dict.fromkeys(ROW_ROLES, 403), "anonymous": 200},
+        roles(403, anonymous=200),
+        roles(403, anonymous=INVALID),
+        GET_POST,
     ),
-    "access:invitation_list": (
-        None,
-        {**dict.fromkeys(ROW_ROLES, 403), "itd": 200, "anonymous": LOGIN},
+    "access:invitation_list": page(None, ITD_ONLY),
+    "access:invitation_space_list": page("space", MANAGERS),
+    "access:invitation_space_create": Row("space", MANAGERS, MANAGERS_FORM, GET_POST),
+    "access:invitation_project_list": page("project", PROJECT_INVITERS),
+    "access:invitation_project_create": Row(
+        "project", PROJECT_INVITERS, PROJECT_INVITERS_FORM, GET_POST
     ),
-    "access:invitation_space_list": ("space", MANAGERS),
-    "access:invitation_space_create": ("space", MANAGERS),
-    # Guests into a single (here: restricted) project: ITD only; invisible -> 404.
-    "access:invitation_project_list": ("project", PROJECT_INVITERS),
-    "access:invitation_project_create": ("project", PROJECT_INVITERS),
-    "access:invitation_resend": ("invitation", INVITATION_MANAGERS),
-    "access:invitation_revoke": ("invitation", INVITATION_MANAGERS),
-    "access:invitation_extend": ("invitation", INVITATION_MANAGERS),
-    "access:invitation_end_access": ("invitation", INVITATION_MANAGERS),
-    "contacts:my_profile": (None, SIGNED_IN),
-    "contacts:my_data": (None, SIGNED_IN),
-    "contacts:my_data_export": (None, SIGNED_IN),
-    "contacts:my_data_delete": (None, SIGNED_IN),
-    "core:privacy": (None, EVERYONE),
-    "core:legal_notice": (None, EVERYONE),
-    "core:accessibility": (None, EVERYONE),
-    "core:terms": (None, EVERYONE),
+    # Resend and revoke are confirmed with a button; a pending invitation cannot be ended
+    # (only an accepted access), and the new end date is required.
+    "access:invitation_resend": Row(
+        "invitation", INVITATION_MANAGERS, INVITATION_MANAGERS_DONE, GET_POST, BY_MANAGERS
+    ),
+    "access:invitation_revoke": Row(
+        "invitation", INVITATION_MANAGERS, INVITATION_MANAGERS_DONE, GET_POST, BY_MANAGERS
+    ),
+    "access:invitation_extend": Row(
+        "invitation", INVITATION_MANAGERS, INVITATION_MANAGERS_FORM, GET_POST
+    ),
+    "access:invitation_end_access": Row(
+        "invitation", INVITATION_MANAGERS, INVITATION_MANAGERS_FORM, GET_POST
+    ),
+    # Every field of the profile is optional: the empty POST saves an empty profile.
+    "contacts:my_profile": Row(None, SIGNED_IN, SIGNED_IN_DONE, GET_POST, SIGNED_IN_ROLES),
+    "contacts:my_data": page(None, SIGNED_IN),
+    "contacts:my_data_export": Row(None, SIGNED_IN, SIGNED_IN_GET_ONLY, GET_ONLY),
+    # Deleting the account needs the password.
+    "contacts:my_data_delete": Row(None, SIGNED_IN, SIGNED_IN_FORM, GET_POST),
+    "core:privacy": page(None, EVERYONE),
+    "core:legal_notice": page(None, EVERYONE),
+    "core:accessibility": page(None, EVERYONE),
+    "core:terms": page(None, EVERYONE),
     # Issue 3: projects and budgets. The project of the rows is restricted, in `space` and led
     # by the officer's authority: ITD and its own people see it, guests and other staff not.
-    "projects:list": (None, EVERYONE),
-    "projects:export": ("csv", EVERYONE),
-    "projects:budget_export": ("csv", {**SIGNED_IN, "outsider": 403, "guest": 403}),
-    "projects:create": (None, PROJECT_CREATORS),
-    "projects:cost_rates": (None, ITD_ONLY),
-    "projects:programme_budget": (None, ITD_ONLY),
-    "projects:detail": ("project", {**BUDGET_READERS, "guest": 404, "outsider": 404}),
-    "projects:edit": ("project", PROJECT_EDITORS),
-    "projects:delete": ("project", PROJECT_EDITORS),
-    "projects:milestones": ("project", PROJECT_EDITORS),
-    "projects:milestone_delete": ("milestone", PROJECT_EDITORS),
-    "projects:link_delete": ("link", PROJECT_EDITORS),
-    "projects:budget": ("project", {**PROJECT_EDITORS, "coordinator": 403}),
-    "projects:budget_line_delete": ("budget_line", {**PROJECT_EDITORS, "coordinator": 403}),
+    "projects:list": page(None, EVERYONE),
+    "projects:export": page("csv", EVERYONE),
+    "projects:budget_export": page("csv", roles(200, guest=403, outsider=403, anonymous=LOGIN)),
+    "projects:create": Row(None, PROJECT_CREATORS, PROJECT_CREATORS_FORM, GET_POST),
+    "projects:cost_rates": Row(None, ITD_ONLY, ITD_ONLY_FORM, GET_POST),
+    "projects:programme_budget": Row(None, ITD_ONLY, ITD_ONLY_FORM, GET_POST),
+    "projects:detail": page("project", roles(200, guest=404, outsider=404, anonymous=404)),
+    "projects:edit": Row("project", PROJECT_EDITORS, PROJECT_EDITORS_FORM, GET_POST),
+    # Deleting a project needs the version the confirmation page was read at.
+    "projects:delete": Row("project", PROJECT_EDITORS, PROJECT_EDITORS_FORM, GET_POST),
+    "projects:milestones": Row("project", PROJECT_EDITORS, PROJECT_EDITORS_FORM, GET_POST),
+    # Deleting a milestone or a link is confirmed with a button.
+    "projects:milestone_delete": Row(
+        "milestone", PROJECT_EDITORS, PROJECT_EDITORS_DONE, GET_POST, BY_PROJECT_EDITORS
+    ),
+    "projects:link_delete": Row(
+        "link", PROJECT_EDITORS, PROJECT_EDITORS_DONE, GET_POST, BY_PROJECT_EDITORS
+    ),
+    "projects:budget": Row("project", BUDGET_EDITORS, BUDGET_EDITORS_FORM, GET_POST),
+    # Deleting a budget line needs the version the confirmation page was read at.
+    "projects:budget_line_delete": Row(
+        "budget_line", BUDGET_EDITORS, BUDGET_EDITORS_FORM, GET_POST
+    ),
 }
 
 
@@ -145,6 +230,22 @@ def _project_url_names() -> set[str]:
 def test_every_project_url_has_a_row():
     missing = _project_url_names() - set(MATRIX)
     assert not missing, f"URLs without a row in the permission matrix: {sorted(missing)}"
+
+
+def test_every_row_names_every_role_for_every_method():
+    incomplete = [
+        f"{name} {method}: {sorted(set(ROW_ROLES) - set(row.expected(method)))}"
+        for name, row in sorted(MATRIX.items())
+        for method in METHODS
+        if not set(ROW_ROLES) <= set(row.expected(method))
+    ]
+    assert not incomplete, f"rows without an expectation for some roles: {incomplete}"
+    for name, row in MATRIX.items():
+        assert "GET" in row.methods, name
+        assert row.acts <= SIGNED_IN_ROLES, f"{name}: only signed-in roles can act"
+        # A page that refuses POST answers 405 (or sends visitors to the sign-in first).
+        if "POST" not in row.methods:
+            assert set(row.post.values()) <= {NOT_ALLOWED, LOGIN}, name
 
 
 @pytest.fixture
@@ -187,6 +288,59 @@ def _project_kwargs(space, authority) -> dict:
     }
 
 
+def _url(name: str, url_kwargs: dict) -> str:
+    builder = MATRIX[name].builder
+    return reverse(name, kwargs=url_kwargs[builder] if builder else None)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_permission_matrix(name, role, method, all_roles, url_kwargs):
+    row = MATRIX[name]
+    expected = row.expected(method)
+    if role == "guest_ended" and role not in expected:
+        expected = {**expected, role: expected["anonymous"]}
+    url = _url(name, url_kwargs)
+    client = client_for(all_roles[role])
+    before, mails = db_fingerprint(), len(mail.outbox)
+    response = getattr(client, method.lower())(url)
+    changed = changed_tables(before, db_fingerprint())
+    assert response.status_code == expected[role], f"{role} {method} {url}"
+    if method == "POST" and role in row.acts:
+        assert changed, f"{role} {method} {url}: answered {DONE}, but nothing was done"
+    else:
+        assert not changed, f"{role} {method} {url} changed the database: {changed}"
+        assert len(mail.outbox) == mails, f"{role} {method} {url} sent an e-mail"
+
+
+def _user_of_the_page(row: Row) -> str:
+    """A role that may use the page (200 for GET), ITD if none does (the redirect pages)."""
+    return next((r for r in ROW_ROLES if row.get[r] == 200), "itd")
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_methods_a_view_does_not_accept_answer_405(name, all_roles, url_kwargs):
+    """For a role that may use the page: every method the row does not list answers 405, every
+    method it lists does not (so the row's `methods` are the view's)."""
+    row = MATRIX[name]
+    role = _user_of_the_page(row)
+    url = _url(name, url_kwargs)
+    client = client_for(all_roles[role])
+    answers = {}
+    for method in ("POST", *OTHER_METHODS):
+        before = db_fingerprint()
+        answers[method] = getattr(client, method.lower())(url).status_code
+        if method != "POST" or role not in row.acts:
+            assert changed_tables(before, db_fingerprint()) == [], f"{role} {method} {url}"
+    wrong = {
+        method: status
+        for method, status in answers.items()
+        if (status == NOT_ALLOWED) != (method not in row.methods)
+    }
+    assert not wrong, f"{role} {url}: accepts {sorted(row.methods)}, but answered {wrong}"
+
+
 # Roles that must use a second factor and have not enrolled (security audit, finding 1): they
 # reach the enrolment and sign-out, nothing else, the admin included.
 UNENROLLED = ("itd_unenrolled", "coordinator_unenrolled")
@@ -208,17 +362,6 @@ def unenrolled(db, space, itd_authority):
     coordinator = PersonFactory(user__email="koord.ohne.faktor@test.example.org").user
     MembershipFactory(person=coordinator.person, space=space, role=Membership.Role.COORDINATOR)
     return {"itd_unenrolled": itd, "coordinator_unenrolled": coordinator}
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(name, role, all_roles, url_kwargs):
-    builder, expected = MATRIX[name]
-    if role == "guest_ended" and role not in expected:
-        expected = {**expected, role: expected["anonymous"]}
-    url = reverse(name, kwargs=url_kwargs[builder] if builder else None)
-    response = client_for(all_roles[role]).get(url)
-    assert response.status_code == expected[role], f"{role} GET {url}"
 
 
 def _admin_urls() -> list[str]:
@@ -245,11 +388,7 @@ def test_without_second_factor_only_enrolment_and_sign_out_are_reachable(
     user = unenrolled[role]
     client = client_for(user, enrol=False)
     assert not Authenticator.objects.filter(user=user).exists()
-    urls = [
-        reverse(name, kwargs=url_kwargs[builder] if builder else None)
-        for name, (builder, _expected) in MATRIX.items()
-        if name not in OPEN_BEFORE_ENROLMENT
-    ]
+    urls = [_url(name, url_kwargs) for name in MATRIX if name not in OPEN_BEFORE_ENROLMENT]
     # all_roles enrolled the other ITD account: its authenticator row has an admin change page.
     assert Authenticator.objects.filter(user=all_roles["itd"]).exists()
     urls += _admin_urls()

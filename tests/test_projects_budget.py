@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import AuditEntry
 from projects import services
@@ -302,25 +304,44 @@ def test_a_stale_project_edit_is_refused(itd, coordinator, project, space, autho
 
 
 def test_status_and_health_changes_are_audited_with_their_date(itd, project, space, authority):
-    url = reverse("projects:edit", kwargs={"slug": project.slug})
-    data = _project_data(
-        space,
-        authority,
-        slug=project.slug,
-        status="on_hold",
-        health="red",
-        health_reason="Vergabe gestoppt",
-        version=project.version,
-    )
-    assert client_for(itd).post(url, data).status_code == 302
+    since = dt.date(2025, 3, 1)  # the day the project's current status was set
+    Project.objects.filter(pk=project.pk).update(status_changed_on=since)
     project.refresh_from_db()
+    today = timezone.localdate()
+    assert since != today
+    url = reverse("projects:edit", kwargs={"slug": project.slug})
+
+    def edit(**changes):
+        data = _project_data(space, authority, slug=project.slug, version=project.version)
+        data.update({"status": project.status, "health": project.health, **changes})
+        response = client_for(itd).post(url, data)
+        assert response.status_code == 302, response.context["form"].errors
+        project.refresh_from_db()
+        return AuditEntry.objects.filter(object_id=str(project.pk), action="update").latest("pk")
+
+    entry = edit(status="on_hold", health="red", health_reason="Vergabe gestoppt")
     assert project.status == "on_hold"
-    assert project.status_changed_on is not None
-    entry = AuditEntry.objects.filter(object_id=str(project.pk), action="update").get()
+    assert project.status_changed_on == today
     assert entry.changes["status"] == {"old": "in Umsetzung", "new": "pausiert"}
-    assert entry.changes["health"]["new"] == "rot"
+    assert entry.changes["status_changed_on"] == {
+        "old": since.isoformat(),
+        "new": today.isoformat(),
+    }
+    assert entry.changes["health"] == {"old": "grün", "new": "rot"}
+    assert entry.changes["health_reason"] == {"old": "", "new": "Vergabe gestoppt"}
+    assert timezone.localdate(entry.created_at) == today
     page = client_for(itd).get(project.get_absolute_url()).content.decode()
+    assert f"pausiert (seit {today:%d.%m.%Y})" in page
     assert "in Umsetzung → pausiert" in page
+
+    # The health alone changes: the date of the status stays, and is not in the entry.
+    Project.objects.filter(pk=project.pk).update(status_changed_on=since)
+    project.refresh_from_db()
+    entry = edit(health="amber", health_reason="Vergabe verzögert")
+    assert project.status_changed_on == since
+    assert entry.changes["health"] == {"old": "rot", "new": "gelb"}
+    assert "status" not in entry.changes
+    assert "status_changed_on" not in entry.changes
 
 
 def test_the_period_cannot_shrink_below_existing_budget_lines(itd, project):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from decimal import Decimal
 
 import pytest
@@ -101,13 +102,97 @@ def test_cockpit_makes_the_same_number_of_queries_for_10_and_1000_projects(
     assert few == many
 
 
-def test_project_page_makes_the_same_number_of_queries_for_10_and_1000_projects(itd, authority):
-    client = client_for(itd)
-    first = _bulk_projects(10, authority)[0]
-    url = first.get_absolute_url()
+def _grow(project: Project, n: int, since: int) -> None:
+    """Give `project` n more of everything its page shows: further spaces and participating
+    authorities (up to all there are), partner organisations, contact persons, milestones,
+    links, and budget lines (every year x category x source, up to n per year). `since`
+    numbers the new rows apart from earlier ones."""
+    from projects.models import ProjectLink
+
+    from .factories import OrganisationFactory, PersonFactory
+
+    others = Space.objects.exclude(pk=project.primary_space_id).exclude(
+        pk__in=project.spaces.values("pk")
+    )
+    project.spaces.add(*others[:n])
+    project.participating_authorities.add(
+        *Authority.objects.exclude(pk=project.lead_authority_id)
+        .exclude(pk__in=project.participating_authorities.values("pk"))
+        .order_by("pk")[:n]
+    )
+    project.partner_organisations.add(*OrganisationFactory.create_batch(n))
+    # Named publicly, so every viewer of this public project sees them.
+    project.contact_persons.add(*PersonFactory.create_batch(n, named_publicly=True))
+    Milestone.objects.bulk_create(
+        Milestone(project=project, title=f"Meilenstein {since + i}", due=dt.date(2026, 6, 1))
+        for i in range(n)
+    )
+    ProjectLink.objects.bulk_create(
+        ProjectLink(project=project, title=f"Link {since + i}", url=f"https://example.org/{i}")
+        for i in range(n)
+    )
+    existing = set(
+        BudgetLine.objects.filter(project=project).values_list(
+            "fiscal_year", "category", "funding_source"
+        )
+    )
+    for year in FiscalYear.objects.filter(year__range=(2025, 2027)):
+        free = [
+            (category, source)
+            for category in CostCategory.objects.all()
+            for source in FundingSource.objects.all()
+            if (year.pk, category.pk, source.pk) not in existing
+        ]
+        BudgetLine.objects.bulk_create(
+            BudgetLine(
+                project=project,
+                fiscal_year=year,
+                category=category,
+                funding_source=source,
+                planned=Decimal("10.00"),
+            )
+            for category, source in free[:n]
+        )
+
+
+@pytest.mark.parametrize("role", ["itd", "officer", "guest", "anonymous"])
+def test_project_page_makes_the_same_number_of_queries_for_10_and_1000_projects(
+    role, all_roles, authority, space
+):
+    """The measured project grows too: from one of each (two lines) to many of each."""
+    from .factories import ProjectFactory
+
+    client = client_for(all_roles[role])
+    # Public, in the officer's space and led by their authority: every role sees it; ITD and
+    # the officer with its budget.
+    project = ProjectFactory(primary_space=space, lead_authority=authority, visibility="public")
+    _grow(project, 1, since=0)
+    _bulk_projects(10, authority)
+    url = project.get_absolute_url()
     few = _count(client, url)
+    sizes = {
+        "spaces": project.spaces.count(),
+        "milestones": project.milestones.count(),
+        "contacts": project.contact_persons.count(),
+        "lines": BudgetLine.objects.filter(project=project).count(),
+    }
     _bulk_projects(990, authority)
+    _grow(project, 12, since=1)
+    grown = {
+        "spaces": project.spaces.count(),
+        "milestones": project.milestones.count(),
+        "contacts": project.contact_persons.count(),
+        "lines": BudgetLine.objects.filter(project=project).count(),
+    }
+    assert all(grown[k] > sizes[k] for k in sizes), (sizes, grown)
+    assert project.participating_authorities.count() > 1
     assert _count(client, url) == few
+    # The page shows what grew (so the count above measured it).
+    body = html.unescape(client.get(url).content.decode())
+    shown = [f"Meilenstein {i}" for i in range(13)]
+    shown += [str(p) for p in project.contact_persons.all()]
+    shown += [s.name for s in project.spaces.all()]
+    assert [text for text in shown if text not in body] == []
 
 
 def test_exports_make_the_same_number_of_queries_for_10_and_1000_projects(itd, authority):

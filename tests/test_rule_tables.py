@@ -1,0 +1,249 @@
+"""Every rule table read both ways agrees: `can(user, action, obj)` (Python, one object) is true
+exactly for the objects `restrict(queryset, user, action)` (SQL) keeps.
+
+For every table registered in core.rules, every action, every role and a world of objects that
+covers the interesting cases: projects public, internal and restricted in the coordinator's
+space and in another space, led by the officer's authority, shared with further spaces and
+participating authorities, with a guest of their own; memberships of coordinators, members and
+guests (current, ended, upcoming) in both spaces; invitations into spaces and projects; people
+with and without consent; budget lines, milestones, links and project guests of every project.
+A disagreement is a bug in a rule (core.rules or an app's permissions.py).
+
+The tables of actions on no object (model None) have no SQL side: each action is called for
+every role and must answer a bool without raising.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from contacts.models import Authority, User
+from contacts.permissions import forget_cached_facts
+from core import rules
+from projects.models import Milestone, Project, ProjectGuest, ProjectLink
+from spaces.models import Membership, Space
+
+from .conftest import ROLES
+from .factories import (
+    DigitalOfficerFactory,
+    ExternalPersonFactory,
+    MembershipFactory,
+    PersonFactory,
+    ProjectFactory,
+    UserFactory,
+    budget_line,
+    make_invitation,
+)
+
+TABLES = {model.__name__: table for model, table in rules.tables().items()}
+# Every model the apps protect has a table (a new one without it fails here).
+EXPECTED_TABLES = {
+    "Person",
+    "Authority",
+    "DigitalOfficer",
+    "Space",
+    "Membership",
+    "Project",
+    "BudgetLine",
+    "Milestone",
+    "ProjectLink",
+    "ProjectGuest",
+    "Invitation",
+}
+
+
+def _global_tables() -> dict[str, rules.RuleTable]:
+    """The tables of actions on no object, from each app's permissions module."""
+    found = {}
+    for config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{config.name}.permissions")
+        except ModuleNotFoundError:
+            continue
+        for name, value in vars(module).items():
+            if isinstance(value, rules.RuleTable) and value.model is None:
+                found[f"{config.name}.{name}"] = value
+    return found
+
+
+def test_every_protected_model_has_a_table():
+    assert set(TABLES) == EXPECTED_TABLES
+    assert set(_global_tables()) == {
+        "contacts.GLOBAL",
+        "spaces.GLOBAL",
+        "projects.GLOBAL",
+        "access.GLOBAL",
+    }
+
+
+@pytest.fixture
+def world(all_roles, space, other_space, authority, itd):
+    """The objects of the interesting cases (beyond the role fixtures' own memberships)."""
+    today = timezone.localdate()
+    third_space = Space.objects.exclude(pk__in=[space.pk, other_space.pk]).order_by("pk")[0]
+    elsewhere = Authority.objects.get(code="FB")  # not the officer's authority
+    member_authority = Authority.objects.get(code="BUKEA")
+    guest = all_roles["guest"].person
+    guest_ended = all_roles["guest_ended"].person
+
+    def project(slug: str, where: Space, lead: Authority, visibility: str, **m2m) -> Project:
+        p = ProjectFactory(
+            slug=slug, primary_space=where, lead_authority=lead, visibility=visibility
+        )
+        for relation, objects in m2m.items():
+            getattr(p, relation).add(*objects)
+        return p
+
+    projects = [
+        project(f"{where_name}-{visibility}", where, elsewhere, visibility)
+        for where_name, where in (("hier", space), ("dort", other_space))
+        for visibility in ("public", "internal", "restricted")
+    ]
+    projects += [
+        # Led by the officer's authority, outside their space.
+        project("behoerde-restricted", third_space, authority, "restricted"),
+        project("behoerde-internal", third_space, authority, "internal"),
+        # The officer's authority only participates; the member's authority leads.
+        project(
+            "beteiligt",
+            third_space,
+            member_authority,
+            "restricted",
+            participating_authorities=[authority],
+        ),
+        # Further spaces: the coordinator's space, the guest's space.
+        project("weiterer-raum", third_space, elsewhere, "restricted", spaces=[space]),
+        project("gastraum-intern", third_space, elsewhere, "internal", spaces=[other_space]),
+        project("gastraum-restricted", third_space, elsewhere, "restricted", spaces=[other_space]),
+    ]
+    invited = project("mit-gast", third_space, elsewhere, "restricted")
+    invited_ended = project("gast-beendet", third_space, elsewhere, "restricted")
+    projects += [invited, invited_ended]
+    ProjectGuest.objects.create(project=invited, person=guest, until=today + dt.timedelta(days=30))
+    ProjectGuest.objects.create(
+        project=invited_ended,
+        person=guest_ended,
+        since=today - dt.timedelta(days=30),
+        until=today - dt.timedelta(days=1),
+    )
+    # Guests the officer's project and the coordinator's project have (rows to see or edit).
+    ProjectGuest.objects.create(
+        project=projects[2], person=ExternalPersonFactory(), until=today + dt.timedelta(days=30)
+    )
+    ProjectGuest.objects.create(
+        project=projects[6], person=ExternalPersonFactory(), until=today + dt.timedelta(days=9)
+    )
+    for i, p in enumerate(projects):
+        budget_line(p, 2026, planned=100 + i)
+        Milestone.objects.create(project=p, title="Start", due=dt.date(2026, 3, 1))
+        ProjectLink.objects.create(project=p, title="Web", url="https://example.org")
+
+    # Memberships in both spaces: coordinators, members, guests; current, ended, upcoming.
+    coordinator_there = PersonFactory(authority=member_authority)
+    MembershipFactory(person=coordinator_there, space=other_space, role="coordinator")
+    second_coordinator = PersonFactory(authority=elsewhere)
+    MembershipFactory(person=second_coordinator, space=space, role="coordinator")
+    MembershipFactory(space=other_space, person=PersonFactory(authority=elsewhere))
+    MembershipFactory(space=space, person=ExternalPersonFactory(), role="guest")
+    ended = MembershipFactory(space=space, person=PersonFactory(authority=elsewhere))
+    ended.ended_at = timezone.now()
+    ended.save(update_fields=["ended_at"])
+    MembershipFactory(
+        space=space,
+        person=PersonFactory(authority=elsewhere),
+        since=today + dt.timedelta(days=10),
+    )
+    # The guest also shares a space with these people; others they share none with.
+    MembershipFactory(space=other_space, person=ExternalPersonFactory(), role="guest")
+
+    # People: with consent to be named or to show details to guests, and an inactive account.
+    PersonFactory(
+        authority=elsewhere,
+        named_publicly=True,
+        email_visible_to_guests=True,
+        phone_visible_to_guests=True,
+    )
+    ExternalPersonFactory(email_visible_to_guests=True)
+    PersonFactory(authority=elsewhere, user=UserFactory(is_active=False))
+    DigitalOfficerFactory(person=PersonFactory(authority=elsewhere))
+
+    # Invitations: guests and members into both spaces, guests into projects.
+    coordinator = all_roles["coordinator"]
+    make_invitation(space=space, invited_by=coordinator)
+    make_invitation(space=space, invited_by=itd, role="member")
+    make_invitation(space=space, invited_by=itd, role="coordinator")
+    make_invitation(space=other_space, invited_by=itd)
+    make_invitation(space=None, project=invited, invited_by=itd)
+    make_invitation(space=None, project=projects[0], invited_by=itd)
+    return projects
+
+
+def _user(role: str, all_roles: dict[str, Any]) -> Any:
+    """A fresh copy of the role's account (no facts cached), AnonymousUser for anonymous."""
+    user = all_roles[role]
+    if user is None:
+        return AnonymousUser()
+    user = User.objects.get(pk=user.pk)
+    forget_cached_facts(user)
+    return user
+
+
+@pytest.mark.parametrize("model_name", sorted(EXPECTED_TABLES))
+def test_can_agrees_with_restrict(model_name, all_roles, world):
+    table = TABLES[model_name]
+    model = table.model
+    objects = list(model._base_manager.order_by("pk"))
+    assert objects, f"no {model_name} to check"
+    disagreements = []
+    for role in ROLES:
+        for action in table.actions:
+            user = _user(role, all_roles)
+            kept = set(
+                table.restrict(model.objects.all(), user, action).values_list("pk", flat=True)
+            )
+            for obj in objects:
+                try:
+                    allowed = table.can(user, action, obj)
+                except Exception as error:  # noqa: BLE001 - reported below, with the case
+                    allowed = f"raised {type(error).__name__}: {error}"
+                if allowed is not (obj.pk in kept):
+                    disagreements.append(
+                        f"{role} {action} {model_name} {obj.pk} ({obj}): "
+                        f"can={allowed!r}, restrict={'keeps' if obj.pk in kept else 'drops'}"
+                    )
+    assert not disagreements, f"{len(disagreements)} disagreements:\n" + "\n".join(disagreements)
+
+
+def test_the_world_covers_the_cases(all_roles, world):
+    """Each role is allowed some and refused some objects (the check above is not vacuous)."""
+    project = TABLES["Project"]
+    for role in ROLES:
+        user = _user(role, all_roles)
+        visible = project.restrict(Project.objects.all(), user, "view").count()
+        assert visible > 0, role
+        if role != "itd":
+            assert visible < Project.objects.count(), role
+    coordinator = _user("coordinator", all_roles)
+    assert TABLES["Membership"].restrict(Membership.objects.all(), coordinator, "change").exists()
+    assert (
+        Membership.objects.filter(role="coordinator", space__slug="mobilitaet-energie").count() > 1
+    )
+
+
+@pytest.mark.parametrize("name", sorted(_global_tables()))
+def test_actions_on_no_object_answer_for_every_role(name, all_roles, world):
+    table = _global_tables()[name]
+    for role in ROLES:
+        for action in table.actions:
+            answer = table.can(_user(role, all_roles), action)
+            assert isinstance(answer, bool), f"{name} {action} {role}: {answer!r}"
+        # The ITD is allowed everything on no object.
+        if role == "itd":
+            assert all(table.can(_user(role, all_roles), a) for a in table.actions), name
