@@ -35,7 +35,7 @@ class NotificationFilterForm(forms.Form):
     )
 
     def __init__(self, data: Any, *, user: Any) -> None:
-        super().__init__(data or None)
+        super().__init__(data)
         self.fields["project"].queryset = Project.objects.visible_to(user).order_by("title")
 
     def filters(self) -> dict[str, Any]:

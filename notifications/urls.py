@@ -16,6 +16,5 @@ urlpatterns = [
         views.failed_retry,
         name="failed_retry",
     ),
-    path("notifications/<int:pk>/", views.notification_open, name="open"),
     path("notifications/<int:pk>/read/", views.notification_read, name="read"),
 ]

@@ -27,7 +27,7 @@ PER_PAGE = 30
 @login_required
 @require_safe
 def notification_list(request: HttpRequest) -> HttpResponse:
-    form = NotificationFilterForm(request.GET, user=request.user)
+    form = NotificationFilterForm(request.GET or None, user=request.user)
     notices = selectors.centre(request.user, **form.filters())
     page = Paginator(notices, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -42,15 +42,6 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 def _own(request: HttpRequest, pk: int) -> Notification:
     return get_object_or_404(Notification.objects.visible_to(request.user), pk=pk)
-
-
-@login_required
-@require_safe
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    """The link of a notice: marked read, then on to its object."""
-    notification = _own(request, pk)
-    services.mark_read(actor=request.user, notification=notification)
-    return redirect(notification.url or reverse("notifications:list"))
 
 
 def _back(request: HttpRequest) -> str:

@@ -10,8 +10,8 @@ A new URL without a row here fails `test_every_project_url_has_a_row`. Each row 
   it gets for GET (403/404, or 302 to the sign-in page: `login_required` runs first). A view
   that accepts GET only answers 405 to whoever gets that far (the MFA enrolment gate runs
   before the view, `login_required` too);
-- the methods the view accepts (`require_http_methods`); ANY_METHOD: the view has no method
-  restriction and shows its page to any method, a POST body is never read.
+- the methods the view accepts (`require_http_methods`, `require_safe` for pages: GET and
+  HEAD); ANY_METHOD only for Django's admin pages, which show themselves to any method.
 
 Nothing but an allowed POST may change the database or send an e-mail.
 """
@@ -29,7 +29,15 @@ from spaces.models import Membership
 from .conftest import ROLES, client_for
 from .robustness import changed_tables, db_fingerprint
 
-PROJECT_APPS = ("core.", "contacts.", "spaces.", "projects.", "access.", "portal.")
+PROJECT_APPS = (
+    "core.",
+    "contacts.",
+    "spaces.",
+    "projects.",
+    "access.",
+    "notifications.",
+    "portal.",
+)
 
 LOGIN = 302  # anonymous visitors are sent to the sign-in page
 INVALID = 400  # an empty form: shown again with its messages, nothing written
@@ -65,8 +73,20 @@ class Row(NamedTuple):
 
 
 def page(builder: str | None, status: dict[str, int]) -> Row:
-    """A page without method restriction: any method shows it (a POST body is never read)."""
+    """A page (require_safe): GET shows it; POST answers 405 to whoever gets past the sign-in
+    (login_required runs first and sends visitors to the sign-in page)."""
+    post = {role: LOGIN if answer == LOGIN else NOT_ALLOWED for role, answer in status.items()}
+    return Row(builder, status, post, GET_ONLY)
+
+
+def admin_page(builder: str | None, status: dict[str, int]) -> Row:
+    """Django's admin shows its pages to any method (a POST body of these is never read)."""
     return Row(builder, status, status, ANY_METHOD)
+
+
+def post_only(builder: str | None, post: dict[str, int], acts: frozenset[str]) -> Row:
+    """An action (login_required, require_POST): GET answers 405 to the signed-in."""
+    return Row(builder, roles(NOT_ALLOWED, anonymous=LOGIN), post, frozenset({"POST"}), acts)
 
 
 EVERYONE = roles(200)
@@ -138,12 +158,12 @@ MATRIX: dict[str, Row] = {
     "spaces:authority_detail": page("authority", SIGNED_IN),
     "spaces:people": page(None, SIGNED_IN),
     "spaces:matrix": page(None, MANAGERS),
-    "admin:index": page(None, roles(302, itd=200)),
+    "admin:index": admin_page(None, roles(302, itd=200)),
     # Issue 4 (sign-in): the admin signs in through allauth (MFA, lock-out): visitors are sent
     # there, ITD on to the admin, everyone else signed in is refused.
-    "admin:login": page(None, roles(403, itd=302, anonymous=302)),
+    "admin:login": admin_page(None, roles(403, itd=302, anonymous=302)),
     "access:account_security": page(None, SIGNED_IN),
-    "admin:password_change": page(None, roles(302)),
+    "admin:password_change": admin_page(None, roles(302)),
     # Issue 4: invitations, personal data, legal pages. The link from the e-mail: the empty
     # form (password, consent) is refused; a signed-in account is the wrong one.
     "access:invitation_accept": Row(
@@ -208,6 +228,27 @@ MATRIX: dict[str, Row] = {
     "projects:budget_line_delete": Row(
         "budget_line", BUDGET_EDITORS, BUDGET_EDITORS_FORM, GET_POST
     ),
+    # Notifications: one's own notices; the filter of "mark all read" may be empty (all).
+    "notifications:list": page(None, SIGNED_IN),
+    # The notice of the rows belongs to the member: only the member's are marked read.
+    "notifications:read_all": post_only(None, SIGNED_IN_DONE, frozenset({"member"})),
+    "notifications:read": post_only(
+        "notification", roles(404, member=DONE, anonymous=LOGIN), frozenset({"member"})
+    ),
+    "notifications:preferences": Row(None, SIGNED_IN, SIGNED_IN_FORM, GET_POST),
+    # The signed link of an e-mail works for whoever holds it (RFC 8058 one-click).
+    "notifications:unsubscribe": Row(
+        "unsubscribe_token", EVERYONE, roles(DONE), GET_POST, frozenset(ROLES)
+    ),
+    "notifications:unsubscribed": page(None, EVERYONE),
+    "notifications:failed": page(None, ITD_ONLY),
+    "notifications:failed_retry": Row(
+        "failed_notification",
+        ITD_ONLY,
+        roles(403, itd=DONE, anonymous=LOGIN),
+        GET_POST,
+        frozenset({"itd"}),
+    ),
 }
 
 
@@ -241,8 +282,9 @@ def test_every_row_names_every_role_for_every_method():
     ]
     assert not incomplete, f"rows without an expectation for some roles: {incomplete}"
     for name, row in MATRIX.items():
-        assert "GET" in row.methods, name
-        assert row.acts <= SIGNED_IN_ROLES, f"{name}: only signed-in roles can act"
+        assert "GET" in row.methods or row.methods == {"POST"}, name
+        token = name == "notifications:unsubscribe"  # the signed link is the authority
+        assert token or row.acts <= SIGNED_IN_ROLES, f"{name}: only signed-in roles can act"
         # A page that refuses POST answers 405 (or sends visitors to the sign-in first).
         if "POST" not in row.methods:
             assert set(row.post.values()) <= {NOT_ALLOWED, LOGIN}, name
@@ -257,10 +299,33 @@ def url_kwargs(space, authority, member, coordinator):
     return {
         "invitation": {"pk": invitation.pk},
         "invitation_token": {"token": token},
+        **_notification_kwargs(member),
         "space": {"slug": space.slug},
         "membership": {"slug": space.slug, "pk": membership.pk},
         "authority": {"code": authority.code},
         **_project_kwargs(space, authority),
+    }
+
+
+def _notification_kwargs(member) -> dict:
+    from notifications.kinds import Kind
+    from notifications.models import MailStatus, Notification
+    from notifications.services import unsubscribe_token
+
+    notice = Notification.objects.create(
+        recipient=member, email=member.email, kind=Kind.PROJECT_CREATED, title="Neu", url="/"
+    )
+    failed = Notification.objects.create(
+        recipient=member,
+        email=member.email,
+        kind=Kind.PROJECT_HEALTH,
+        title="Fehlgeschlagen",
+        mail_status=MailStatus.FAILED,
+    )
+    return {
+        "notification": {"pk": notice.pk},
+        "failed_notification": {"kind": "notification", "pk": failed.pk},
+        "unsubscribe_token": {"token": unsubscribe_token(member, Kind.PROJECT_CREATED)},
     }
 
 

@@ -56,6 +56,7 @@ EXPECTED_TABLES = {
     "ProjectLink",
     "ProjectGuest",
     "Invitation",
+    "Notification",
 }
 
 
@@ -80,6 +81,7 @@ def test_every_protected_model_has_a_table():
         "spaces.GLOBAL",
         "projects.GLOBAL",
         "access.GLOBAL",
+        "notifications.GLOBAL",
     }
 
 
@@ -127,6 +129,14 @@ def world(all_roles, space, other_space, authority, itd):
     invited_ended = project("gast-beendet", third_space, elsewhere, "restricted")
     projects += [invited, invited_ended]
     ProjectGuest.objects.create(project=invited, person=guest, until=today + dt.timedelta(days=30))
+    # Notices: one to the member, one to the guest, one to an address without account.
+    from notifications.models import Notification
+
+    for recipient in (all_roles["member"], all_roles["guest"]):
+        Notification.objects.create(
+            recipient=recipient, email=recipient.email, kind="project_created", title="Neu"
+        )
+    Notification.objects.create(email="ohne.konto@example.org", kind="invitation_sent", title="E")
     ProjectGuest.objects.create(
         project=invited_ended,
         person=guest_ended,
