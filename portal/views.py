@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.audiences import SignedInRequest
+
 from . import selectors
 
 
@@ -14,6 +16,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     dash = selectors.dashboard(request.user)
     return render(request, "portal/dashboard.html", {"dash": dash, "cockpit": dash.cockpit})
