@@ -2,7 +2,7 @@
 #
 #   make run       start the portal on http://127.0.0.1:8000 (SQLite, demo data, no services)
 #   make test      run the test suite (needs PostgreSQL and Redis; see scripts/check_services.py)
-#   make lint      ruff, djlint, Django's deployment checks, missing migrations
+#   make lint      ruff, djlint, mypy, Django's deployment checks, missing migrations
 #   make format    format and auto-fix with ruff
 #   make messages  update and compile the English translation
 #   make vendor    refresh the KERN design system in static/vendor/kern from npm
@@ -92,6 +92,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint templates --check
 	$(VENV)/bin/djlint templates --lint
+	$(DEV_ENV) $(VENV)/bin/mypy
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	$(DEPLOY_ENV) $(MANAGE) makemigrations --check --dry-run
 
@@ -129,4 +130,4 @@ vendor:
 # --- Housekeeping --------------------------------------------------------------------------
 
 clean:
-	rm -rf db.sqlite3 staticfiles .pytest_cache
+	rm -rf db.sqlite3 staticfiles .pytest_cache .mypy_cache

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation, User
 from core.dates import guest_until_errors, today
-from core.forms import DateInput, add_service_errors
+from core.forms import DateInput, add_service_errors, form_field
 from spaces.models import Membership
+
+if TYPE_CHECKING:
+    from .models import Invitation
 
 INVITATION_DEFAULT_DAYS = 90
 
@@ -53,22 +58,24 @@ class InvitationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
-    def __init__(self, *args, roles: list[str], **kwargs):
+    def __init__(self, *args: Any, roles: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [c for c in Membership.Role.choices if c[0] in roles]
-        self.fields["role"].initial = Membership.Role.GUEST
+        role = form_field(self, "role", forms.ChoiceField)
+        role.choices = [c for c in Membership.Role.choices if c[0] in roles]
+        role.initial = Membership.Role.GUEST
         if roles == [Membership.Role.GUEST.value]:
             del self.fields["authority"]
 
-    def clean_until(self):
-        until = self.cleaned_data["until"]
+    def clean_until(self) -> dt.date:
+        until: dt.date = self.cleaned_data["until"]
         errors = guest_until_errors(until)
         if errors:
             raise forms.ValidationError(errors)
         return until
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("authority") and data.get("organisation"):
             self.add_error(
                 "organisation",
@@ -84,7 +91,7 @@ class InvitationForm(forms.Form):
                 ),
             )
         staff_roles = (Membership.Role.MEMBER, Membership.Role.COORDINATOR)
-        if data.get("role") in staff_roles and not data.get("authority"):
+        if data.get("role", "") in staff_roles and not data.get("authority"):
             self.add_error(
                 "authority",
                 _("Mitglieder und Koordination vertreten eine Behörde: bitte wählen Sie sie aus."),
@@ -100,8 +107,8 @@ class InvitationExtendForm(forms.Form):
         error_messages={"invalid": _("Bitte geben Sie ein gültiges Datum an.")},
     )
 
-    def clean_until(self):
-        until = self.cleaned_data["until"]
+    def clean_until(self) -> dt.date:
+        until: dt.date = self.cleaned_data["until"]
         errors = guest_until_errors(until)
         if errors:
             raise forms.ValidationError(errors)
@@ -124,7 +131,7 @@ class _ConsentForm(forms.Form):
 class InvitationAcceptSignedInForm(_ConsentForm):
     """The signed-in person only confirms the terms."""
 
-    def service_values(self) -> dict:
+    def service_values(self) -> dict[str, str]:
         return {}
 
     def show_service_errors(self, error: forms.ValidationError) -> None:
@@ -141,7 +148,7 @@ class InvitationAcceptExistingForm(_ConsentForm):
     )
     field_order = ("password", "accept_terms", "accept_privacy")
 
-    def service_values(self) -> dict:
+    def service_values(self) -> dict[str, str]:
         return {"password": self.cleaned_data["password"]}
 
     def show_service_errors(self, error: forms.ValidationError) -> None:
@@ -168,11 +175,11 @@ class InvitationAcceptNewForm(_ConsentForm):
     )
     field_order = ("first_name", "last_name", "password1", "password2")
 
-    def __init__(self, *args, email: str, **kwargs):
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.email = email
 
-    def service_values(self) -> dict:
+    def service_values(self) -> dict[str, str]:
         data = self.cleaned_data
         return {
             "password": data["password1"],
@@ -189,8 +196,9 @@ class InvitationAcceptNewForm(_ConsentForm):
                 return
         add_service_errors(self, error)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         password = data.get("password1")
         if password and data.get("password2") is not None and password != data.get("password2"):
             self.add_error("password2", _("Die beiden Passwörter stimmen nicht überein."))
@@ -211,7 +219,12 @@ class InvitationActionForm(forms.Form):
     """Resend, revoke, end: confirmed with a button (no fields)."""
 
 
-def accept_form(mode: str, data, invitation) -> forms.Form:
+AcceptForm: TypeAlias = (
+    InvitationAcceptSignedInForm | InvitationAcceptExistingForm | InvitationAcceptNewForm
+)
+
+
+def accept_form(mode: str, data: QueryDict | None, invitation: Invitation) -> AcceptForm:
     """The form for how the invited person accepts (access.selectors.accept_mode)."""
     if mode == "signed_in":
         return InvitationAcceptSignedInForm(data)

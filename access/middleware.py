@@ -13,6 +13,7 @@ They live in this layer because they need every role: spaces, officers, project 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -32,6 +33,13 @@ from contacts.security import (
 )
 
 from .permissions import has_active_access, mfa_required
+
+GetResponse = Callable[[HttpRequest], HttpResponse]
+
+# Set on the request for later readers: why the session ended (contacts.receivers logs it), and
+# whether the person must still enrol a second factor (the enrolment templates read it).
+LOGOUT_REASON = "portal_logout_reason"
+MFA_ENROLMENT_REQUIRED = "portal_mfa_enrolment_required"
 
 # Exactly the pages a person who must enrol may still open: the enrolment itself (authenticator
 # app or security key, with the password asked again first), sign-out, the language switch and
@@ -53,7 +61,7 @@ MFA_OPEN_VIEWS = frozenset(
 class SessionTimeoutMiddleware:
     """Idle timeout and absolute timeout of a signed-in session."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -63,7 +71,7 @@ class SessionTimeoutMiddleware:
             now = int(time.time())
             reason = session_expiry_reason(session, now)
             if reason is not None:
-                request.portal_logout_reason = f"timeout_{reason}"
+                setattr(request, LOGOUT_REASON, f"timeout_{reason}")
                 logout(request)
                 if reason == "absolute":
                     text = _(
@@ -92,7 +100,7 @@ class AccessEndedMiddleware:
     pages answer as to an anonymous visitor from the first day after the end date.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -119,12 +127,12 @@ class MFARequiredMiddleware:
     """Until ITD staff, coordinators and officers have a second factor, every page leads to
     the enrolment."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        request.portal_mfa_enrolment_required = False
+        setattr(request, MFA_ENROLMENT_REQUIRED, False)
         if (
             user is not None
             and user.is_authenticated
@@ -135,7 +143,7 @@ class MFARequiredMiddleware:
                 # Enrolled in another session since this one signed in.
                 session_set_mfa_enrolled(request, True)
             else:
-                request.portal_mfa_enrolment_required = True
+                setattr(request, MFA_ENROLMENT_REQUIRED, True)
                 if not _is_open_for_enrolment(request):
                     return HttpResponseRedirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

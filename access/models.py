@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, cast
 
 from django.db import models
 from django.db.models import Case, Q, Value, When
@@ -11,12 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation
 from core.dates import validate_plausible_date
-from core.rules import RestrictedQuerySet
 from core.timebox import TimeBoxed, TimeBoxedQuerySet
 from spaces.models import Membership
 
+if TYPE_CHECKING:
+    from projects.models import Project, ProjectGuest
+    from spaces.models import Space
 
-class InvitationQuerySet(TimeBoxedQuerySet, RestrictedQuerySet):
+
+class InvitationQuerySet(TimeBoxedQuerySet["Invitation"]):
     """`visible_to(user)`: access.permissions.INVITATION; statuses: `with_status()`."""
 
     def pending(self) -> InvitationQuerySet:
@@ -163,12 +167,12 @@ class Invitation(TimeBoxed):
         return f"{self.shown_address} → {self.target}"
 
     @property
-    def target(self):
-        """The space or the project the invitation leads into."""
-        return self.project if self.project_id else self.space
+    def target(self) -> Space | Project:
+        """The space or the project the invitation leads into (a constraint: exactly one)."""
+        return cast("Space | Project", self.project if self.project_id else self.space)
 
     @property
-    def access(self):
+    def access(self) -> ProjectGuest | Membership | None:
         """The membership or project guest access created on acceptance (None before)."""
         return self.project_guest if self.project_id else self.membership
 

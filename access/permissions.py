@@ -13,7 +13,7 @@ from django.db.models import Max
 
 from contacts.permissions import officer_authority_ids
 from core import rules
-from core.audiences import ITD, STAFF, Audience, audience
+from core.audiences import ITD, STAFF, Actor, Audience, Viewer, audience, is_signed_in
 from core.rules import Attr, AttrIn, RuleTable, has_any
 from projects.models import ProjectGuest
 from projects.permissions import PROJECT, invited_project_ids
@@ -52,11 +52,11 @@ ACCESS_SOURCES = (
 )
 
 
-def can(user: Any, action: str, obj: Any = None) -> bool:
+def can(user: Viewer, action: str, obj: Any = None) -> bool:
     return GLOBAL.can(user, action) if obj is None else rules.can(user, action, obj)
 
 
-def invitable_roles(user: Any, space: Space) -> list[str]:
+def invitable_roles(user: Viewer, space: Space) -> list[str]:
     """Coordinators invite guests into their space; ITD invites guests, members, coordinators."""
     if audience(user) == Audience.ITD:
         return [r.value for r in Membership.Role]
@@ -65,22 +65,22 @@ def invitable_roles(user: Any, space: Space) -> list[str]:
     return []
 
 
-def can_invite(user: Any, space: Space) -> bool:
+def can_invite(user: Viewer, space: Space) -> bool:
     return bool(invitable_roles(user, space))
 
 
-def can_invite_to_project(user: Any, project: Any) -> bool:
+def can_invite_to_project(user: Viewer, project: Any) -> bool:
     """A guest into one single project: ITD only."""
     return PROJECT.can(user, "invite_guest", project)
 
 
-def mfa_required(user: Any) -> bool:
-    if audience(user) == Audience.ANONYMOUS:
+def mfa_required(user: Viewer) -> bool:
+    if not is_signed_in(user):
         return False
     return SECOND_FACTOR.test(user, None)
 
 
-def access_depends_on_invitations(user: Any) -> bool:
+def access_depends_on_invitations(user: Viewer) -> bool:
     """Whose access comes only from memberships and invitations: every external account (guests
     are always external) and every account created by accepting an invitation. Staff accounts
     that ITD created keep their access whatever their memberships."""
@@ -90,15 +90,15 @@ def access_depends_on_invitations(user: Any) -> bool:
     return kind == Audience.EXTERNAL or bool(getattr(user, "invited_account", False))
 
 
-def has_active_access(user: Any) -> bool:
+def has_active_access(user: Viewer) -> bool:
     """An account whose access depends on invitations sees something only while one of its
     accesses runs: a membership, an officer role or a project invitation."""
-    if audience(user) == Audience.ANONYMOUS or not access_depends_on_invitations(user):
+    if not is_signed_in(user) or not access_depends_on_invitations(user):
         return True
     return ACCESS_SOURCES.test(user, None)
 
 
-def last_access_end(user: Any) -> dt.date | None:
+def last_access_end(user: Actor) -> dt.date | None:
     """The day the account's last membership or project invitation ended (None if none did)."""
     ends = [
         Membership.objects.filter(person__user=user).aggregate(m=Max("until"))["m"],

@@ -11,14 +11,15 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.usersessions.models import UserSession
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from contacts.models import User
 from contacts.security import MFA_TYPES
+from core.audiences import Actor, Viewer
 from core.models import SecurityEvent
 from core.timebox import STATUS_ANNOTATION
 
-from .models import Invitation
+from .models import Invitation, InvitationQuerySet
 from .permissions import INVITATION, mfa_required
 from .services import invitation_token_hash
 
@@ -32,8 +33,8 @@ class InvitationRow:
 
 
 def invitations_page(
-    viewer: Any, invitations: QuerySet[Invitation], *, status: str, page: str | None
-) -> tuple[Page, list[InvitationRow], str]:
+    viewer: Viewer, invitations: InvitationQuerySet, *, status: str, page: str | None
+) -> tuple[Page[Invitation], list[InvitationRow], str]:
     """One page of invitations filtered by their status (the same SQL status the rows show);
     an unknown status shows all. Returns the page, its rows and the status applied."""
     invitations = invitations.with_status().select_related(
@@ -66,10 +67,10 @@ def invitation_for_token(token: str) -> Invitation | None:
     )
 
 
-def accept_mode(user: Any, invitation: Invitation) -> str:
+def accept_mode(user: Viewer, invitation: Invitation) -> str:
     """How the invited person accepts: signed in already, with the password of the account
     the address has, or by creating an account."""
-    if user.is_authenticated:
+    if user is not None and user.is_authenticated:
         return "signed_in"
     account = User.objects.filter(email__iexact=invitation.email).first()
     if account is not None and account.has_usable_password():
@@ -77,7 +78,7 @@ def accept_mode(user: Any, invitation: Invitation) -> str:
     return "new"
 
 
-def account_security_summary(user: Any, *, session_key: str | None) -> dict[str, Any]:
+def account_security_summary(user: Actor, *, session_key: str | None) -> dict[str, Any]:
     """What the account page shows: second factor, sessions and the latest sign-in events."""
     authenticators = {a.type: a for a in Authenticator.objects.filter(user_id=user.pk)}
     recovery = authenticators.get(Authenticator.Type.RECOVERY_CODES)

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,10 +25,11 @@ from contacts.permissions import forget_cached_facts
 from contacts.security import verify_password
 from contacts.services import user_anonymise, user_sessions_end
 from core import events
+from core.audiences import Actor
 from core.dates import guest_until_errors, today
 from core.models import AuditEntry, SecurityEvent
 from core.services import audit_record, diff, security_log, snapshot
-from projects.models import ProjectGuest
+from projects.models import Project, ProjectGuest
 from projects.services import (
     project_guest_add,
     project_guest_end,
@@ -104,7 +106,13 @@ def _send(invitation: Invitation, token: str, actor: Any) -> None:
 
 
 def _invitation_recorded(
-    *, actor, invitation: Invitation, request, action: str, before: dict | None, **detail
+    *,
+    actor: Actor,
+    invitation: Invitation,
+    request: HttpRequest | None,
+    action: str,
+    before: dict[str, Any] | None,
+    **detail: Any,
 ) -> None:
     """Audit an invitation change (old and new values) and write its security log entry."""
     audit_record(
@@ -125,18 +133,18 @@ def _invitation_recorded(
 
 def invitation_create(
     *,
-    actor,
+    actor: Actor,
     email: str,
     role: str,
     until: dt.date,
-    space=None,
-    project=None,
+    space: Space | None = None,
+    project: Project | None = None,
     message: str = "",
     first_name: str = "",
     last_name: str = "",
     organisation: Organisation | None = None,
     authority: Authority | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Invitation:
     """Invite a person by e-mail into a space, or (ITD) as a guest into a single project.
 
@@ -158,8 +166,10 @@ def invitation_create(
     if project is not None:
         if not can_invite_to_project(actor, project) or role != "guest":
             raise PermissionDenied
-    elif role not in invitable_roles(actor, space):
-        raise PermissionDenied
+    else:
+        assert space is not None  # exactly one of the two (checked above)
+        if role not in invitable_roles(actor, space):
+            raise PermissionDenied
     _check_until(until)
     email = User.objects.normalize_email(email).strip().lower()
     token, token_hash = _new_token()
@@ -190,6 +200,7 @@ def invitation_create(
             )
             pending = Invitation.objects.pending().filter(project=project, email__iexact=email)
         else:
+            assert space is not None  # exactly one of the two (checked above)
             Space.objects.select_for_update().get(pk=space.pk)
             has_access = (
                 Membership.objects.active()
@@ -232,12 +243,14 @@ def _locked(invitation: Invitation) -> Invitation:
     )
 
 
-def _check_manage(actor, invitation: Invitation) -> None:
+def _check_manage(actor: Actor, invitation: Invitation) -> None:
     if not INVITATION.can(actor, "manage", invitation):
         raise PermissionDenied
 
 
-def invitation_resend(*, actor, invitation: Invitation, request=None) -> Invitation:
+def invitation_resend(
+    *, actor: Actor, invitation: Invitation, request: HttpRequest | None = None
+) -> Invitation:
     """A new link (14 days again); the old link stops working at once."""
     _check_manage(actor, invitation)
     with transaction.atomic():
@@ -268,7 +281,9 @@ def invitation_resend(*, actor, invitation: Invitation, request=None) -> Invitat
     return invitation
 
 
-def invitation_revoke(*, actor, invitation: Invitation, request=None) -> Invitation:
+def invitation_revoke(
+    *, actor: Actor, invitation: Invitation, request: HttpRequest | None = None
+) -> Invitation:
     """The link stops working; an accepted invitation is ended with `invitation_end_access`."""
     _check_manage(actor, invitation)
     with transaction.atomic():
@@ -294,7 +309,9 @@ def invitation_revoke(*, actor, invitation: Invitation, request=None) -> Invitat
     return invitation
 
 
-def invitation_extend(*, actor, invitation: Invitation, until: dt.date, request=None) -> Invitation:
+def invitation_extend(
+    *, actor: Actor, invitation: Invitation, until: dt.date, request: HttpRequest | None = None
+) -> Invitation:
     """Move the end of the access (at most 365 days from today), before or after acceptance."""
     _check_manage(actor, invitation)
     _check_until(until)
@@ -308,7 +325,7 @@ def invitation_extend(*, actor, invitation: Invitation, until: dt.date, request=
                 raise ValidationError(
                     _("Dieser Zugang ist bereits beendet. Laden Sie die Person neu ein.")
                 )
-            if invitation.project_id:
+            if isinstance(access, ProjectGuest):
                 project_guest_set_until(actor=actor, guest=access, until=until)
             else:
                 membership_change_role(
@@ -328,7 +345,9 @@ def invitation_extend(*, actor, invitation: Invitation, until: dt.date, request=
     return invitation
 
 
-def invitation_end_access(*, actor, invitation: Invitation, request=None) -> Invitation:
+def invitation_end_access(
+    *, actor: Actor, invitation: Invitation, request: HttpRequest | None = None
+) -> Invitation:
     """End an accepted access today; a guest left without any access is signed out everywhere."""
     _check_manage(actor, invitation)
     with transaction.atomic():
@@ -338,7 +357,7 @@ def invitation_end_access(*, actor, invitation: Invitation, request=None) -> Inv
             raise ValidationError(_("Nur ein angenommener Zugang kann beendet werden."))
         if access.ended_at is not None:
             return invitation
-        if invitation.project_id:
+        if isinstance(access, ProjectGuest):
             project_guest_end(actor=actor, guest=access)
         else:
             membership_end(actor=actor, membership=access)
@@ -354,7 +373,7 @@ def invitation_end_access(*, actor, invitation: Invitation, request=None) -> Inv
     return invitation
 
 
-def end_sessions_without_access(*, user) -> int:
+def end_sessions_without_access(*, user: Actor) -> int:
     """Sign an external account out everywhere once no access of it runs any more."""
     forget_cached_facts(user)
     if has_active_access(user):
@@ -374,8 +393,7 @@ def _confirm_existing_account(request: Any, token_hash: str, password: str) -> U
     lock-out as the sign-in. Checked before the transaction, so a failure stays in the
     security log. Returns the account that was confirmed (None if the address has none)."""
     existing = User.objects.filter(email__iexact=_invited_email(token_hash)).first()
-    confirms = existing is not None and existing.is_active and existing.has_usable_password()
-    if not confirms:
+    if existing is None or not (existing.is_active and existing.has_usable_password()):
         return None
     if not verify_password(request, existing, password):
         raise ValidationError({"password": _("Das Passwort ist nicht richtig.")}, code="password")
@@ -463,18 +481,19 @@ def _profile_with_consent(account: User, invitation: Invitation, now: dt.datetim
 
 
 def _grant_access(invitation: Invitation, person: Person) -> None:
-    if invitation.project_id:
+    target = invitation.target
+    if isinstance(target, Project):
         # The projects app checks that the inviter (ITD) may still invite to the project.
         invitation.project_guest = project_guest_add(
             actor=invitation.invited_by,
-            project=invitation.project,
+            project=target,
             person=person,
             until=invitation.until,
         )
     else:
         invitation.membership = membership_create(
             actor=invitation.invited_by,
-            space=invitation.space,
+            space=target,
             person=person,
             role=invitation.role,
             until=invitation.until,
@@ -489,7 +508,7 @@ def invitation_accept(
     password: str = "",
     first_name: str = "",
     last_name: str = "",
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> tuple[Invitation, User]:
     """Accept once: the account (new or existing), the terms, the membership, in one transaction.
 
@@ -534,7 +553,7 @@ def invitation_accept(
 # --- Guest access ending and retention -----------------------------------------------------
 
 
-def _invitation_bound_users():
+def _invitation_bound_users() -> QuerySet[User]:
     """Accounts whose access depends on invitations (permissions.access_depends_on_invitations)."""
     return User.objects.filter(is_itd_staff=False).filter(
         Q(invited_account=True) | Q(person__isnull=True) | Q(person__authority__isnull=True)
@@ -559,10 +578,12 @@ def guest_access_end_expired() -> int:
     return ended
 
 
-def _last_access_end(person, on: dt.date) -> dt.date | None:
+def _last_access_end(person: Person, on: dt.date) -> dt.date | None:
     """The day the person's last access (space or project) ended; None while one runs."""
-    accesses = list(person.memberships.all())
-    accesses += list(person.project_guests.all())
+    accesses: list[Membership | ProjectGuest] = [
+        *person.memberships.all(),
+        *person.project_guests.all(),
+    ]
     ends: list[dt.date] = []
     for access in accesses:
         if access.ended_at is None and (access.until is None or access.until >= on):

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from contacts.models import User
+from core.audiences import Actor, SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
 from core.models import SecurityEvent
@@ -26,7 +28,7 @@ from spaces.models import Space
 
 from . import selectors, services
 from .forms import InvitationActionForm, InvitationExtendForm, InvitationForm, accept_form
-from .models import Invitation
+from .models import Invitation, InvitationQuerySet
 from .permissions import (
     INVITATION,
     can,
@@ -48,7 +50,9 @@ def _target_context(target: Space | Project) -> dict[str, Any]:
     }
 
 
-def _invitation_page(request: HttpRequest, invitations: Any, context: dict[str, Any]):
+def _invitation_page(
+    request: SignedInRequest, invitations: InvitationQuerySet, context: dict[str, Any]
+) -> HttpResponse:
     page, rows, status = selectors.invitations_page(
         request.user,
         invitations,
@@ -71,7 +75,7 @@ def _invitation_page(request: HttpRequest, invitations: Any, context: dict[str, 
 
 @login_required
 @require_safe
-def invitation_list(request: HttpRequest) -> HttpResponse:
+def invitation_list(request: SignedInRequest) -> HttpResponse:
     """Every invitation of the portal: ITD only."""
     if not can(request.user, "view_all_invitations"):
         raise PermissionDenied
@@ -85,14 +89,14 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _invitable_space(request: HttpRequest, slug: str) -> Space:
+def _invitable_space(request: SignedInRequest, slug: str) -> Space:
     space = get_object_or_404(Space.objects.visible_to(request.user), slug=slug)
     if not can_invite(request.user, space):
         raise PermissionDenied
     return space
 
 
-def _invitable_project(request: HttpRequest, slug: str) -> Project:
+def _invitable_project(request: SignedInRequest, slug: str) -> Project:
     project = get_object_or_404(Project.objects.visible_to(request.user), slug=slug)
     if not can_invite_to_project(request.user, project):
         raise PermissionDenied
@@ -101,7 +105,7 @@ def _invitable_project(request: HttpRequest, slug: str) -> Project:
 
 @login_required
 @require_safe
-def invitation_space_list(request: HttpRequest, slug: str) -> HttpResponse:
+def invitation_space_list(request: SignedInRequest, slug: str) -> HttpResponse:
     space = _invitable_space(request, slug)
     invitations = Invitation.objects.visible_to(request.user).filter(space=space)
     return _invitation_page(request, invitations, _target_context(space))
@@ -109,20 +113,23 @@ def invitation_space_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def invitation_project_list(request: HttpRequest, slug: str) -> HttpResponse:
+def invitation_project_list(request: SignedInRequest, slug: str) -> HttpResponse:
     """Guests invited to one project: ITD only."""
     project = _invitable_project(request, slug)
     invitations = Invitation.objects.visible_to(request.user).filter(project=project)
     return _invitation_page(request, invitations, _target_context(project))
 
 
-def _invitation_form(request: HttpRequest, target: Space | Project, roles: list[str]):
-    where = {"space": target} if isinstance(target, Space) else {"project": target}
+def _invitation_form(
+    request: SignedInRequest, target: Space | Project, roles: list[str]
+) -> HttpResponse:
+    space = target if isinstance(target, Space) else None
+    project = target if isinstance(target, Project) else None
     return handle_form(
         request,
         InvitationForm(posted(request), roles=roles),
         save=lambda data: services.invitation_create(
-            actor=request.user, request=request, **where, **data
+            actor=request.user, request=request, space=space, project=project, **data
         ),
         success=lambda _invitation: _target_context(target)["list_url"],
         message=lambda invitation: (
@@ -135,18 +142,18 @@ def _invitation_form(request: HttpRequest, target: Space | Project, roles: list[
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invitation_space_create(request: HttpRequest, slug: str) -> HttpResponse:
+def invitation_space_create(request: SignedInRequest, slug: str) -> HttpResponse:
     space = _invitable_space(request, slug)
     return _invitation_form(request, space, invitable_roles(request.user, space))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invitation_project_create(request: HttpRequest, slug: str) -> HttpResponse:
+def invitation_project_create(request: SignedInRequest, slug: str) -> HttpResponse:
     return _invitation_form(request, _invitable_project(request, slug), ["guest"])
 
 
-def _managed_invitation(request: HttpRequest, pk: int) -> Invitation:
+def _managed_invitation(request: SignedInRequest, pk: int) -> Invitation:
     invitation = get_object_or_404(
         Invitation.objects.visible_to(request.user)
         .with_status()
@@ -180,7 +187,7 @@ INVITATION_ACTIONS = {
 }
 
 
-def _invitation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def _invitation_action(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
     """GET asks for confirmation; POST does it."""
     invitation = _managed_invitation(request, pk)
     service, title, done = INVITATION_ACTIONS[action]
@@ -198,25 +205,25 @@ def _invitation_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_resend(request: SignedInRequest, pk: int) -> HttpResponse:
     return _invitation_action(request, pk, "resend")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     return _invitation_action(request, pk, "revoke")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invitation_end_access(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_end_access(request: SignedInRequest, pk: int) -> HttpResponse:
     return _invitation_action(request, pk, "end")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invitation_extend(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_extend(request: SignedInRequest, pk: int) -> HttpResponse:
     invitation = _managed_invitation(request, pk)
     context = _target_context(invitation.target)
     return handle_form(
@@ -254,19 +261,22 @@ def _refusal(request: HttpRequest, invitation: Invitation | None) -> HttpRespons
     return None
 
 
-def _welcome(request: HttpRequest, invitation: Invitation, account: Any) -> Any:
+def _welcome(request: HttpRequest, invitation: Invitation, account: User) -> str | HttpResponse:
     if request.user.is_authenticated:
         return invitation.target.get_absolute_url()
     # allauth's sign-in: its stages (a second factor, if the account has one), a fresh session
     # key, the tracked session, the sign-in signals.
-    return perform_login(request, account, redirect_url=invitation.target.get_absolute_url())
+    response: HttpResponse = perform_login(
+        request, account, redirect_url=invitation.target.get_absolute_url()
+    )
+    return response
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The link from the e-mail: set a password (or confirm the account), accept, get in."""
-    limited = ratelimit.consume_or_429(
+    limited: HttpResponse | None = ratelimit.consume_or_429(
         request, action="invitation_accept", key=token[:100], limit_get=True
     )
     if limited is not None:
@@ -278,6 +288,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     refusal = _refusal(request, invitation)
     if refusal is not None:
         return refusal
+    assert invitation is not None  # an unknown link was refused above
     mode = selectors.accept_mode(request.user, invitation)
     form = accept_form(mode, posted(request), invitation)
     user = request.user if request.user.is_authenticated else None
@@ -302,7 +313,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def account_security(request: HttpRequest) -> HttpResponse:
+def account_security(request: SignedInRequest) -> HttpResponse:
     """Konto & Sicherheit: password, e-mail, second factor, sessions, recent sign-ins."""
     summary = selectors.account_security_summary(
         request.user, session_key=request.session.session_key
@@ -310,7 +321,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
     return render(request, "access/account_security.html", {"summary": summary})
 
 
-def refuse_ended_access(request: HttpRequest, user: Any) -> HttpResponse | None:
+def refuse_ended_access(request: HttpRequest, user: Actor) -> HttpResponse | None:
     """At sign-in (contacts.security.SIGN_IN_CHECKS): an account whose access has ended is
     refused with the reason and the attempt is logged as refused."""
     if has_active_access(user):

@@ -56,7 +56,7 @@ class Browser:
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
-    def _csrf(self) -> str:
+    def _csrf(self) -> str | None:
         return next((c.value for c in self.jar if c.name == "csrftoken"), "")
 
     def get(self, path: str) -> tuple[int, bytes, str]:

@@ -1,4 +1,8 @@
+from __future__ import annotations
+
 import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
@@ -10,14 +14,20 @@ from allauth.core.internal import ratelimit as _ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
+from core.audiences import Actor
 from core.limits import LimitExceeded
 from core.models import SecurityEvent
 from core.services import security_log
 
 from .security import MFA_TYPES, mfa_required, sign_in_refusal
+
+if TYPE_CHECKING:
+    from allauth.mfa.models import Authenticator
+    from allauth.usersessions.models import UserSession
 
 # Failed password checks per network address (ACCOUNT_RATE_LIMITS); "login_failed" counts them
 # per e-mail address (the lock-out).
@@ -27,19 +37,19 @@ LOGIN_FAILED_IP = "login_failed_ip"
 class AccountAdapter(DefaultAccountAdapter):
     """No open sign-up: accounts are created by ITD staff or by invitation."""
 
-    def is_open_for_signup(self, request) -> bool:
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
 
     # --- Sign-in hardening ---
 
-    def authentication_failed(self, request, **credentials) -> None:
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         security_log(
             kind=SecurityEvent.Kind.LOGIN_FAILED,
             request=request,
             label=str(credentials.get("email", "")),
         )
 
-    def pre_authenticate(self, request, **credentials) -> None:
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         """Every password check counts here (sign-in, admin, re-authentication, invitation
         links, account deletion): one counter of failures per address, which locks it after
         five for 15 minutes, and one per network address. Either limit answers 429 naming it.
@@ -62,7 +72,7 @@ class AccountAdapter(DefaultAccountAdapter):
             usage=[*per_ip.usage, *per_address.usage]
         )
 
-    def _refuse(self, request, address: str, limit: str) -> None:
+    def _refuse(self, request: HttpRequest, address: str, limit: str) -> None:
         security_log(
             kind=SecurityEvent.Kind.RATE_LIMITED,
             request=request,
@@ -89,7 +99,7 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         )
 
-    def pre_login(self, request, user, **kwargs):
+    def pre_login(self, request: HttpRequest, user: Actor, **kwargs: Any) -> HttpResponse | None:
         """The access app may refuse a sign-in (an account whose access has ended): the refusal
         is answered with its reason and logged, never as a successful sign-in."""
         response = super().pre_login(request, user, **kwargs)
@@ -100,12 +110,12 @@ class AccountAdapter(DefaultAccountAdapter):
             clear_login(request)
         return refusal
 
-    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         """E-mail, password and MFA changes need a fresh password (or code). For the second
         factor a sign-in within ACCOUNT_REAUTHENTICATION_TIMEOUT seconds counts as fresh, so the
         enrolment the portal demands right after sign-in, and the recovery codes it shows next,
         do not ask for the password a second time."""
-        required = super().is_reauthentication_required(app=app, **kwargs)
+        required: bool = super().is_reauthentication_required(app=app, **kwargs)
         request = self.request
         if not (required and app == "allauth.mfa" and request is not None):
             return required
@@ -136,7 +146,7 @@ class MFAAdapter(DefaultMFAAdapter):
     def decrypt(self, encrypted_text: str) -> str:
         return crypto.decrypt(encrypted_text)
 
-    def can_delete_authenticator(self, authenticator) -> bool:
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         if authenticator.type not in MFA_TYPES or not mfa_required(authenticator.user):
             return True
         others = type(authenticator).objects.filter(
@@ -148,7 +158,7 @@ class MFAAdapter(DefaultMFAAdapter):
 class UserSessionsAdapter(DefaultUserSessionsAdapter):
     """ "Sign out other sessions" on the account page lands in the security log."""
 
-    def end_sessions(self, sessions) -> None:
+    def end_sessions(self, sessions: Iterable[UserSession]) -> None:
         sessions = list(sessions)
         super().end_sessions(sessions)
         for user_id in {s.user_id for s in sessions}:

@@ -10,9 +10,10 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AuditedModelAdmin, ReadOnlyLogAdmin
+from core.admin import AuditedModelAdmin, ReadOnlyLogAdmin, admin_actor
 
 from . import services
 from .models import Authority, DigitalOfficer, Organisation, Person, User
@@ -44,15 +45,15 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ("last_login", "date_joined", "invited_account")
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
-    def save_model(self, request: Any, obj: User, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         # Audited; disabling the account or changing its rights ends its sessions.
-        services.user_save(actor=request.user, user=obj, request=request)
+        services.user_save(actor=admin_actor(request), user=obj, request=request)
 
-    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         for person in formset.save(commit=False):
-            services.person_save(actor=request.user, person=person, request=request)
+            services.person_save(actor=admin_actor(request), person=person, request=request)
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Accounts are anonymised (Meine Daten, retention), never deleted: history points to them.
         return False
 
@@ -65,17 +66,17 @@ class AuthorityAdmin(admin.ModelAdmin):
     filter_horizontal = ("predecessors",)
     autocomplete_fields = ("parent",)
 
-    def save_model(self, request: Any, obj: Authority, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Authority, form: Any, change: bool) -> None:
         """Saved with its predecessors in save_related, in one audited service call."""
 
-    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         services.authority_save(
-            actor=request.user,
+            actor=admin_actor(request),
             authority=form.instance,
             predecessors=form.cleaned_data.get("predecessors", []),
         )
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Reorganisations keep history: an authority ends with "valid until", it is not deleted.
         return False
 
@@ -99,9 +100,9 @@ class PersonAdmin(ReadOnlyLogAdmin):
 
 
 @admin.action(description=_("Benennung heute beenden"))
-def end_officer_roles(modeladmin: Any, request: Any, queryset: Any) -> None:
+def end_officer_roles(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
     for officer in queryset.filter(ended_at__isnull=True):
-        services.officer_end(actor=request.user, officer=officer)
+        services.officer_end(actor=admin_actor(request), officer=officer)
     messages.success(request, _("Die Benennungen wurden beendet."))
 
 
@@ -114,11 +115,13 @@ class DigitalOfficerAdmin(admin.ModelAdmin):
     readonly_fields = ("ended_at",)
     actions = (end_officer_roles,)
 
-    def save_model(self, request: Any, obj: DigitalOfficer, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: DigitalOfficer, form: Any, change: bool
+    ) -> None:
         # Audited; the officer signs in again (a second factor is required for officers).
-        services.officer_save(actor=request.user, officer=obj)
+        services.officer_save(actor=admin_actor(request), officer=obj)
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

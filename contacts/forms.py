@@ -1,5 +1,12 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from core.audiences import Actor
 
 from .security import verify_password
 
@@ -16,13 +23,15 @@ class AccountDeleteForm(forms.Form):
         error_messages={"required": _("Bitte bestätigen Sie die Löschung.")},
     )
 
-    def __init__(self, *args, user, request=None, **kwargs):
+    def __init__(
+        self, *args: Any, user: Actor, request: HttpRequest | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.request = request
 
-    def clean_password(self):
-        password = self.cleaned_data["password"]
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
         # The sign-in's lock-out counts here too (LimitExceeded answers 429).
         if not verify_password(self.request, self.user, password):
             raise forms.ValidationError(_("Das Passwort ist nicht richtig."))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -38,7 +39,8 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """An account: signs in with its e-mail address."""
 
-    username = None
+    # Django's way to drop an inherited field; the stubs type the field as always present.
+    username = None  # type: ignore[assignment]
     email = models.EmailField(_("E-Mail-Adresse"), unique=True)
     is_itd_staff = models.BooleanField(
         _("ITD-Mitarbeitende/r"),
@@ -64,9 +66,10 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    # Signs up by e-mail address: not auth's UserManager (by user name), which the stubs expect.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("Konto")
@@ -77,7 +80,7 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
 
-class AuthorityQuerySet(RestrictedQuerySet):
+class AuthorityQuerySet(RestrictedQuerySet["Authority"]):
     def current(self, on: dt.date | None = None) -> AuthorityQuerySet:
         on = on or today()
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
@@ -167,7 +170,7 @@ class Organisation(models.Model):
         return self.name
 
 
-class PersonQuerySet(RestrictedQuerySet):
+class PersonQuerySet(RestrictedQuerySet["Person"]):
     """`visible_to(user)` and `restrict(user, action)` from contacts.permissions.PERSON."""
 
 
@@ -244,7 +247,7 @@ class Person(models.Model):
         return self.authority or self.organisation
 
 
-class DigitalOfficerQuerySet(TimeBoxedQuerySet, RestrictedQuerySet):
+class DigitalOfficerQuerySet(TimeBoxedQuerySet["DigitalOfficer"]):
     pass
 
 

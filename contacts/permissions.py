@@ -11,28 +11,38 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import rules
-from core.audiences import ADMINISTRATION, EXTERNAL, ITD, SIGNED_IN, Audience, audience
+from core.audiences import (
+    ADMINISTRATION,
+    EXTERNAL,
+    ITD,
+    SIGNED_IN,
+    Viewer,
+    is_signed_in,
+)
 from core.rules import Attr, Extensible, RuleTable, Self
 
 from .models import Authority, DigitalOfficer, Person
 
+# Facts about the user are cached on the user object for the request, as `_portal_*` attributes.
+_OFFICER_CACHE = "_portal_officer_authorities"
 
-def officer_authority_ids(user: Any) -> frozenset[int]:
+
+def officer_authority_ids(user: Viewer) -> frozenset[int]:
     """Authorities the user is an active digitalisation officer of; one query, cached."""
-    if audience(user) == Audience.ANONYMOUS:
+    if not is_signed_in(user):
         return frozenset()
-    cached = getattr(user, "_portal_officer_authorities", None)
+    cached: frozenset[int] | None = getattr(user, _OFFICER_CACHE, None)
     if cached is None:
         cached = frozenset(
             DigitalOfficer.objects.active()
             .filter(person__user=user)
             .values_list("authority_id", flat=True)
         )
-        user._portal_officer_authorities = cached
+        setattr(user, _OFFICER_CACHE, cached)
     return cached
 
 
-def forget_cached_facts(user: Any) -> None:
+def forget_cached_facts(user: Viewer) -> None:
     """Roles changed during the request (tests, services): read them again."""
     for attr in [a for a in vars(user) if a.startswith("_portal_")]:
         delattr(user, attr)
@@ -72,7 +82,7 @@ GLOBAL = RuleTable(
 )
 
 
-def can(user: Any, action: str, obj: Any = None) -> bool:
+def can(user: Viewer, action: str, obj: Any = None) -> bool:
     """`can(user, "see_email", person)`; actions on no object: `can(user, "view_directory")`."""
     return GLOBAL.can(user, action) if obj is None else rules.can(user, action, obj)
 
@@ -85,7 +95,7 @@ class ContactVisibility:
     phone: bool
 
 
-def contact_visibility(user: Any, person: Person) -> ContactVisibility:
+def contact_visibility(user: Viewer, person: Person) -> ContactVisibility:
     return ContactVisibility(
         email=PERSON.can(user, "see_email", person), phone=PERSON.can(user, "see_phone", person)
     )

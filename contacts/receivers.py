@@ -6,12 +6,17 @@ live in the services and in allauth. Connected in `ContactsConfig.ready()`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account import signals as account_signals
+from allauth.account.models import EmailAddress
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
+from django.http import HttpRequest
 
+from core.audiences import Actor
 from core.models import SecurityEvent
 from core.services import security_log
 
@@ -19,14 +24,16 @@ from .security import MFA_TYPES, mfa_enrolled, session_set_mfa_enrolled, session
 
 
 @receiver(auth_signals.user_logged_in, dispatch_uid="portal_security_login")
-def on_logged_in(sender, request, user, **kwargs) -> None:
+def on_logged_in(sender: Any, request: HttpRequest | None, user: Actor, **kwargs: Any) -> None:
     if request is not None:
         session_stamp_login(request, user)
     security_log(kind=SecurityEvent.Kind.LOGIN, user=user, request=request)
 
 
 @receiver(auth_signals.user_logged_out, dispatch_uid="portal_security_logout")
-def on_logged_out(sender, request, user, **kwargs) -> None:
+def on_logged_out(
+    sender: Any, request: HttpRequest | None, user: Actor | None, **kwargs: Any
+) -> None:
     if user is None:
         return
     reason = getattr(request, "portal_logout_reason", "") if request is not None else ""
@@ -34,7 +41,9 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
     security_log(kind=SecurityEvent.Kind.LOGOUT, user=user, request=request, **detail)
 
 
-def _mfa_changed(request, user, authenticator: Authenticator, action: str) -> None:
+def _mfa_changed(
+    request: HttpRequest | None, user: Actor, authenticator: Authenticator, action: str
+) -> None:
     if authenticator.type in MFA_TYPES and request is not None:
         session_set_mfa_enrolled(request, mfa_enrolled(user))
     security_log(
@@ -47,41 +56,68 @@ def _mfa_changed(request, user, authenticator: Authenticator, action: str) -> No
 
 
 @receiver(mfa_signals.authenticator_added, dispatch_uid="portal_security_mfa_added")
-def on_authenticator_added(sender, request, user, authenticator, **kwargs) -> None:
+def on_authenticator_added(
+    sender: Any,
+    request: HttpRequest | None,
+    user: Actor,
+    authenticator: Authenticator,
+    **kwargs: Any,
+) -> None:
     _mfa_changed(request, user, authenticator, "added")
 
 
 @receiver(mfa_signals.authenticator_removed, dispatch_uid="portal_security_mfa_removed")
-def on_authenticator_removed(sender, request, user, authenticator, **kwargs) -> None:
+def on_authenticator_removed(
+    sender: Any,
+    request: HttpRequest | None,
+    user: Actor,
+    authenticator: Authenticator,
+    **kwargs: Any,
+) -> None:
     _mfa_changed(request, user, authenticator, "removed")
 
 
 @receiver(mfa_signals.authenticator_reset, dispatch_uid="portal_security_mfa_reset")
-def on_authenticator_reset(sender, request, user, authenticator, **kwargs) -> None:
+def on_authenticator_reset(
+    sender: Any,
+    request: HttpRequest | None,
+    user: Actor,
+    authenticator: Authenticator,
+    **kwargs: Any,
+) -> None:
     _mfa_changed(request, user, authenticator, "reset")
 
 
 @receiver(account_signals.password_changed, dispatch_uid="portal_security_password_changed")
-def on_password_changed(sender, request, user, **kwargs) -> None:
+def on_password_changed(
+    sender: Any, request: HttpRequest | None, user: Actor, **kwargs: Any
+) -> None:
     security_log(
         kind=SecurityEvent.Kind.PASSWORD_CHANGED, user=user, request=request, action="changed"
     )
 
 
 @receiver(account_signals.password_set, dispatch_uid="portal_security_password_set")
-def on_password_set(sender, request, user, **kwargs) -> None:
+def on_password_set(sender: Any, request: HttpRequest | None, user: Actor, **kwargs: Any) -> None:
     security_log(kind=SecurityEvent.Kind.PASSWORD_CHANGED, user=user, request=request, action="set")
 
 
 @receiver(account_signals.password_reset, dispatch_uid="portal_security_password_reset")
-def on_password_reset(sender, request, user, **kwargs) -> None:
+def on_password_reset(sender: Any, request: HttpRequest | None, user: Actor, **kwargs: Any) -> None:
     security_log(
         kind=SecurityEvent.Kind.PASSWORD_CHANGED, user=user, request=request, action="reset"
     )
 
 
 @receiver(mfa_signals.authentication_failed, dispatch_uid="portal_security_mfa_failed")
-def on_mfa_failed(sender, request, user, authenticator, reauthentication=False, **kwargs) -> None:
+def on_mfa_failed(
+    sender: Any,
+    request: HttpRequest | None,
+    user: Actor,
+    authenticator: Authenticator,
+    reauthentication: bool = False,
+    **kwargs: Any,
+) -> None:
     security_log(
         kind=SecurityEvent.Kind.LOGIN_FAILED,
         user=user,
@@ -91,7 +127,9 @@ def on_mfa_failed(sender, request, user, authenticator, reauthentication=False, 
     )
 
 
-def _email_changed(request, user, action: str, **addresses) -> None:
+def _email_changed(
+    request: HttpRequest | None, user: Actor, action: str, **addresses: EmailAddress | None
+) -> None:
     security_log(
         kind=SecurityEvent.Kind.EMAIL_CHANGED,
         user=user,
@@ -102,20 +140,41 @@ def _email_changed(request, user, action: str, **addresses) -> None:
 
 
 @receiver(account_signals.email_added, dispatch_uid="portal_security_email_added")
-def on_email_added(sender, request, user, email_address, **kwargs) -> None:
+def on_email_added(
+    sender: Any,
+    request: HttpRequest | None,
+    user: Actor,
+    email_address: EmailAddress,
+    **kwargs: Any,
+) -> None:
     _email_changed(request, user, "added", address=email_address)
 
 
 @receiver(account_signals.email_removed, dispatch_uid="portal_security_email_removed")
-def on_email_removed(sender, request, user, email_address, **kwargs) -> None:
+def on_email_removed(
+    sender: Any,
+    request: HttpRequest | None,
+    user: Actor,
+    email_address: EmailAddress,
+    **kwargs: Any,
+) -> None:
     _email_changed(request, user, "removed", address=email_address)
 
 
 @receiver(account_signals.email_changed, dispatch_uid="portal_security_email_changed")
-def on_email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
+def on_email_changed(
+    sender: Any,
+    request: HttpRequest | None,
+    user: Actor,
+    from_email_address: EmailAddress | None,
+    to_email_address: EmailAddress,
+    **kwargs: Any,
+) -> None:
     _email_changed(request, user, "primary_changed", old=from_email_address, new=to_email_address)
 
 
 @receiver(account_signals.email_confirmed, dispatch_uid="portal_security_email_confirmed")
-def on_email_confirmed(sender, request, email_address, **kwargs) -> None:
+def on_email_confirmed(
+    sender: Any, request: HttpRequest | None, email_address: EmailAddress, **kwargs: Any
+) -> None:
     _email_changed(request, email_address.user, "confirmed", address=email_address)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from allauth.account.adapter import get_adapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from core.audiences import Actor, Viewer
 
 SESSION_LOGIN_AT = "portal.login_at"
 SESSION_SEEN_AT = "portal.seen_at"
@@ -31,16 +32,16 @@ SEEN_AT_GRANULARITY = 60
 MFA_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 # Filled by the access app (access.apps): the rule of who must use a second factor.
-SECOND_FACTOR_REQUIRED: list[Callable[[Any], bool]] = []
+SECOND_FACTOR_REQUIRED: list[Callable[[Viewer], bool]] = []
 # Filled by the access app: each may answer a sign-in with a refusal (a response) or None.
-SIGN_IN_CHECKS: list[Callable[[HttpRequest, Any], HttpResponse | None]] = []
+SIGN_IN_CHECKS: list[Callable[[HttpRequest, Actor], HttpResponse | None]] = []
 
 
-def mfa_required(user: Any) -> bool:
+def mfa_required(user: Viewer) -> bool:
     return any(check(user) for check in SECOND_FACTOR_REQUIRED)
 
 
-def sign_in_refusal(request: HttpRequest, user: Any) -> HttpResponse | None:
+def sign_in_refusal(request: HttpRequest, user: Actor) -> HttpResponse | None:
     for check in SIGN_IN_CHECKS:
         response = check(request, user)
         if response is not None:
@@ -48,7 +49,7 @@ def sign_in_refusal(request: HttpRequest, user: Any) -> HttpResponse | None:
     return None
 
 
-def verify_password(request: HttpRequest | None, user, password: str) -> bool:
+def verify_password(request: HttpRequest | None, user: Actor, password: str) -> bool:
     """Check a password as the sign-in does: the same lock-out counter for the address, the
     same security log entry on failure, LimitExceeded (429) while the address is locked.
 
@@ -61,11 +62,11 @@ def verify_password(request: HttpRequest | None, user, password: str) -> bool:
     return authenticated is not None and authenticated.pk == user.pk
 
 
-def mfa_enrolled(user) -> bool:
+def mfa_enrolled(user: Actor) -> bool:
     return Authenticator.objects.filter(user_id=user.pk, type__in=MFA_TYPES).exists()
 
 
-def session_stamp_login(request: HttpRequest, user) -> None:
+def session_stamp_login(request: HttpRequest, user: Actor) -> None:
     """At sign-in: when it happened, and whether the account has a second factor."""
     session = getattr(request, "session", None)
     if session is None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from core.audiences import is_staff_of_administration
+from core.audiences import Actor, Viewer, is_staff_of_administration
 from core.personal_data import Subject
 from core.personal_data import export as export_personal_data
 
@@ -29,7 +29,7 @@ class ContactCard:
     affiliation: Authority | Organisation | None
 
 
-def contact_card(viewer: Any, person: Person, *, affiliation: Any = None) -> ContactCard:
+def contact_card(viewer: Viewer, person: Person, *, affiliation: Any = None) -> ContactCard:
     if PERSON.can(viewer, "see_affiliation", person):
         affiliation = affiliation or person.affiliation
     else:
@@ -44,11 +44,11 @@ def contact_card(viewer: Any, person: Person, *, affiliation: Any = None) -> Con
     )
 
 
-def contact_cards(viewer: Any, people: Iterable[Person]) -> list[ContactCard]:
+def contact_cards(viewer: Viewer, people: Iterable[Person]) -> list[ContactCard]:
     return [contact_card(viewer, p) for p in people]
 
 
-def own_person(user: Any) -> Person | None:
+def own_person(user: Actor) -> Person | None:
     """The signed-in person's own profile (None for an account without one)."""
     return (
         Person.objects.filter(user=user).select_related("user", "authority", "organisation").first()
@@ -78,12 +78,12 @@ def authorities_for_list() -> QuerySet[Authority]:
     )
 
 
-def sees_affiliations(viewer: Any) -> bool:
+def sees_affiliations(viewer: Viewer) -> bool:
     """Staff see whom people represent; guests see names and functions only."""
     return is_staff_of_administration(viewer)
 
 
-def personal_data(user: Any) -> dict[str, Any]:
+def personal_data(user: Actor) -> dict[str, Any]:
     """Everything the portal stores about one account (every app's privacy.py)."""
     person = own_person(user)
     needles = [user.get_full_name(), user.email]

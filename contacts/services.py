@@ -21,6 +21,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from core import personal_data
+from core.audiences import Actor, Viewer
 from core.models import AuditEntry, SecurityEvent
 from core.services import audit_record, diff, security_log, snapshot, timebox_close
 
@@ -44,7 +45,7 @@ def user_sessions_end(*, user: User, keep_session_key: str | None = None, reason
 
 
 def user_access_changed(
-    *, actor: Any, user: User, changes: dict[str, Any], request: HttpRequest | None = None
+    *, actor: Actor | None, user: User, changes: dict[str, Any], request: HttpRequest | None = None
 ) -> int:
     """An account was disabled or its role changed: log it and end every session of it.
 
@@ -55,7 +56,7 @@ def user_access_changed(
         kind=SecurityEvent.Kind.ROLE_CHANGED,
         user=user,
         request=request,
-        by=actor.email if getattr(actor, "is_authenticated", False) else "system",
+        by=actor.email if actor is not None and actor.is_authenticated else "system",
         changes=changes,
     )
     forget_cached_facts(user)
@@ -94,12 +95,12 @@ USER_ACCESS_FIELDS = ("is_active", "is_itd_staff", "is_staff", "is_superuser")
 PERSON_AUDITED = ("function", "phone", "authority", "organisation")
 
 
-def _require_itd(actor: Any) -> None:
+def _require_itd(actor: Viewer) -> None:
     if not GLOBAL.can(actor, "manage_reference_data"):
         raise PermissionDenied
 
 
-def user_save(*, actor: Any, user: User, request: HttpRequest | None = None) -> User:
+def user_save(*, actor: Actor, user: User, request: HttpRequest | None = None) -> User:
     """ITD creates or changes an account (the admin's form has set the new values)."""
     _require_itd(actor)
     with transaction.atomic():
@@ -115,7 +116,7 @@ def user_save(*, actor: Any, user: User, request: HttpRequest | None = None) -> 
     return user
 
 
-def person_save(*, actor: Any, person: Person, request: HttpRequest | None = None) -> Person:
+def person_save(*, actor: Actor, person: Person, request: HttpRequest | None = None) -> Person:
     """ITD sets a person's authority or organisation (the admin's inline form set them)."""
     _require_itd(actor)
     with transaction.atomic():
@@ -145,7 +146,7 @@ PROFILE_FIELDS = (
 
 
 def person_update_profile(
-    *, actor: Any, person: Person, language: str | None = None, **values: Any
+    *, actor: Actor, person: Person, language: str | None = None, **values: Any
 ) -> Person:
     """A person corrects their own profile and who may see it; ITD may do it for anyone."""
     if not PERSON.can(actor, "edit_profile", person):
@@ -195,7 +196,7 @@ OFFICER_AUDITED = ("person", "authority", "role", "since", "until", "ended_at")
 
 
 def authority_save(
-    *, actor: Any, authority: Authority, predecessors: Iterable[Authority] | None = None
+    *, actor: Actor, authority: Authority, predecessors: Iterable[Authority] | None = None
 ) -> Authority:
     """ITD creates or changes an authority (reorganisations: validity, predecessors)."""
     _require_itd(actor)
@@ -216,7 +217,7 @@ def authority_save(
     return authority
 
 
-def officer_save(*, actor: Any, officer: DigitalOfficer) -> DigitalOfficer:
+def officer_save(*, actor: Actor, officer: DigitalOfficer) -> DigitalOfficer:
     """ITD names a digitalisation officer or changes the role; the person signs in again."""
     _require_itd(actor)
     with transaction.atomic():
@@ -236,7 +237,7 @@ def officer_save(*, actor: Any, officer: DigitalOfficer) -> DigitalOfficer:
     return officer
 
 
-def officer_end(*, actor: Any, officer: DigitalOfficer) -> DigitalOfficer:
+def officer_end(*, actor: Actor | None, officer: DigitalOfficer) -> DigitalOfficer:
     """End an officer role today (actor None: the system, e.g. on anonymisation)."""
     if actor is not None:
         _require_itd(actor)
@@ -248,7 +249,9 @@ def officer_end(*, actor: Any, officer: DigitalOfficer) -> DigitalOfficer:
     return officer
 
 
-def _officer_changed(*, actor: Any, officer: DigitalOfficer, changes: dict[str, Any]) -> None:
+def _officer_changed(
+    *, actor: Actor | None, officer: DigitalOfficer, changes: dict[str, Any]
+) -> None:
     changes = {"authority": officer.authority.code, **changes}
     user_access_changed(actor=actor, user=officer.person.user, changes=changes)
 
@@ -278,7 +281,7 @@ def is_anonymised(user: User) -> bool:
 
 
 def user_anonymise(
-    *, actor: Any, user: User, reason: str, request: HttpRequest | None = None
+    *, actor: Actor | None, user: User, reason: str, request: HttpRequest | None = None
 ) -> User:
     """Remove name and contact data everywhere; keep the history under a pseudonym.
 

@@ -9,13 +9,14 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
 from core.models import SecurityEvent
@@ -30,7 +31,7 @@ MY_DATA_PREVIEW = 20
 
 @login_required
 @require_safe
-def authority_list(request: HttpRequest) -> HttpResponse:
+def authority_list(request: SignedInRequest) -> HttpResponse:
     if not GLOBAL.can(request.user, "view_authorities"):
         raise PermissionDenied
     return render(
@@ -47,7 +48,7 @@ def authority_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def my_profile(request: HttpRequest) -> HttpResponse:
+def my_profile(request: SignedInRequest) -> HttpResponse:
     """My function, phone and who may see my contact details (right to rectification)."""
     person = selectors.own_person(request.user)
     if person is None:
@@ -68,7 +69,7 @@ def my_profile(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_safe
-def my_data(request: HttpRequest) -> HttpResponse:
+def my_data(request: SignedInRequest) -> HttpResponse:
     """What the portal stores about me (Art. 15 DSGVO), with download and deletion."""
     data = selectors.personal_data(request.user)
     return render(request, "contacts/my_data.html", {"data": data, "preview": MY_DATA_PREVIEW})
@@ -77,7 +78,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET"])
-def my_data_export(request: HttpRequest) -> HttpResponse:
+def my_data_export(request: SignedInRequest) -> HttpResponse:
     data = selectors.personal_data(request.user)
     security_log(kind=SecurityEvent.Kind.DATA_EXPORT, user=request.user, request=request)
     data["exported_at"] = timezone.now().isoformat()
@@ -93,7 +94,7 @@ def my_data_export(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def my_data_delete(request: HttpRequest) -> HttpResponse:
+def my_data_delete(request: SignedInRequest) -> HttpResponse:
     """Confirm with the password; the account is signed out, then anonymised."""
     form = AccountDeleteForm(posted(request), user=request.user, request=request)
     if request.method != "POST" or not form.is_valid():

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.forms.formsets import BaseFormSet
+from django.http import HttpRequest
+
+from .audiences import Actor
 from .models import AuditEntry, SecurityEvent
 from .services import audit_record, diff, snapshot
+
+
+def admin_actor(request: HttpRequest) -> Actor:
+    """Who works in the admin: a signed-in account (the admin site lets only ITD staff in)."""
+    user = request.user
+    assert user.is_authenticated, "the admin site is for signed-in ITD staff only"
+    return user
+
+
+# The values before an admin save, kept on the request until the related objects are saved.
+_BEFORE = "_audit_before"
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
@@ -22,16 +40,24 @@ class AuditedModelAdmin(admin.ModelAdmin):
             if f.concrete and not f.auto_created and f.name != "password"
         )
 
-    def save_model(self, request, obj, form, change):
-        before = {}
+    def save_model(
+        self, request: HttpRequest, obj: models.Model, form: forms.ModelForm[Any], change: bool
+    ) -> None:
+        before: dict[str, Any] = {}
         if change and obj.pk:
             previous = type(obj)._default_manager.filter(pk=obj.pk).first()
             if previous is not None:
                 before = snapshot(previous, self._audited())
-        request._audit_before = before
+        setattr(request, _BEFORE, before)
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm[Any],
+        formsets: list[BaseFormSet[Any]],
+        change: bool,
+    ) -> None:
         super().save_related(request, form, formsets, change)
         obj = form.instance
         after = snapshot(obj, self._audited())
@@ -39,10 +65,10 @@ class AuditedModelAdmin(admin.ModelAdmin):
             actor=request.user,
             instance=obj,
             action=AuditEntry.Action.UPDATE if change else AuditEntry.Action.CREATE,
-            changes=diff(getattr(request, "_audit_before", {}), after),
+            changes=diff(getattr(request, _BEFORE, {}), after),
         )
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
         audit_record(
             actor=request.user,
             instance=obj,
@@ -51,7 +77,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
         )
         super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
 
@@ -59,13 +85,13 @@ class AuditedModelAdmin(admin.ModelAdmin):
 class ReadOnlyLogAdmin(admin.ModelAdmin):
     """Logs are written by the portal only: ITD reads them, nobody edits or deletes them."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 

@@ -1,7 +1,12 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -15,11 +20,13 @@ class PortalAdminSite(admin.AdminSite):
     site_title = _("Digitale Räume – Verwaltung")
     index_title = _("Stammdaten und Protokolle")
 
-    def has_permission(self, request) -> bool:
+    def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(user.is_active and user.is_staff and getattr(user, "is_itd_staff", False))
 
-    def login(self, request, extra_context=None):
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """One sign-in for the whole portal: the admin uses allauth's, with its second factor
         and its lock-out after repeated failures, instead of Django's own login form."""
         next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
@@ -33,7 +40,10 @@ class PortalAdminSite(admin.AdminSite):
             raise PermissionDenied
         return redirect(f"{reverse('account_login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
 
-    def password_change(self, request, extra_context=None):
+    # A redirect where Django's admin renders its own form (a TemplateResponse, says its type).
+    def password_change(  # type: ignore[override]
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """Passwords change in one place, with re-authentication, limits and the security log."""
         return redirect("account_change_password")
 

@@ -8,11 +8,32 @@ beyond that depends on their roles in spaces and projects, decided in each app's
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias, TypeGuard
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.http import HttpRequest
 
 from .rules import UserRule
+
+if TYPE_CHECKING:
+    # `_User` exists only in django-stubs: its plugin reads it as the model AUTH_USER_MODEL names
+    # (contacts.User), the way `get_user_model()` does at run time. So core is typed against the
+    # real account without importing the higher layer that defines it.
+    from django.contrib.auth.models import AnonymousUser, _User
+
+Actor: TypeAlias = "_User"
+"""An account that is signed in: who calls a service, whose data is at stake (the user model,
+settings.AUTH_USER_MODEL). A daily job acts as nobody: such parameters are `Actor | None`."""
+
+Viewer: TypeAlias = "_User | AnonymousUser | None"
+"""Whoever looks: an account, an anonymous visitor (`request.user` of both kinds), or nobody."""
+
+
+class SignedInRequest(HttpRequest):
+    """For annotations only: the request of a view behind `login_required`, whose user is an
+    account (Django never makes one of these; it is an HttpRequest with a narrower `user`)."""
+
+    user: Actor
 
 
 class Audience(StrEnum):
@@ -22,41 +43,45 @@ class Audience(StrEnum):
     ANONYMOUS = "anonymous"  # citizens, not signed in
 
 
-def _profile(user: Any) -> Any:
+# The audience is cached on the user object for the request (an attribute, not a model field).
+_CACHE = "_portal_audience"
+
+
+def _has_authority(user: Actor) -> bool:
+    """The account's profile names an authority (an account may have no profile at all)."""
     try:
-        return user.person
+        return user.person.authority_id is not None
     except ObjectDoesNotExist:
-        return None
+        return False
 
 
-def audience(user: Any) -> Audience:
+def audience(user: Viewer) -> Audience:
     """The audience of an account; cached on the user object for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Audience.ANONYMOUS
-    cached = getattr(user, "_portal_audience", None)
+    cached: Audience | None = getattr(user, _CACHE, None)
     if cached is not None:
         return cached
     if user.is_itd_staff:
         result = Audience.ITD
     else:
-        person = _profile(user)
         # A guest is always external: guest invitations never give a profile an authority.
-        internal = person is not None and person.authority_id is not None
-        result = Audience.INTERNAL if internal else Audience.EXTERNAL
-    user._portal_audience = result
+        result = Audience.INTERNAL if _has_authority(user) else Audience.EXTERNAL
+    setattr(user, _CACHE, result)
     return result
 
 
-def forget_audience(user: Any) -> None:
-    if hasattr(user, "_portal_audience"):
-        del user._portal_audience
+def forget_audience(user: Viewer) -> None:
+    if hasattr(user, _CACHE):
+        delattr(user, _CACHE)
 
 
-def is_signed_in(user: Any) -> bool:
+def is_signed_in(user: Viewer) -> TypeGuard[Actor]:
+    """An active account, signed in (for the type checker: `user` is an Actor then)."""
     return audience(user) != Audience.ANONYMOUS
 
 
-def is_staff_of_administration(user: Any) -> bool:
+def is_staff_of_administration(user: Viewer) -> bool:
     return audience(user) in (Audience.ITD, Audience.INTERNAL)
 
 

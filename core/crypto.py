@@ -34,7 +34,7 @@ def _fernet() -> MultiFernet:
 
 
 @receiver(setting_changed)
-def _forget_keys(*, setting: str, **kwargs) -> None:
+def _forget_keys(*, setting: str, **kwargs: object) -> None:
     if setting == "FIELD_ENCRYPTION_KEYS":
         _fernet.cache_clear()
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,7 +31,7 @@ def format_date(value: dt.date | dt.datetime | None) -> str:
     return ""
 
 
-def year_validators() -> list:
+def year_validators() -> list[BaseValidator]:
     return [
         MinValueValidator(YEAR_MIN, message=gettext_lazy("Frühestens das Jahr %(limit_value)s.")),
         MaxValueValidator(YEAR_MAX, message=gettext_lazy("Spätestens das Jahr %(limit_value)s.")),

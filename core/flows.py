@@ -8,7 +8,7 @@ service call and the success message to `handle_form`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -18,6 +18,9 @@ from django.shortcuts import redirect, render
 
 from .forms import add_service_errors
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 T = TypeVar("T")
 
 
@@ -26,8 +29,8 @@ def handle_form(
     form: forms.BaseForm | Any,
     *,
     save: Callable[[dict[str, Any]], T],
-    success: Callable[[T], str | HttpResponseBase],
-    message: Callable[[T], str] | str,
+    success: Callable[[T], str | HttpResponse],
+    message: Callable[[T], StrOrPromise] | StrOrPromise,
     template: str,
     context: dict[str, Any] | None = None,
 ) -> HttpResponse:

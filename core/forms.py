@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
+
+_F = TypeVar("_F", bound=forms.Field)
+
+
+def form_field(form: forms.BaseForm, name: str, kind: type[_F]) -> _F:
+    """The form's field `name` as the kind of field it is declared as, to set its queryset or
+    choices (`form.fields` holds plain Fields as far as the type checker knows)."""
+    field = form.fields[name]
+    assert isinstance(field, kind), f"{name} is a {type(field).__name__}, not a {kind.__name__}"
+    return field
 
 
 class DateInput(forms.DateInput):
@@ -18,7 +29,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def posted(request: Any) -> Any:
+def posted(request: HttpRequest) -> QueryDict | None:
     """The data to bind a form to: the POST data of a POST (even an empty one, so that an empty
     post is validated and answered with messages), None for any other method."""
     return request.POST if request.method == "POST" else None
@@ -64,7 +75,8 @@ class PortalFormSet(forms.BaseFormSet):
         super().clean()
         management = self.management_form
         counts = ("TOTAL_FORMS", "INITIAL_FORMS")
-        if management.is_valid() and any(management.cleaned_data[c] < 0 for c in counts):
+        # The counts are required numbers: valid means present (`or 0` only satisfies the types).
+        if management.is_valid() and any((management.cleaned_data[c] or 0) < 0 for c in counts):
             raise ValidationError(
                 _(
                     "Diese Seite ist veraltet oder wurde verändert. Ihre Eingaben wurden nicht "

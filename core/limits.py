@@ -6,6 +6,8 @@ A limit that is hit raises `LimitExceeded` wherever it is checked (a form's clea
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -25,7 +27,7 @@ def respond_429(request: HttpRequest, what: str) -> HttpResponse:
 class LimitExceededMiddleware:
     """Turns a LimitExceeded raised anywhere in a view into the 429 page."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -1,12 +1,18 @@
+from __future__ import annotations
+
+from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
 from .text import has_control_chars
 from .views import error_400
+
+GetResponse = Callable[[HttpRequest], HttpResponse]
 
 
 class GermanFirstLocaleMiddleware(LocaleMiddleware):
@@ -16,7 +22,7 @@ class GermanFirstLocaleMiddleware(LocaleMiddleware):
     switch in the header (a cookie) is the one way to change that.
     """
 
-    def process_request(self, request):
+    def process_request(self, request: HttpRequest) -> None:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         supported = {code for code, _name in settings.LANGUAGES}
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
@@ -31,13 +37,13 @@ class SecurityHeadersMiddleware:
     account, personal data, contacts, admin), must not stay in a browser or proxy cache.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
         self.permissions_policy = ", ".join(
             f"{feature}={allow}" for feature, allow in settings.PERMISSIONS_POLICY.items()
         )
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if self.permissions_policy:
             response.headers.setdefault("Permissions-Policy", self.permissions_policy)
@@ -56,10 +62,10 @@ class RequestSanityMiddleware:
     not. This covers every form and filter of the portal, allauth's and the admin's included.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if not _request_is_sane(request):
             return error_400(request, bad_characters=True)
         return self.get_response(request)
@@ -76,7 +82,7 @@ def _raw_is_sane(raw: bytes | str) -> bool:
     return not has_control_chars(text)
 
 
-def _request_is_sane(request) -> bool:
+def _request_is_sane(request: HttpRequest) -> bool:
     if has_control_chars(request.path_info) or "\ufffd" in request.path_info:
         return False
     if not _raw_is_sane(request.META.get("QUERY_STRING", "")):

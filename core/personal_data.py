@@ -12,19 +12,25 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils.module_loading import autodiscover_modules
 
+if TYPE_CHECKING:
+    from .audiences import Actor
+
+_QS = TypeVar("_QS", bound="models.QuerySet[Any]")
+
 
 @dataclass
 class Subject:
     """The person being exported or anonymised, and what identifies them in text."""
 
-    user: Any
+    user: Actor
+    # The account's profile (contacts.Person) or None: Any, as core does not know that model.
     person: Any
     pseudonym: str = ""
     # Name, e-mail address and phone as they were: scrubbed from every stored text.
@@ -127,7 +133,7 @@ def scrub(value: Any, needles: Iterable[str], replacement: str) -> Any:
     return value
 
 
-def mentioning(queryset: models.QuerySet[Any], fields: Iterable[str], needles: Iterable[str]):
+def mentioning(queryset: _QS, fields: Iterable[str], needles: Iterable[str]) -> _QS:
     """Rows whose text or JSON fields contain one of the needles (case-insensitive)."""
     annotations = {f"_text_{name}": Cast(name, TextField()) for name in fields}
     condition = Q()

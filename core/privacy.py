@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import Q
 
 from .models import AuditEntry, SecurityEvent
@@ -62,7 +63,7 @@ def _admin_log(subject: Subject) -> list[dict[str, Any]]:
     ]
 
 
-def _scrub_rows(queryset, fields: tuple[str, ...], subject: Subject) -> None:
+def _scrub_rows(queryset: models.QuerySet[Any], fields: tuple[str, ...], subject: Subject) -> None:
     needles = needle_variants(subject.needles)
     for row in mentioning(queryset, fields, subject.needles):
         for name in fields:

@@ -13,16 +13,23 @@ from functions each app defines and caches for the request.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Collection, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 from django.db.models import Q
 
+if TYPE_CHECKING:
+    from .audiences import Viewer
+
 # A rule's SQL condition: a Q, EVERYTHING (no condition) or None (grants nothing at all).
 EVERYTHING = Q()
 Condition = Q | None
-IdsOf = Callable[[Any], Collection[Any]]
+IdsOf = Callable[["Viewer"], Collection[Any]]
+
+_M = TypeVar("_M", bound=models.Model)
+_QS = TypeVar("_QS", bound="models.QuerySet[Any]")
 
 
 class Rule:
@@ -30,10 +37,10 @@ class Rule:
 
     label = "rule"
 
-    def q(self, user: Any, model: type[models.Model]) -> Condition:
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         raise NotImplementedError
 
-    def test(self, user: Any, obj: Any) -> bool:
+    def test(self, user: Viewer, obj: Any) -> bool:
         raise NotImplementedError
 
     def __or__(self, other: Rule) -> Rule:
@@ -52,14 +59,14 @@ class Rule:
 class UserRule(Rule):
     """A condition on the user alone (an audience, having some role at all)."""
 
-    def __init__(self, predicate: Callable[[Any], bool], label: str) -> None:
+    def __init__(self, predicate: Callable[[Viewer], bool], label: str) -> None:
         self.predicate = predicate
         self.label = label
 
-    def q(self, user: Any, model: type[models.Model]) -> Condition:
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         return EVERYTHING if self.predicate(user) else None
 
-    def test(self, user: Any, obj: Any) -> bool:
+    def test(self, user: Viewer, obj: Any) -> bool:
         return bool(self.predicate(user))
 
 
@@ -87,10 +94,10 @@ class Attr(Rule):
         self.path, self.value = path, value
         self.label = f"{path}={value!r}"
 
-    def q(self, user: Any, model: type[models.Model]) -> Condition:
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         return Q(**{self.path: self.value})
 
-    def test(self, user: Any, obj: Any) -> bool:
+    def test(self, user: Viewer, obj: Any) -> bool:
         return bool(_resolve(obj, self.path) == self.value)
 
 
@@ -101,11 +108,11 @@ class AttrIn(Rule):
         self.path, self.ids = path, ids
         self.label = f"{path} in {getattr(ids, '__name__', 'ids')}"
 
-    def q(self, user: Any, model: type[models.Model]) -> Condition:
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         ids = self.ids(user)
         return Q(**{f"{self.path}__in": list(ids)}) if ids else None
 
-    def test(self, user: Any, obj: Any) -> bool:
+    def test(self, user: Viewer, obj: Any) -> bool:
         return _resolve(obj, self.path) in self.ids(user)
 
 
@@ -113,14 +120,16 @@ class InSubquery(Rule):
     """The object's field is in a set the database computes for the user (a subquery, for sets
     too large to send as a list: the people of a guest's spaces)."""
 
-    def __init__(self, path: str, query: Callable[[Any], models.QuerySet[Any]], label: str) -> None:
+    def __init__(
+        self, path: str, query: Callable[[Viewer], models.QuerySet[Any]], label: str
+    ) -> None:
         self.path, self.query = path, query
         self.label = label
 
-    def q(self, user: Any, model: type[models.Model]) -> Condition:
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         return Q(**{f"{self.path}__in": self.query(user)})
 
-    def test(self, user: Any, obj: Any) -> bool:
+    def test(self, user: Viewer, obj: Any) -> bool:
         return _resolve(obj, self.path) in set(self.query(user))
 
 
@@ -131,11 +140,11 @@ class Self(Rule):
         self.path = path
         self.label = f"{path} is me"
 
-    def q(self, user: Any, model: type[models.Model]) -> Condition:
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         pk = getattr(user, "pk", None)
         return Q(**{self.path: pk}) if pk is not None else None
 
-    def test(self, user: Any, obj: Any) -> bool:
+    def test(self, user: Viewer, obj: Any) -> bool:
         pk = getattr(user, "pk", None)
         return pk is not None and _resolve(obj, self.path) == pk
 
@@ -148,14 +157,14 @@ class AnyRelated(Rule):
         self.relation, self.ids = relation, ids
         self.label = f"any {relation} in {getattr(ids, '__name__', 'ids')}"
 
-    def q(self, user: Any, model: type[models.Model]) -> Condition:
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         ids = self.ids(user)
         if not ids:
             return None
         matching = model._default_manager.filter(**{f"{self.relation}__in": list(ids)})
         return Q(pk__in=matching.values("pk"))
 
-    def test(self, user: Any, obj: Any) -> bool:
+    def test(self, user: Viewer, obj: Any) -> bool:
         ids = self.ids(user)
         return bool(ids) and any(o.pk in ids for o in getattr(obj, self.relation).all())
 
@@ -167,8 +176,9 @@ class Via(Rule):
         self.path, self.action = path, action
         self.label = f"{path} may {action}"
 
-    def q(self, user: Any, model: type[models.Model]) -> Condition:
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         parent = model._meta.get_field(self.path).related_model
+        assert isinstance(parent, type) and issubclass(parent, models.Model), self.path
         condition = table_for(parent).q(user, self.action)
         if condition is None:
             return None
@@ -176,7 +186,7 @@ class Via(Rule):
             return EVERYTHING
         return Q(**{f"{self.path}__in": parent._default_manager.filter(condition).values("pk")})
 
-    def test(self, user: Any, obj: Any) -> bool:
+    def test(self, user: Viewer, obj: Any) -> bool:
         parent = getattr(obj, self.path)
         return parent is not None and table_for(type(parent)).can(user, self.action, parent)
 
@@ -192,10 +202,10 @@ class Extensible(Rule):
     def extend(self, rule: Rule) -> None:
         self.parts.append(rule)
 
-    def q(self, user: Any, model: type[models.Model]) -> Condition:
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         return Any_(*self.parts).q(user, model)
 
-    def test(self, user: Any, obj: Any) -> bool:
+    def test(self, user: Viewer, obj: Any) -> bool:
         return any(part.test(user, obj) for part in self.parts)
 
 
@@ -204,7 +214,7 @@ class All(Rule):
         self.rules = rules
         self.label = " & ".join(r.label for r in rules)
 
-    def q(self, user: Any, model: type[models.Model]) -> Condition:
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         result = EVERYTHING
         for rule in self.rules:
             condition = rule.q(user, model)
@@ -214,7 +224,7 @@ class All(Rule):
                 result = condition if result == EVERYTHING else result & condition
         return result
 
-    def test(self, user: Any, obj: Any) -> bool:
+    def test(self, user: Viewer, obj: Any) -> bool:
         return all(rule.test(user, obj) for rule in self.rules)
 
 
@@ -223,7 +233,7 @@ class Any_(Rule):  # noqa: N801 - `Any` is typing's
         self.rules = rules
         self.label = " | ".join(r.label for r in rules) or "nobody"
 
-    def q(self, user: Any, model: type[models.Model]) -> Condition:
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         result: Condition = None
         for rule in self.rules:
             condition = rule.q(user, model)
@@ -234,7 +244,7 @@ class Any_(Rule):  # noqa: N801 - `Any` is typing's
             result = condition if result is None else result | condition
         return result
 
-    def test(self, user: Any, obj: Any) -> bool:
+    def test(self, user: Viewer, obj: Any) -> bool:
         return any(rule.test(user, obj) for rule in self.rules)
 
 
@@ -243,7 +253,7 @@ class Not(Rule):
         self.rule = rule
         self.label = f"not ({rule.label})"
 
-    def q(self, user: Any, model: type[models.Model]) -> Condition:
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         condition = self.rule.q(user, model)
         if condition is None:
             return EVERYTHING
@@ -251,7 +261,7 @@ class Not(Rule):
             return None
         return ~condition
 
-    def test(self, user: Any, obj: Any) -> bool:
+    def test(self, user: Viewer, obj: Any) -> bool:
         return not self.rule.test(user, obj)
 
 
@@ -278,15 +288,15 @@ class RuleTable:
             name = self.model.__name__ if self.model else "global"
             raise KeyError(f"{name} has no rule for {action!r}: {sorted(self.rules)}") from None
 
-    def q(self, user: Any, action: str) -> Condition:
+    def q(self, user: Viewer, action: str) -> Condition:
         if self.model is None:
             raise TypeError("actions on no object have no SQL condition")
         return self.rule(action).q(user, self.model)
 
-    def can(self, user: Any, action: str, obj: Any = None) -> bool:
+    def can(self, user: Viewer, action: str, obj: Any = None) -> bool:
         return self.rule(action).test(user, obj)
 
-    def restrict(self, queryset: models.QuerySet[Any], user: Any, action: str) -> Any:
+    def restrict(self, queryset: _QS, user: Viewer, action: str) -> _QS:
         condition = self.q(user, action)
         if condition is None:
             return queryset.none()
@@ -314,16 +324,17 @@ def tables() -> dict[type[models.Model], RuleTable]:
     return dict(_TABLES)
 
 
-class RestrictedQuerySet(models.QuerySet):
+class RestrictedQuerySet(models.QuerySet[_M]):
     """`restrict(user, action)` and `visible_to(user)` from the model's rule table."""
 
-    def restrict(self, user: Any, action: str = "view") -> Any:
+    # typing.Self: the rule `Self` above has the plain name.
+    def restrict(self, user: Viewer, action: str = "view") -> typing.Self:
         return table_for(self.model).restrict(self, user, action)
 
-    def visible_to(self, user: Any) -> Any:
+    def visible_to(self, user: Viewer) -> typing.Self:
         return self.restrict(user, "view")
 
 
-def can(user: Any, action: str, obj: models.Model) -> bool:
+def can(user: Viewer, action: str, obj: models.Model) -> bool:
     """May `user` do `action` with `obj`? (the rule from the object's model's table)"""
     return table_for(type(obj)).can(user, action, obj)

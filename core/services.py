@@ -5,16 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import AuditEntry, SecurityEvent
 from .timebox import TimeBoxed
+
+if TYPE_CHECKING:
+    from .audiences import Viewer
+
+_T = TypeVar("_T", bound=TimeBoxed)
 
 
 def _plain(value: Any) -> Any:
@@ -45,7 +51,7 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
             )
         elif field.is_relation:
             values[name] = _plain(getattr(instance, name))
-        elif field.choices:
+        elif isinstance(field, models.Field) and field.choices:
             values[name] = str(getattr(instance, f"get_{name}_display")())
         else:
             values[name] = _plain(getattr(instance, name))
@@ -62,15 +68,16 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, 
     }
 
 
-def actor_label_for(actor: Any) -> str:
-    if actor is None or not getattr(actor, "is_authenticated", False):
+def actor_label_for(actor: Viewer) -> str:
+    """Who acted, for the audit trail: an account, or the system (nobody signed in)."""
+    if actor is None or not actor.is_authenticated:
         return _("System")
     return actor.get_full_name() or actor.email
 
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Viewer,
     instance: models.Model,
     action: str,
     changes: Mapping[str, Any] | None = None,
@@ -80,7 +87,7 @@ def audit_record(
     if action == AuditEntry.Action.UPDATE and not changes:
         return None
     return AuditEntry.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor_label_for(actor),
         action=action,
         content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
@@ -93,8 +100,8 @@ def audit_record(
 def security_log(
     *,
     kind: str,
-    user: Any = None,
-    request: Any = None,
+    user: Viewer = None,
+    request: HttpRequest | None = None,
     label: str = "",
     **detail: Any,
 ) -> SecurityEvent:
@@ -102,7 +109,7 @@ def security_log(
     ip = None
     if request is not None:
         ip = request.META.get("REMOTE_ADDR") or None
-    known = user if getattr(user, "pk", None) else None
+    known = user if user is not None and user.pk else None
     return SecurityEvent.objects.create(
         kind=kind,
         user=known,
@@ -113,8 +120,8 @@ def security_log(
 
 
 def timebox_close(
-    *, actor: Any, obj: TimeBoxed, audited_fields: Iterable[str], on: dt.date | None = None
-) -> tuple[Any, bool]:
+    *, actor: Viewer, obj: _T, audited_fields: Iterable[str], on: dt.date | None = None
+) -> tuple[_T, bool]:
     """End a time-boxed access now (by hand, or with actor None by the daily job): one way for
     memberships, project guests, officer roles and invitations. Returns the locked, saved
     object and whether it was open (ending twice does nothing twice)."""

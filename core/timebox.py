@@ -4,13 +4,14 @@ and invitations run from `since` to `until` and may be ended early (`ended_at`).
 Each model's status (active, upcoming, expired, ended; an invitation's pending, accepted, ...)
 is one SQL expression, `status_expression()`: lists annotate it (`with_status()`), filters
 compare it, and an object's `status` property reads the annotation, so what a page shows, what
-a filter finds and what a service checks can never disagree.
+a filter finds and what a service checks can never disagree. Access is what rule tables
+decide, so a time-boxed queryset is a `RestrictedQuerySet` too (`visible_to`, `restrict`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import ClassVar, Self, TypeVar
 
 from django.db import models
 from django.db.models import Case, Q, Value, When
@@ -18,32 +19,36 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .dates import today, validate_plausible_date
+from .rules import RestrictedQuerySet
 
 STATUS_ANNOTATION = "lifecycle_status"
 
 
-class TimeBoxedQuerySet(models.QuerySet):
-    def open(self) -> Any:
+_T = TypeVar("_T", bound="TimeBoxed")
+
+
+class TimeBoxedQuerySet(RestrictedQuerySet[_T]):
+    def open(self) -> Self:
         """Not ended by hand or by the daily job (it may still lie in the future or be past)."""
         return self.filter(ended_at__isnull=True)
 
-    def active(self, on: dt.date | None = None) -> Any:
+    def active(self, on: dt.date | None = None) -> Self:
         """Granting access on the day (default: today)."""
         on = on or today()
         return self.filter(ended_at__isnull=True, since__lte=on).filter(
             Q(until__isnull=True) | Q(until__gte=on)
         )
 
-    def past_until(self, on: dt.date | None = None) -> Any:
+    def past_until(self, on: dt.date | None = None) -> Self:
         """Still open although their end date has passed: for the daily job to close."""
         return self.open().filter(until__lt=on or today())
 
-    def with_status(self, on: dt.date | None = None, now: dt.datetime | None = None) -> Any:
+    def with_status(self, on: dt.date | None = None, now: dt.datetime | None = None) -> Self:
         return self.annotate(
             **{STATUS_ANNOTATION: self.model.status_expression(on=on or today(), now=now)}
         )
 
-    def with_status_in(self, *statuses: str) -> Any:
+    def with_status_in(self, *statuses: str) -> Self:
         return self.with_status().filter(**{f"{STATUS_ANNOTATION}__in": statuses})
 
 
@@ -85,13 +90,9 @@ class TimeBoxed(models.Model):
             return str(annotated)
         if self.pk is None:
             raise ValueError("an unsaved object has no status yet")
-        value = (
-            type(self)
-            ._default_manager.filter(pk=self.pk)
-            .with_status()
-            .values_list(STATUS_ANNOTATION, flat=True)
-            .get()
-        )
+        mine = type(self)._default_manager.filter(pk=self.pk)
+        assert isinstance(mine, TimeBoxedQuerySet), "managers of TimeBoxed use TimeBoxedQuerySet"
+        value = mine.with_status().values_list(STATUS_ANNOTATION, flat=True).get()
         setattr(self, STATUS_ANNOTATION, value)
         return str(value)
 

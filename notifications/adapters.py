@@ -18,8 +18,14 @@ from .kinds import Kind
 from .services import notify
 
 # Notices about the account's security (cannot be switched off): allauth's template prefixes.
-SECURITY_MAILS = ("password_changed", "password_set", "password_reset", "email_changed",
-                  "email_deleted", "mfa/")
+SECURITY_MAILS = (
+    "password_changed",
+    "password_set",
+    "password_reset",
+    "email_changed",
+    "email_deleted",
+    "mfa/",
+)
 
 
 def _mail_kind(template_prefix: str) -> str:

@@ -4,6 +4,7 @@ notice carries a key, so a job that runs twice writes nothing twice)."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -28,9 +29,7 @@ INVITATION_AHEAD_HOURS = 48
 def notify_due_and_ending(*, on: dt.date | None = None) -> int:
     on = on or today()
     with transaction.atomic():
-        return (
-            _milestones(on) + _access_ending(on) + _invitations_expiring(timezone.now())
-        )
+        return _milestones(on) + _access_ending(on) + _invitations_expiring(timezone.now())
 
 
 def _milestones(on: dt.date) -> int:
@@ -68,10 +67,13 @@ def _access_ending(on: dt.date) -> int:
     """To the guest and to whoever invited them: the access ends in 14 days."""
     count = 0
     ending = on + dt.timedelta(days=ACCESS_AHEAD_DAYS)
-    guests = Membership.objects.active(on).filter(
-        role=Membership.Role.GUEST, until__lte=ending
-    ).select_related("person__user", "space", "invited_by")
+    guests = (
+        Membership.objects.active(on)
+        .filter(role=Membership.Role.GUEST, until__lte=ending)
+        .select_related("person__user", "space", "invited_by")
+    )
     for membership in guests:
+        assert membership.until is not None  # a guest's access always ends (a DB constraint)
         count += _ending_notice(
             key=f"membership:{membership.pk}:ending:{membership.until.isoformat()}",
             guest=membership.person.user,
@@ -81,8 +83,10 @@ def _access_ending(on: dt.date) -> int:
             url=membership.space.get_absolute_url(),
             space=membership.space,
         )
-    project_guests = ProjectGuest.objects.active(on).filter(until__lte=ending).select_related(
-        "person__user", "project", "invited_by"
+    project_guests = (
+        ProjectGuest.objects.active(on)
+        .filter(until__lte=ending)
+        .select_related("person__user", "project", "invited_by")
     )
     for guest in project_guests:
         count += _ending_notice(
@@ -97,7 +101,9 @@ def _access_ending(on: dt.date) -> int:
     return count
 
 
-def _ending_notice(*, key: str, guest: Any, inviter: Any, what: Any, until: dt.date, **fields):
+def _ending_notice(
+    *, key: str, guest: Any, inviter: Any, what: Any, until: dt.date, **fields: Any
+) -> int:
     values = {"what": what, "until": format_date(until), "person": guest}
     sent = 0
     if notify(
@@ -111,18 +117,29 @@ def _ending_notice(*, key: str, guest: Any, inviter: Any, what: Any, until: dt.d
         **fields,
     ):
         sent += 1
-    if inviter is not None and inviter.is_active and notify(
-        kind=Kind.ACCESS_ENDING,
-        recipient=inviter,
-        compose=lambda: (
-            _("Der Gastzugang von %(person)s zu %(what)s endet am %(until)s") % values,
-            [_("In der Liste der Einladungen können Sie ihn verlängern.")],
-        ),
-        dedup_key=key,
-        **fields,
+    if (
+        inviter is not None
+        and inviter.is_active
+        and notify(
+            kind=Kind.ACCESS_ENDING,
+            recipient=inviter,
+            compose=lambda: (
+                _("Der Gastzugang von %(person)s zu %(what)s endet am %(until)s") % values,
+                [_("In der Liste der Einladungen können Sie ihn verlängern.")],
+            ),
+            dedup_key=key,
+            **fields,
+        )
     ):
         sent += 1
     return sent
+
+
+def _expiring(values: dict[str, Any]) -> tuple[str, list[str]]:
+    return (
+        _("Der Einladungslink an %(email)s (%(target)s) läuft bald ab") % values,
+        [_("Sie können die Einladung in der Liste erneut senden.")],
+    )
 
 
 def _invitations_expiring(now: dt.datetime) -> int:
@@ -138,20 +155,15 @@ def _invitations_expiring(now: dt.datetime) -> int:
         inviter = invitation.invited_by
         if inviter is None:
             continue
-        values = {"email": invitation.shown_address, "target": invitation.target}
-        kind_url = (
-            reverse("access:invitation_space_list", args=[invitation.space.slug])
-            if invitation.space_id
-            else reverse("access:invitation_project_list", args=[invitation.project.slug])
-        )
+        target = invitation.target
+        values = {"email": invitation.shown_address, "target": target}
+        kind = "project" if invitation.project_id else "space"
+        list_url = reverse(f"access:invitation_{kind}_list", args=[target.slug])
         if notify(
             kind=Kind.INVITATION_EXPIRING,
             recipient=inviter,
-            compose=lambda v=values: (
-                _("Der Einladungslink an %(email)s (%(target)s) läuft bald ab") % v,
-                [_("Sie können die Einladung in der Liste erneut senden.")],
-            ),
-            url=kind_url,
+            compose=partial(_expiring, values),
+            url=list_url,
             space=invitation.space,
             project=invitation.project,
             dedup_key=f"invitation:{invitation.pk}:expiring:{invitation.expires_at.date()}",

@@ -29,7 +29,7 @@ class MailStatus(models.TextChoices):
     CANCELLED = "cancelled", _("nicht mehr gültig")
 
 
-class NotificationQuerySet(RestrictedQuerySet):
+class NotificationQuerySet(RestrictedQuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
 

@@ -51,12 +51,14 @@ def _anonymise(subject: Subject) -> None:
     # Mails waiting to go out encrypted (an invitation the person sent): scrubbed inside.
     for notice in Notification.objects.filter(encrypted=True, mail_status=MailStatus.PENDING):
         text, html = crypto.decrypt(notice.mail_text), crypto.decrypt(notice.mail_html)
-        clean_text, clean_html = scrub(text, needles, subject.pseudonym), scrub(
-            html, needles, subject.pseudonym
+        clean_text, clean_html = (
+            scrub(text, needles, subject.pseudonym),
+            scrub(html, needles, subject.pseudonym),
         )
         if (clean_text, clean_html) != (text, html):
-            notice.mail_text, notice.mail_html = crypto.encrypt(clean_text), crypto.encrypt(
-                clean_html
+            notice.mail_text, notice.mail_html = (
+                crypto.encrypt(clean_text),
+                crypto.encrypt(clean_html),
             )
             notice.save(update_fields=["mail_text", "mail_html"])
 

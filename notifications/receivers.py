@@ -146,8 +146,9 @@ def on_membership_ended(*, membership: Any, actor: Any, **rest: Any) -> None:
         Kind.MEMBERSHIP_ENDED,
         actor,
         to_member=lambda: _("Ihre Mitgliedschaft im Raum %(space)s ist beendet") % values,
-        to_coordinators=lambda: _("Die Mitgliedschaft von %(person)s im Raum %(space)s ist beendet")
-        % values,
+        to_coordinators=lambda: (
+            _("Die Mitgliedschaft von %(person)s im Raum %(space)s ist beendet") % values
+        ),
     )
 
 

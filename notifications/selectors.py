@@ -12,7 +12,9 @@ from .models import Digest, MailStatus, Notification
 from .services import channel_for
 
 
-def centre(user: Any, *, kind: str = "", space: Any = None, project: Any = None) -> QuerySet:
+def centre(
+    user: Any, *, kind: str = "", space: Any = None, project: Any = None
+) -> QuerySet[Notification]:
     """The viewer's notices, newest first, filtered by reason, space and project."""
     notices = Notification.objects.visible_to(user).select_related("space", "project")
     if kind:

@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 import smtplib
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -40,7 +41,7 @@ from .models import Digest, MailStatus, Notification, Preference
 logger = logging.getLogger(__name__)
 
 # What a failing mail server raises; anything else is a bug and surfaces as one.
-MAIL_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, OSError)
+MAIL_ERRORS: tuple[type[Exception], ...] = (smtplib.SMTPException, OSError)
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 
@@ -206,9 +207,15 @@ def notify_each(
         if user is None or user.pk in seen or (exclude is not None and user.pk == exclude.pk):
             continue
         seen.add(user.pk)
-        if notify(kind=kind, recipient=user, compose=lambda u=user: compose(u), **fields):
+        if notify(kind=kind, recipient=user, compose=_bound(compose, user), **fields):
             count += 1
     return count
+
+
+def _bound(
+    compose: Callable[[Any], tuple[str, list[str]]], user: Any
+) -> Callable[[], tuple[str, list[str]]]:
+    return lambda: compose(user)
 
 
 def withdraw(*, subject_ref: str, kind: str) -> int:
@@ -253,7 +260,9 @@ def _headers(notification: Notification) -> dict[str, str]:
     return headers
 
 
-def _send(*, to: str, subject: str, text: str, html: str, headers: dict[str, str], ref: str):
+def _send(
+    *, to: str, subject: str, text: str, html: str, headers: dict[str, str], ref: str
+) -> None:
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -302,7 +311,9 @@ def deliver(notification_id: int) -> str:
     return "sent"
 
 
-def record_failure(model: type[Any], object_id: int, error: BaseException, *, retry_in: int):
+def record_failure(
+    model: type[Notification | Digest], object_id: int, error: Exception, *, retry_in: int
+) -> None:
     """A failed attempt, kept for ITD; the next one is due in `retry_in` seconds."""
     model.objects.filter(pk=object_id).update(
         attempts=F("attempts") + 1,
@@ -311,13 +322,15 @@ def record_failure(model: type[Any], object_id: int, error: BaseException, *, re
     )
 
 
-def mark_failed(model: type[Any], object_id: int) -> None:
+def mark_failed(model: type[Notification | Digest], object_id: int) -> None:
     model.objects.filter(pk=object_id, mail_status=MailStatus.PENDING).update(
         mail_status=MailStatus.FAILED
     )
 
 
-def retry(*, actor: Any, notification: Notification | None = None, digest: Digest | None = None):
+def retry(
+    *, actor: Any, notification: Notification | None = None, digest: Digest | None = None
+) -> None:
     """ITD sends a failed notice (or digest) again."""
     if audience(actor) != Audience.ITD:
         raise PermissionDenied
@@ -354,7 +367,7 @@ def requeue_pending(*, older_than: dt.timedelta | None = None, limit: int = 500)
             )
             model.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
             for object_id in ids:
-                transaction.on_commit(lambda i=object_id, e=enqueue: e(i))
+                transaction.on_commit(partial(enqueue, object_id))
         count += len(ids)
     return count
 
@@ -389,7 +402,7 @@ def digests_build(*, period: str) -> int:
                 recipient_id=recipient_id, period=period, enqueued_at=timezone.now()
             )
             Notification.objects.filter(pk__in=ids).update(digest=digest)
-            transaction.on_commit(lambda d=digest.pk: enqueue_digest(d))
+            transaction.on_commit(partial(enqueue_digest, digest.pk))
         built += 1
     return built
 
@@ -461,6 +474,6 @@ def mark_read(*, actor: Any, notification: Notification) -> None:
     Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=timezone.now())
 
 
-def mark_all_read(*, actor: Any, notifications: Any) -> int:
+def mark_all_read(*, actor: Any, notifications: QuerySet[Notification]) -> int:
     """Mark the notices of the current filter read (only the actor's own)."""
     return notifications.filter(recipient=actor, read_at=None).update(read_at=timezone.now())

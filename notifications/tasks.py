@@ -7,7 +7,9 @@ nothing; `deliver()` checks the state under a row lock, so a task that runs twic
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 from django.conf import settings
 
 from . import jobs, services
@@ -21,7 +23,7 @@ def _backoff(retries: int) -> int:
 
 
 @shared_task(bind=True, max_retries=None)
-def send_notification(self, notification_id: int) -> str:
+def send_notification(self: Task[Any, Any], notification_id: int) -> str:
     """E-mail one notice; a failing mail server is retried with exponential backoff."""
     try:
         return services.deliver(notification_id)
@@ -30,14 +32,16 @@ def send_notification(self, notification_id: int) -> str:
 
 
 @shared_task(bind=True, max_retries=None)
-def send_digest(self, digest_id: int) -> str:
+def send_digest(self: Task[Any, Any], digest_id: int) -> str:
     try:
         return services.deliver_digest(digest_id)
     except services.MAIL_ERRORS as error:
         return _retry_or_fail(self, Digest, digest_id, error)
 
 
-def _retry_or_fail(task, model, object_id: int, error: BaseException) -> str:
+def _retry_or_fail(
+    task: Task[Any, Any], model: type[Notification | Digest], object_id: int, error: Exception
+) -> str:
     retries = task.request.retries
     if retries >= settings.NOTIFICATION_MAX_RETRIES:
         services.record_failure(model, object_id, error, retry_in=0)

@@ -9,14 +9,14 @@ from django.conf import settings
 
 from contacts.models import Person
 from contacts.selectors import ContactCard, active_officers, contact_card
-from core.audiences import Audience, audience, is_staff_of_administration
+from core.audiences import Actor, Audience, Viewer, audience, is_staff_of_administration
 from projects.selectors.cockpit import Cockpit, cockpit
 from projects.selectors.money import published_aggregates
 from projects.selectors.portfolio import public_projects
 from spaces.models import Membership, Space
 
 
-def landing(user: Any) -> dict[str, Any]:
+def landing(user: Viewer) -> dict[str, Any]:
     return {
         "spaces": list(Space.objects.visible_to(user)),
         "projects": public_projects(),
@@ -35,7 +35,7 @@ class Dashboard:
     cockpit: Cockpit | None = None
 
 
-def dashboard(user: Any) -> Dashboard:
+def dashboard(user: Actor) -> Dashboard:
     """What matters to me: my spaces and roles, my authority's officers, my contacts at ITD,
     and for ITD, coordinators and officers the cockpit."""
     person = Person.objects.filter(user=user).select_related("authority", "organisation").first()

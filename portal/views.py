@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from core.audiences import SignedInRequest
+
 from . import selectors
 
 
@@ -17,6 +19,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     dash = selectors.dashboard(request.user)
     return render(request, "portal/dashboard.html", {"dash": dash, "cockpit": dash.cockpit})

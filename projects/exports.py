@@ -19,9 +19,10 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font, NamedStyle
 
+from core.audiences import Viewer
 from core.text import strip_control_chars
 
 from . import permissions
@@ -90,14 +91,18 @@ def render_xlsx(
     for style in (euro_style, date_style, plain_style):
         workbook.add_named_style(style)
     for row in rows:
-        cells = []
+        cells: list[Cell | int | str | None] = []
         for value in row:
+            # The value is set on the cell, as WriteOnlyCell(value=...) does: its stub takes
+            # neither Decimal nor date, the cell does.
             if isinstance(value, Decimal):
-                cell = WriteOnlyCell(worksheet, value=value)
+                cell = WriteOnlyCell(worksheet)
+                cell.value = value
                 cell.style = "portal_euro" if isinstance(value, Money) else "portal_decimal"
                 cells.append(cell)
             elif isinstance(value, dt.date):
-                cell = WriteOnlyCell(worksheet, value=value)
+                cell = WriteOnlyCell(worksheet)
+                cell.value = value
                 cell.style = "portal_date"
                 cells.append(cell)
             elif value is None or isinstance(value, int):
@@ -114,12 +119,12 @@ def render_xlsx(
     return response
 
 
-def _money(value) -> Money | None:
+def _money(value: Decimal | None) -> Money | None:
     return None if value is None else Money(value)
 
 
 def portfolio_table(
-    user, projects: QuerySet[Project], *, year: int | None
+    user: Viewer, projects: QuerySet[Project], *, year: int | None
 ) -> tuple[list[str], Iterator[list[Any]]]:
     """One row per visible project; budget columns only for viewers who see any budget."""
     show_budget = permissions.can(user, "see_any_budget")
@@ -151,7 +156,7 @@ def portfolio_table(
     def rows() -> Iterator[list[Any]]:
         qs = with_budget(projects, user, year=year) if show_budget else projects
         for p in qs.iterator(chunk_size=2000):
-            row = [
+            row: list[Any] = [
                 p.title,
                 p.slug,
                 p.primary_space.name,
@@ -165,7 +170,7 @@ def portfolio_table(
                 visibility.get(p.visibility, p.visibility),
             ]
             if show_budget:
-                if p.budget_visible:
+                if getattr(p, "budget_visible", False):  # annotated by with_budget
                     sums = [getattr(p, f"sum_{n}") or ZERO for n in AMOUNTS]
                     row += [_money(v) for v in sums] + [_money(sums[1] - sums[2] - sums[3])]
                 else:
@@ -189,7 +194,7 @@ def portfolio_table(
 
 
 def budget_lines_table(
-    user, projects: QuerySet[Project], *, year: int | None
+    user: Viewer, projects: QuerySet[Project], *, year: int | None
 ) -> tuple[list[str], Iterator[list[Any]]]:
     """One row per budget line the viewer may see, and the sum of them."""
     header = [

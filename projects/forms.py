@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation
-from core.forms import DateInput, PortalFormSet, StateField, add_service_errors
+from core.audiences import Viewer
+from core.forms import DateInput, PortalFormSet, StateField, add_service_errors, form_field
 from spaces.models import Space
 
 from .models import BudgetLine, FiscalYear, Project
@@ -157,7 +160,9 @@ class ProjectFilterForm(forms.Form):
 
     def __init__(self, *args, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [("", _("alle Jahre"))] + [(y, str(y)) for y in years]
+        form_field(self, "year", forms.TypedChoiceField).choices = [("", _("alle Jahre"))] + [
+            (y, str(y)) for y in years
+        ]
 
     def valid_filters(self) -> dict:
         """The filters that are valid (invalid ones are reported at their field)."""
@@ -172,9 +177,10 @@ class ProjectFilterForm(forms.Form):
 
     def query_without_page(self) -> str:
         """The filters as a query string, for the pagination links."""
-        query = self.data.copy() if self.is_bound else None
-        if query is None:
+        if not self.is_bound:
             return ""
+        assert isinstance(self.data, QueryDict)  # bound to request.GET
+        query = self.data.copy()
         query.pop("page", None)
         return query.urlencode()
 
@@ -222,24 +228,29 @@ class ProjectForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead_authority"].queryset = Authority.objects.current().order_by("code")
-        self.fields["participating_authorities"].queryset = Authority.objects.current().order_by(
-            "code"
-        )
-        self.fields["partner_organisations"].queryset = Organisation.objects.all()
-        self.fields["contact_persons"].queryset = contact_person_candidates(
-            user, self.instance if self.instance.pk else None
-        )
+        form_field(
+            self, "lead_authority", forms.ModelChoiceField
+        ).queryset = Authority.objects.current().order_by("code")
+        form_field(
+            self, "participating_authorities", forms.ModelMultipleChoiceField
+        ).queryset = Authority.objects.current().order_by("code")
+        form_field(
+            self, "partner_organisations", forms.ModelMultipleChoiceField
+        ).queryset = Organisation.objects.all()
+        form_field(
+            self, "contact_persons", forms.ModelMultipleChoiceField
+        ).queryset = contact_person_candidates(user, self.instance if self.instance.pk else None)
         for name in ("spaces", "participating_authorities", "partner_organisations"):
             self.fields[name].help_text = _("Mehrfachauswahl mit Strg bzw. Cmd.")
         self.fields["contact_persons"].help_text = _("Mehrfachauswahl mit Strg bzw. Cmd.")
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", _("Das Ende darf nicht vor dem Beginn liegen."))
@@ -348,11 +359,12 @@ class BudgetLineForm(forms.Form):
     def __init__(self, *args, categories=(), sources=(), **kwargs):
         super().__init__(*args, **kwargs)
         # The choices are loaded once for the whole formset, not once per row.
-        self.fields["category"].set_objects(categories)
-        self.fields["funding_source"].set_objects(sources)
+        form_field(self, "category", ObjectChoiceField).set_objects(categories)
+        form_field(self, "funding_source", ObjectChoiceField).set_objects(sources)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not self.has_changed() and not data.get("line_id"):
             return data
         if not data.get("category"):
@@ -378,8 +390,9 @@ class BaseBudgetLineFormSet(PortalFormSet):
     def get_form_kwargs(self, index):
         return {"categories": self.categories, "sources": self.sources}
 
+    # What handle_form passes on to the service, instead of Django's list of row dicts.
     @property
-    def cleaned_data(self):  # type: ignore[override]
+    def cleaned_data(self) -> dict[str, list[LineInput]]:  # type: ignore[override]
         """What the service takes: the filled rows as LineInput, in form order."""
         return {"rows": [line_input(form.cleaned_data) for _i, form in self.filled_forms()]}
 
@@ -421,8 +434,12 @@ def line_input(data: dict) -> LineInput:
     )
 
 
-BudgetLineFormSet = forms.formset_factory(
-    BudgetLineForm, formset=BaseBudgetLineFormSet, extra=3, max_num=200, validate_max=True
+# formset_factory makes a subclass of `formset`; its stub says only "a BaseFormSet".
+BudgetLineFormSet = cast(
+    "type[BaseBudgetLineFormSet]",
+    forms.formset_factory(
+        BudgetLineForm, formset=BaseBudgetLineFormSet, extra=3, max_num=200, validate_max=True
+    ),
 )
 
 
@@ -459,8 +476,9 @@ class MilestoneForm(forms.Form):
     due = forms.DateField(label=_("fällig am"), required=False, widget=DateInput())
     done = forms.DateField(label=_("erreicht am"), required=False, widget=DateInput())
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not self.has_changed():
             return data
         if not data.get("title"):
@@ -481,8 +499,9 @@ class LinkForm(forms.Form):
         error_messages={"invalid": _("Bitte eine vollständige Adresse eingeben (https://…).")},
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not self.has_changed():
             return data
         if not data.get("title"):

@@ -48,7 +48,7 @@ SLUG_VALIDATOR = RegexValidator(
 RESERVED_SLUGS = frozenset({"new", "cost-rates", "programme-budget", "budget-lines"})
 
 
-class ProjectQuerySet(RestrictedQuerySet):
+class ProjectQuerySet(RestrictedQuerySet["Project"]):
     """`visible_to(user)` and `restrict(user, action)`: projects.permissions.PROJECT."""
 
 
@@ -227,7 +227,7 @@ class ProjectLink(models.Model):
         return self.title
 
 
-class ProjectGuestQuerySet(TimeBoxedQuerySet, RestrictedQuerySet):
+class ProjectGuestQuerySet(TimeBoxedQuerySet["ProjectGuest"]):
     pass
 
 

@@ -15,26 +15,36 @@ from django.db.models import Q, QuerySet
 from contacts.models import Person
 from contacts.permissions import officer_authority_ids
 from core import rules
-from core.audiences import ADMINISTRATION, EXTERNAL, ITD, STAFF, Audience, audience
+from core.audiences import (
+    ADMINISTRATION,
+    EXTERNAL,
+    ITD,
+    STAFF,
+    Viewer,
+    is_signed_in,
+)
 from core.rules import AnyRelated, Attr, AttrIn, RuleTable, Via, has_any
 from spaces.models import Membership
 from spaces.permissions import coordinated_space_ids, guest_space_ids, staff_space_ids
 
 from .models import BudgetLine, Milestone, Project, ProjectGuest, ProjectLink
 
+# Cached on the user object for the request (see contacts.permissions).
+_INVITED_CACHE = "_portal_invited_projects"
 
-def invited_project_ids(user: Any) -> frozenset[int]:
+
+def invited_project_ids(user: Viewer) -> frozenset[int]:
     """Projects the user is an active guest of (a single-project invitation); cached."""
-    if audience(user) == Audience.ANONYMOUS:
+    if not is_signed_in(user):
         return frozenset()
-    cached = getattr(user, "_portal_invited_projects", None)
+    cached: frozenset[int] | None = getattr(user, _INVITED_CACHE, None)
     if cached is None:
         cached = frozenset(
             ProjectGuest.objects.active()
             .filter(person__user=user)
             .values_list("project_id", flat=True)
         )
-        user._portal_invited_projects = cached
+        setattr(user, _INVITED_CACHE, cached)
     return cached
 
 
@@ -110,17 +120,17 @@ GLOBAL = RuleTable(
 )
 
 
-def can(user: Any, action: str, obj: Any = None) -> bool:
+def can(user: Viewer, action: str, obj: Any = None) -> bool:
     """`can(user, "edit_budget", project)`; on no object: `can(user, "create_project")`."""
     return GLOBAL.can(user, action) if obj is None else rules.can(user, action, obj)
 
 
-def budget_condition(user: Any) -> Q | None:
+def budget_condition(user: Viewer) -> Q | None:
     """SQL condition for projects whose budget the user may see (EVERYTHING for ITD)."""
     return PROJECT.q(user, "see_budget")
 
 
-def contact_person_candidates(viewer: Any, project: Project | None) -> QuerySet[Person]:
+def contact_person_candidates(viewer: Viewer, project: Project | None) -> QuerySet[Person]:
     """Whom the viewer may pick as contact persons: people they see who may also see the
     project (administration staff, and guests of its spaces or of the project itself). The
     service checks each chosen person against the project's rule exactly."""

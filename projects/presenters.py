@@ -43,7 +43,8 @@ def health_chart(rows: list[Any], healths: list[tuple[str, str]]) -> Chart:
     """Horizontal stacked bars: per space the projects by health."""
     label_w, bar_w, row_h = 220, 380, 30
     most = max([r.total for r in rows] + [1])
-    bars, labels = [], []
+    bars: list[Bar] = []
+    labels: list[tuple[float, float, str]] = []
     for i, row in enumerate(rows):
         y = 10 + i * row_h
         labels.append((label_w - 8, y + 16, row.space.name))
@@ -67,7 +68,8 @@ def year_chart(rows: list[Any]) -> Chart:
     """Grouped vertical bars per year: plan and actual."""
     height, top, bottom, group_w = 220, 10, 30, 90
     most = max([max(r.figures.planned, r.figures.actual) for r in rows] + [Decimal(1)])
-    bars, labels = [], []
+    bars: list[Bar] = []
+    labels: list[tuple[float, float, str]] = []
     for i, row in enumerate(rows):
         x0 = 40 + i * group_w
         for j, (name, css, value) in enumerate(
@@ -104,9 +106,11 @@ MONEY_FIELDS = {"planned", "revised", "committed", "actual", "annual_full_cost",
 
 def field_label(model: type[models.Model], name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:  # a field that no longer exists keeps its technical name
         return name
+    # The trail records concrete fields; a relation seen from the other side has no label.
+    return str(field.verbose_name) if isinstance(field, models.Field) else name
 
 
 def shown_value(name: str, value: Any) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Person
 from core import events
+from core.audiences import Actor
 from core.dates import guest_until_errors, today
 from core.models import AuditEntry
 from core.services import audit_record, diff, snapshot, timebox_close
@@ -77,7 +78,7 @@ def _stale_message(updated_at: dt.datetime) -> str:
     ) % {"when": date_format(timezone.localtime(updated_at), "d.m.Y H:i")}
 
 
-def _audit_line(*, actor, line: BudgetLine, action: str, changes: dict[str, Any]) -> None:
+def _audit_line(*, actor: Actor, line: BudgetLine, action: str, changes: dict[str, Any]) -> None:
     # The project is kept with every line entry, so a deleted line stays in the project's trail.
     audit_record(
         actor=actor,
@@ -143,7 +144,9 @@ def _split(values: dict[str, Any], m2m: dict[str, Iterable[Any]] | None) -> tupl
     return fields, relations
 
 
-def project_create(*, actor, m2m: dict[str, Iterable[Any]] | None = None, **values) -> Project:
+def project_create(
+    *, actor: Actor, m2m: dict[str, Iterable[Any]] | None = None, **values
+) -> Project:
     """A new project; the creator must be able to edit it (own space or authority)."""
     fields, m2m = _split(values, m2m)
     if not permissions.can(actor, "create_project"):
@@ -181,7 +184,7 @@ def project_create(*, actor, m2m: dict[str, Iterable[Any]] | None = None, **valu
 
 def project_update(
     *,
-    actor,
+    actor: Actor,
     project: Project,
     version: int | None,
     m2m: dict[str, Iterable[Any]] | None = None,
@@ -232,7 +235,7 @@ def project_update(
     return current
 
 
-def _emit_changes(project: Project, *, actor: Any, old_status: str, old_health: str) -> None:
+def _emit_changes(project: Project, *, actor: Actor, old_status: str, old_health: str) -> None:
     """Those who work on the project hear of a new status or a new health (with the reason)."""
     if project.status != old_status:
         events.emit(
@@ -253,7 +256,7 @@ def _emit_changes(project: Project, *, actor: Any, old_status: str, old_health: 
         )
 
 
-def project_delete(*, actor, project: Project, version: int | None) -> None:
+def project_delete(*, actor: Actor, project: Project, version: int | None) -> None:
     """Delete a project; its budget lines and the project itself stay in the audit trail.
 
     Refused when someone saved the project since `version` was read (the confirmation page)."""
@@ -284,14 +287,14 @@ def project_delete(*, actor, project: Project, version: int | None) -> None:
 # --- Milestones and links ---------------------------------------------------------------------
 
 
-def _require_edit(actor, project: Project) -> None:
+def _require_edit(actor: Actor, project: Project) -> None:
     if not permissions.can(actor, "edit", project):
         raise PermissionDenied
 
 
 def milestone_save(
     *,
-    actor,
+    actor: Actor,
     project: Project,
     milestone: Milestone | None,
     title: str,
@@ -317,7 +320,7 @@ def milestone_save(
     return milestone
 
 
-def milestone_delete(*, actor, milestone: Milestone) -> None:
+def milestone_delete(*, actor: Actor, milestone: Milestone) -> None:
     _require_edit(actor, milestone.project)
     with transaction.atomic():
         audit_record(
@@ -330,7 +333,7 @@ def milestone_delete(*, actor, milestone: Milestone) -> None:
 
 
 def link_save(
-    *, actor, project: Project, link: ProjectLink | None, title: str, url: str
+    *, actor: Actor, project: Project, link: ProjectLink | None, title: str, url: str
 ) -> ProjectLink:
     _require_edit(actor, project)
     link = link or ProjectLink(project=project)
@@ -351,7 +354,7 @@ def link_save(
     return link
 
 
-def link_delete(*, actor, link: ProjectLink) -> None:
+def link_delete(*, actor: Actor, link: ProjectLink) -> None:
     _require_edit(actor, link.project)
     with transaction.atomic():
         audit_record(
@@ -400,7 +403,7 @@ def _unknown_row(what: str) -> ValidationError:
 
 def project_milestones_save(
     *,
-    actor: Any,
+    actor: Actor,
     project: Project,
     milestones: Sequence[tuple[int, MilestoneInput]],
     links: Sequence[tuple[int, LinkInput]],
@@ -450,7 +453,7 @@ def project_milestones_save(
 
 def project_guest_add(
     *,
-    actor,
+    actor: Actor | None,
     project: Project,
     person: Person,
     until: dt.date,
@@ -471,7 +474,7 @@ def project_guest_add(
         person=person,
         since=today(),
         until=until,
-        invited_by=actor if getattr(actor, "is_authenticated", False) else None,
+        invited_by=actor if actor is not None and actor.is_authenticated else None,
     )
     with transaction.atomic():
         # An expired invitation is closed before a new one may open.
@@ -493,7 +496,7 @@ def project_guest_add(
 
 
 def project_guest_end(
-    *, actor: Any, guest: ProjectGuest, check_permission: bool = True
+    *, actor: Actor | None, guest: ProjectGuest, check_permission: bool = True
 ) -> ProjectGuest:
     if check_permission and not permissions.can(actor, "edit", guest.project):
         raise PermissionDenied
@@ -501,7 +504,7 @@ def project_guest_end(
     return closed
 
 
-def project_guest_set_until(*, actor: Any, guest: ProjectGuest, until: dt.date) -> ProjectGuest:
+def project_guest_set_until(*, actor: Actor, guest: ProjectGuest, until: dt.date) -> ProjectGuest:
     """Move the end of a project guest's access (at most GUEST_ACCESS_MAX_DAYS from today)."""
     if not permissions.can(actor, "edit", guest.project):
         raise PermissionDenied
@@ -599,6 +602,7 @@ def _apply_line_input(line: BudgetLine, row: LineInput) -> None:
             missing["months"] = _("Bitte die Zahl der Monate angeben (1 bis 12).")
         if missing:
             raise ValidationError(missing)
+        assert row.fte is not None and row.months is not None  # checked just above
         rate = _rate_for(line.fiscal_year, line.pay_grade)
         old_planned = line.planned if line.pk else None
         line.cost_rate = rate
@@ -618,7 +622,7 @@ def _apply_line_input(line: BudgetLine, row: LineInput) -> None:
 
 
 def budget_lines_save(
-    *, actor, project: Project, fiscal_year: FiscalYear, rows: Sequence[LineInput]
+    *, actor: Actor, project: Project, fiscal_year: FiscalYear, rows: Sequence[LineInput]
 ) -> list[BudgetLine]:
     """Save the lines of one year in one go: all rows are written, or none (RowsInvalid)."""
     if not permissions.can(actor, "edit_budget", project):
@@ -667,8 +671,7 @@ def _save_rows(
             errors[index] = ValidationError(
                 {
                     "funding_source": _(
-                        "Diese Kombination aus Kostenart und Quelle steht schon in Zeile "
-                        "%(row)s."
+                        "Diese Kombination aus Kostenart und Quelle steht schon in Zeile %(row)s."
                     )
                     % {"row": seen[key] + 1}
                 }
@@ -689,7 +692,7 @@ def _save_rows(
 
 
 def _save_line(
-    *, actor, project: Project, fiscal_year: FiscalYear, row: LineInput
+    *, actor: Actor, project: Project, fiscal_year: FiscalYear, row: LineInput
 ) -> BudgetLine | None:
     if row.line_id is not None:
         line = (
@@ -751,7 +754,7 @@ def _save_line(
     return line
 
 
-def budget_line_delete(*, actor, line: BudgetLine, version: int) -> None:
+def budget_line_delete(*, actor: Actor, line: BudgetLine, version: int) -> None:
     """Delete one line; its last values stay in the audit trail."""
     if not permissions.can(actor, "edit_budget", line.project):
         raise PermissionDenied
@@ -779,7 +782,7 @@ def budget_line_delete(*, actor, line: BudgetLine, version: int) -> None:
 
 
 def cost_rate_set(
-    *, actor, fiscal_year: FiscalYear, pay_grade: str, annual_full_cost: Decimal
+    *, actor: Actor, fiscal_year: FiscalYear, pay_grade: str, annual_full_cost: Decimal
 ) -> tuple[CostRate, int]:
     """Create or change a rate; personnel lines of open years using it are recomputed.
 
@@ -815,6 +818,8 @@ def cost_rate_set(
                 .select_related("fiscal_year", "category", "funding_source")
             )
             for line in lines:
+                # A line with FTE has its months too (budget_line_personnel_basis_complete).
+                assert line.fte is not None and line.months is not None
                 before_line = snapshot(line, LINE_AUDITED)
                 new_planned = personnel_amount(
                     fte=line.fte, months=line.months, annual_full_cost=rate.annual_full_cost
@@ -837,7 +842,7 @@ def cost_rate_set(
     return rate, recomputed
 
 
-def programme_budget_set(*, actor, amount: Decimal, note: str = "") -> ProgrammeBudget:
+def programme_budget_set(*, actor: Actor, amount: Decimal, note: str = "") -> ProgrammeBudget:
     if not permissions.can(actor, "manage_cost_rates"):
         raise PermissionDenied
     with transaction.atomic():

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
 from core.models import SecurityEvent
@@ -105,7 +106,7 @@ def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def budget_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def budget_export(request: SignedInRequest, fmt: str) -> HttpResponse:
     """The budget lines of the filtered portfolio whose budget the viewer may see."""
     if not can(request.user, "see_any_budget"):
         raise PermissionDenied
@@ -140,7 +141,7 @@ def _project_for(request: HttpRequest, slug: str, action: str) -> Project:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_create(request: HttpRequest) -> HttpResponse:
+def project_create(request: SignedInRequest) -> HttpResponse:
     if not can(request.user, "create_project"):
         raise PermissionDenied
     return handle_form(
@@ -156,7 +157,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def project_edit(request: SignedInRequest, slug: str) -> HttpResponse:
     project = _project_for(request, slug, "edit")
     return handle_form(
         request,
@@ -171,7 +172,7 @@ def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_delete(request: HttpRequest, slug: str) -> HttpResponse:
+def project_delete(request: SignedInRequest, slug: str) -> HttpResponse:
     project = _project_for(request, slug, "delete")
     return handle_form(
         request,
@@ -201,7 +202,7 @@ def project_delete(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_milestones(request: HttpRequest, slug: str) -> HttpResponse:
+def project_milestones(request: SignedInRequest, slug: str) -> HttpResponse:
     """Milestones and links of a project, edited in one form (deleting has its own page)."""
     project = _project_for(request, slug, "edit")
     return handle_form(
@@ -233,7 +234,7 @@ def _confirm_row_delete(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def milestone_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def milestone_delete(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     project = _project_for(request, slug, "edit")
     milestone = get_object_or_404(Milestone.objects.filter(project=project), pk=pk)
     return _confirm_row_delete(
@@ -248,7 +249,7 @@ def milestone_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def link_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def link_delete(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     project = _project_for(request, slug, "edit")
     link = get_object_or_404(ProjectLink.objects.filter(project=project), pk=pk)
     return _confirm_row_delete(
@@ -266,7 +267,7 @@ def link_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def budget_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def budget_edit(request: SignedInRequest, slug: str) -> HttpResponse:
     """The lines of one fiscal year, edited in one form; all are saved or none."""
     project = _project_for(request, slug, "edit_budget")
     year_form = FiscalYearForm(
@@ -298,7 +299,7 @@ def budget_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def budget_line_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def budget_line_delete(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     project = _project_for(request, slug, "edit_budget")
     line = get_object_or_404(
         BudgetLine.objects.filter(project=project).select_related(
@@ -331,7 +332,7 @@ def budget_line_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def cost_rates(request: HttpRequest) -> HttpResponse:
+def cost_rates(request: SignedInRequest) -> HttpResponse:
     if not can(request.user, "manage_cost_rates"):
         raise PermissionDenied
     return handle_form(
@@ -350,7 +351,7 @@ def cost_rates(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def programme_budget(request: HttpRequest) -> HttpResponse:
+def programme_budget(request: SignedInRequest) -> HttpResponse:
     if not can(request.user, "manage_cost_rates"):
         raise PermissionDenied
     budget = ProgrammeBudget.current()

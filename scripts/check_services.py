@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
 import psycopg2
@@ -71,7 +72,7 @@ def check_postgres(url: str) -> str | None:
         port = parts.port or 5432
     except ValueError as exc:
         return fail("PostgreSQL", url, exc, POSTGRES_HINT)
-    params = {
+    params: dict[str, Any] = {
         "host": unquote(parts.hostname or "") or "127.0.0.1",
         "port": port,
         "dbname": "postgres",

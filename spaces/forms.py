@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation, Person
 from core.dates import guest_until_errors, today
-from core.forms import DateInput
+from core.forms import DateInput, form_field
 
 from .models import Membership, Space
 
@@ -56,15 +57,18 @@ class MembershipAddForm(forms.Form):
         help_text=_("Für Gäste Pflicht."),
     )
 
-    def __init__(self, *args, roles: list[str], **kwargs):
+    def __init__(self, *args: Any, roles: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = Person.objects.filter(user__is_active=True).select_related(
-            "user", "authority", "organisation"
-        )
-        self.fields["role"].choices = [c for c in Membership.Role.choices if c[0] in roles]
+        form_field(self, "person", forms.ModelChoiceField).queryset = Person.objects.filter(
+            user__is_active=True
+        ).select_related("user", "authority", "organisation")
+        form_field(self, "role", forms.ChoiceField).choices = [
+            c for c in Membership.Role.choices if c[0] in roles
+        ]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         since: dt.date | None = data.get("since")
         until: dt.date | None = data.get("until")
         if since and until and until < since:
@@ -86,13 +90,16 @@ class MembershipRoleForm(forms.Form):
         label=_("bis"), required=False, widget=DateInput(), help_text=_("Für Gäste Pflicht.")
     )
 
-    def __init__(self, *args, roles: list[str], membership: Membership, **kwargs):
+    def __init__(self, *args: Any, roles: list[str], membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.membership = membership
-        self.fields["role"].choices = [c for c in Membership.Role.choices if c[0] in roles]
+        form_field(self, "role", forms.ChoiceField).choices = [
+            c for c in Membership.Role.choices if c[0] in roles
+        ]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         until = data.get("until")
         if data.get("role") == Membership.Role.GUEST and "until" not in self.errors:
             unchanged = (

@@ -14,7 +14,7 @@ from core.rules import RestrictedQuerySet
 from core.timebox import TimeBoxed, TimeBoxedQuerySet
 
 
-class SpaceQuerySet(RestrictedQuerySet):
+class SpaceQuerySet(RestrictedQuerySet["Space"]):
     """`visible_to(user)`: the seven spaces are public (spaces.permissions.SPACE)."""
 
 
@@ -48,7 +48,7 @@ class Space(LocalizedNameMixin, models.Model):
         return self.description_de
 
 
-class MembershipQuerySet(TimeBoxedQuerySet, RestrictedQuerySet):
+class MembershipQuerySet(TimeBoxedQuerySet["Membership"]):
     """`visible_to(user)`: every membership of the spaces whose members the user may see
     (current and former; add `.active()` for those in the space today)."""
 

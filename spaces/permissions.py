@@ -11,48 +11,60 @@ from typing import Any
 from django.db.models import QuerySet
 
 from core import rules
-from core.audiences import ADMINISTRATION, EXTERNAL, ITD, STAFF, Audience, audience
+from core.audiences import (
+    ADMINISTRATION,
+    EXTERNAL,
+    ITD,
+    STAFF,
+    Audience,
+    Viewer,
+    audience,
+    is_signed_in,
+)
 from core.rules import ANYONE, Attr, AttrIn, InSubquery, RuleTable, Via, has_any
 
 from .models import Membership, Space
 
+# Cached on the user object for the request (see contacts.permissions).
+_ROLES_CACHE = "_portal_space_roles"
 
-def space_roles(user: Any) -> dict[int, str]:
+
+def space_roles(user: Viewer) -> dict[int, str]:
     """{space_id: role} of the user's active memberships; one query, cached per request."""
-    if audience(user) == Audience.ANONYMOUS:
+    if not is_signed_in(user):
         return {}
-    cached = getattr(user, "_portal_space_roles", None)
+    cached: dict[int, str] | None = getattr(user, _ROLES_CACHE, None)
     if cached is None:
         cached = dict(
             Membership.objects.active().filter(person__user=user).values_list("space_id", "role")
         )
-        user._portal_space_roles = cached
+        setattr(user, _ROLES_CACHE, cached)
     return cached
 
 
-def role_in(user: Any, space: Space) -> str | None:
+def role_in(user: Viewer, space: Space) -> str | None:
     return space_roles(user).get(space.pk)
 
 
-def member_space_ids(user: Any) -> frozenset[int]:
+def member_space_ids(user: Viewer) -> frozenset[int]:
     """Spaces the user is in, in any role."""
     return frozenset(space_roles(user))
 
 
-def coordinated_space_ids(user: Any) -> frozenset[int]:
+def coordinated_space_ids(user: Viewer) -> frozenset[int]:
     return frozenset(s for s, r in space_roles(user).items() if r == Membership.Role.COORDINATOR)
 
 
-def staff_space_ids(user: Any) -> frozenset[int]:
+def staff_space_ids(user: Viewer) -> frozenset[int]:
     """Spaces where the user works as coordinator or member (not as a guest)."""
     return frozenset(s for s, r in space_roles(user).items() if r != Membership.Role.GUEST)
 
 
-def guest_space_ids(user: Any) -> frozenset[int]:
+def guest_space_ids(user: Viewer) -> frozenset[int]:
     return frozenset(s for s, r in space_roles(user).items() if r == Membership.Role.GUEST)
 
 
-def people_sharing_a_space(user: Any) -> QuerySet[Any]:
+def people_sharing_a_space(user: Viewer) -> QuerySet[Any]:
     """The ids of the people active in one of the user's spaces (a subquery in SQL)."""
     return (
         Membership.objects.active()
@@ -101,15 +113,15 @@ GLOBAL = rules.RuleTable(
 PEOPLE_IN_MY_SPACES = InSubquery("pk", people_sharing_a_space, "shares a space with me")
 
 
-def can(user: Any, action: str, obj: Any = None) -> bool:
+def can(user: Viewer, action: str, obj: Any = None) -> bool:
     return GLOBAL.can(user, action) if obj is None else rules.can(user, action, obj)
 
 
-def is_any_coordinator(user: Any) -> bool:
+def is_any_coordinator(user: Viewer) -> bool:
     return bool(coordinated_space_ids(user))
 
 
-def assignable_roles(user: Any, space: Space) -> list[str]:
+def assignable_roles(user: Viewer, space: Space) -> list[str]:
     """Coordinators may add members and guests; only ITD names coordinators."""
     if audience(user) == Audience.ITD:
         return [r.value for r in Membership.Role]

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from contacts.models import Authority, DigitalOfficer, Person
 from contacts.selectors import ContactCard, active_officers, contact_card, officers_by_authority
-from core.audiences import is_staff_of_administration
+from core.audiences import Viewer, is_staff_of_administration
 from core.dates import today
 
 from .models import Membership, Space
 from .permissions import MEMBERSHIP, SPACE, role_in
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass
@@ -36,7 +39,7 @@ class MemberGroup:
 class SpaceDetail:
     space: Space
     role: str | None
-    role_label: str | None
+    role_label: StrOrPromise | None
     can_view_members: bool
     can_manage: bool
     coordinators: list[MemberRow]
@@ -45,7 +48,7 @@ class SpaceDetail:
     member_count: int
 
 
-def spaces_with_counts(user: Any) -> QuerySet[Space]:
+def spaces_with_counts(user: Viewer) -> QuerySet[Space]:
     """The seven spaces; staff also see how many active members each has."""
     on = today()
     active = Q(memberships__ended_at__isnull=True, memberships__since__lte=on) & (
@@ -56,7 +59,7 @@ def spaces_with_counts(user: Any) -> QuerySet[Space]:
     )
 
 
-def space_detail(user: Any, space: Space) -> SpaceDetail:
+def space_detail(user: Viewer, space: Space) -> SpaceDetail:
     """Description, coordinators, members grouped by whom they represent, the officers.
 
     A fixed number of queries however many members: memberships (1), officers (1), roles (1).
@@ -116,7 +119,7 @@ def space_detail(user: Any, space: Space) -> SpaceDetail:
 
 
 def people_for_directory(
-    viewer: Any,
+    viewer: Viewer,
     *,
     q: str = "",
     authority: Authority | None = None,
@@ -151,7 +154,7 @@ class AuthorityDetail:
     successors: list[Authority]
 
 
-def authority_detail(viewer: Any, authority: Authority) -> AuthorityDetail:
+def authority_detail(viewer: Viewer, authority: Authority) -> AuthorityDetail:
     visible = Person.objects.visible_to(viewer)
     officers = [
         contact_card(viewer, o.person)
@@ -186,7 +189,7 @@ def representation_matrix() -> tuple[list[Space], list[MatrixRow]]:
     """Current authorities x spaces: who represents whom, empty cells are the gaps. 3 queries."""
     spaces = list(Space.objects.all())
     authorities = list(Authority.objects.current().order_by("kind", "code"))
-    cells: dict[tuple[int, int], list[Person]] = defaultdict(list)
+    cells: dict[tuple[int | None, int], list[Person]] = defaultdict(list)
     memberships = (
         Membership.objects.active()
         .filter(authority__isnull=False, person__user__is_active=True)

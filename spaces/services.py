@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from contacts.models import Authority, Organisation, Person
 from contacts.services import user_access_changed
 from core import events
+from core.audiences import Actor
 from core.dates import guest_until_errors, today
 from core.models import AuditEntry
 from core.services import audit_record, diff, snapshot, timebox_close
@@ -49,7 +50,7 @@ def _close_expired(*, person: Person, space: Space, on: dt.date) -> None:
         membership_close(membership=membership, actor=None)
 
 
-def _roles_changed(*, actor: Any, membership: Membership, changes: dict[str, Any]) -> None:
+def _roles_changed(*, actor: Actor | None, membership: Membership, changes: dict[str, Any]) -> None:
     """The person signs in again under the new role (their sessions end in the same
     transaction, so a rolled-back change keeps them)."""
     user = membership.person.user
@@ -58,7 +59,7 @@ def _roles_changed(*, actor: Any, membership: Membership, changes: dict[str, Any
 
 def membership_create(
     *,
-    actor: Any,
+    actor: Actor | None,
     space: Space,
     person: Person,
     role: str,
@@ -86,7 +87,7 @@ def membership_create(
         organisation=organisation,
         since=since,
         until=until,
-        invited_by=actor if getattr(actor, "is_authenticated", False) else None,
+        invited_by=actor if actor is not None and actor.is_authenticated else None,
     )
     with transaction.atomic():
         _close_expired(person=person, space=space, on=today())
@@ -107,7 +108,7 @@ def membership_create(
 
 
 def membership_change_role(
-    *, actor: Any, membership: Membership, role: str, until: dt.date | None = None
+    *, actor: Actor, membership: Membership, role: str, until: dt.date | None = None
 ) -> Membership:
     if not MEMBERSHIP.can(actor, "change", membership):
         raise PermissionDenied
@@ -140,7 +141,7 @@ def membership_change_role(
     return membership
 
 
-def membership_end(*, actor: Any, membership: Membership) -> Membership:
+def membership_end(*, actor: Actor, membership: Membership) -> Membership:
     if not MEMBERSHIP.can(actor, "change", membership):
         raise PermissionDenied
     with transaction.atomic():
@@ -157,12 +158,10 @@ def membership_end(*, actor: Any, membership: Membership) -> Membership:
     return membership
 
 
-def membership_close(*, membership: Membership, actor: Any) -> Membership:
+def membership_close(*, membership: Membership, actor: Actor | None) -> Membership:
     """End a membership now (by hand) or because its end date passed (actor None: the system)."""
     with transaction.atomic():
-        closed, was_open = timebox_close(
-            actor=actor, obj=membership, audited_fields=AUDITED_FIELDS
-        )
+        closed, was_open = timebox_close(actor=actor, obj=membership, audited_fields=AUDITED_FIELDS)
         if was_open:
             events.emit(events.MEMBERSHIP_ENDED, membership=closed, actor=actor)
     return closed

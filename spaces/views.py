@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from contacts.models import Authority
 from contacts.permissions import GLOBAL as CONTACTS
 from contacts.selectors import contact_cards
+from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
 
@@ -59,7 +60,7 @@ def _changeable_membership(request: HttpRequest, space: Space, pk: int) -> Membe
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_add(request: HttpRequest, slug: str) -> HttpResponse:
+def member_add(request: SignedInRequest, slug: str) -> HttpResponse:
     space = _managed_space(request, slug)
     form = MembershipAddForm(
         posted(request), roles=permissions.assignable_roles(request.user, space)
@@ -80,7 +81,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_role(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     space = _managed_space(request, slug)
     membership = _changeable_membership(request, space, pk)
     form = MembershipRoleForm(
@@ -104,7 +105,7 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_end(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST ends the membership today."""
     space = _managed_space(request, slug)
     membership = _changeable_membership(request, space, pk)
@@ -125,7 +126,7 @@ def member_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def people_list(request: HttpRequest) -> HttpResponse:
+def people_list(request: SignedInRequest) -> HttpResponse:
     if not CONTACTS.can(request.user, "view_directory"):
         raise PermissionDenied
     form = PeopleFilterForm(request.GET or None)
@@ -148,7 +149,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def authority_detail(request: HttpRequest, code: str) -> HttpResponse:
+def authority_detail(request: SignedInRequest, code: str) -> HttpResponse:
     authority = get_object_or_404(
         Authority.objects.visible_to(request.user).select_related("parent"), code=code
     )
@@ -161,7 +162,7 @@ def authority_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def matrix(request: HttpRequest) -> HttpResponse:
+def matrix(request: SignedInRequest) -> HttpResponse:
     if not permissions.can(request.user, "view_matrix"):
         raise PermissionDenied
     spaces, rows = selectors.representation_matrix()

@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from contacts.models import Authority
+from contacts.models import Authority, User
 from spaces.models import Membership, Space
 
 from .factories import (
@@ -48,13 +48,13 @@ ROLES = (
 TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
-def enrol_mfa(user, secret: str = TEST_TOTP_SECRET) -> None:
+def enrol_mfa(user: User, secret: str = TEST_TOTP_SECRET) -> None:
     from contacts.services import user_totp_enrol
 
     user_totp_enrol(user=user, secret=secret)
 
 
-def enrol_mfa_if_required(user) -> None:
+def enrol_mfa_if_required(user: User) -> None:
     from contacts.permissions import forget_cached_facts as forget_cached_roles
     from contacts.security import mfa_required
 
@@ -209,7 +209,7 @@ def all_roles(itd, coordinator, officer, member, guest, guest_ended, outsider):
     }
 
 
-def client_for(user, *, enrol: bool = True) -> Client:
+def client_for(user: User, *, enrol: bool = True) -> Client:
     """A test client signed in as `user`; ITD staff and coordinators come with MFA enrolled
     (enrol=False leaves them without, to see the enforced enrolment)."""
     client = Client()

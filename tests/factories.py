@@ -9,12 +9,13 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from contacts.models import Authority, DigitalOfficer, Organisation, Person, User
+from projects.models import Project
 from spaces.models import Membership, Space
 
 PASSWORD = "Sicheres-Test-Passwort-2026"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -36,7 +37,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
 
 
-class AuthorityFactory(factory.django.DjangoModelFactory):
+class AuthorityFactory(factory.django.DjangoModelFactory[Authority]):
     class Meta:
         model = Authority
         django_get_or_create = ("code",)
@@ -46,7 +47,7 @@ class AuthorityFactory(factory.django.DjangoModelFactory):
     kind = Authority.Kind.MINISTRY
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
 
@@ -54,14 +55,15 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     kind = Organisation.Kind.UNIVERSITY
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 
     user = factory.SubFactory(UserFactory)
     function = "Referent/in"
     phone = factory.Sequence(lambda n: f"+49 40 428 {n:04d}")
-    authority = factory.SubFactory(AuthorityFactory)
+    # None in ExternalPersonFactory.
+    authority: factory.SubFactory | None = factory.SubFactory(AuthorityFactory)
 
 
 class ExternalPersonFactory(PersonFactory):
@@ -69,7 +71,7 @@ class ExternalPersonFactory(PersonFactory):
     organisation = factory.SubFactory(OrganisationFactory)
 
 
-class SpaceFactory(factory.django.DjangoModelFactory):
+class SpaceFactory(factory.django.DjangoModelFactory[Space]):
     class Meta:
         model = Space
         django_get_or_create = ("slug",)
@@ -79,7 +81,7 @@ class SpaceFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Space {n}")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -98,7 +100,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     )
 
 
-class DigitalOfficerFactory(factory.django.DjangoModelFactory):
+class DigitalOfficerFactory(factory.django.DjangoModelFactory[DigitalOfficer]):
     class Meta:
         model = DigitalOfficer
 
@@ -132,7 +134,7 @@ def make_invitation(*, space, invited_by, email: str = "", role: str = "guest", 
 # --- Issue 3: projects and budget lines ---------------------------------------------------------
 
 
-class ProjectFactory(factory.django.DjangoModelFactory):
+class ProjectFactory(factory.django.DjangoModelFactory[Project]):
     class Meta:
         model = "projects.Project"
 

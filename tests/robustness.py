@@ -77,6 +77,7 @@ class Mutation:
     def apply(self, request: Request) -> Request:
         mutated = request.copy()
         if self.where == "url":
+            assert self.values is not None  # an object in the address is replaced, never left out
             mutated.kwargs[self.name] = self.values[0]
             return mutated
         target = mutated.post if self.where == "post" else mutated.query
@@ -193,8 +194,9 @@ def field_families(
         field, "max_whole_digits"
     ):
         values.append(("text instead of a number", ("zwölf", "NaN", "1,2,3", "Infinity")))
+        min_value = getattr(field, "min_value", None)
         refuses_negative = "negative" in getattr(field, "error_messages", {}) or (
-            getattr(field, "min_value", None) is not None and field.min_value >= 0
+            min_value is not None and min_value >= 0
         )
         if refuses_negative:
             values.append(("negative number", ("-1", "-0,01")))
@@ -263,6 +265,7 @@ def url_families(url_name: str, kwargs: dict[str, object]) -> list[Family]:
     families = []
     for name in kwargs:
         converter = converters.get(name)
+        values: tuple[Values, ...]
         if isinstance(converter, IntConverter):
             values = ((NO_SUCH_ID,), (HUGE_NUMBER,))
         elif isinstance(converter, SlugConverter):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
@@ -13,7 +15,7 @@ from .factories import DigitalOfficerFactory, PersonFactory
 
 
 def _authority_form(authority: Authority, **changes) -> dict:
-    data = {
+    data: dict[str, Any] = {
         "code": authority.code,
         "name_de": authority.name_de,
         "name_en": authority.name_en,

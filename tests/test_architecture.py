@@ -66,12 +66,15 @@ def test_imports_go_down_the_layers_only(path):
     assert not upward, f"{path.relative_to(ROOT)} imports a higher layer: {upward}"
 
 
-def _function_level_imports(tree: ast.AST) -> list[tuple[ast.FunctionDef, ast.stmt]]:
+Scope = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _function_level_imports(tree: ast.AST) -> list[tuple[Scope, ast.Import | ast.ImportFrom]]:
     found = []
     for func in ast.walk(tree):
         if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
             for node in ast.walk(func):
-                if isinstance(node, ast.Import | ast.ImportFrom) and node is not func:
+                if isinstance(node, ast.Import | ast.ImportFrom):
                     found.append((func, node))
     return found
 

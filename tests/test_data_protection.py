@@ -30,7 +30,7 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _tracked_client(user) -> Client:
+def _tracked_client(user: User) -> Client:
     """A signed-in client whose session is tracked like one from the sign-in page."""
     client = client_for(user)
     UserSession.objects.get_or_create(

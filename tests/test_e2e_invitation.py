@@ -40,7 +40,7 @@ def browser(live_server):
         chromium.close()
 
 
-def _signed_in_context(browser, base: str, user):
+def _signed_in_context(browser, base: str, user: User):
     """A browser signed in as `user` (the sign-in page itself is tested elsewhere)."""
     enrol_mfa_if_required(user)
     client = Client()

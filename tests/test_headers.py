@@ -70,7 +70,9 @@ INLINE_STYLE = re.compile(r"\sstyle=", re.I)
         ("itd", "/admin/contacts/user/"),
     ],
 )
-def test_pages_carry_no_inline_script_or_style_the_policy_would_block(role, url, request):
+def test_pages_carry_no_inline_script_or_style_the_policy_would_block(
+    role, url, request: pytest.FixtureRequest
+):
     client = client_for(request.getfixturevalue(role)) if role else Client()
     if "/2fa/" in url:  # MFA pages ask for the password again first
         client.post(reverse("account_reauthenticate"), {"password": PASSWORD})

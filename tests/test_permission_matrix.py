@@ -334,7 +334,7 @@ def _project_kwargs(space, authority) -> dict:
 
     from .factories import ProjectFactory, budget_line
 
-    project = ProjectFactory(
+    project = ProjectFactory.create(
         slug="matrix-projekt",
         primary_space=space,
         lead_authority=authority,

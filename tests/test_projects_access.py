@@ -202,6 +202,7 @@ def _xlsx_numbers(content: bytes) -> list:
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
     return [
         cell.value
         for row in sheet.iter_rows()

@@ -31,13 +31,15 @@ def reference_data(transactional_db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_officer_enters_a_budget_line_and_sees_it_flagged(live_server, reference_data, request):
+def test_officer_enters_a_budget_line_and_sees_it_flagged(
+    live_server, reference_data, request: pytest.FixtureRequest
+):
     page = request.getfixturevalue("browser_page")  # the browser of test_e2e_browser
     base = live_server.url
     authority = Authority.objects.get(code="BVM")
-    person = PersonFactory(user__email="browser.officer@example.org", authority=authority)
+    person = PersonFactory.create(user__email="browser.officer@example.org", authority=authority)
     DigitalOfficerFactory(person=person, authority=authority, since=dt.date(2024, 1, 1))
-    project = ProjectFactory(
+    project = ProjectFactory.create(
         slug="browser-projekt",
         title="Browser-Projekt",
         primary_space=Space.objects.get(slug="mobilitaet-energie"),

@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable
+from http.cookies import SimpleCookie
 
 import pytest
 from django.core import mail
@@ -31,6 +32,7 @@ from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 
+from contacts.models import User
 from spaces.models import Membership
 
 from .conftest import client_for
@@ -39,6 +41,7 @@ from .robustness import (
     Family,
     Mutation,
     Outcome,
+    Params,
     Request,
     changed_tables,
     db_fingerprint,
@@ -78,7 +81,7 @@ def _today() -> dt.date:
 @dataclasses.dataclass
 class Case:
     request: Request
-    user: object | None  # who posts (None: not signed in)
+    user: User | None  # who posts (None: not signed in)
     families: list[Family]
     # What the valid request does: "db" writes, "mail" sends an e-mail, "redirect" only
     # redirects (the re-authentication is kept in the session).
@@ -296,7 +299,7 @@ def _invitation_end_access(w: World) -> Case:
     )
 
 
-CONSENT = {"accept_terms": ["on"], "accept_privacy": ["on"]}
+CONSENT: Params = {"accept_terms": ["on"], "accept_privacy": ["on"]}
 
 
 @case("invitation_accept[new account]", "access:invitation_accept")
@@ -443,7 +446,7 @@ def _project_edit(w: World) -> Case:
     )
 
 
-def _delete_case(name: str, kwargs: dict, user, version: str = "") -> Case:
+def _delete_case(name: str, kwargs: dict, user: User, version: str = "") -> Case:
     from projects.forms import DeleteConfirmForm
 
     data = params(version=version)
@@ -722,7 +725,7 @@ class Harness:
 
     case: Case
     client: Client
-    cookies: object
+    cookies: SimpleCookie
     baseline: dict
 
     @classmethod
@@ -737,7 +740,7 @@ class Harness:
 
     def send(self, request: Request) -> Outcome:
         """POST `request` in a savepoint that is rolled back, as the same browser each time."""
-        outcome = None
+        outcome: Outcome | None = None
         try:
             with transaction.atomic():
                 self.client.cookies = copy.deepcopy(self.cookies)
@@ -761,11 +764,12 @@ class Harness:
                 raise _RollBack
         except _RollBack:
             pass
+        assert outcome is not None  # set in both branches before the rollback
         return outcome
 
 
 @pytest.fixture
-def world(request) -> World:
+def world(request: pytest.FixtureRequest) -> World:
     return World(request)
 
 

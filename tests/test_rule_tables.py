@@ -96,7 +96,7 @@ def world(all_roles, space, other_space, authority, itd):
     guest_ended = all_roles["guest_ended"].person
 
     def project(slug: str, where: Space, lead: Authority, visibility: str, **m2m) -> Project:
-        p = ProjectFactory(
+        p = ProjectFactory.create(
             slug=slug, primary_space=where, lead_authority=lead, visibility=visibility
         )
         for relation, objects in m2m.items():

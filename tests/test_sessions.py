@@ -10,6 +10,7 @@ from django.forms import CheckboxInput, MultiWidget
 from django.test import Client
 from django.urls import reverse
 
+from contacts.models import User
 from contacts.security import SESSION_LOGIN_AT, SESSION_SEEN_AT
 from core.models import SecurityEvent
 from spaces.models import Membership
@@ -125,7 +126,7 @@ def _admin_form_data(response) -> dict:
                 if value:
                     data[bound.html_name] = "on"
             elif isinstance(widget, MultiWidget):
-                for i, part in enumerate(widget.decompress(value)):
+                for i, part in enumerate(widget.decompress(value) or []):
                     data[f"{bound.html_name}_{i}"] = part if part is not None else ""
             elif isinstance(value, list | tuple):
                 data[bound.html_name] = [v for v in value if v is not None]
@@ -134,7 +135,7 @@ def _admin_form_data(response) -> dict:
     return data
 
 
-def _admin_save_user(admin_client: Client, user, **changes) -> None:
+def _admin_save_user(admin_client: Client, user: User, **changes) -> None:
     url = reverse("admin:contacts_user_change", args=[user.pk])
     data = _admin_form_data(admin_client.get(url))
     for key, value in changes.items():

@@ -44,21 +44,23 @@ def _signed_in(client: Client) -> bool:
     ["/dashboard/", "/spaces/", "/contacts/people/", "/admin/", "/accounts/security/"],
 )
 @pytest.mark.parametrize("role", ["itd", "coordinator", "officer"])
-def test_itd_and_coordinators_without_second_factor_are_sent_to_enrolment(url, role, request):
+def test_itd_and_coordinators_without_second_factor_are_sent_to_enrolment(
+    url, role, request: pytest.FixtureRequest
+):
     user = _unenrolled(role, request)
     response = client_for(user, enrol=False).get(url)
     assert response.status_code == 302
     assert response["Location"] == ENROL
 
 
-def _unenrolled(role: str, request):
+def _unenrolled(role: str, request: pytest.FixtureRequest) -> User:
     user = request.getfixturevalue(role)
     Authenticator.objects.filter(user=user).delete()
     return user
 
 
 @pytest.mark.parametrize("role", ["member", "guest", "outsider"])
-def test_other_roles_may_work_without_second_factor(role, request):
+def test_other_roles_may_work_without_second_factor(role, request: pytest.FixtureRequest):
     user = request.getfixturevalue(role)
     assert client_for(user, enrol=False).get(reverse("portal:dashboard")).status_code == 200
 

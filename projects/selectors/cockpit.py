@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from core.audiences import Viewer
 from core.dates import today
 from core.rules import EVERYTHING
 from spaces.models import Space
@@ -79,7 +80,7 @@ def _within(qs: Any, scope: Q | None, project_ids: Any) -> Any:
     return qs if scope == EVERYTHING else qs.filter(project__in=project_ids)
 
 
-def cockpit(user: Any) -> Cockpit | None:
+def cockpit(user: Viewer) -> Cockpit | None:
     """The strategy cockpit: everything for ITD; own spaces and authorities for the others."""
     if not can(user, "view_cockpit"):
         return None

@@ -27,13 +27,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from core.audiences import Viewer
 from core.rules import EVERYTHING
 from spaces.models import Space
 
 from ..models import BudgetLine, ProgrammeBudget, Project
 from ..permissions import budget_condition, can
 
-MONEY = DecimalField(max_digits=16, decimal_places=2)
+MONEY: DecimalField[Any, Decimal] = DecimalField(max_digits=16, decimal_places=2)
 ZERO = Decimal("0.00")
 AMOUNTS = ("planned", "revised", "committed", "actual")
 
@@ -124,7 +125,9 @@ def _over_budget_exists(year: int | None) -> Exists:
     )
 
 
-def with_budget(qs: QuerySet[Project], user: Any, *, year: int | None = None) -> QuerySet[Project]:
+def with_budget(
+    qs: QuerySet[Project], user: Viewer, *, year: int | None = None
+) -> QuerySet[Project]:
     """Annotate budget_visible, the four sums and over_budget; the sums are NULL where the
     viewer may not see the budget, so those figures never leave the database."""
     condition = budget_condition(user)
@@ -163,7 +166,7 @@ def project_figures(project: Project) -> Figures | None:
 
 
 def visible_lines(
-    user: Any, projects: QuerySet[Project], *, year: int | None = None
+    user: Viewer, projects: QuerySet[Project], *, year: int | None = None
 ) -> QuerySet[BudgetLine]:
     """Budget lines of `projects` whose budget the viewer may see."""
     lines = BudgetLine.objects.restrict(user, "view").filter(
@@ -174,7 +177,9 @@ def visible_lines(
     return lines
 
 
-def portfolio_totals(user: Any, projects: QuerySet[Project], *, year: int | None = None) -> Figures:
+def portfolio_totals(
+    user: Viewer, projects: QuerySet[Project], *, year: int | None = None
+) -> Figures:
     """Sum over every visible line of the filtered portfolio (not just the page)."""
     if not can(user, "see_any_budget"):
         return Figures()
@@ -193,8 +198,7 @@ def project_year_figures(project: Project) -> dict[int, Figures]:
     rows = (
         BudgetLine.objects.filter(project=project)
         .values("fiscal_year_id")
-        .annotate(**sums())
-        .annotate(over_budget=over_budget_flag())
+        .annotate(**sums_with_flag())
         .order_by()
     )
     return {row["fiscal_year_id"]: Figures.from_row(row) for row in rows}

@@ -4,11 +4,11 @@ from `portfolio()`, so a list never shows what the project page would refuse."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from contacts.models import Authority
+from core.audiences import Viewer
 from spaces.models import Space
 
 from ..models import Project
@@ -31,7 +31,7 @@ SORTS: dict[str, tuple[str, ...]] = {
 
 
 def portfolio(
-    user: Any,
+    user: Viewer,
     *,
     q: str = "",
     space: Space | None = None,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from contacts.models import Person
 from contacts.permissions import PERSON
 from contacts.selectors import ContactCard, contact_card
+from core.audiences import Viewer
 from core.models import AuditEntry
 
 from ..models import (
@@ -66,7 +67,7 @@ class ProjectDetail:
         return [y.year.year for y in self.years if y.totals.over_budget]
 
 
-def project_for_detail(user: Any, slug: str) -> Project:
+def project_for_detail(user: Viewer, slug: str) -> Project:
     """The project with everything its page needs, from the viewer's scope (404 otherwise)."""
     qs = Project.objects.visible_to(user).select_related("primary_space", "lead_authority")
     qs = qs.prefetch_related(
@@ -103,7 +104,7 @@ def project_audit(project: Project, limit: int = 200) -> list[AuditRow]:
     return rows
 
 
-def project_detail(user: Any, project: Project) -> ProjectDetail:
+def project_detail(user: Viewer, project: Project) -> ProjectDetail:
     """Everything about a project; the budget and audit trail only for those who may see them."""
     see_budget = PROJECT.can(user, "see_budget", project)
     detail = ProjectDetail(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -88,7 +89,7 @@ def _ascii(text: str) -> str:
 class Command(BaseCommand):
     help = "Create demo accounts, officers and memberships (only with DEBUG on). Runs twice safely."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError(
                 "seed_demo creates accounts with a known password and runs only with DEBUG=true."
@@ -102,11 +103,24 @@ class Command(BaseCommand):
             seed_projects()
         self.print_accounts()
 
-    def person(self, email, first, last, function, code=None, organisation=None, **flags) -> Person:
+    def person(
+        self,
+        email: str,
+        first: str,
+        last: str,
+        function: str,
+        code: str | None = None,
+        organisation: str | None = None,
+        flags: dict[str, bool] | None = None,
+    ) -> Person:
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(
-                email=email, password=self.password, first_name=first, last_name=last, **flags
+                email=email,
+                password=self.password,
+                first_name=first,
+                last_name=last,
+                **(flags or {}),
             )
         EmailAddress.objects.update_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
@@ -143,7 +157,7 @@ class Command(BaseCommand):
             flags = {}
             if email == "itd@example.org":
                 flags = {"is_itd_staff": True, "is_staff": True, "is_superuser": True}
-            self.people[email] = self.person(email, first, last, function, code, org, **flags)
+            self.people[email] = self.person(email, first, last, function, code, org, flags)
         # The demo ITD account and the demo officer sign in with a second factor (required for
         # ITD staff, coordinators and officers): an authenticator app set up with
         # DEMO_TOTP_SECRET. The demo coordinator is not enrolled, so the enforced enrolment can
@@ -156,7 +170,7 @@ class Command(BaseCommand):
             email = f"{_ascii(first)}.{_ascii(last)}@example.org"
             flags = {"is_itd_staff": True} if code == "ITD" else {}
             person = self.person(
-                email, first, last, "Digitalisierungsverantwortliche/r", code, **flags
+                email, first, last, "Digitalisierungsverantwortliche/r", code, flags=flags
             )
             self.officer(person, code, DigitalOfficer.Role.PRINCIPAL)
             self.officers[code] = person
@@ -167,7 +181,7 @@ class Command(BaseCommand):
             )
             self.officer(person, code, DigitalOfficer.Role.DEPUTY)
 
-    def member(self, space: Space, person: Person, role: str, until=None) -> None:
+    def member(self, space: Space, person: Person, role: str, until: dt.date | None = None) -> None:
         if Membership.objects.open().filter(space=space, person=person).exists():
             return
         membership_create(
