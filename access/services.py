@@ -25,7 +25,7 @@ from contacts.permissions import forget_cached_facts
 from contacts.security import verify_password
 from contacts.services import user_anonymise, user_sessions_end
 from core import events
-from core.audiences import Actor
+from core.audiences import Actor, Viewer
 from core.dates import guest_until_errors, today
 from core.models import AuditEntry, SecurityEvent
 from core.services import audit_record, diff, security_log, snapshot
@@ -98,7 +98,7 @@ def _check_until(until: dt.date | None) -> None:
         raise ValidationError({"until": errors})
 
 
-def _send(invitation: Invitation, token: str, actor: Any) -> None:
+def _send(invitation: Invitation, token: str, actor: Viewer) -> None:
     """The e-mail with the secret link: written to the outbox now (encrypted), sent after
     commit (the notifications app listens to this event)."""
     Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
@@ -388,7 +388,9 @@ def _invited_email(token_hash: str) -> str:
     )
 
 
-def _confirm_existing_account(request: Any, token_hash: str, password: str) -> User | None:
+def _confirm_existing_account(
+    request: HttpRequest | None, token_hash: str, password: str
+) -> User | None:
     """An existing account's owner proves it with the current password, counted by the same
     lock-out as the sign-in. Checked before the transaction, so a failure stays in the
     security log. Returns the account that was confirmed (None if the address has none)."""

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.audiences import Viewer
 from projects.models import Project
 from spaces.models import Space
 
@@ -34,9 +35,11 @@ class NotificationFilterForm(forms.Form):
         error_messages={"invalid_choice": _("Dieses Projekt gibt es nicht.")},
     )
 
-    def __init__(self, data: Any, *, user: Any) -> None:
+    def __init__(self, data: Any, *, user: Viewer) -> None:
         super().__init__(data)
-        self.fields["project"].queryset = Project.objects.visible_to(user).order_by("title")
+        project = self.fields["project"]
+        assert isinstance(project, forms.ModelChoiceField)
+        project.queryset = Project.objects.visible_to(user).order_by("title")
 
     def filters(self) -> dict[str, Any]:
         if not self.is_bound or not self.is_valid():
@@ -62,7 +65,7 @@ class PreferencesForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         known = set(self.fields) | {"csrfmiddlewaretoken"}
         unknown = sorted(set(self.data) - known) if self.is_bound else []
         if unknown:

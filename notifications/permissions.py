@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core import rules
-from core.audiences import ITD, SIGNED_IN
+from core.audiences import ITD, SIGNED_IN, Viewer
 from core.rules import RuleTable, Self
 
 from .models import Notification
@@ -22,5 +22,5 @@ NOTIFICATION = RuleTable(
 GLOBAL = RuleTable(None, {"view_centre": SIGNED_IN, "view_failed": ITD})
 
 
-def can(user: Any, action: str, obj: Any = None) -> bool:
+def can(user: Viewer, action: str, obj: Any = None) -> bool:
     return GLOBAL.can(user, action) if obj is None else rules.can(user, action, obj)

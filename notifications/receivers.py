@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import events
+from core.audiences import Viewer
 from core.money import format_euro
 from projects.models import Project
 
@@ -30,7 +31,7 @@ def _project(project: Project) -> Project:
 # --- Invitations ------------------------------------------------------------------------------
 
 
-def on_invitation_sent(*, invitation: Any, token: str, actor: Any, **rest: Any) -> None:
+def on_invitation_sent(*, invitation: Any, token: str, actor: Viewer, **rest: Any) -> None:
     """The invitation e-mail, with its secret link (stored encrypted, sent after commit)."""
     link = settings.PORTAL_BASE_URL.rstrip("/") + reverse(
         "access:invitation_accept", kwargs={"token": token}
@@ -67,7 +68,7 @@ def on_invitation_withdrawn(*, invitation: Any, **rest: Any) -> None:
     withdraw(subject_ref=f"invitation:{invitation.pk}", kind=Kind.INVITATION_SENT)
 
 
-def on_invitation_accepted(*, invitation: Any, actor: Any, **rest: Any) -> None:
+def on_invitation_accepted(*, invitation: Any, actor: Viewer, **rest: Any) -> None:
     inviter = recipients.active_user(invitation.invited_by)
     if inviter is None:
         return
@@ -96,7 +97,7 @@ def on_invitation_accepted(*, invitation: Any, actor: Any, **rest: Any) -> None:
 
 
 def _membership_notice(
-    membership: Any, kind: str, actor: Any, *, to_member: Any, to_coordinators: Any = None
+    membership: Any, kind: str, actor: Viewer, *, to_member: Any, to_coordinators: Any = None
 ) -> None:
     """To the member; to the space's coordinators as well when someone joins or leaves."""
     space = membership.space
@@ -114,7 +115,7 @@ def _membership_notice(
         )
 
 
-def on_membership_added(*, membership: Any, actor: Any, **rest: Any) -> None:
+def on_membership_added(*, membership: Any, actor: Viewer, **rest: Any) -> None:
     values = {
         "person": membership.person,
         "role": membership.get_role_display(),
@@ -129,7 +130,7 @@ def on_membership_added(*, membership: Any, actor: Any, **rest: Any) -> None:
     )
 
 
-def on_membership_changed(*, membership: Any, actor: Any, **rest: Any) -> None:
+def on_membership_changed(*, membership: Any, actor: Viewer, **rest: Any) -> None:
     values = {"role": membership.get_role_display(), "space": membership.space}
     _membership_notice(
         membership,
@@ -139,7 +140,7 @@ def on_membership_changed(*, membership: Any, actor: Any, **rest: Any) -> None:
     )
 
 
-def on_membership_ended(*, membership: Any, actor: Any, **rest: Any) -> None:
+def on_membership_ended(*, membership: Any, actor: Viewer, **rest: Any) -> None:
     values = {"person": membership.person, "space": membership.space}
     _membership_notice(
         membership,
@@ -155,7 +156,7 @@ def on_membership_ended(*, membership: Any, actor: Any, **rest: Any) -> None:
 # --- Projects and budgets ---------------------------------------------------------------------
 
 
-def on_project_created(*, project: Any, actor: Any, **rest: Any) -> None:
+def on_project_created(*, project: Any, actor: Viewer, **rest: Any) -> None:
     project = _project(project)
     notify_each(
         recipients.project_people(project),
@@ -172,7 +173,9 @@ def on_project_created(*, project: Any, actor: Any, **rest: Any) -> None:
     )
 
 
-def on_project_status_changed(*, project: Any, actor: Any, old: str, new: str, **rest: Any) -> None:
+def on_project_status_changed(
+    *, project: Any, actor: Viewer, old: str, new: str, **rest: Any
+) -> None:
     project = _project(project)
     labels = dict(Project.Status.choices)
     notify_each(
@@ -190,7 +193,7 @@ def on_project_status_changed(*, project: Any, actor: Any, old: str, new: str, *
 
 
 def on_project_health_changed(
-    *, project: Any, actor: Any, old: str, new: str, reason: str, **rest: Any
+    *, project: Any, actor: Viewer, old: str, new: str, reason: str, **rest: Any
 ) -> None:
     project = _project(project)
     labels = dict(Project.Health.choices)
@@ -217,7 +220,7 @@ def on_project_health_changed(
 
 
 def on_budget_over_plan(
-    *, project: Any, fiscal_year: Any, figures: Any, actor: Any, **rest: Any
+    *, project: Any, fiscal_year: Any, figures: Any, actor: Viewer, **rest: Any
 ) -> None:
     project = _project(project)
     notify_each(

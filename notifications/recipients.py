@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from contacts.models import DigitalOfficer, User
+from core.audiences import Viewer
 from projects.models import Project
 from projects.permissions import PROJECT
 from spaces.models import Membership
@@ -80,5 +80,5 @@ def budget_readers(project: Project) -> list[User]:
     return [u for u in project_stewards(project) if PROJECT.can(u, "see_budget", project)]
 
 
-def active_user(user: Any) -> User | None:
+def active_user(user: Viewer) -> User | None:
     return user if user is not None and user.is_active else None

@@ -7,13 +7,16 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from contacts.models import User
+from core.audiences import Viewer
+
 from .kinds import KINDS, Channel, Kind, configurable_kinds
 from .models import Digest, MailStatus, Notification
 from .services import channel_for
 
 
 def centre(
-    user: Any, *, kind: str = "", space: Any = None, project: Any = None
+    user: Viewer, *, kind: str = "", space: Any = None, project: Any = None
 ) -> QuerySet[Notification]:
     """The viewer's notices, newest first, filtered by reason, space and project."""
     notices = Notification.objects.visible_to(user).select_related("space", "project")
@@ -26,7 +29,7 @@ def centre(
     return notices.order_by("-created_at", "-id")
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: Viewer) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notification.objects.visible_to(user).unread().count()
@@ -40,7 +43,7 @@ class PreferenceRow:
     fixed: bool
 
 
-def preferences(user: Any) -> list[PreferenceRow]:
+def preferences(user: User) -> list[PreferenceRow]:
     return [
         PreferenceRow(
             kind=kind,

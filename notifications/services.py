@@ -33,7 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contacts.models import User
-from core.audiences import Audience, audience
+from core.audiences import Audience, Viewer, audience
 
 from .kinds import ITD_DEFAULTS, KINDS, Channel, configurable_kinds
 from .models import Digest, MailStatus, Notification, Preference
@@ -49,7 +49,7 @@ def base_url() -> str:
     return settings.PORTAL_BASE_URL.rstrip("/")
 
 
-def language_of(user: Any) -> str:
+def language_of(user: Viewer) -> str:
     language = getattr(user, "language", "") or settings.LANGUAGE_CODE
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
@@ -57,7 +57,7 @@ def language_of(user: Any) -> str:
 # --- Preferences ------------------------------------------------------------------------------
 
 
-def channel_for(user: Any, kind: str) -> str:
+def channel_for(user: User | None, kind: str) -> str:
     """How `user` wants to hear of `kind`: their preference, else the default of their role."""
     info = KINDS[kind]
     if info.fixed or user is None:
@@ -65,7 +65,7 @@ def channel_for(user: Any, kind: str) -> str:
     chosen = getattr(user, "_portal_channels", None)
     if chosen is None:
         chosen = dict(Preference.objects.filter(user=user).values_list("kind", "channel"))
-        user._portal_channels = chosen
+        user._portal_channels = chosen  # type: ignore[attr-defined]
     if kind in chosen:
         return str(chosen[kind])
     if audience(user) == Audience.ITD and kind in ITD_DEFAULTS:
@@ -73,7 +73,7 @@ def channel_for(user: Any, kind: str) -> str:
     return info.default
 
 
-def preferences_set(*, actor: Any, user: Any, channels: dict[str, str]) -> None:
+def preferences_set(*, actor: Viewer, user: User, channels: dict[str, str]) -> None:
     """Save a person's channel per kind; security notices stay as they are (fixed)."""
     if actor is None or actor.pk != user.pk:
         raise PermissionDenied
@@ -90,7 +90,7 @@ def preferences_set(*, actor: Any, user: Any, channels: dict[str, str]) -> None:
         del user._portal_channels
 
 
-def unsubscribe_token(user: Any, kind: str) -> str:
+def unsubscribe_token(user: User, kind: str) -> str:
     return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
@@ -213,7 +213,7 @@ def notify_each(
 
 
 def _bound(
-    compose: Callable[[Any], tuple[str, list[str]]], user: Any
+    compose: Callable[[Any], tuple[str, list[str]]], user: Viewer
 ) -> Callable[[], tuple[str, list[str]]]:
     return lambda: compose(user)
 
@@ -252,8 +252,9 @@ def _enqueue(task: Any, object_id: int) -> None:
 
 def _headers(notification: Notification) -> dict[str, str]:
     headers = {"X-Portal-Notification": str(notification.pk)}
-    if notification.recipient_id and not KINDS[notification.kind].fixed:
-        token = unsubscribe_token(notification.recipient, notification.kind)
+    recipient = notification.recipient
+    if recipient is not None and not KINDS[notification.kind].fixed:
+        token = unsubscribe_token(recipient, notification.kind)
         link = base_url() + reverse("notifications:unsubscribe", kwargs={"token": token})
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -329,7 +330,7 @@ def mark_failed(model: type[Notification | Digest], object_id: int) -> None:
 
 
 def retry(
-    *, actor: Any, notification: Notification | None = None, digest: Digest | None = None
+    *, actor: Viewer, notification: Notification | None = None, digest: Digest | None = None
 ) -> None:
     """ITD sends a failed notice (or digest) again."""
     if audience(actor) != Audience.ITD:
@@ -468,12 +469,12 @@ def deliver_digest(digest_id: int) -> str:
 # --- Reading ----------------------------------------------------------------------------------
 
 
-def mark_read(*, actor: Any, notification: Notification) -> None:
+def mark_read(*, actor: Viewer, notification: Notification) -> None:
     if notification.recipient_id != getattr(actor, "pk", None):
         raise PermissionDenied
     Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=timezone.now())
 
 
-def mark_all_read(*, actor: Any, notifications: QuerySet[Notification]) -> int:
+def mark_all_read(*, actor: User, notifications: QuerySet[Notification]) -> int:
     """Mark the notices of the current filter read (only the actor's own)."""
     return notifications.filter(recipient=actor, read_at=None).update(read_at=timezone.now())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -127,6 +127,8 @@ def failed_list(request: HttpRequest) -> HttpResponse:
 def failed_retry(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if not can(request.user, "view_failed"):
         raise PermissionDenied
+    if kind not in ("notification", "digest"):
+        raise Http404
     model = Digest if kind == "digest" else Notification
     target = get_object_or_404(model.objects.filter(mail_status=MailStatus.FAILED), pk=pk)
     target_kwargs = {"digest" if kind == "digest" else "notification": target}

@@ -660,7 +660,7 @@ def _over_plan(project: Project, fiscal_year: FiscalYear) -> Figures | None:
 
 
 def _save_rows(
-    *, actor: Any, project: Project, fiscal_year: FiscalYear, rows: Sequence[LineInput]
+    *, actor: Actor, project: Project, fiscal_year: FiscalYear, rows: Sequence[LineInput]
 ) -> list[BudgetLine]:
     errors: dict[int, ValidationError] = {}
     saved: list[BudgetLine] = []

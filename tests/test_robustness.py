@@ -53,7 +53,12 @@ from .robustness import (
     url_families,
     url_patterns,
 )
-from .test_permission_matrix import MATRIX, _project_kwargs, _project_url_names
+from .test_permission_matrix import (
+    MATRIX,
+    _notification_kwargs,
+    _project_kwargs,
+    _project_url_names,
+)
 
 GOOD_PASSWORD = "Hafenkran-Elbphilharmonie-42"
 NEW_PASSWORD = "Elbphilharmonie-Nebel-47"
@@ -381,6 +386,63 @@ def _my_profile(w: World) -> Case:
         w.member,
         form_families("post", ProfileForm(), data),
     )
+
+
+# Notifications ------------------------------------------------------------------------------
+
+
+def _notice_of(user: User, **fields):
+    from notifications.models import Notification
+
+    values = {"kind": "project_created", "title": "Neu", "url": "/", **fields}
+    return Notification.objects.create(recipient=user, email=user.email, **values)
+
+
+@case("notifications:preferences")
+def _notification_preferences(w: World) -> Case:
+    from notifications.forms import PreferencesForm
+
+    form = PreferencesForm(initial={})
+    data = params(**dict.fromkeys(form.fields, "daily"))
+    return Case(
+        Request("notifications:preferences", {}, data),
+        w.member,
+        form_families("post", form, data),
+    )
+
+
+@case("notifications:read_all")
+def _notifications_read_all(w: World) -> Case:
+    from notifications.forms import NotificationFilterForm
+
+    _notice_of(w.member)
+    data = params(kind="project_created", space=w.space.slug)
+    _notice_of(w.member, space=w.space)
+    form = NotificationFilterForm(None, user=w.member)
+    return Case(
+        Request("notifications:read_all", {}, data), w.member, form_families("post", form, data)
+    )
+
+
+@case("notifications:read")
+def _notification_read(w: World) -> Case:
+    notice = _notice_of(w.member)
+    return Case(Request("notifications:read", {"pk": notice.pk}, {}), w.member, [])
+
+
+@case("notifications:unsubscribe")
+def _notification_unsubscribe(w: World) -> Case:
+    from notifications.services import unsubscribe_token
+
+    token = unsubscribe_token(w.member, "project_created")
+    return Case(Request("notifications:unsubscribe", {"token": token}, {}), w.member, [])
+
+
+@case("notifications:failed_retry")
+def _notification_failed_retry(w: World) -> Case:
+    notice = _notice_of(w.member, mail_status="failed")
+    kwargs = {"kind": "notification", "pk": notice.pk}
+    return Case(Request("notifications:failed_retry", kwargs, {}), w.itd, [])
 
 
 # Projects -----------------------------------------------------------------------------------
@@ -734,7 +796,8 @@ class Harness:
         if case.prepare:
             case.prepare(client)
         page = client.get(case.request.path())
-        assert page.status_code == 200, f"GET {case.request.path()}: {page.status_code}"
+        # A form's page answers GET; an action without a page (mark read) answers only POST.
+        assert page.status_code in (200, 405), f"GET {case.request.path()}: {page.status_code}"
         cache.clear()
         return cls(case, client, copy.deepcopy(client.cookies), db_fingerprint())
 
@@ -867,6 +930,7 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
         "membership": {"slug": space.slug, "pk": membership.pk},
         "authority": {"code": authority.code},
         **_project_kwargs(space, authority),
+        **_notification_kwargs(member),
     }
     from django.urls import reverse
 
