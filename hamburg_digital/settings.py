@@ -197,9 +197,17 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 12 * 60)
 # With Redis as broker an unacknowledged task is redelivered after the visibility timeout. It
 # must be longer than the longest task plus the longest retry countdown (1 hour), or a task
 # would run a second time while the first still runs.
+#
+# `max_retries: 0`: handing a task to a broker that is down fails at once instead of after
+# seconds of reconnecting. The web request does not wait (the notice is in the outbox; the
+# requeue job hands it out when the broker is back); the worker reconnects on its own terms
+# (broker_connection_max_retries).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60),
+    "max_retries": 0,
 }
+# Several portals (or a test run) can share one Redis with queues of their own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Beat's schedule lives in the database (django-celery-beat): a restart keeps it, and ITD can
 # change the times in the admin. The entries below are written there when beat starts.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -340,6 +348,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: one file per mail here.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Digitale Räume Hamburg <noreply@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -354,7 +354,8 @@ def requeue_pending(*, older_than: dt.timedelta | None = None, limit: int = 500)
     """Notices and digests still pending a few minutes after they were handed to a worker (a
     lost publish, a killed worker) are handed out again. SKIP LOCKED: a notice being sent now
     is not touched; running twice at once hands out each notice once."""
-    older_than = older_than or dt.timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER)
+    if older_than is None:
+        older_than = dt.timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER)
     cutoff = timezone.now() - older_than
     stale = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff)
     count = 0
