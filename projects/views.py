@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -75,7 +76,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _export(request: HttpRequest, fmt: str, *, kind: str) -> HttpResponse:
+def _export(request: HttpRequest, fmt: str, *, kind: str) -> HttpResponseBase:
     if fmt not in exports.CONTENT_TYPES:
         raise Http404
     _form, filters = _filters(request)
@@ -98,14 +99,14 @@ def _export(request: HttpRequest, fmt: str, *, kind: str) -> HttpResponse:
 
 
 @require_safe
-def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The filtered portfolio as the viewer sees it."""
     return _export(request, fmt, kind="portfolio")
 
 
 @login_required
 @require_safe
-def budget_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def budget_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The budget lines of the filtered portfolio whose budget the viewer may see."""
     if not can(request.user, "see_any_budget"):
         raise PermissionDenied
