@@ -155,6 +155,48 @@ def _money(value) -> Money | None:
     return None if value is None else Money(value)
 
 
+def portfolio_queryset(user, projects: QuerySet[Project], *, year: int | None) -> QuerySet:
+    """The rows of the portfolio export: with their sums where the viewer sees any budget."""
+    if permissions.can(user, "see_any_budget"):
+        return with_budget(projects, user, year=year)
+    return projects
+
+
+def budget_lines_queryset(user, projects: QuerySet[Project], *, year: int | None) -> QuerySet:
+    """The rows of the budget-lines export, as tuples in the order of its columns."""
+    return (
+        visible_lines(user, projects, year=year)
+        .order_by(
+            "project__title",
+            "project_id",
+            "fiscal_year__year",
+            "category__position",
+            "funding_source__position",
+        )
+        .values_list(
+            "project__title",
+            "project__slug",
+            "project__primary_space__name_de",
+            "project__lead_authority__code",
+            "fiscal_year__year",
+            "fiscal_year__double_budget",
+            "category__name",
+            "funding_source__name",
+            "einzelplan",
+            "aufgabenbereich",
+            "produktgruppe",
+            "fte",
+            "pay_grade",
+            "months",
+            "planned",
+            "revised",
+            "committed",
+            "actual",
+            "note",
+        )
+    )
+
+
 def portfolio_table(
     user, projects: QuerySet[Project], *, year: int | None
 ) -> tuple[list[str], Iterator[list[Any]]]:
@@ -186,7 +228,7 @@ def portfolio_table(
     visibility = dict(Project.Visibility.choices)
 
     def rows() -> Iterator[list[Any]]:
-        qs = with_budget(projects, user, year=year) if show_budget else projects
+        qs = portfolio_queryset(user, projects, year=year)
         for p in qs.iterator(chunk_size=2000):
             row = [
                 p.title,
@@ -250,37 +292,7 @@ def budget_lines_table(
         _("Ist"),
         _("Bemerkung"),
     ]
-    lines = (
-        visible_lines(user, projects, year=year)
-        .order_by(
-            "project__title",
-            "project_id",
-            "fiscal_year__year",
-            "category__position",
-            "funding_source__position",
-        )
-        .values_list(
-            "project__title",
-            "project__slug",
-            "project__primary_space__name_de",
-            "project__lead_authority__code",
-            "fiscal_year__year",
-            "fiscal_year__double_budget",
-            "category__name",
-            "funding_source__name",
-            "einzelplan",
-            "aufgabenbereich",
-            "produktgruppe",
-            "fte",
-            "pay_grade",
-            "months",
-            "planned",
-            "revised",
-            "committed",
-            "actual",
-            "note",
-        )
-    )
+    lines = budget_lines_queryset(user, projects, year=year)
 
     def rows() -> Iterator[list[Any]]:
         for values in lines.iterator(chunk_size=5000):
