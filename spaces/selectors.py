@@ -184,7 +184,12 @@ def space_detail(
         members = _filter_group(members, group)
     found = _search(members, q).select_related(*related)
     found = found.order_by("person__user__last_name", "person__user__first_name", "pk")
-    detail.page = Paginator(found, MEMBERS_PER_PAGE).get_page(page)
+    paginator = Paginator(found, MEMBERS_PER_PAGE)
+    # The groups counted them already: no second count (unless a search narrows them).
+    chosen = [g.count for g in represented if show_affiliation and g.key == group]
+    if not q.strip() and (chosen or not group or not show_affiliation):
+        paginator.count = chosen[0] if chosen else detail.member_count - len(detail.coordinators)
+    detail.page = paginator.get_page(page)
     detail.shown_count = detail.page.paginator.count
     groups: dict[str, MemberGroup] = {}
     for m in detail.page.object_list:

@@ -268,10 +268,33 @@ class Rollups:
 _GROUPS = ("space", "authority", "year")
 
 
+def _cached(name: str, compute: Any) -> Any:
+    """`compute()`, cached under the budget version: it changes in the same transaction as
+    every write to lines, funding sources, the programme budget or a project's space and lead
+    authority (triggers, migrations projects/0006 and 0007), so a cached figure is never stale.
+    """
+    version = BudgetVersion.objects.values_list("counter", flat=True).first()
+    if version is None:  # no budget write yet (a fresh database): nothing to key on
+        return compute()
+    key = f"projects:{name}:{version}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=None)
+    return found
+
+
 def rollups(scope: Q | None) -> Rollups:
-    """One scan of the summary rows in `scope`, grouped three ways (GROUPING SETS)."""
+    """One scan of the summary rows in `scope`, grouped three ways (GROUPING SETS); for
+    everything (ITD), cached under the budget version."""
     if scope is None:
         return Rollups({}, {}, {})
+    if scope == EVERYTHING:
+        return _cached("rollups", lambda: _rollups(scope))
+    return _rollups(scope)
+
+
+def _rollups(scope: Q) -> Rollups:
     if connection.vendor != "postgresql":  # the SQLite of `make run`: three plain groupings
         return _rollups_plainly(scope)
     amounts = ", ".join(f'SUM(s."{name}")' for name in AMOUNTS)
@@ -343,21 +366,15 @@ def over_budget_years(scope: Q | None, limit: int) -> list[dict[str, Any]]:
 
 
 def _programme_sums() -> dict[str, Any]:
-    """Programme share and all sources over every summary row, cached under the budget version
-    (changed by the same transaction as any write to lines, sources or the programme budget)."""
-    version = BudgetVersion.objects.values_list("counter", flat=True).first()
-    key = f"projects:programme-sums:{version}"
-    found = cache.get(key) if version is not None else None
-    if found is None:
-        found = BudgetSummary.objects.aggregate(
-            **sums(),
-            **{
-                f"p_{n}": Coalesce(Sum(f"programme_{n}"), ZERO, output_field=MONEY) for n in AMOUNTS
-            },
-        )
-        if version is not None:
-            cache.set(key, found, timeout=None)
-    return found
+    """Programme share and all sources over every summary row, cached (`_cached`)."""
+    return _cached("programme-sums", _sum_programme)
+
+
+def _sum_programme() -> dict[str, Any]:
+    return BudgetSummary.objects.aggregate(
+        **sums(),
+        **{f"p_{n}": Coalesce(Sum(f"programme_{n}"), ZERO, output_field=MONEY) for n in AMOUNTS},
+    )
 
 
 def rollup_programme() -> tuple[Figures, Figures, ProgrammeBudget]:

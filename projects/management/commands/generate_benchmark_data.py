@@ -123,14 +123,24 @@ class Command(BaseCommand):
 
     # --- People, memberships, officers --------------------------------------------------------
 
+    def _authority_weights(self) -> list[float]:
+        """A few large authorities (weights 1/rank in a shuffled order); the ITD itself, an
+        office of the Senate Chancellery, stays small (1 %)."""
+        ranks = list(range(1, len(self.authorities) + 1))
+        random.Random(7).shuffle(ranks)
+        weights = [1 / rank for rank in ranks]
+        share = sum(weights) / 100
+        return [
+            share if a.code == "ITD" else w for a, w in zip(self.authorities, weights, strict=True)
+        ]
+
     def _people(self, n: int) -> tuple[list[Person], dict[int, list[Person]]]:
         rng = self.rng
         password = make_password(None)  # unusable: these people never sign in here
         organisations = Organisation.objects.bulk_create(
             Organisation(name=f"Benchmark-Partner {i:02d}", kind="company") for i in range(40)
         )
-        # A few large authorities: weights 1/(rank+1).
-        weights = [1 / (i + 1) for i in range(len(self.authorities))]
+        weights = self._authority_weights()
         users, persons = [], []
         for i in range(n):
             users.append(
@@ -218,7 +228,7 @@ class Command(BaseCommand):
         rng = self.rng
         spaces, authorities = self.spaces, self.authorities
         statuses = [c.value for c in Project.Status]
-        weights = [1 / (i + 1) for i in range(len(authorities))]
+        weights = self._authority_weights()
         made: list[Project] = []
         for start in range(0, n, BATCH):
             batch = []
@@ -427,7 +437,10 @@ class Command(BaseCommand):
         # The load test signs in once per account (a code is valid once per account).
         for k in range(1, 5):
             load_itd = self._account(
-                f"bench.load.itd{k}@example.org", first_name="Load", last_name=f"ITD {k}", is_itd_staff=True
+                f"bench.load.itd{k}@example.org",
+                first_name="Load",
+                last_name=f"ITD {k}",
+                is_itd_staff=True,
             )
             Person.objects.get_or_create(
                 user=load_itd, defaults={"authority": Authority.objects.get(code="ITD")}
