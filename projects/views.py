@@ -81,8 +81,6 @@ def _export(request: HttpRequest, fmt: str, *, kind: str) -> HttpResponseBase:
         raise Http404
     _form, filters = _filters(request)
     projects = portfolio.portfolio(request.user, **filters)
-    table = exports.budget_lines_table if kind == "budget" else exports.portfolio_table
-    header, rows = table(request.user, projects, year=filters.get("year"))
     if request.user.is_authenticated:
         security_log(
             kind=SecurityEvent.Kind.DATA_EXPORT,
@@ -92,9 +90,11 @@ def _export(request: HttpRequest, fmt: str, *, kind: str) -> HttpResponseBase:
             format=fmt,
             filters={k: str(v) for k, v in filters.items()},
         )
-    filename, sheet = exports.NAMES[kind]
     if fmt == "csv":
-        return exports.render_csv(header, rows, filename)
+        return exports.csv_export(kind, request.user, projects, year=filters.get("year"))
+    table = exports.budget_lines_table if kind == "budget" else exports.portfolio_table
+    header, rows = table(request.user, projects, year=filters.get("year"))
+    filename, sheet = exports.NAMES[kind]
     return exports.render_xlsx(header, rows, filename, str(sheet))
 
 

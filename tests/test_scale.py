@@ -223,3 +223,81 @@ def test_cached_cockpit_rollups_follow_a_project_moving_space(itd, space, other_
     moved = money.rollups(EVERYTHING)
     assert space.pk not in moved.by_space
     assert moved.by_space[other_space.pk].planned == Decimal("77.00")
+
+
+# --- The CSV written by PostgreSQL equals the CSV written by Python ---------------------------
+
+AWKWARD = [
+    "=SUMME(A1)",
+    "+49 40 428",
+    "-minus",
+    "@mention",
+    "\tTab am Anfang",
+    "Zeilen\numbruch",
+    "Wagen\rrücklauf",
+    'Anführung "zitiert"',
+    "Semi;kolon",
+    "Steuer\x0bzeichen\x1b",
+    "\x0b=versteckt",
+    "Umlaute äöüß – €",
+    "",
+]
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_csv_written_by_the_database_equals_the_csv_written_by_python(
+    itd, officer, space, authority, language
+):
+    from django.utils import translation
+
+    from projects import exports
+    from projects.models import BudgetLine, Project
+    from projects.selectors.portfolio import portfolio
+
+    year = FiscalYear.objects.get(year=2026)
+    categories = list(CostCategory.objects.all())
+    sources = list(FundingSource.objects.all())
+    for i, text in enumerate(AWKWARD):
+        project = ProjectFactory(
+            primary_space=space,
+            lead_authority=authority,
+            title=text or "leer",
+            slug=f"awkward-{i}",
+            summary=text,
+            health="amber" if i % 2 else "green",
+            health_reason=text or "Grund" if i % 2 else "",
+            visibility=("public", "internal", "restricted")[i % 3],
+        )
+        for k, source in enumerate(sources[: 1 + i % 3]):
+            BudgetLine.objects.create(
+                project=project,
+                fiscal_year=year,
+                category=categories[k % len(categories)],
+                funding_source=source,
+                planned=Decimal("1234567.89") / (k + 1),
+                revised=Decimal("0.05") * i,
+                committed=Decimal("10"),
+                actual=Decimal("0"),
+                note=text,
+                einzelplan=text[:10],
+                fte=Decimal("0.5") if k == 0 else None,
+                pay_grade="E 13" if k == 0 else "",
+                months=6 if k == 0 else None,
+            )
+    # Raw SQL wrote what the forms refuse: the export must still be clean.
+    Project.objects.filter(slug="awkward-0").update(title="\x01=Roh\x7f")
+    ProjectFactory(primary_space=space, lead_authority=authority, slug="ohne-zeilen")
+    with translation.override(language):
+        for user in (itd, officer):
+            for kind, table in (
+                ("budget", exports.budget_lines_table),
+                ("portfolio", exports.portfolio_table),
+            ):
+                for year_filter in (None, 2026):
+                    projects = portfolio(user, year=year_filter)
+                    header, rows = table(user, projects, year=year_filter)
+                    by_python = b"".join(exports.csv_chunks(header, rows))
+                    response = exports.csv_export(kind, user, projects, year=year_filter)
+                    by_database = b"".join(response.streaming_content)
+                    assert by_database == by_python, (kind, user, year_filter)
+                    assert b"\x0b" not in by_database and b"'=" in by_database
