@@ -375,7 +375,7 @@ def load_test(args: argparse.Namespace, base: str, sessions: list[dict], pages: 
         config = Path(tmp) / "sessions.json"
         config.write_text(json.dumps({"sessions": sessions, "pages": pages}))
         prefix = Path(tmp) / "load"
-        subprocess.run(  # noqa: S603 - locust from the virtualenv, against our own server
+        run = subprocess.run(  # noqa: S603 - locust from the virtualenv, against our own server
             [
                 sys.executable,
                 "-m",
@@ -400,8 +400,11 @@ def load_test(args: argparse.Namespace, base: str, sessions: list[dict], pages: 
             cwd=ROOT,
             env={**os.environ, "BENCH_LOAD_CONFIG": str(config)},
             check=False,
-            stdout=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
         )
+        if run.returncode not in (0, 1):  # 1: some requests failed, reported below
+            print(run.stderr[-3000:])
         with open(f"{prefix}_stats.csv", newline="") as stats:
             rows = {row["Name"]: row for row in csv.DictReader(stats)}
     return rows
