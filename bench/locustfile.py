@@ -1,5 +1,6 @@
 """The load test of `make bench` (bench/run_bench.py starts it): signed-in users on a mix of the
-portal's busiest pages, each reading a page for 1-3 seconds before the next.
+portal's busiest pages, each reading a page for 1-3 seconds before the next (run_bench.py
+--load-wait changes that; 0 0 is a closed loop of back-to-back requests).
 
 The sessions come signed in from run_bench.py (BENCH_LOAD_CONFIG: cookies of ITD staff and of
 digitalisation officers, who must sign in with a second factor; a code counts once per account),
@@ -21,7 +22,7 @@ PAGES = CONFIG["pages"]
 
 
 class SignedInUser(HttpUser):
-    wait_time = between(1, 3)
+    wait_time = between(*CONFIG.get("wait", (1, 3)))
 
     def on_start(self) -> None:
         for name, value in next(SESSIONS).items():

@@ -373,7 +373,9 @@ def measure_export(
 def load_test(args: argparse.Namespace, base: str, sessions: list[dict], pages: dict) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "sessions.json"
-        config.write_text(json.dumps({"sessions": sessions, "pages": pages}))
+        config.write_text(
+            json.dumps({"sessions": sessions, "pages": pages, "wait": args.load_wait})
+        )
         prefix = Path(tmp) / "load"
         run = subprocess.run(  # noqa: S603 - locust from the virtualenv, against our own server
             [
@@ -457,6 +459,14 @@ def main() -> None:  # noqa: C901 - a script that runs the steps one after the o
     parser.add_argument("--export-runs", type=int, default=3)
     parser.add_argument("--load-users", type=int, default=50)
     parser.add_argument("--load-seconds", type=int, default=60)
+    parser.add_argument(
+        "--load-wait",
+        type=float,
+        nargs=2,
+        default=(1.0, 3.0),
+        metavar=("MIN", "MAX"),
+        help="seconds a user reads a page before the next (0 0: back to back)",
+    )
     parser.add_argument("--keep-data", action="store_true", help="skip database and data")
     args = parser.parse_args()
 
@@ -581,7 +591,8 @@ def main() -> None:  # noqa: C901 - a script that runs the steps one after the o
     total = load.get("Aggregated", {})
     print(
         f"\nLoad: {args.load_users} signed-in users for {args.load_seconds} s (locust, headless; "
-        "portfolio 30%, project page 25%, cockpit 20%, space page 25%; 1-3 s per page read)"
+        "portfolio 30%, project page 25%, cockpit 20%, space page 25%; "
+        f"{args.load_wait[0]:g}-{args.load_wait[1]:g} s per page read)"
     )
     print(f"{'request':<16}{'count':>8}{'errors':>8}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}")
     for name, row in load.items():
