@@ -5,6 +5,7 @@
 #   make lint      ruff, djlint, mypy, Django's deployment checks, missing migrations
 #   make format    format and auto-fix with ruff
 #   make messages  update and compile the English translation
+#   make bench     measure at city scale (own database hd_bench; BENCH_PROJECTS=500 ... smaller)
 #   make vendor    refresh the KERN design system in static/vendor/kern from npm
 #   make clean     remove the local database and generated files
 
@@ -29,7 +30,7 @@ DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
 	SECURE_HTTPS=true
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test check-services browser lint format messages vendor clean
+.PHONY: help venv run test check-services browser lint format messages vendor clean bench
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -84,6 +85,31 @@ browser:
 		echo "NOTE: chromium is not on PATH and cannot be installed here (needs root and apt-get);"; \
 		echo "      install it yourself (e.g. sudo apt-get install chromium) to run the end-to-end tests."; \
 	fi
+
+# --- Benchmark ---------------------------------------------------------------------------------
+
+# A database of its own (created anew each run) and a Redis database of its own; loopback only.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hd_bench
+BENCH_REDIS_URL    ?= redis://127.0.0.1:6379/8
+BENCH_PROJECTS     ?= 5000
+BENCH_LINES        ?= 100000
+BENCH_PEOPLE       ?= 20000
+BENCH_AUDIT        ?= 150000
+BENCH_RUNS         ?= 20
+BENCH_LOAD_USERS   ?= 50
+BENCH_LOAD_SECONDS ?= 60
+BENCH_STAMP        := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PIP) install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench: venv $(BENCH_STAMP)
+	$(PYTHON) bench/run_bench.py \
+		--database-url $(BENCH_DATABASE_URL) --redis-url $(BENCH_REDIS_URL) \
+		--projects $(BENCH_PROJECTS) --lines $(BENCH_LINES) --people $(BENCH_PEOPLE) \
+		--audit $(BENCH_AUDIT) --runs $(BENCH_RUNS) \
+		--load-users $(BENCH_LOAD_USERS) --load-seconds $(BENCH_LOAD_SECONDS)
 
 # --- Code quality --------------------------------------------------------------------------
 

@@ -1,42 +1,71 @@
-"""Median server time of the portfolio, a project page, the cockpit and the exports.
+"""`make bench`: the portal at city scale, measured against itself.
 
-Each page is timed next to a minimal view of the same server (/healthz: one SELECT 1 and one
-cache round trip) and printed as a ratio to it, so the figures compare across machines. This is a
-benchmark, not a test: it prints figures and asserts nothing.
+What it does, all on this machine (loopback only):
 
-    # data first (PostgreSQL recommended), then measure against a gunicorn it starts itself:
-    DATABASE_URL=postgres://... python bench/run_bench.py --generate 5000 100000
-    # or against a running server (the data and the bench account must exist there):
-    python bench/run_bench.py --url http://127.0.0.1:8000
+1. creates the PostgreSQL database (default hd_bench) anew, migrates it and generates the data
+   (`manage.py generate_benchmark_data`: projects, lines, people, memberships, audit trail);
+2. starts gunicorn with two workers under production settings (DEBUG off) on a free port
+   (8021-8030), with BENCH_QUERY_COUNT=1 so that each response names its queries;
+3. signs in as ITD staff and as a digitalisation officer (password and TOTP, like a person);
+4. times every page next to /healthz, interleaved (healthz, page, healthz, page, ...), and
+   prints median and p95 as ratios to the median of /healthz, the queries and the HTML size;
+5. times the CSV exports against PostgreSQL's `COPY (SELECT ...) TO STDOUT` of the same query
+   and measures the serving worker's memory during the export, at two sizes;
+6. runs a load test: locust, headless, N signed-in users for S seconds on a mix of portfolio,
+   project page, cockpit and space page, each user reading a page for 1-3 s before the next.
 
-The bench account is created by `manage.py generate_benchmark_data` (ITD staff with an
-authenticator secret; the script signs in with password and TOTP code like a person would).
+It asserts nothing: it prints figures (targets next to them). Smaller data for a quick run:
+`make bench BENCH_PROJECTS=500 BENCH_LINES=10000 BENCH_PEOPLE=2000 BENCH_AUDIT=15000`.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import csv
 import hashlib
 import hmac
 import http.cookiejar
+import io
+import json
 import os
+import platform
+import socket
 import statistics
 import struct
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# The account `manage.py generate_benchmark_data` creates (same constants there).
+# The accounts `manage.py generate_benchmark_data` creates (same constants there).
 BENCH_EMAIL = "bench.itd@example.org"
+BENCH_OFFICER_EMAIL = "bench.officer@example.org"
+LOAD_ACCOUNTS = [f"bench.load.itd{k}@example.org" for k in range(1, 5)] + [
+    f"bench.load.officer{k}@example.org" for k in range(1, 5)
+]
 BENCH_PASSWORD = "Bench-Hamburg-2026!"  # noqa: S105 - the local benchmark account
 BENCH_TOTP_SECRET = "BENCHHAMBURGDIGITALRAEUMEXKEYS23"  # noqa: S105
+LARGE_SPACE = "urbanes-leben"
+
+TARGETS = {
+    "portfolio": 4,
+    "portfolio, filtered": 4,
+    "project page": 4,
+    "space page": 4,
+    "people directory": 4,
+    "cockpit": 6,
+    "matrix": 6,
+}
 
 
 def totp(secret: str, at: float | None = None) -> str:
@@ -59,12 +88,12 @@ class Browser:
     def _csrf(self) -> str | None:
         return next((c.value for c in self.jar if c.name == "csrftoken"), "")
 
-    def get(self, path: str) -> tuple[int, bytes, str]:
+    def get(self, path: str) -> tuple[int, bytes, dict[str, str]]:
         try:
             with self.opener.open(self.base + path, timeout=300) as response:  # noqa: S310
-                return response.status, response.read(), response.geturl()
+                return response.status, response.read(), dict(response.headers)
         except urllib.error.HTTPError as error:
-            return error.code, error.read(), error.geturl()
+            return error.code, error.read(), dict(error.headers)
 
     def post(self, path: str, data: dict) -> tuple[int, bytes, str]:
         body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self._csrf()}).encode()
@@ -77,33 +106,41 @@ class Browser:
         except urllib.error.HTTPError as error:
             return error.code, error.read(), error.geturl()
 
-    def sign_in(self, email: str, password: str, secret: str) -> None:
+    def sign_in(self, email: str) -> None:
         self.get("/accounts/login/")
-        _, body, url = self.post("/accounts/login/", {"login": email, "password": password})
+        _, body, url = self.post("/accounts/login/", {"login": email, "password": BENCH_PASSWORD})
         if b'name="code"' in body:
-            path = urllib.parse.urlparse(url).path
-            _, body, url = self.post(path, {"code": totp(secret)})
-        status, body, url = self.get("/dashboard/")
-        if status != 200 or "/accounts/" in url:
-            raise SystemExit(f"Sign-in as {email} failed (ended at {url}).")
+            _, body, url = self.post(
+                urllib.parse.urlparse(url).path, {"code": totp(BENCH_TOTP_SECRET)}
+            )
+        status, _body, _headers = self.get("/dashboard/")
+        if status != 200:
+            raise SystemExit(f"Sign-in as {email} failed (dashboard answered {status}).")
+
+    def cookies(self) -> dict[str, str]:
+        return {c.name: c.value or "" for c in self.jar}
 
 
-def median_ms(browser: Browser, path: str, runs: int) -> tuple[float, int, int]:
-    status, body, _ = browser.get(path)  # warm up (and check)
-    if status != 200:
-        raise SystemExit(f"GET {path} answered {status}")
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        status, body, _ = browser.get(path)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), len(body), status
+def timed_get(browser: Browser, path: str) -> tuple[float, int, bytes, dict[str, str]]:
+    started = time.perf_counter()
+    status, body, headers = browser.get(path)
+    return (time.perf_counter() - started) * 1000, status, body, headers
 
 
-def bench_env() -> dict[str, str]:
-    """Production-like settings (DEBUG off) over plain HTTP on localhost."""
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+# --- Set-up: database, data, server ------------------------------------------------------------
+
+
+def bench_env(args: argparse.Namespace) -> dict[str, str]:
+    """Production settings (DEBUG off) over plain HTTP on localhost."""
     return {
         **os.environ,
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijkl"),
         "FIELD_ENCRYPTION_KEYS": os.environ.get(
@@ -112,37 +149,67 @@ def bench_env() -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_HTTPS": "false",
         "SECURE_SSL_REDIRECT": "false",
+        "BENCH_QUERY_COUNT": "1",
     }
 
 
-def start_server(port: int) -> subprocess.Popen:
-    env = bench_env()
-    python = sys.executable
+def manage(args: argparse.Namespace, *command: str) -> None:
     subprocess.run(  # noqa: S603 - our own manage.py
-        [python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
+        [sys.executable, "manage.py", *command], cwd=ROOT, env=bench_env(args), check=True
     )
+
+
+def fresh_database(args: argparse.Namespace) -> None:
+    import psycopg2
+
+    url = urllib.parse.urlparse(args.database_url)
+    name = url.path.lstrip("/")
+    admin = psycopg2.connect(args.database_url.replace(url.path, "/postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
+        )
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    import redis
+
+    redis.Redis.from_url(args.redis_url).flushdb()
+
+
+def free_port(first: int = 8021, last: int = 8030) -> int:
+    for port in range(first, last + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit(f"No free port in {first}-{last}.")
+
+
+def start_server(args: argparse.Namespace, port: int) -> subprocess.Popen:
+    manage(args, "collectstatic", "--noinput", "--verbosity", "0")
     server = subprocess.Popen(  # noqa: S603
         [
-            python,
+            sys.executable,
             "-m",
             "gunicorn",
             "hamburg_digital.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "1",
+            "2",
             "--timeout",
             "300",
             "--log-level",
             "warning",
         ],
         cwd=ROOT,
-        env=env,
+        env=bench_env(args),
     )
-    for _ in range(100):
+    for _ in range(150):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
             return server
@@ -152,74 +219,399 @@ def start_server(port: int) -> subprocess.Popen:
     raise SystemExit("The server did not start.")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", help="a running server; default: start gunicorn on --port")
-    parser.add_argument("--port", type=int, default=8011)
-    parser.add_argument("--runs", type=int, default=15, help="timed requests per page")
-    parser.add_argument("--export-runs", type=int, default=5, help="timed requests per export")
-    parser.add_argument(
-        "--generate",
-        nargs=2,
-        type=int,
-        metavar=("PROJECTS", "LINES"),
-        help="run generate_benchmark_data first",
-    )
-    args = parser.parse_args()
+def workers_of(server: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
-    if args.generate:
-        # A fresh database needs its tables (and the reference data) first.
-        subprocess.run(  # noqa: S603 - our own manage.py
-            [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
-            cwd=ROOT,
-            env=bench_env(),
-            check=True,
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+# --- Django in this process: the exports' own SQL for COPY, EXPLAIN ---------------------------
+
+
+def django_setup(args: argparse.Namespace) -> None:
+    os.environ.update(bench_env(args))
+    os.environ.pop("BENCH_QUERY_COUNT", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hamburg_digital.settings")
+    import django
+
+    django.setup()
+
+
+def pick_projects() -> dict[str, str]:
+    """The project pages measured: the officer's project with the most lines (both roles see
+    its budget; ITD sees everything)."""
+    from django.db.models import Count
+
+    from contacts.models import DigitalOfficer
+    from projects.models import Project
+
+    authority = DigitalOfficer.objects.get(person__user__email=BENCH_OFFICER_EMAIL).authority_id
+    project = (
+        Project.objects.filter(lead_authority_id=authority, slug__startswith="bench-")
+        .annotate(n=Count("budget_lines"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    assert project is not None, "the benchmark data has no project of this authority"
+    return {"slug": project.slug, "lines": project.n}  # type: ignore[attr-defined]
+
+
+def copy_seconds(queryset, runs: int) -> tuple[float, int]:
+    """Median seconds of COPY (the queryset's SQL) TO STDOUT as CSV, and its bytes."""
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        query = cursor.mogrify(sql, params).decode()
+        times, size = [], 0
+        for _ in range(runs):
+            sink = io.BytesIO()
+            started = time.perf_counter()
+            cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, DELIMITER ';')", sink)
+            times.append(time.perf_counter() - started)
+            size = sink.tell()
+    return statistics.median(times), size
+
+
+def explain(sql: str, params: list) -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def explains(slug: str) -> list[tuple[str, list[str]]]:
+    """The plans of the queries whose cost would grow with the audit trail and security log."""
+    from django.db.models import Q
+
+    from contacts.models import User
+    from core.models import SecurityEvent
+    from projects.models import Project
+    from projects.selectors.project_page import project_audit_queryset
+
+    project = Project.objects.get(slug=slug)
+    audit = project_audit_queryset(project)
+    user = User.objects.get(email=BENCH_OFFICER_EMAIL)
+    security = SecurityEvent.objects.filter(
+        Q(user=user) | Q(user__isnull=True, user_label__iexact=user.email)
+    )[:8]
+    plans = []
+    for label, qs in (("project audit trail", audit), ("security log of one account", security)):
+        sql, params = qs.query.sql_with_params()
+        plans.append((label, explain(sql, list(params))))
+    return plans
+
+
+# --- The measurements ------------------------------------------------------------------------
+
+
+def measure_pages(
+    base: str, browsers: dict[str, Browser], pages: list[tuple[str, str, tuple]], runs: int
+) -> tuple[list[dict], list[float]]:
+    healthz = Browser(base)
+    pairs = [
+        (role, label, path) for role in browsers for label, path, roles in pages if role in roles
+    ]
+    results: dict[tuple[str, str], dict[str, Any]] = {
+        (role, label): {"times": []} for role, label, _path in pairs
+    }
+    health_times: list[float] = []
+    for role, label, path in pairs:  # warm up, check, count, weigh
+        _ms, status, body, headers = timed_get(browsers[role], path)
+        if status != 200:
+            raise SystemExit(f"{role}: GET {path} answered {status}")
+        results[(role, label)].update(
+            path=path, bytes=len(body), queries=headers.get("X-Query-Count", "?")
         )
-        subprocess.run(  # noqa: S603 - our own manage.py
+    for _ in range(runs):
+        for role, label, path in pairs:
+            health_times.append(timed_get(healthz, "/healthz")[0])
+            results[(role, label)]["times"].append(timed_get(browsers[role], path)[0])
+    rows = []
+    for (role, label), r in results.items():
+        rows.append({"role": role, "page": label, **r})
+    return rows, health_times
+
+
+def measure_export(
+    server: subprocess.Popen, browser: Browser, path: str, runs: int
+) -> dict[str, float]:
+    """Median time and bytes of a CSV download, and the largest growth of a worker's memory
+    while it was sent (sampled every 5 ms; the first run, on workers that had served pages)."""
+    pids = workers_of(server)
+    growth = 0
+    times = []
+    size = 0
+    for run in range(runs):
+        baseline = {pid: rss_kib(pid) for pid in pids}
+        peak = dict(baseline)
+        done = threading.Event()
+
+        def sample(baseline=baseline, peak=peak, done=done):
+            while not done.is_set():
+                for pid in baseline:
+                    peak[pid] = max(peak[pid], rss_kib(pid))
+                time.sleep(0.005)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        ms, status, body, _headers = timed_get(browser, path)
+        done.set()
+        sampler.join()
+        if status != 200:
+            raise SystemExit(f"GET {path} answered {status}")
+        times.append(ms)
+        size = len(body)
+        if run == 0:
+            growth = max(peak[pid] - baseline[pid] for pid in pids)
+    return {"ms": statistics.median(times), "bytes": size, "growth_mib": growth / 1024}
+
+
+def load_test(args: argparse.Namespace, base: str, sessions: list[dict], pages: dict) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "sessions.json"
+        config.write_text(
+            json.dumps({"sessions": sessions, "pages": pages, "wait": args.load_wait})
+        )
+        prefix = Path(tmp) / "load"
+        run = subprocess.run(  # noqa: S603 - locust from the virtualenv, against our own server
             [
                 sys.executable,
-                "manage.py",
-                "generate_benchmark_data",
-                "--projects",
-                str(args.generate[0]),
-                "--lines",
-                str(args.generate[1]),
-                "--force",
+                "-m",
+                "locust",
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "--users",
+                str(args.load_users),
+                "--spawn-rate",
+                str(max(1, args.load_users // 5)),
+                "--run-time",
+                f"{args.load_seconds}s",
+                "--host",
+                base,
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
             ],
             cwd=ROOT,
-            env=bench_env(),
-            check=True,
+            env={**os.environ, "BENCH_LOAD_CONFIG": str(config)},
+            check=False,
+            capture_output=True,
+            text=True,
         )
-    server = None if args.url else start_server(args.port)
-    base = args.url or f"http://127.0.0.1:{args.port}"
+        if run.returncode not in (0, 1):  # 1: some requests failed, reported below
+            print(run.stderr[-3000:])
+        with open(f"{prefix}_stats.csv", newline="") as stats:
+            rows = {row["Name"]: row for row in csv.DictReader(stats)}
+    return rows
+
+
+def print_header(args: argparse.Namespace, base: str) -> None:
+    print("\n" + "=" * 100)
+    print(
+        f"make bench  {time.strftime('%Y-%m-%d %H:%M')}  {platform.node()}  "
+        f"{os.cpu_count()} cores  Python {platform.python_version()}  server {base} "
+        "(gunicorn, 2 workers, DEBUG off)"
+    )
+    print(
+        f"data: {args.projects} projects, {args.lines} budget lines, {args.people} people, "
+        f"{args.audit} audit entries"
+    )
+
+
+def print_pages(rows: list[dict], health: list[float]) -> None:
+    base = statistics.median(health)
+    print(
+        f"\n/healthz: median {base:.1f} ms, p95 {p95(health):.1f} ms over {len(health)} "
+        "requests interleaved with the pages"
+    )
+    print(
+        f"{'role':<9}{'page':<22}{'median ms':>10}{'p95 ms':>9}{'x med':>7}{'x p95':>7}"
+        f"{'target':>8}{'queries':>9}{'HTML KB':>9}"
+    )
+    for r in rows:
+        median, high = statistics.median(r["times"]), p95(r["times"])
+        target = TARGETS.get(r["page"])
+        mark = "" if target is None else ("ok" if median / base <= target else "MISS")
+        print(
+            f"{r['role']:<9}{r['page']:<22}{median:>10.1f}{high:>9.1f}{median / base:>7.1f}"
+            f"{high / base:>7.1f}{f'<={target} {mark}' if target else '':>8}{r['queries']:>9}"
+            f"{r['bytes'] / 1024:>9.0f}"
+        )
+    print("x med / x p95: the page's median / p95 divided by the median of /healthz")
+
+
+def main() -> None:  # noqa: C901 - a script that runs the steps one after the other
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hd_bench")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
+    parser.add_argument("--projects", type=int, default=5000)
+    parser.add_argument("--lines", type=int, default=100000)
+    parser.add_argument("--people", type=int, default=20000)
+    parser.add_argument("--audit", type=int, default=150000)
+    parser.add_argument("--runs", type=int, default=20, help="timed requests per page and role")
+    parser.add_argument("--export-runs", type=int, default=3)
+    parser.add_argument("--load-users", type=int, default=50)
+    parser.add_argument("--load-seconds", type=int, default=60)
+    parser.add_argument(
+        "--load-wait",
+        type=float,
+        nargs=2,
+        default=(1.0, 3.0),
+        metavar=("MIN", "MAX"),
+        help="seconds a user reads a page before the next (0 0: back to back)",
+    )
+    parser.add_argument("--keep-data", action="store_true", help="skip database and data")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    if not args.keep_data:
+        fresh_database(args)
+        manage(args, "migrate", "--noinput", "--verbosity", "0")
+        manage(
+            args,
+            "generate_benchmark_data",
+            "--projects",
+            str(args.projects),
+            "--lines",
+            str(args.lines),
+            "--people",
+            str(args.people),
+            "--audit",
+            str(args.audit),
+            "--force",
+        )
+    django_setup(args)
+    project = pick_projects()
+    port = free_port()
+    server = start_server(args, port)
+    base = f"http://127.0.0.1:{port}"
     try:
-        browser = Browser(base)
-        browser.sign_in(BENCH_EMAIL, BENCH_PASSWORD, BENCH_TOTP_SECRET)
+        browsers = {"ITD": Browser(base), "officer": Browser(base)}
+        browsers["ITD"].sign_in(BENCH_EMAIL)
+        browsers["officer"].sign_in(BENCH_OFFICER_EMAIL)
+        both, itd_only = ("ITD", "officer"), ("ITD",)
         pages = [
-            ("minimal view /healthz", "/healthz", args.runs),
-            ("portfolio /projects/", "/projects/", args.runs),
-            (
-                "portfolio, filtered and sorted",
-                "/projects/?year=2026&sort=-start&page=3",
-                args.runs,
-            ),
-            ("project page", "/projects/bench-00042/", args.runs),
-            ("cockpit /dashboard/", "/dashboard/", args.runs),
-            ("portfolio export CSV", "/projects/export.csv", args.export_runs),
-            ("portfolio export XLSX", "/projects/export.xlsx", args.export_runs),
-            ("budget lines export CSV", "/projects/budget-lines/export.csv", args.export_runs),
-            ("budget lines export XLSX", "/projects/budget-lines/export.xlsx", args.export_runs),
+            ("portfolio", "/projects/", both),
+            ("portfolio, filtered", "/projects/?year=2026&sort=-start&page=3", both),
+            ("project page", f"/projects/{project['slug']}/", both),
+            ("cockpit", "/dashboard/", both),
+            ("space page", f"/spaces/{LARGE_SPACE}/", both),
+            ("space page, page 40", f"/spaces/{LARGE_SPACE}/?page=40", both),
+            ("matrix", "/contacts/matrix/", itd_only),  # ITD only (view_matrix)
+            ("people directory", "/contacts/people/", both),
         ]
-        results = [(label, *median_ms(browser, path, runs)) for label, path, runs in pages]
+        page_rows, health = measure_pages(base, browsers, pages, args.runs)
+
+        exports = []
+        itd = browsers["ITD"]
+        from contacts.models import User
+        from projects import exports as export_module
+        from projects.selectors.portfolio import portfolio
+
+        user = User.objects.get(email=BENCH_EMAIL)
+        for label, path, queryset in (
+            (
+                "portfolio CSV, 2026",
+                "/projects/export.csv?year=2026",
+                export_module.portfolio_queryset(user, portfolio(user, year=2026), year=2026),
+            ),
+            (
+                "portfolio CSV, all",
+                "/projects/export.csv",
+                export_module.portfolio_queryset(user, portfolio(user), year=None),
+            ),
+            (
+                "budget lines CSV, 2026",
+                "/projects/budget-lines/export.csv?year=2026",
+                export_module.budget_lines_queryset(user, portfolio(user, year=2026), year=2026),
+            ),
+            (
+                "budget lines CSV, all",
+                "/projects/budget-lines/export.csv",
+                export_module.budget_lines_queryset(user, portfolio(user), year=None),
+            ),
+        ):
+            figures = measure_export(server, itd, path, args.export_runs)
+            copy_s, copy_bytes = copy_seconds(queryset, args.export_runs)
+            exports.append((label, figures, copy_s * 1000, copy_bytes, queryset.count()))
+        plans = explains(project["slug"])
+
+        sessions = []
+        for email in LOAD_ACCOUNTS:
+            browser = Browser(base)
+            browser.sign_in(email)
+            sessions.append(browser.cookies())
+        mix = {
+            "portfolio": "/projects/",
+            "project": f"/projects/{project['slug']}/",
+            "cockpit": "/dashboard/",
+            "space": f"/spaces/{LARGE_SPACE}/",
+        }
+        load = load_test(args, base, sessions, mix)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-    baseline = results[0][1]
-    print(f"\nServer: {base}   (median of the timed requests, after one warm-up)")
-    print(f"{'page':<34}{'median ms':>12}{'x /healthz':>12}{'bytes':>12}")
-    for label, ms, size, _status in results:
-        print(f"{label:<34}{ms:>12.1f}{ms / baseline:>12.1f}{size:>12}")
+        server.terminate()
+        server.wait(timeout=20)
+
+    print_header(args, base)
+    print(f"project page: /projects/{project['slug']}/ ({project['lines']} budget lines)")
+    print_pages(page_rows, health)
+
+    print(
+        f"\n{'CSV export (ITD)':<24}{'rows':>8}{'MB':>7}{'ms':>9}{'COPY ms':>9}{'x COPY':>8}"
+        f"{'target':>8}{'worker +MiB':>12}"
+    )
+    for label, f, copy_ms, _copy_bytes, rows in exports:
+        ratio = f["ms"] / copy_ms
+        print(
+            f"{label:<24}{rows:>8}{f['bytes'] / 1e6:>7.1f}{f['ms']:>9.0f}{copy_ms:>9.0f}"
+            f"{ratio:>8.1f}{'<=3 ' + ('ok' if ratio <= 3 else 'MISS'):>8}"
+            f"{f['growth_mib']:>12.1f}"
+        )
+    print("worker +MiB: the largest growth of a gunicorn worker's resident memory while sending")
+
+    for label, plan in plans:
+        print(f"\nEXPLAIN ANALYZE, {label}:")
+        for line in plan:
+            print("    " + line)
+
+    single = [
+        t
+        for r in page_rows
+        if r["page"] in ("portfolio", "project page", "cockpit", "space page")
+        for t in r["times"]
+    ]
+    single_median = statistics.median(single)
+    total = load.get("Aggregated", {})
+    print(
+        f"\nLoad: {args.load_users} signed-in users for {args.load_seconds} s (locust, headless; "
+        "portfolio 30%, project page 25%, cockpit 20%, space page 25%; "
+        f"{args.load_wait[0]:g}-{args.load_wait[1]:g} s per page read)"
+    )
+    print(f"{'request':<16}{'count':>8}{'errors':>8}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}")
+    for name, row in load.items():
+        print(
+            f"{name:<16}{row['Request Count']:>8}{row['Failure Count']:>8}"
+            f"{float(row['Requests/s']):>8.1f}{row['50%']:>7}{row['95%']:>7}{row['99%']:>7}"
+        )
+    if total:
+        ratio = float(total["95%"]) / single_median
+        print(
+            f"p95 under load / single-user median of the mix ({single_median:.1f} ms): "
+            f"{ratio:.1f}x (target <=10x: {'ok' if ratio <= 10 else 'MISS'}); "
+            f"errors: {total['Failure Count']} (target 0)"
+        )
+    print(f"\nmake bench took {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -75,6 +75,9 @@ class User(AbstractUser):
         verbose_name = _("Konto")
         verbose_name_plural = _("Konten")
         ordering = ("last_name", "first_name", "email")
+        # Lists of people sorted by name (the directory, a space's members) read the first page
+        # in this order instead of sorting everyone.
+        indexes = [models.Index(fields=("last_name", "first_name", "id"), name="user_name_idx")]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email

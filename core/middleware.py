@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -95,3 +97,25 @@ def _request_is_sane(request: HttpRequest) -> bool:
     if content_type.startswith("multipart/form-data"):
         return not any(has_control_chars(v) for values in request.POST.lists() for v in values[1])
     return True
+
+
+class QueryCountMiddleware:
+    """Benchmarks only (BENCH_QUERY_COUNT=1, see hamburg_digital/settings.py): the number of
+    database queries a request made, as the header `X-Query-Count`, under any server and with
+    DEBUG off. Queries a streamed response makes after its headers are not counted."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        count = 0
+
+        def counter(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counter):
+            response = self.get_response(request)
+        response["X-Query-Count"] = str(count)
+        return response

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -51,7 +53,12 @@ class AuditEntry(models.Model):
         verbose_name = _("Protokolleintrag")
         verbose_name_plural = _("Änderungsprotokoll")
         ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=("content_type", "object_id"), name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=("content_type", "object_id"), name="audit_object_idx"),
+            # The trail of a project names the project in every budget line's entry
+            # (changes.project_ref): the project page finds them without walking the whole log.
+            models.Index(KeyTransform("project_ref", "changes"), name="audit_project_ref_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%d.%m.%Y %H:%M} {self.actor_label}: {self.object_repr}"
@@ -94,6 +101,12 @@ class SecurityEvent(models.Model):
         verbose_name = _("Sicherheitsereignis")
         verbose_name_plural = _("Sicherheitsprotokoll")
         ordering = ("-created_at", "-id")
+        # The latest events of one account ("Konto & Sicherheit", /my-data/), by account or by
+        # the address a failed sign-in named.
+        indexes = [
+            models.Index(fields=("user", "-created_at"), name="security_user_idx"),
+            models.Index(Upper("user_label"), name="security_user_label_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%d.%m.%Y %H:%M} {self.get_kind_display()}: {self.user_label}"

@@ -130,6 +130,10 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
 ]
 
+# `make bench` only: each response names the number of queries it made (X-Query-Count).
+if env_bool("BENCH_QUERY_COUNT", False):
+    MIDDLEWARE.insert(0, "core.middleware.QueryCountMiddleware")
+
 ROOT_URLCONF = "hamburg_digital.urls"
 WSGI_APPLICATION = "hamburg_digital.wsgi.application"
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.urls import reverse
 
 from contacts.models import Person
 from contacts.selectors import ContactCard, active_officers, contact_card
@@ -33,6 +35,10 @@ class Dashboard:
     itd_contacts: list[ContactCard] = field(default_factory=list)
     space_coordinators: list[ContactCard] = field(default_factory=list)
     cockpit: Cockpit | None = None
+    more_itd_contacts: str = ""  # the people directory's address, when there are more
+
+
+DASHBOARD_CONTACTS = 12
 
 
 def dashboard(user: Actor) -> Dashboard:
@@ -59,8 +65,14 @@ def dashboard(user: Actor) -> Dashboard:
             .filter(authority__code=settings.PORTAL_ITD_AUTHORITY_CODE)
             .exclude(pk=person.pk)
             .select_related("user", "authority")
+            .order_by("user__last_name", "user__first_name", "pk")
         )
-        dash.itd_contacts = [contact_card(user, p) for p in itd_people]
+        # A few, and the rest in the people directory: ITD may have hundreds of people.
+        found = list(itd_people[: DASHBOARD_CONTACTS + 1])
+        dash.itd_contacts = [contact_card(user, p) for p in found[:DASHBOARD_CONTACTS]]
+        if len(found) > DASHBOARD_CONTACTS:
+            query = urlencode({"authority": settings.PORTAL_ITD_AUTHORITY_CODE})
+            dash.more_itd_contacts = f"{reverse('spaces:people')}?{query}"
     else:
         coordinators = (
             Membership.objects.visible_to(user)

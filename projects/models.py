@@ -543,3 +543,58 @@ class ProgrammeBudget(models.Model):
                 amount=Decimal(reference()["strategy"]["programme_budget_eur"])
             )
         return budget
+
+
+class BudgetSummary(models.Model):
+    """The sums of a project's budget lines in one fiscal year, all sources and the programme's.
+
+    Kept by the database, not by Python: triggers on the line table (migration 0006) add each
+    statement's change in the same transaction, for every path that writes lines (the services,
+    the cascade when a project is deleted, bulk loads, the admin). A row exists while the
+    project has lines in that year. Read by `projects.selectors.money` only.
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    fiscal_year = models.ForeignKey(
+        FiscalYear, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    line_count = models.IntegerField(default=0)
+    planned = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    revised = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    committed = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    actual = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    # The share from funding sources that count against the programme budget.
+    programme_planned = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    programme_revised = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    programme_committed = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    programme_actual = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("Budgetsumme")
+        verbose_name_plural = _("Budgetsummen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("project", "fiscal_year"), name="budget_summary_one_per_project_year"
+            )
+        ]
+        indexes = [models.Index(fields=("fiscal_year",), name="budget_summary_year_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} · {self.fiscal_year_id}"
+
+
+class BudgetVersion(models.Model):
+    """One row whose `counter` changes in the same transaction as every write to budget lines,
+    funding sources or the programme budget (triggers, migration 0006): the key under which
+    exact roll-ups may be cached. Taken from a sequence, so it never repeats."""
+
+    counter = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("Budgetstand")
+        verbose_name_plural = _("Budgetstände")
+
+    def __str__(self) -> str:
+        return str(self.counter)

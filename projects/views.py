@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -76,13 +77,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _export(request: HttpRequest, fmt: str, *, kind: str) -> HttpResponse:
+def _export(request: HttpRequest, fmt: str, *, kind: str) -> HttpResponseBase:
     if fmt not in exports.CONTENT_TYPES:
         raise Http404
     _form, filters = _filters(request)
     projects = portfolio.portfolio(request.user, **filters)
-    table = exports.budget_lines_table if kind == "budget" else exports.portfolio_table
-    header, rows = table(request.user, projects, year=filters.get("year"))
     if request.user.is_authenticated:
         security_log(
             kind=SecurityEvent.Kind.DATA_EXPORT,
@@ -92,21 +91,23 @@ def _export(request: HttpRequest, fmt: str, *, kind: str) -> HttpResponse:
             format=fmt,
             filters={k: str(v) for k, v in filters.items()},
         )
-    filename, sheet = exports.NAMES[kind]
     if fmt == "csv":
-        return exports.render_csv(header, rows, filename)
+        return exports.csv_export(kind, request.user, projects, year=filters.get("year"))
+    table = exports.budget_lines_table if kind == "budget" else exports.portfolio_table
+    header, rows = table(request.user, projects, year=filters.get("year"))
+    filename, sheet = exports.NAMES[kind]
     return exports.render_xlsx(header, rows, filename, str(sheet))
 
 
 @require_safe
-def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The filtered portfolio as the viewer sees it."""
     return _export(request, fmt, kind="portfolio")
 
 
 @login_required
 @require_safe
-def budget_export(request: SignedInRequest, fmt: str) -> HttpResponse:
+def budget_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     """The budget lines of the filtered portfolio whose budget the viewer may see."""
     if not can(request.user, "see_any_budget"):
         raise PermissionDenied

@@ -33,6 +33,26 @@ class PeopleFilterForm(forms.Form):
     )
 
 
+class SpaceMembersFilterForm(forms.Form):
+    """The space page's member search: by name or function, and (for staff) whom they
+    represent; the groups are those the page lists."""
+
+    q = forms.CharField(label=_("Name oder Funktion"), required=False, max_length=100)
+    group = forms.ChoiceField(label=_("vertritt"), required=False)
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        group = self.fields["group"]
+        assert isinstance(group, forms.ChoiceField)
+        if groups:
+            group.choices = [
+                ("", _("alle")),
+                *((g.key, f"{g.label} ({g.count})") for g in groups),
+            ]
+        else:
+            del self.fields["group"]
+
+
 class MembershipAddForm(forms.Form):
     person = forms.ModelChoiceField(
         label=_("Person"),

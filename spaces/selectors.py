@@ -3,10 +3,10 @@ directory, an authority's page and the representation matrix."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -36,6 +36,16 @@ class MemberGroup:
 
 
 @dataclass
+class RepresentedGroup:
+    """Whom members of the space represent, and how many (the space page's overview)."""
+
+    key: str  # "a<authority id>", "o<organisation id>" or "-" (none)
+    label: str
+    count: int
+    authority: Authority | None = None
+
+
+@dataclass
 class SpaceDetail:
     space: Space
     role: str | None
@@ -46,6 +56,13 @@ class SpaceDetail:
     groups: list[MemberGroup]
     officers: list[tuple[ContactCard, DigitalOfficer]]
     member_count: int
+    represented: list[RepresentedGroup] = field(default_factory=list)
+    page: Any = None  # the page of members shown (django.core.paginator.Page)
+    shown_count: int = 0  # members matching the search
+
+
+MEMBERS_PER_PAGE = 50
+NO_AFFILIATION = "-"
 
 
 def spaces_with_counts(user: Viewer) -> QuerySet[Space]:
@@ -59,60 +76,140 @@ def spaces_with_counts(user: Viewer) -> QuerySet[Space]:
     )
 
 
-def space_detail(user: Viewer, space: Space) -> SpaceDetail:
-    """Description, coordinators, members grouped by whom they represent, the officers.
+def _space_memberships(user: Viewer, space: Space) -> QuerySet[Membership]:
+    return (
+        Membership.objects.visible_to(user)
+        .active()
+        .filter(space=space, person__user__is_active=True)
+    )
 
-    A fixed number of queries however many members: memberships (1), officers (1), roles (1).
+
+def _represented(members: QuerySet[Membership]) -> list[RepresentedGroup]:
+    """One grouped query: whom the members represent, with names, largest groups first."""
+    rows = (
+        members.values(
+            "authority_id",
+            "authority__code",
+            "authority__name_de",
+            "authority__name_en",
+            "organisation_id",
+            "organisation__name",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    groups = []
+    for r in rows:
+        if r["authority_id"]:
+            authority = Authority(
+                pk=r["authority_id"],
+                code=r["authority__code"],
+                name_de=r["authority__name_de"],
+                name_en=r["authority__name_en"],
+            )
+            groups.append(RepresentedGroup(f"a{authority.pk}", str(authority), r["n"], authority))
+        elif r["organisation_id"]:
+            key = f"o{r['organisation_id']}"
+            groups.append(RepresentedGroup(key, r["organisation__name"], r["n"]))
+        else:
+            groups.append(RepresentedGroup(NO_AFFILIATION, _("ohne Zuordnung"), r["n"]))
+    return sorted(groups, key=lambda g: (g.key == NO_AFFILIATION, g.label))
+
+
+def _filter_group(members: QuerySet[Membership], group: str) -> QuerySet[Membership]:
+    if group == NO_AFFILIATION:
+        return members.filter(authority__isnull=True, organisation__isnull=True)
+    if group[:1] == "a" and group[1:].isdigit():
+        return members.filter(authority_id=int(group[1:]))
+    if group[:1] == "o" and group[1:].isdigit():
+        return members.filter(organisation_id=int(group[1:]))
+    return members
+
+
+def _search(members: QuerySet[Membership], q: str) -> QuerySet[Membership]:
+    for word in q.split():
+        members = members.filter(
+            Q(person__user__first_name__icontains=word)
+            | Q(person__user__last_name__icontains=word)
+            | Q(person__function__icontains=word)
+        )
+    return members
+
+
+def _row(user: Viewer, m: Membership) -> MemberRow:
+    return MemberRow(
+        membership=m,
+        card=contact_card(user, m.person, affiliation=m.represents),
+        can_change=MEMBERSHIP.can(user, "change", m),
+    )
+
+
+def space_detail(
+    user: Viewer, space: Space, *, q: str = "", group: str = "", page: Any = 1
+) -> SpaceDetail:
+    """Description, coordinators, whom the members represent (with counts), one page of the
+    members found by name or function and group, and the officers of the represented
+    authorities (of the chosen one, when one is chosen).
+
+    A fixed number of queries however many members: coordinators (1), groups (1), the page
+    (count and rows, 2), officers (1), roles (1).
     """
     can_view = SPACE.can(user, "view_members", space)
-    coordinators: list[MemberRow] = []
-    groups: dict[str, MemberGroup] = {}
-    officers: list[tuple[ContactCard, DigitalOfficer]] = []
-    count = 0
-    if can_view:
-        show_affiliation = is_staff_of_administration(user)
-        memberships = (
-            Membership.objects.visible_to(user)
-            .active()
-            .filter(space=space, person__user__is_active=True)
-            .select_related("person__user", "person__authority", "person__organisation")
-            .select_related("authority", "organisation", "space")
-            .order_by("person__user__last_name", "person__user__first_name")
-        )
-        authority_ids: set[int] = set()
-        for m in memberships:
-            count += 1
-            row = MemberRow(
-                membership=m,
-                card=contact_card(user, m.person, affiliation=m.represents),
-                can_change=MEMBERSHIP.can(user, "change", m),
-            )
-            if m.role == Membership.Role.COORDINATOR:
-                coordinators.append(row)
-                continue
-            if m.authority_id:
-                authority_ids.add(m.authority_id)
-            if show_affiliation:
-                label = str(m.represents) if m.represents else _("ohne Zuordnung")
-            else:
-                label = _("Mitglieder")
-            groups.setdefault(label, MemberGroup(label=label)).rows.append(row)
-        if show_affiliation:
-            # Only staff get here, and staff see every active person.
-            for officers_of in officers_by_authority(authority_ids).values():
-                officers.extend((contact_card(user, o.person), o) for o in officers_of)
     role = role_in(user, space)
-    return SpaceDetail(
+    detail = SpaceDetail(
         space=space,
         role=role,
         role_label=Membership.Role(role).label if role else None,
         can_view_members=can_view,
         can_manage=SPACE.can(user, "manage_members", space),
-        coordinators=coordinators,
-        groups=[groups[k] for k in sorted(groups)],
-        officers=officers,
-        member_count=count,
+        coordinators=[],
+        groups=[],
+        officers=[],
+        member_count=0,
     )
+    if not can_view:
+        return detail
+    related: tuple[str, ...] = ("person__user", "person__authority", "person__organisation")
+    related += ("authority", "organisation", "space")
+    memberships = _space_memberships(user, space)
+    detail.coordinators = [
+        _row(user, m)
+        for m in memberships.filter(role=Membership.Role.COORDINATOR)
+        .select_related(*related)
+        .order_by("person__user__last_name", "person__user__first_name", "pk")
+    ]
+    members = memberships.exclude(role=Membership.Role.COORDINATOR)
+    show_affiliation = is_staff_of_administration(user)
+    represented = _represented(members)
+    detail.member_count = len(detail.coordinators) + sum(g.count for g in represented)
+    if show_affiliation:
+        detail.represented = represented
+        members = _filter_group(members, group)
+    found = _search(members, q).select_related(*related)
+    found = found.order_by("person__user__last_name", "person__user__first_name", "pk")
+    paginator = Paginator(found, MEMBERS_PER_PAGE)
+    # The groups counted them already: no second count (unless a search narrows them).
+    chosen = [g.count for g in represented if show_affiliation and g.key == group]
+    if not q.strip() and (chosen or not group or not show_affiliation):
+        paginator.count = chosen[0] if chosen else detail.member_count - len(detail.coordinators)
+    detail.page = paginator.get_page(page)
+    detail.shown_count = detail.page.paginator.count
+    groups: dict[str, MemberGroup] = {}
+    for m in detail.page.object_list:
+        if show_affiliation:
+            label = str(m.represents) if m.represents else _("ohne Zuordnung")
+        else:
+            label = _("Mitglieder")
+        groups.setdefault(label, MemberGroup(label=label)).rows.append(_row(user, m))
+    detail.groups = [groups[k] for k in sorted(groups)]
+    if show_affiliation:
+        # Only staff get here, and staff see every active person. Bounded by the number of
+        # authorities, not of members.
+        chosen = [g.authority.pk for g in represented if g.authority and g.key == group]
+        ids = chosen or [g.authority.pk for g in represented if g.authority]
+        for officers_of in officers_by_authority(ids).values():
+            detail.officers.extend((contact_card(user, o.person), o) for o in officers_of)
+    return detail
 
 
 # --- The people directory, authorities, the representation matrix ---------------------------
@@ -178,29 +275,30 @@ def authority_detail(viewer: Viewer, authority: Authority) -> AuthorityDetail:
 @dataclass
 class MatrixRow:
     authority: Authority
-    cells: list[list[Person]] = field(default_factory=list)
+    cells: list[tuple[Space, int]] = field(default_factory=list)
 
     @property
     def gaps(self) -> int:
-        return sum(1 for cell in self.cells if not cell)
+        return sum(1 for _space, count in self.cells if not count)
 
 
 def representation_matrix() -> tuple[list[Space], list[MatrixRow]]:
-    """Current authorities x spaces: who represents whom, empty cells are the gaps. 3 queries."""
+    """Current authorities x spaces: how many represent each authority in each space (the
+    names are on the space page, filtered by the authority); empty cells are the gaps.
+    3 queries: spaces, authorities, one grouped count."""
     spaces = list(Space.objects.all())
     authorities = list(Authority.objects.current().order_by("kind", "code"))
-    cells: dict[tuple[int | None, int], list[Person]] = defaultdict(list)
-    memberships = (
-        Membership.objects.active()
+    counts = {
+        (r["authority_id"], r["space_id"]): r["n"]
+        for r in Membership.objects.active()
         .filter(authority__isnull=False, person__user__is_active=True)
         .exclude(role=Membership.Role.GUEST)
-        .select_related("person__user")
-        .order_by("person__user__last_name")
-    )
-    for m in memberships:
-        cells[(m.authority_id, m.space_id)].append(m.person)
+        .values("authority_id", "space_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
     rows = [
-        MatrixRow(authority=a, cells=[cells.get((a.pk, s.pk), []) for s in spaces])
+        MatrixRow(authority=a, cells=[(s, counts.get((a.pk, s.pk), 0)) for s in spaces])
         for a in authorities
     ]
     return spaces, rows

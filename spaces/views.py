@@ -19,7 +19,13 @@ from core.flows import handle_form
 from core.forms import posted
 
 from . import permissions, selectors, services
-from .forms import MembershipAddForm, MembershipEndForm, MembershipRoleForm, PeopleFilterForm
+from .forms import (
+    MembershipAddForm,
+    MembershipEndForm,
+    MembershipRoleForm,
+    PeopleFilterForm,
+    SpaceMembersFilterForm,
+)
 from .models import Membership, Space
 from .permissions import MEMBERSHIP, SPACE
 
@@ -35,8 +41,22 @@ def space_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
     space = get_object_or_404(Space.objects.visible_to(request.user), slug=slug)
+    search = SpaceMembersFilterForm(request.GET)
+    search.is_valid()  # the group is checked against the page's groups below
+    detail = selectors.space_detail(
+        request.user,
+        space,
+        q=search.cleaned_data.get("q", ""),
+        group=request.GET.get("group", "")[:20],
+        page=request.GET.get("page"),
+    )
+    form = SpaceMembersFilterForm(request.GET or None, groups=detail.represented)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
-        request, "spaces/space_detail.html", {"detail": selectors.space_detail(request.user, space)}
+        request,
+        "spaces/space_detail.html",
+        {"detail": detail, "form": form, "page": detail.page, "query": query.urlencode()},
     )
 
 

@@ -88,6 +88,21 @@ def _require_postgresql(db):
 
 
 @pytest.fixture
+def reference_data(transactional_db):
+    """Transactional tests start from an empty database (the one before them flushed it): load
+    what the data migrations load. Name it before the role fixtures, which read it."""
+    import importlib
+
+    from django.apps import apps
+
+    from core.reference import load_authorities, load_spaces
+
+    load_spaces(Space)
+    load_authorities(Authority)
+    importlib.import_module("projects.migrations.0002_reference_budget").load(apps, None)
+
+
+@pytest.fixture
 def space(db) -> Space:
     return Space.objects.get(slug="mobilitaet-energie")
 

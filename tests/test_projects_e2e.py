@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import pytest
-from django.apps import apps
 
 from contacts.models import Authority
-from core.reference import load_authorities, load_spaces
 from spaces.models import Space
 
 from .conftest import TEST_TOTP_SECRET, enrol_mfa
@@ -20,14 +17,6 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make browser)"),
 ]
-
-
-@pytest.fixture
-def reference_data(transactional_db):
-    # Transactional tests start from an empty database: load what the data migrations load.
-    load_spaces(Space)
-    load_authorities(Authority)
-    importlib.import_module("projects.migrations.0002_reference_budget").load(apps, None)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -22,10 +22,8 @@ from .money import (
     Figures,
     RollupRow,
     over_budget_years,
-    rollup_by_authority,
-    rollup_by_space,
-    rollup_by_year,
     rollup_programme,
+    rollup_rows,
 )
 
 
@@ -140,7 +138,7 @@ def cockpit(user: Viewer) -> Cockpit | None:
         for r in over_rows
     ]
     over_budget.sort(key=lambda o: (-o.project["fiscal_year__year"], o.project["project__title"]))
-    years = rollup_by_year(scope)
+    by_space, by_authority, years = rollup_rows(scope)
     total = Figures()
     for row in years:
         total.add(row.figures)
@@ -154,8 +152,8 @@ def cockpit(user: Viewer) -> Cockpit | None:
         healths=healths,
         spaces=space_rows,
         years=years,
-        by_space=rollup_by_space(scope),
-        by_authority=rollup_by_authority(scope),
+        by_space=by_space,
+        by_authority=by_authority,
         overdue=overdue,
         overdue_count=overdue_qs.count(),
         over_budget=over_budget,

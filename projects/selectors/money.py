@@ -3,14 +3,23 @@
 
 A project is over budget in a fiscal year when its actual or committed amount of that year
 exceeds the year's revised plan; a line is over budget on the same rule.
+
+Roll-ups do not rescan the ledger: they read `BudgetSummary` (one row per project and fiscal
+year, kept exact by database triggers in the same transaction as every line write, migration
+projects/0006), about a seventh of the lines. Programme-wide figures, which every visitor of
+the landing page sees, are cached under the `BudgetVersion` counter, which changes in the same
+transaction as every write they depend on: never a stale figure, never a time-out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -27,15 +36,24 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from contacts.models import Authority
 from core.audiences import Viewer
 from core.rules import EVERYTHING
 from spaces.models import Space
 
-from ..models import BudgetLine, ProgrammeBudget, Project
+from ..models import (
+    BudgetLine,
+    BudgetSummary,
+    BudgetVersion,
+    FiscalYear,
+    ProgrammeBudget,
+    Project,
+)
 from ..permissions import budget_condition, can
 
 MONEY: DecimalField[Any, Decimal] = DecimalField(max_digits=16, decimal_places=2)
 ZERO = Decimal("0.00")
+T = TypeVar("T")
 AMOUNTS = ("planned", "revised", "committed", "actual")
 
 
@@ -105,24 +123,22 @@ def sums_with_flag(prefix: str = "") -> dict[str, Any]:
 # --- Per project (portfolio rows, exports) ---------------------------------------------------
 
 
-def _line_sum(name: str, year: int | None) -> Subquery:
-    lines = BudgetLine.objects.filter(project=OuterRef("pk"))
-    if year:
-        lines = lines.filter(fiscal_year__year=year)
+def _summaries(year: int | None = None) -> QuerySet[BudgetSummary]:
+    rows = BudgetSummary.objects.all()
+    return rows.filter(fiscal_year__year=year) if year else rows
+
+
+def _project_sum(name: str, year: int | None) -> Subquery:
+    rows = _summaries(year).filter(project=OuterRef("pk"))
     return Subquery(
-        lines.order_by().values("project").annotate(total=Sum(name)).values("total")[:1],
+        rows.order_by().values("project").annotate(total=Sum(name)).values("total")[:1],
         output_field=MONEY,
     )
 
 
 def _over_budget_exists(year: int | None) -> Exists:
-    """Some fiscal year of the project is over budget."""
-    lines = BudgetLine.objects.filter(project=OuterRef("pk"))
-    if year:
-        lines = lines.filter(fiscal_year__year=year)
-    return Exists(
-        lines.order_by().values("fiscal_year").annotate(**sums("s_")).filter(over_budget_q("s_"))
-    )
+    """Some fiscal year of the project is over budget (a summary row is one project-year)."""
+    return Exists(_summaries(year).filter(over_budget_q(), project=OuterRef("pk")))
 
 
 def with_budget(
@@ -135,7 +151,7 @@ def with_budget(
     if condition == EVERYTHING:
         annotations["budget_visible"] = Value(True, output_field=BooleanField())
         for name in AMOUNTS:
-            annotations[f"sum_{name}"] = _line_sum(name, year)
+            annotations[f"sum_{name}"] = _project_sum(name, year)
         annotations["over_budget"] = _over_budget_exists(year)
         return qs.annotate(**annotations)
     if condition is None:
@@ -145,7 +161,7 @@ def with_budget(
     )
     for name in AMOUNTS:
         annotations[f"sum_{name}"] = Case(
-            When(condition, then=_line_sum(name, year)), default=None, output_field=MONEY
+            When(condition, then=_project_sum(name, year)), default=None, output_field=MONEY
         )
     annotations["over_budget"] = Case(
         When(condition, then=_over_budget_exists(year)),
@@ -177,36 +193,49 @@ def visible_lines(
     return lines
 
 
+def _visible_summaries(
+    user: Viewer, projects: QuerySet[Project], year: int | None
+) -> QuerySet[BudgetSummary]:
+    """The summary rows of the lines `visible_lines` gives (the same rule: see_budget)."""
+    condition = budget_condition(user)
+    if condition is None:
+        return BudgetSummary.objects.none()
+    rows = _summaries(year).filter(project__in=projects.order_by().values("pk"))
+    if condition != EVERYTHING:
+        rows = rows.filter(project__in=Project.objects.filter(condition).order_by().values("pk"))
+    return rows
+
+
 def portfolio_totals(
     user: Viewer, projects: QuerySet[Project], *, year: int | None = None
 ) -> Figures:
     """Sum over every visible line of the filtered portfolio (not just the page)."""
     if not can(user, "see_any_budget"):
         return Figures()
-    return Figures.from_row(visible_lines(user, projects, year=year).aggregate(**sums()))
+    return Figures.from_row(_visible_summaries(user, projects, year).aggregate(**sums()))
 
 
 # --- One project ------------------------------------------------------------------------------
 
 
 def project_total(project: Project) -> Figures:
-    return Figures.from_row(BudgetLine.objects.filter(project=project).aggregate(**sums()))
+    return Figures.from_row(BudgetSummary.objects.filter(project=project).aggregate(**sums()))
 
 
 def project_year_figures(project: Project) -> dict[int, Figures]:
     """{fiscal_year_id: Figures with over_budget} for each year the project has lines in."""
     rows = (
-        BudgetLine.objects.filter(project=project)
-        .values("fiscal_year_id")
-        .annotate(**sums_with_flag())
+        BudgetSummary.objects.filter(project=project)
+        .values("fiscal_year_id", *AMOUNTS)
+        .annotate(over_budget=over_budget_flag())
         .order_by()
     )
     return {row["fiscal_year_id"]: Figures.from_row(row) for row in rows}
 
 
 def year_total(project: Project, fiscal_year: Any) -> Figures:
-    lines = BudgetLine.objects.filter(project=project, fiscal_year=fiscal_year)
-    return Figures.from_row(lines.aggregate(**sums()))
+    rows = BudgetSummary.objects.filter(project=project, fiscal_year=fiscal_year)
+    return Figures.from_row(rows.aggregate(**sums()))
 
 
 def lines_with_flag(lines: QuerySet[BudgetLine]) -> QuerySet[BudgetLine]:
@@ -224,81 +253,148 @@ class RollupRow:
     url: str = ""
 
 
-def scoped_lines(scope: Q | None, year: int | None = None) -> QuerySet[BudgetLine]:
-    """Lines of the projects in `scope` (EVERYTHING: all; None: none)."""
-    lines = BudgetLine.objects.all()
+def scoped_summaries(scope: Q | None, year: int | None = None) -> QuerySet[BudgetSummary]:
+    """Summary rows of the projects in `scope` (EVERYTHING: all; None: none)."""
     if scope is None:
-        return lines.none()
+        return BudgetSummary.objects.none()
+    rows = _summaries(year)
     if scope != EVERYTHING:
-        lines = lines.filter(project__in=Project.objects.filter(scope).order_by().values("pk"))
-    if year:
-        lines = lines.filter(fiscal_year__year=year)
-    return lines
+        rows = rows.filter(project__in=Project.objects.filter(scope).order_by().values("pk"))
+    return rows
 
 
-def rollup_by_space(scope: Q | None, year: int | None = None) -> list[RollupRow]:
-    """Per primary space (each project counts once, in its primary space)."""
-    by_space = {
-        r["project__primary_space"]: Figures.from_row(r)
-        for r in scoped_lines(scope, year)
-        .values("project__primary_space")
-        .annotate(**sums())
-        .order_by()
-    }
-    return [
-        RollupRow(space.name, by_space[space.pk], space.get_absolute_url())
-        for space in Space.objects.all()
-        if space.pk in by_space
-    ]
+@dataclass
+class Rollups:
+    """The cockpit's sums by primary space, lead authority and fiscal year, from one query."""
+
+    by_space: dict[int, Figures]
+    by_authority: dict[int, Figures]
+    by_year: dict[int, Figures]
 
 
-def rollup_by_authority(scope: Q | None, year: int | None = None) -> list[RollupRow]:
-    """Per lead authority."""
-    rows = (
-        scoped_lines(scope, year)
-        .values("project__lead_authority__code", "project__lead_authority__name_de")
-        .annotate(**sums())
-        .order_by("project__lead_authority__code")
-    )
-    return [
-        RollupRow(
-            f"{r['project__lead_authority__name_de']} ({r['project__lead_authority__code']})",
-            Figures.from_row(r),
+_GROUPS = ("space", "authority", "year")
+
+
+def _cached(name: str, compute: Callable[[], T]) -> T:
+    """`compute()`, cached under the budget version: it changes in the same transaction as
+    every write to lines, funding sources, the programme budget or a project's space and lead
+    authority (triggers, migrations projects/0006 and 0007), so a cached figure is never stale.
+    """
+    version = BudgetVersion.objects.values_list("counter", flat=True).first()
+    if version is None:  # no budget write yet (a fresh database): nothing to key on
+        return compute()
+    key = f"projects:{name}:{version}"
+    found: T | None = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=None)
+    return found
+
+
+def rollups(scope: Q | None) -> Rollups:
+    """One scan of the summary rows in `scope`, grouped three ways (GROUPING SETS); for
+    everything (ITD), cached under the budget version."""
+    if scope is None:
+        return Rollups({}, {}, {})
+    if scope == EVERYTHING:
+        return _cached("rollups", lambda: _rollups(scope))
+    return _rollups(scope)
+
+
+def _rollups(scope: Q) -> Rollups:
+    if connection.vendor != "postgresql":  # the SQLite of `make run`: three plain groupings
+        return _rollups_plainly(scope)
+    amounts = ", ".join(f'SUM(s."{name}")' for name in AMOUNTS)
+    where, params = "", ()
+    if scope != EVERYTHING:
+        inner, params = (
+            Project.objects.filter(scope).order_by().values("pk").query.sql_with_params()
         )
-        for r in rows
-    ]
-
-
-def rollup_by_year(scope: Q | None) -> list[RollupRow]:
-    rows = (
-        scoped_lines(scope)
-        .values("fiscal_year__year")
-        .annotate(**sums())
-        .order_by("fiscal_year__year")
+        where = f"WHERE s.project_id IN ({inner})"
+    summary, project = BudgetSummary._meta.db_table, Project._meta.db_table
+    # Table names and a compiled queryset: every value is a parameter.
+    sql = (
+        "SELECT p.primary_space_id, p.lead_authority_id, s.fiscal_year_id, "  # noqa: S608
+        f"GROUPING(p.primary_space_id, p.lead_authority_id, s.fiscal_year_id), {amounts} "
+        f'FROM "{summary}" s JOIN "{project}" p ON p.id = s.project_id {where} '
+        "GROUP BY GROUPING SETS ((p.primary_space_id), (p.lead_authority_id), (s.fiscal_year_id))"
     )
-    return [RollupRow(str(r["fiscal_year__year"]), Figures.from_row(r)) for r in rows]
+    result = Rollups({}, {}, {})
+    # GROUPING() has a bit set for each column not grouped: 011 space, 101 authority, 110 year.
+    targets = {3: (0, result.by_space), 5: (1, result.by_authority), 6: (2, result.by_year)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            column, target = targets[row[3]]
+            planned, revised, committed, actual = (v or ZERO for v in row[4:8])
+            target[row[column]] = Figures(planned, revised, committed, actual)
+    return result
+
+
+def rollup_rows(scope: Q | None) -> tuple[list[RollupRow], list[RollupRow], list[RollupRow]]:
+    """By primary space (each project counts once, in its primary space), by lead authority and
+    by fiscal year, named from the current reference data."""
+    found = rollups(scope)
+    by_space = [
+        RollupRow(space.name, found.by_space[space.pk], space.get_absolute_url())
+        for space in Space.objects.all()
+        if space.pk in found.by_space
+    ]
+    by_authority = [
+        RollupRow(f"{a.name_de} ({a.code})", found.by_authority[a.pk])
+        for a in Authority.objects.filter(pk__in=list(found.by_authority)).order_by("code")
+    ]
+    years = dict(FiscalYear.objects.filter(pk__in=list(found.by_year)).values_list("pk", "year"))
+    by_year = [
+        RollupRow(str(years[pk]), found.by_year[pk])
+        for pk in sorted(years, key=lambda pk: years[pk])
+    ]
+    return by_space, by_authority, by_year
+
+
+def _rollups_plainly(scope: Q | None) -> Rollups:
+    rows = scoped_summaries(scope)
+    fields = {"space": "project__primary_space_id", "authority": "project__lead_authority_id"}
+    fields["year"] = "fiscal_year_id"
+    found = {
+        group: {
+            r[field]: Figures.from_row(r) for r in rows.values(field).annotate(**sums()).order_by()
+        }
+        for group, field in fields.items()
+    }
+    return Rollups(found["space"], found["authority"], found["year"])
 
 
 def over_budget_years(scope: Q | None, limit: int) -> list[dict[str, Any]]:
-    """(project, fiscal year) pairs over budget, newest years first: grouped on the line table
-    alone (no join), named by the caller."""
+    """(project, fiscal year) pairs over budget, newest years first: one summary row each,
+    named by the caller."""
     return list(
-        scoped_lines(scope)
-        .values("project_id", "fiscal_year_id")
-        .annotate(**sums("s_"))
-        .filter(over_budget_q("s_"))
+        scoped_summaries(scope)
+        .filter(over_budget_q())
+        .values("project_id", "fiscal_year_id", *AMOUNTS)
         .order_by("-fiscal_year_id", "project_id")[:limit]
+    )
+
+
+def _programme_sums() -> dict[str, Any]:
+    """Programme share and all sources over every summary row, cached (`_cached`)."""
+    return _cached("programme-sums", _sum_programme)
+
+
+def _sum_programme() -> dict[str, Any]:
+    return BudgetSummary.objects.aggregate(
+        **sums(),
+        **{f"p_{n}": Coalesce(Sum(f"programme_{n}"), ZERO, output_field=MONEY) for n in AMOUNTS},
     )
 
 
 def rollup_programme() -> tuple[Figures, Figures, ProgrammeBudget]:
     """The ITD strategy budget against the programme budget, and all sources together."""
     budget = ProgrammeBudget.current()
-    programme = BudgetLine.objects.filter(funding_source__is_programme=True).aggregate(**sums())
-    everything = BudgetLine.objects.aggregate(**sums())
+    found = _programme_sums()
     return (
-        Figures.from_row(programme, reference=budget.amount),
-        Figures.from_row(everything),
+        Figures.from_row(found, prefix="p_", reference=budget.amount),
+        Figures.from_row(found),
         budget,
     )
 
@@ -306,5 +402,8 @@ def rollup_programme() -> tuple[Figures, Figures, ProgrammeBudget]:
 def published_aggregates() -> dict[str, Any]:
     """What citizens see: the programme budget and programme-wide sums, never a single project."""
     budget = ProgrammeBudget.current()
-    programme = BudgetLine.objects.filter(funding_source__is_programme=True).aggregate(**sums())
-    return {"programme": Figures.from_row(programme, reference=budget.amount), "budget": budget}
+    found = _programme_sums()
+    return {
+        "programme": Figures.from_row(found, prefix="p_", reference=budget.amount),
+        "budget": budget,
+    }

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -84,14 +84,21 @@ def project_for_detail(user: Viewer, slug: str) -> Project:
     return get_object_or_404(qs, slug=slug)
 
 
-def project_audit(project: Project, limit: int = 200) -> list[AuditRow]:
-    """Changes to the project (status, health, ...) and to its budget lines, deleted ones too."""
+def project_audit_queryset(project: Project, limit: int = 200) -> QuerySet[AuditEntry]:
+    """The newest entries about the project and its lines: served by two indexes (the object,
+    and changes.project_ref), never by walking the whole log by date."""
     project_ct = ContentType.objects.get_for_model(Project)
     line_ct = ContentType.objects.get_for_model(BudgetLine)
-    entries = AuditEntry.objects.filter(
+    return AuditEntry.objects.filter(
         Q(content_type=project_ct, object_id=str(project.pk))
         | Q(content_type=line_ct, changes__project_ref=project.pk)
     ).order_by("-created_at", "-id")[:limit]
+
+
+def project_audit(project: Project, limit: int = 200) -> list[AuditRow]:
+    """Changes to the project (status, health, ...) and to its budget lines, deleted ones too."""
+    project_ct = ContentType.objects.get_for_model(Project)
+    entries = project_audit_queryset(project, limit)
     rows = []
     for entry in entries:
         model = Project if entry.content_type_id == project_ct.pk else BudgetLine
