@@ -11,9 +11,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Pango for PDF reports (WeasyPrint); fonts-dejavu-core as the fallback font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 1000 app \
     && useradd --system --uid 1000 --gid app --home-dir /home/app --create-home \
-       --shell /usr/sbin/nologin app
+       --shell /usr/sbin/nologin app \
+    && mkdir -p /var/lib/portal/reports && chown app:app /var/lib/portal/reports
 
 # Dependencies first, so that code changes do not reinstall them. With packages = [] this
 # installs only the distribution metadata plus the dependencies. (README.md* may be absent.)

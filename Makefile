@@ -2,6 +2,9 @@
 #
 #   make run       start the portal on http://127.0.0.1:8000 (SQLite, demo data, no services)
 #   make test      run the test suite (needs PostgreSQL and Redis; see scripts/check_services.py)
+#   make worker    a Celery worker against the local Redis (mails, reports)
+#   make beat      Celery beat against the local Redis: the schedule in the database
+#   make pdf-deps  install Pango for PDF reports (WeasyPrint) where apt-get can
 #   make lint      ruff, djlint, mypy, Django's deployment checks, missing migrations
 #   make format    format and auto-fix with ruff
 #   make messages  update and compile the English translation
@@ -30,7 +33,7 @@ DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
 	SECURE_HTTPS=true
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test check-services browser lint format messages vendor clean bench
+.PHONY: help venv run test check-services browser pdf-deps worker beat lint format messages vendor clean bench
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -47,7 +50,7 @@ $(STAMP): pyproject.toml
 
 # --- Run -----------------------------------------------------------------------------------
 
-run: venv
+run: venv pdf-deps
 	$(DEV_ENV) $(MANAGE) migrate --noinput
 	$(DEV_ENV) $(MANAGE) seed_demo
 	$(DEV_ENV) $(MANAGE) runserver 127.0.0.1:8000
@@ -63,7 +66,7 @@ test: export FIELD_ENCRYPTION_KEYS = UDFInoPLQvRExA8aNg08KiQAcctKEGUFEg5Y9zHPg6Y
 # The test client and the browser tests talk plain HTTP to a local server.
 test: export SECURE_SSL_REDIRECT = false
 
-test: venv browser check-services
+test: venv browser pdf-deps check-services
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -110,6 +113,43 @@ bench: venv $(BENCH_STAMP)
 		--projects $(BENCH_PROJECTS) --lines $(BENCH_LINES) --people $(BENCH_PEOPLE) \
 		--audit $(BENCH_AUDIT) --runs $(BENCH_RUNS) \
 		--load-users $(BENCH_LOAD_USERS) --load-seconds $(BENCH_LOAD_SECONDS)
+
+# --- Background jobs -----------------------------------------------------------------------
+
+# The worker and beat of a production-like setup, against the local PostgreSQL and Redis (the
+# same services `make test` uses; override DATABASE_URL / REDIS_URL). Under `make run` there is
+# no broker: tasks run in-process and mail goes to the console.
+WORKER_ENV := env DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hamburg_digital} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} DEBUG=$${DEBUG:-true}
+
+worker: venv pdf-deps
+	$(WORKER_ENV) $(VENV)/bin/celery -A hamburg_digital worker --loglevel=INFO
+
+# Exactly one beat per installation: django-celery-beat keeps the schedule in the database
+# (ITD changes the times in the admin); the entries of CELERY_BEAT_SCHEDULE are written there.
+beat: venv
+	$(WORKER_ENV) $(MANAGE) migrate --noinput
+	$(WORKER_ENV) $(VENV)/bin/celery -A hamburg_digital beat --loglevel=INFO
+
+# PDF reports: WeasyPrint needs Pango. Installed here where the machine allows it; otherwise
+# the portal says on /reports/ (and `manage.py check`) that PDFs are not available.
+pdf-deps:
+	@if ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so'; then \
+		echo "pango: present (PDF reports available)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "pango is missing: installing it with apt-get ..."; \
+		if (apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1 \
+			|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)); then \
+			echo "pango: installed"; \
+		else \
+			echo "NOTE: could not install Pango; PDF reports are not available (XLSX and CSV are)."; \
+		fi; \
+	else \
+		echo "NOTE: Pango is missing and cannot be installed here (needs root and apt-get):"; \
+		echo "      PDF reports are not available (XLSX and CSV are). Install libpango-1.0-0 and"; \
+		echo "      libpangoft2-1.0-0 (Debian/Ubuntu) to enable them."; \
+	fi
 
 # --- Code quality --------------------------------------------------------------------------
 

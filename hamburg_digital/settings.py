@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "projects",
     "access",
     "notifications",
+    "reports",
     "portal",
     "django_celery_beat",
 ]
@@ -267,6 +268,19 @@ CELERY_BEAT_SCHEDULE = {
             hour=NOTIFICATION_DAILY_DIGEST_AT[0], minute=NOTIFICATION_DAILY_DIGEST_AT[1]
         ),
     },
+    # Reports: handed out again when lost, removed after retention, written when scheduled.
+    "reports-requeue-stale": {
+        "task": "reports.tasks.requeue_stale_reports",
+        "schedule": crontab(minute="*/5"),
+    },
+    "reports-purge-expired": {
+        "task": "reports.tasks.purge_expired_reports",
+        "schedule": crontab(hour="3", minute="30"),
+    },
+    "reports-run-schedules": {
+        "task": "reports.tasks.run_report_schedules",
+        "schedule": crontab(hour="5", minute="45"),
+    },
     "notifications-weekly-digest": {
         "task": "notifications.tasks.send_weekly_digests",
         "schedule": crontab(
@@ -276,6 +290,15 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
 }
+
+# Reports (reports app): files outside the web root, kept this many days, then removed.
+REPORTS_ROOT = Path(env_str("REPORTS_ROOT", str(BASE_DIR / "var" / "reports")))
+REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 30)
+# A report whose worker died this many times is given up (marked failed).
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
+# Exports answered inside the web request up to this many rows; above it, and always for the
+# budget-lines XLSX, the page offers the background report instead.
+EXPORT_SYNC_LIMIT = env_int("EXPORT_SYNC_LIMIT", 5000)
 
 # Accounts: one custom user model, e-mail login via django-allauth, no open sign-up.
 AUTH_USER_MODEL = "contacts.User"
@@ -407,7 +430,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint and fontTools narrate every step of a PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Demo data: `manage.py seed_demo` uses this password for every demo account.

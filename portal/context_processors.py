@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from access.permissions import can as can_access
 from core.audiences import Audience, audience
 from notifications.selectors import unread_count
+from reports.permissions import can as can_reports
 from spaces.permissions import can as can_spaces
 
 
@@ -20,6 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_signed_in": signed_in,
         "nav_matrix": signed_in and can_spaces(user, "view_matrix"),
         "nav_invitations": signed_in and can_access(user, "view_all_invitations"),
+        "nav_reports": signed_in and can_reports(user, "view_archive"),
         "nav_admin": kind == Audience.ITD,
         "unread_notifications": unread_count(user) if signed_in else 0,
         "debug": settings.DEBUG,

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import io
 import itertools
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
 from typing import Any, cast
 
 from django.db import connection, connections
@@ -25,12 +23,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Font, NamedStyle
 
 from core.audiences import Viewer
-from core.text import strip_control_chars
+from core.tabular import Money, Sheet, XlsxBook, csv_cell, money
 
 from . import permissions
 from .models import Project
@@ -43,7 +38,6 @@ from .selectors.money import (
     with_budget,
 )
 
-EURO_FORMAT = '#,##0.00 "€"'
 # kind -> (file name, sheet name)
 NAMES = {
     "budget": ("budgetzeilen", gettext_lazy("Budgetzeilen")),
@@ -55,22 +49,8 @@ CONTENT_TYPES = {
 }
 
 
-class Money(Decimal):
-    """Marks a cell as euros (formatted as such in XLSX)."""
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}".replace(".", ",")
-    if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
-    text = strip_control_chars(str(value))
-    # Spreadsheets run cells starting with these as formulas (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
+# Cells as the CSV writes them (core.tabular): the database's COPY writes them the same way.
+_csv_cell = csv_cell
 
 
 class _Line:
@@ -127,55 +107,24 @@ def render_csv(
 
 
 def render_xlsx(
-    header: list[str], rows: Iterable[list[Any]], filename: str, sheet: str
+    header: list[str], rows: Iterable[Sequence[Any]], filename: str, sheet: str
 ) -> HttpResponse:
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(title=sheet[:31])
-    bold = Font(bold=True)
-    head = []
-    for title in header:
-        cell = WriteOnlyCell(worksheet, value=title)
-        cell.font = bold
-        head.append(cell)
-    worksheet.append(head)
-    # Only money and dates need a styled cell; everything else goes in as a plain value, which
-    # keeps large exports fast (openpyxl's write-only mode streams rows).
-    euro_style = NamedStyle(name="portal_euro", number_format=EURO_FORMAT)
-    date_style = NamedStyle(name="portal_date", number_format="DD.MM.YYYY")
-    plain_style = NamedStyle(name="portal_decimal", number_format="0.00")
-    for style in (euro_style, date_style, plain_style):
-        workbook.add_named_style(style)
-    for row in rows:
-        cells: list[Cell | int | str | None] = []
-        for value in row:
-            # The value is set on the cell, as WriteOnlyCell(value=...) does: its stub takes
-            # neither Decimal nor date, the cell does.
-            if isinstance(value, Decimal):
-                cell = WriteOnlyCell(worksheet)
-                cell.value = value
-                cell.style = "portal_euro" if isinstance(value, Money) else "portal_decimal"
-                cells.append(cell)
-            elif isinstance(value, dt.date):
-                cell = WriteOnlyCell(worksheet)
-                cell.value = value
-                cell.style = "portal_date"
-                cells.append(cell)
-            elif value is None or isinstance(value, int):
-                cells.append(value)
-            else:
-                # XML (and so XLSX) cannot hold control characters (security audit, finding 4).
-                text = strip_control_chars(str(value))
-                cells.append("'" + text if text[:1] == "=" else text)
-        worksheet.append(cells)
+    """A small export as XLSX in the response (core.tabular: euro format, frozen header,
+    autofilter); large ones are background reports."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    book = XlsxBook(buffer)
+    book.add(Sheet(str(sheet), header, rows, emphasise=_is_sum_row))
+    book.close()
     response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES["xlsx"])
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
 
 
-def _money(value: Decimal | None) -> Money | None:
-    return None if value is None else Money(value)
+def _is_sum_row(row: Sequence[Any]) -> bool:
+    return bool(row) and str(row[0]).startswith(_("Summe"))
+
+
+_money = money
 
 
 def portfolio_queryset(user: Viewer, projects: QuerySet[Project], *, year: int | None) -> QuerySet:

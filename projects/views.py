@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -93,10 +95,36 @@ def _export(request: HttpRequest, fmt: str, *, kind: str) -> HttpResponseBase:
         )
     if fmt == "csv":
         return exports.csv_export(kind, request.user, projects, year=filters.get("year"))
+    if kind == "budget" or projects.count() > settings.EXPORT_SYNC_LIMIT:
+        return _offer_report(request, kind, filters)
     table = exports.budget_lines_table if kind == "budget" else exports.portfolio_table
     header, rows = table(request.user, projects, year=filters.get("year"))
     filename, sheet = exports.NAMES[kind]
     return exports.render_xlsx(header, rows, filename, str(sheet))
+
+
+def _offer_report(request: HttpRequest, kind: str, filters: dict[str, Any]) -> HttpResponse:
+    """An XLSX too large to write inside the request (and always the budget lines): offer the
+    background report of the reports app, prefilled, and the streamed CSV of the same rows."""
+    query = {"kind": "lines" if kind == "budget" else "budget", "format": "xlsx"}
+    for name, key in (("space", "slug"), ("authority", "code")):
+        if filters.get(name) is not None:
+            query[name] = getattr(filters[name], key)
+    if filters.get("year"):
+        query["fiscal_year"] = str(filters["year"])
+    narrowing = sorted(set(filters) - {"space", "authority", "year", "sort"})
+    csv_query = request.GET.copy()
+    return render(
+        request,
+        "projects/export_offer.html",
+        {
+            "kind": kind,
+            "report_query": urlencode(query),
+            "csv_query": csv_query.urlencode(),
+            "narrowing": narrowing,
+            "limit": settings.EXPORT_SYNC_LIMIT,
+        },
+    )
 
 
 @require_safe

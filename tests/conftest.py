@@ -73,11 +73,13 @@ def totp_code(secret: str = TEST_TOTP_SECRET, offset: int = 0) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _portal_test_settings(settings):
+def _portal_test_settings(settings, tmp_path):
     # Tests speak plain HTTP to the test client; TLS redirects are tested explicitly.
     settings.SECURE_SSL_REDIRECT = False
     # A fast hasher: the password validators, not the hash cost, are under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Report files of a test go to its own directory.
+    settings.REPORTS_ROOT = tmp_path / "reports"
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first. The configuration package may import every app (urls, settings, Celery).
-LAYERS = ["core", "contacts", "spaces", "projects", "access", "notifications", "portal"]
+LAYERS = [
+    "core",
+    "contacts",
+    "spaces",
+    "projects",
+    "access",
+    "notifications",
+    "reports",
+    "portal",
+]
 CONFIG = "hamburg_digital"
 FIRST_PARTY = {*LAYERS, CONFIG}
 MAX_VIEW_LINES = 40

@@ -36,6 +36,7 @@ PROJECT_APPS = (
     "projects.",
     "access.",
     "notifications.",
+    "reports.",
     "portal.",
 )
 
@@ -141,6 +142,14 @@ BUDGET_EDITORS_FORM = roles(
 )
 ITD_ONLY = roles(403, itd=200, anonymous=LOGIN)
 ITD_ONLY_FORM = roles(403, itd=INVALID, anonymous=LOGIN)
+
+# Reports: whoever sees some budget has the archive (guests and other staff do not); a report of
+# the coordinator's space is seen by ITD and its coordinators only, invisible (404) to the rest.
+REPORT_ARCHIVE = roles(403, itd=200, coordinator=200, officer=200, member=200, anonymous=LOGIN)
+REPORT_ARCHIVE_FORM = roles(
+    403, itd=INVALID, coordinator=INVALID, officer=INVALID, member=INVALID, anonymous=LOGIN
+)
+SPACE_REPORT = roles(404, itd=200, coordinator=200, anonymous=LOGIN)
 
 # url name -> Row
 MATRIX: dict[str, Row] = {
@@ -249,6 +258,27 @@ MATRIX: dict[str, Row] = {
         GET_POST,
         frozenset({"itd"}),
     ),
+    "reports:archive": Row(None, REPORT_ARCHIVE, REPORT_ARCHIVE_FORM, GET_POST),
+    "reports:status": page(None, REPORT_ARCHIVE),
+    "reports:detail": page("report", SPACE_REPORT),
+    "reports:download": page("report", SPACE_REPORT),
+    "reports:delete": Row(
+        "report",
+        SPACE_REPORT,
+        roles(404, itd=DONE, coordinator=DONE, anonymous=LOGIN),
+        GET_POST,
+        frozenset({"itd", "coordinator"}),
+    ),
+    "reports:schedules": page(None, ITD_ONLY),
+    "reports:schedule_new": Row(None, ITD_ONLY, ITD_ONLY_FORM, GET_POST),
+    "reports:schedule_edit": Row("schedule", ITD_ONLY, ITD_ONLY_FORM, GET_POST),
+    "reports:schedule_delete": Row(
+        "schedule",
+        ITD_ONLY,
+        roles(403, itd=DONE, anonymous=LOGIN),
+        GET_POST,
+        frozenset({"itd"}),
+    ),
 }
 
 
@@ -304,7 +334,31 @@ def url_kwargs(space, authority, member, coordinator):
         "membership": {"slug": space.slug, "pk": membership.pk},
         "authority": {"code": authority.code},
         **_project_kwargs(space, authority),
+        **_report_kwargs(space, coordinator),
     }
+
+
+def _report_kwargs(space, coordinator) -> dict:
+    from django.core.files.base import ContentFile
+
+    from reports.models import Report, ReportSchedule, report_storage
+
+    name = report_storage.save("matrix/bericht.csv", ContentFile(b"Projekt;Plan\r\n"))
+    report = Report.objects.create(
+        kind="lines",
+        format="csv",
+        scope="space",
+        space=space,
+        requested_by=coordinator,
+        status="ready",
+        file=name,
+        filename="bericht.csv",
+        size=14,
+    )
+    schedule = ReportSchedule.objects.create(
+        title="Monatlich", kind="budget", format="xlsx", scope="programme", cadence="monthly"
+    )
+    return {"report": {"pk": report.pk}, "schedule": {"pk": schedule.pk}}
 
 
 def _notification_kwargs(member) -> dict:

@@ -58,6 +58,7 @@ from .test_permission_matrix import (
     _notification_kwargs,
     _project_kwargs,
     _project_url_names,
+    _report_kwargs,
 )
 
 GOOD_PASSWORD = "Hafenkran-Elbphilharmonie-42"
@@ -443,6 +444,79 @@ def _notification_failed_retry(w: World) -> Case:
     notice = _notice_of(w.member, mail_status="failed")
     kwargs = {"kind": "notification", "pk": notice.pk}
     return Case(Request("notifications:failed_retry", kwargs, {}), w.itd, [])
+
+
+# Reports ------------------------------------------------------------------------------------
+
+
+@case("reports:archive")
+def _report_request(w: World) -> Case:
+    from reports.forms import ReportRequestForm
+
+    data = params(kind="budget", format="xlsx", scope="programme", fiscal_year="2026")
+    form = ReportRequestForm(None, user=w.itd)
+    return Case(Request("reports:archive", {}, data), w.itd, form_families("post", form, data))
+
+
+def _report_of(user: User, **fields):
+    from reports.models import Report
+
+    values = {"kind": "lines", "format": "csv", "scope": "own", "status": "ready", **fields}
+    return Report.objects.create(requested_by=user, **values)
+
+
+@case("reports:delete")
+def _report_delete(w: World) -> Case:
+    report = _report_of(w.member)
+    return Case(Request("reports:delete", {"pk": report.pk}, {}), w.member, [])
+
+
+def _schedule_data(w: World) -> dict:
+    return params(
+        title="Monatsbericht",
+        kind="budget",
+        format="xlsx",
+        scope_choice=f"space:{w.space.slug}",
+        cadence="monthly",
+        recipients=[str(w.coordinator.pk)],
+        active="on",
+    )
+
+
+@case("reports:schedule_new")
+def _schedule_new(w: World) -> Case:
+    from reports.forms import ScheduleForm
+
+    data = _schedule_data(w)
+    form = ScheduleForm(None, user=w.itd)
+    return Case(Request("reports:schedule_new", {}, data), w.itd, form_families("post", form, data))
+
+
+def _schedule(w: World):
+    from reports.models import ReportSchedule
+
+    return ReportSchedule.objects.create(
+        title="Alt", kind="budget", format="xlsx", scope="programme", cadence="weekly"
+    )
+
+
+@case("reports:schedule_edit")
+def _schedule_edit(w: World) -> Case:
+    from reports.forms import ScheduleForm
+
+    schedule = _schedule(w)
+    data = _schedule_data(w)
+    form = ScheduleForm(None, instance=schedule, user=w.itd)
+    kwargs = {"pk": schedule.pk}
+    return Case(
+        Request("reports:schedule_edit", kwargs, data), w.itd, form_families("post", form, data)
+    )
+
+
+@case("reports:schedule_delete")
+def _schedule_delete(w: World) -> Case:
+    schedule = _schedule(w)
+    return Case(Request("reports:schedule_delete", {"pk": schedule.pk}, {}), w.itd, [])
 
 
 # Projects -----------------------------------------------------------------------------------
@@ -931,6 +1005,7 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
         "authority": {"code": authority.code},
         **_project_kwargs(space, authority),
         **_notification_kwargs(member),
+        **_report_kwargs(space, coordinator),
     }
     from django.urls import reverse
 

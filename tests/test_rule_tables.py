@@ -57,6 +57,8 @@ EXPECTED_TABLES = {
     "ProjectGuest",
     "Invitation",
     "Notification",
+    "Report",
+    "ReportSchedule",
 }
 
 
@@ -82,6 +84,7 @@ def test_every_protected_model_has_a_table():
         "projects.GLOBAL",
         "access.GLOBAL",
         "notifications.GLOBAL",
+        "reports.GLOBAL",
     }
 
 
@@ -137,6 +140,25 @@ def world(all_roles, space, other_space, authority, itd):
             recipient=recipient, email=recipient.email, kind="project_created", title="Neu"
         )
     Notification.objects.create(email="ohne.konto@example.org", kind="invitation_sent", title="E")
+    # Reports of every scope, requested by different people.
+    from reports.models import Report
+
+    officer = all_roles["officer"]
+    for scope, values, by in (
+        ("programme", {}, itd),
+        ("space", {"space": space}, all_roles["coordinator"]),
+        ("space", {"space": other_space}, itd),
+        ("authority", {"authority": authority}, officer),
+        ("authority", {"authority": elsewhere}, itd),
+        ("own", {}, all_roles["member"]),
+        ("own", {}, officer),
+    ):
+        Report.objects.create(kind="lines", format="csv", scope=scope, requested_by=by, **values)
+    from reports.models import ReportSchedule
+
+    ReportSchedule.objects.create(
+        title="Monatlich", kind="budget", format="xlsx", scope="programme", cadence="monthly"
+    )
     ProjectGuest.objects.create(
         project=invited_ended,
         person=guest_ended,

@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     DecimalField,
     Exists,
     F,
@@ -407,3 +408,106 @@ def published_aggregates() -> dict[str, Any]:
         "programme": Figures.from_row(found, prefix="p_", reference=budget.amount),
         "budget": budget,
     }
+
+
+# --- Reports: one fiscal year of a scope (the reports app writes them) -----------------------
+
+
+@dataclass
+class YearReport:
+    """A scope's figures in one fiscal year, as the budget report states them."""
+
+    total: Figures
+    programme: Figures  # the share from sources that count against the programme budget
+    projects: int
+    lines: int
+    by_space: list[RollupRow]
+    by_authority: list[RollupRow]
+
+
+def scoped_lines(scope: Q | None, year: int | None = None) -> QuerySet[BudgetLine]:
+    """Budget lines of the projects in `scope` (EVERYTHING: all; None: none)."""
+    if scope is None:
+        return BudgetLine.objects.none()
+    lines = BudgetLine.objects.all()
+    if scope != EVERYTHING:
+        lines = lines.filter(project__in=Project.objects.filter(scope).order_by().values("pk"))
+    return lines.filter(fiscal_year__year=year) if year else lines
+
+
+def year_report(scope: Q | None, year: int) -> YearReport:
+    """Totals, programme share and roll-ups of a scope in one fiscal year: four queries on the
+    summary rows, whatever the number of lines."""
+    rows = scoped_summaries(scope, year)
+    found = rows.aggregate(
+        **sums(),
+        **{f"p_{n}": Coalesce(Sum(f"programme_{n}"), ZERO, output_field=MONEY) for n in AMOUNTS},
+        projects=Count("project_id", distinct=True),
+        lines=Coalesce(Sum("line_count"), 0),
+    )
+    by_space = {
+        r["project__primary_space_id"]: Figures.from_row(r)
+        for r in rows.values("project__primary_space_id").annotate(**sums()).order_by()
+    }
+    by_authority = {
+        r["project__lead_authority_id"]: Figures.from_row(r)
+        for r in rows.values("project__lead_authority_id").annotate(**sums()).order_by()
+    }
+    return YearReport(
+        total=Figures.from_row(found),
+        programme=Figures.from_row(found, prefix="p_"),
+        projects=found["projects"],
+        lines=found["lines"],
+        by_space=[
+            RollupRow(space.name, by_space[space.pk], space.get_absolute_url())
+            for space in Space.objects.all()
+            if space.pk in by_space
+        ],
+        by_authority=[
+            RollupRow(f"{a.name} ({a.code})", by_authority[a.pk])
+            for a in Authority.objects.filter(pk__in=list(by_authority)).order_by("code")
+        ],
+    )
+
+
+def programme_in_year(year: int) -> Figures:
+    """The ITD strategy budget's share of all projects in one fiscal year."""
+    found = _summaries(year).aggregate(
+        **{n: Coalesce(Sum(f"programme_{n}"), ZERO, output_field=MONEY) for n in AMOUNTS}
+    )
+    return Figures.from_row(found)
+
+
+def category_sums(scope: Q | None, year: int | None) -> QuerySet[BudgetLine, dict[str, Any]]:
+    """Per project and cost category (title order), from the lines: what the budget report's
+    detailed sheet lists."""
+    return (
+        scoped_lines(scope, year)
+        .values(
+            "project_id",
+            "project__title",
+            "project__slug",
+            "project__primary_space_id",
+            "project__lead_authority_id",
+            "category_id",
+            "category__position",
+        )
+        .annotate(**sums())
+        .order_by("project__title", "project_id", "category__position", "category_id")
+    )
+
+
+def over_budget_by_project(scope: Q | None) -> dict[int, list[tuple[int, Figures]]]:
+    """{project id: [(fiscal year, figures), ...]} for each year a project is over budget."""
+    found: dict[int, list[tuple[int, Figures]]] = {}
+    rows = (
+        scoped_summaries(scope)
+        .filter(over_budget_q())
+        .values("project_id", "fiscal_year__year", *AMOUNTS)
+        .order_by("project_id", "fiscal_year__year")
+    )
+    for row in rows:
+        found.setdefault(row["project_id"], []).append(
+            (row["fiscal_year__year"], Figures.from_row(row))
+        )
+    return found

@@ -1,0 +1,675 @@
+"""Reports written in the background: their figures equal the database to the cent, they hold
+only what the requester may see, only those who may see the content download them, and every
+bad request or fault has a clear answer.
+
+Tasks run in-process (conftest); `django_capture_on_commit_callbacks(execute=True)` runs what
+the worker would run after the request's commit.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from django.conf import settings as django_settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from contacts.models import Authority
+from core import pdf
+from core.audiences import Actor
+from notifications.kinds import Kind as NoticeKind
+from notifications.models import Notification
+from projects.models import BudgetLine, FiscalYear
+from reports import services
+from reports.models import Report, ReportSchedule, Status
+from spaces.models import Membership
+
+from .conftest import client_for
+from .factories import ProjectFactory, budget_line
+
+
+@pytest.fixture
+def budget(space, other_space, authority):
+    """Projects in two spaces and of two authorities, amounts that add up awkwardly."""
+    elsewhere = Authority.objects.get(code="FB")
+    mine = ProjectFactory(title="Ampelschaltung", primary_space=space, lead_authority=authority)
+    theirs = ProjectFactory(
+        title="Bildungscloud", primary_space=other_space, lead_authority=elsewhere
+    )
+    shared = ProjectFactory(title="Carsharing", primary_space=other_space, lead_authority=elsewhere)
+    shared.participating_authorities.add(authority)
+    budget_line(
+        mine,
+        2026,
+        "sach",
+        "itd",
+        planned=Decimal("8714521.49"),
+        revised=Decimal("8714521.49"),
+        actual=Decimal("0.10"),
+    )
+    budget_line(
+        mine,
+        2026,
+        "invest",
+        "bund",
+        planned=Decimal("0.20"),
+        revised=Decimal("0.20"),
+        committed=Decimal("0.30"),
+    )
+    budget_line(mine, 2025, "sach", "itd", planned=Decimal("999.99"), revised=Decimal("999.99"))
+    budget_line(
+        theirs,
+        2026,
+        "sach",
+        "eigen",
+        planned=Decimal("1234.56"),
+        revised=Decimal("1300.01"),
+        actual=Decimal("1299.99"),
+    )
+    budget_line(
+        shared,
+        2026,
+        "it-dl",
+        "itd",
+        planned=Decimal("100.01"),
+        revised=Decimal("100.01"),
+        actual=Decimal("50.02"),
+    )
+    return {"mine": mine, "theirs": theirs, "shared": shared}
+
+
+def year(n: int = 2026) -> FiscalYear:
+    return FiscalYear.objects.get(year=n)
+
+
+def request_report(actor: Actor, capture: Any, **values: Any) -> Report:
+    values.setdefault("fiscal_year", year())
+    with capture(execute=True):
+        report = services.report_request(actor=actor, **values)
+    report.refresh_from_db()
+    return report
+
+
+def db_sums(**filters: Any) -> dict[str, Decimal]:
+    return BudgetLine.objects.filter(**filters).aggregate(
+        planned=Sum("planned"),
+        revised=Sum("revised"),
+        committed=Sum("committed"),
+        actual=Sum("actual"),
+    )
+
+
+def workbook(report: Report) -> Any:
+    return openpyxl.load_workbook(Path(report.file.path), read_only=False)
+
+
+def money_cells(row: tuple[Any, ...], start: int) -> list[Decimal]:
+    return [Decimal(str(v)).quantize(Decimal("0.01")) for v in row[start : start + 4]]
+
+
+# --- Figures to the cent ---------------------------------------------------------------------
+
+
+def test_the_budget_report_xlsx_equals_the_database_to_the_cent(
+    itd, budget, django_capture_on_commit_callbacks
+):
+    report = request_report(
+        itd, django_capture_on_commit_callbacks, kind="budget", format="xlsx", scope="programme"
+    )
+    assert report.status == Status.READY, report.error
+    book = workbook(report)
+    assert book.sheetnames == ["Übersicht", "Je Raum", "Je Behörde", "Je Projekt und Kostenart"]
+    total = db_sums(fiscal_year__year=2026)
+    expected = [total["planned"], total["revised"], total["committed"], total["actual"]]
+
+    overview = {row[0]: row for row in book["Übersicht"].iter_rows(values_only=True)}
+    assert money_cells(overview["Summe des Umfangs"], 2) == expected
+    assert overview["Budgetzeilen"][1] == 4 and overview["Projekte"][1] == 3
+    # No float noise: the cell holds 8714521.49 + 0.20, not 8714521.48999999.
+    detail = book["Je Projekt und Kostenart"]
+    values = list(detail.iter_rows(min_row=2, values_only=True))
+    sach = next(r for r in values if r[0] == "Ampelschaltung" and r[4] == "Sachkosten")
+    assert sach[5] == 8714521.49 and repr(sach[5]) == "8714521.49"
+    assert money_cells(values[-1], 5) == expected  # the sum row
+    by_space = {r[0]: r for r in book["Je Raum"].iter_rows(min_row=2, values_only=True)}
+    assert money_cells(by_space["Mobilität & Energie"], 1) == [
+        Decimal("8714521.69"),
+        Decimal("8714521.69"),
+        Decimal("0.30"),
+        Decimal("0.10"),
+    ]
+    assert money_cells(by_space["Summe"], 1) == expected
+
+    sheet = book["Je Projekt und Kostenart"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:J{len(values) + 1}"
+    assert sheet["F2"].number_format.startswith('#,##0.00 "€"')
+    assert sheet.column_dimensions["A"].width >= len("Ampelschaltung")
+    # The programme's figures: the ITD strategy budget against the programme budget.
+    assert "Programmbudget der Strategie" in overview
+
+
+def test_the_csv_is_for_german_excel_and_sums_to_the_cent(
+    itd, budget, django_capture_on_commit_callbacks
+):
+    report = request_report(
+        itd, django_capture_on_commit_callbacks, kind="budget", format="csv", scope="programme"
+    )
+    raw = Path(report.file.path).read_bytes()
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:2] == ["Sicht", "Bezeichnung"]
+    sums = [r for r in rows if r[1] == "Summe"]
+    assert {r[0] for r in sums} == {"Je Raum", "Je Behörde", "Je Projekt und Kostenart"}
+    total = db_sums(fiscal_year__year=2026)
+    for row in sums:
+        assert row[6] == f"{total['planned']:.2f}".replace(".", ",")
+        assert row[9] == f"{total['actual']:.2f}".replace(".", ",")
+
+
+def test_the_budget_report_pdf_has_contents_pages_and_its_parameters(
+    itd, budget, django_capture_on_commit_callbacks
+):
+    if pdf.missing():
+        pytest.skip(pdf.missing())
+    report = request_report(
+        itd, django_capture_on_commit_callbacks, kind="budget", format="pdf", scope="programme"
+    )
+    assert report.status == Status.READY, report.error
+    reader = PdfReader(report.file.path)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    first = reader.pages[0]
+    assert float(first.mediabox.width) > float(first.mediabox.height)  # A4 landscape
+    assert f"Seite 1 von {len(reader.pages)}" in text
+    assert "Inhalt" in text and "Je Projekt und Kostenart" in text
+    assert itd.get_full_name() in text and "gesamte Strategie" in text
+    assert timezone.localdate().strftime("%d.%m.%Y") in text
+    assert "8.714.521,49 EUR" in text
+
+
+def test_the_portfolio_status_pdf_names_health_reasons_overdue_and_over_budget(
+    itd, budget, django_capture_on_commit_callbacks
+):
+    if pdf.missing():
+        pytest.skip(pdf.missing())
+    from projects.models import Milestone
+
+    theirs = budget["theirs"]
+    theirs.health, theirs.health_reason = "red", "Vergabe gescheitert"
+    theirs.save()
+    Milestone.objects.create(project=theirs, title="Abnahme Pilot", due=dt.date(2026, 1, 15))
+    report = request_report(
+        itd,
+        django_capture_on_commit_callbacks,
+        kind="portfolio",
+        format="pdf",
+        scope="programme",
+        fiscal_year=None,
+    )
+    assert report.status == Status.READY, report.error
+    text = "\n".join(p.extract_text() for p in PdfReader(report.file.path).pages)
+    for expected in (
+        "Wissen & Bildung",
+        "Bildungscloud",
+        "Vergabe gescheitert",
+        "Abnahme Pilot",
+        "Projekte über dem fortgeschriebenen Plan",
+        "Ampeln je Raum",
+    ):
+        assert expected in text, expected
+
+
+def test_a_year_without_data_is_a_valid_report_that_says_so(
+    itd, budget, django_capture_on_commit_callbacks
+):
+    report = request_report(
+        itd,
+        django_capture_on_commit_callbacks,
+        kind="budget",
+        format="xlsx",
+        scope="programme",
+        fiscal_year=year(2027),
+    )
+    assert report.status == Status.READY
+    overview = {r[0]: r for r in workbook(report)["Übersicht"].iter_rows(values_only=True)}
+    assert "keine Budgetzeilen" in overview["Hinweis"][1]
+    assert money_cells(overview["Summe des Umfangs"], 2) == [Decimal("0.00")] * 4
+
+
+# --- Scope: only what the requester may see ----------------------------------------------------
+
+
+def projects_in(report: Report) -> set[str]:
+    sheet = workbook(report)["Je Projekt und Kostenart"]
+    return {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)} - {"Summe"}
+
+
+def test_an_officers_report_holds_only_their_authoritys_projects(
+    officer, authority, budget, django_capture_on_commit_callbacks
+):
+    report = request_report(
+        officer,
+        django_capture_on_commit_callbacks,
+        kind="budget",
+        format="xlsx",
+        scope="authority",
+        authority=authority,
+    )
+    assert projects_in(report) == {"Ampelschaltung", "Carsharing"}  # led or participating
+    overview = {r[0]: r for r in workbook(report)["Übersicht"].iter_rows(values_only=True)}
+    assert "Programmbudget der Strategie" not in overview
+    expected = db_sums(fiscal_year__year=2026, project__in=[budget["mine"], budget["shared"]])
+    assert money_cells(overview["Summe des Umfangs"], 2) == list(expected.values())
+
+
+def test_a_coordinators_report_holds_their_space_and_a_members_what_they_see(
+    coordinator, member, space, budget, django_capture_on_commit_callbacks
+):
+    report = request_report(
+        coordinator,
+        django_capture_on_commit_callbacks,
+        kind="budget",
+        format="xlsx",
+        scope="space",
+        space=space,
+    )
+    assert projects_in(report) == {"Ampelschaltung"}
+    own = request_report(
+        member, django_capture_on_commit_callbacks, kind="lines", format="xlsx", scope="own"
+    )
+    rows = list(workbook(own)["Budgetzeilen"].iter_rows(min_row=2, values_only=True))
+    assert {r[0] for r in rows} == {"Ampelschaltung", "Summe"}
+    assert set(own.project_ids) == {budget["mine"].pk}
+
+
+@pytest.mark.parametrize(
+    "role,scope",
+    [
+        ("coordinator", "space:wissen-bildung"),
+        ("officer", "authority:FB"),
+        ("member", "programme"),
+        ("member", "space:mobilitaet-energie"),
+        ("coordinator", "programme"),
+    ],
+)
+def test_a_scope_the_person_may_not_use_is_refused_with_403(client_as, budget, role, scope):
+    response = client_as(role).post(
+        reverse("reports:archive"),
+        {"kind": "budget", "format": "xlsx", "scope": scope, "fiscal_year": "2026"},
+    )
+    assert response.status_code == 403
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["guest", "outsider"])
+def test_guests_and_staff_without_budgets_cannot_request_or_see_the_archive(
+    client_as, role, budget
+):
+    client = client_as(role)
+    assert client.get(reverse("reports:archive")).status_code == 403
+    response = client.post(
+        reverse("reports:archive"), {"kind": "lines", "format": "csv", "scope": "own"}
+    )
+    assert response.status_code == 403 and not Report.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data,field,message",
+    [
+        (
+            {"kind": "lines", "format": "pdf", "scope": "programme"},
+            "format",
+            "nur als Excel (XLSX), CSV",
+        ),
+        (
+            {"kind": "budget", "format": "xlsx", "scope": "programme"},
+            "fiscal_year",
+            "Haushaltsjahr",
+        ),
+        (
+            {
+                "kind": "budget",
+                "format": "xlsx",
+                "scope": "space:gibt-es-nicht",
+                "fiscal_year": "2026",
+            },
+            "scope",
+            "Diesen Umfang gibt es nicht.",
+        ),
+        (
+            {"kind": "kaiser", "format": "xlsx", "scope": "programme"},
+            "kind",
+            "Diesen Bericht gibt es nicht.",
+        ),
+        (
+            {"kind": "budget", "format": "xlsx", "scope": "programme", "fiscal_year": "1999"},
+            "fiscal_year",
+            "Dieses Haushaltsjahr gibt es nicht.",
+        ),
+        ({}, "scope", "Bitte wählen Sie den Umfang."),
+    ],
+)
+def test_bad_requests_get_400_with_the_message_at_the_field(client_as, data, field, message):
+    response = client_as("itd").post(reverse("reports:archive"), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page and f'id="id_{field}_error"' in page
+    assert not Report.objects.exists()
+
+
+# --- Download: only for those who may see the content -----------------------------------------
+
+
+def test_only_those_who_may_see_the_content_download_it_everyone_else_gets_404(
+    all_roles, space, budget, django_capture_on_commit_callbacks
+):
+    coordinator, member, officer = (
+        all_roles["coordinator"],
+        all_roles["member"],
+        all_roles["officer"],
+    )
+    space_report = request_report(
+        coordinator,
+        django_capture_on_commit_callbacks,
+        kind="lines",
+        format="csv",
+        scope="space",
+        space=space,
+    )
+    own = request_report(
+        member, django_capture_on_commit_callbacks, kind="lines", format="csv", scope="own"
+    )
+    url = reverse("reports:download", args=[space_report.pk])
+    allowed = {"itd", "coordinator"}
+    for role, user in all_roles.items():
+        response = client_for(user).get(url)
+        if role in allowed:
+            assert response.status_code == 200, role
+            assert response["Content-Disposition"].startswith("attachment;")
+            assert b"Ampelschaltung" in b"".join(response.streaming_content)
+        elif role in ("anonymous", "guest_ended"):  # not signed in (an ended guest is not)
+            assert response.status_code == 302, role
+        else:
+            assert response.status_code == 404, role
+        detail = client_for(user).get(reverse("reports:detail", args=[space_report.pk]))
+        assert detail.status_code == (
+            200 if role in allowed else 302 if role in ("anonymous", "guest_ended") else 404
+        )
+    own_url = reverse("reports:download", args=[own.pk])
+    assert client_for(member).get(own_url).status_code == 200
+    assert client_for(officer).get(own_url).status_code == 404  # another member's own report
+    assert client_for(all_roles["itd"]).get(own_url).status_code == 200
+
+    # The member leaves the space: the report holds a project they no longer see.
+    Membership.objects.filter(person=member.person, space=space).update(ended_at=timezone.now())
+    assert client_for(member).get(own_url).status_code == 404
+    # The coordinator steps down: the space's reports are no longer theirs.
+    Membership.objects.filter(person=coordinator.person, space=space).update(role="member")
+    assert client_for(coordinator).get(url).status_code == 404
+
+
+def test_files_live_outside_the_web_root_and_have_no_url(
+    itd, budget, django_capture_on_commit_callbacks
+):
+    report = request_report(
+        itd, django_capture_on_commit_callbacks, kind="lines", format="csv", scope="programme"
+    )
+    path = Path(report.file.path).resolve()
+    assert Path(django_settings.REPORTS_ROOT).resolve() in path.parents
+    assert Path(django_settings.STATIC_ROOT).resolve() not in path.parents
+    with pytest.raises(ValueError):
+        report.file.url  # noqa: B018 - the storage has no URL
+
+
+# --- The request answers at once; status, notices, faults --------------------------------------
+
+
+def test_the_request_answers_at_once_and_the_archive_shows_the_status(
+    client_as, itd, budget, django_capture_on_commit_callbacks
+):
+    client = client_as("itd")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            reverse("reports:archive"),
+            {"kind": "budget", "format": "xlsx", "scope": "programme", "fiscal_year": "2026"},
+        )
+    report = Report.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "reports:detail", args=[report.pk]
+    )
+    assert report.status == Status.QUEUED and len(callbacks) == 1
+    page = client.get(reverse("reports:archive")).content.decode()
+    assert "wartet" in page and f'data-report="{report.pk}"' in page and "data-pending" in page
+    status = client.get(reverse("reports:status"), {"id": report.pk}).json()["reports"][0]
+    assert (status["status"], status["pending"], status["download"]) == ("queued", True, "")
+
+    callbacks[0]()  # the worker
+    report.refresh_from_db()
+    assert report.status == Status.READY and report.progress == 100 and report.size > 0
+    status = client.get(reverse("reports:status"), {"id": report.pk}).json()["reports"][0]
+    assert status["download"] == reverse("reports:download", args=[report.pk])
+    notice = Notification.objects.get(recipient=itd, kind=NoticeKind.REPORT_READY)
+    assert notice.url == reverse("reports:detail", args=[report.pk])
+    assert "Budgetbericht" in notice.title
+    # Someone else's report never shows in their status answer.
+    other = client_as("coordinator").get(reverse("reports:status"), {"id": report.pk}).json()
+    assert other == {"reports": []}
+
+
+def test_a_missing_pdf_library_fails_the_report_with_a_clear_message_and_a_notice(
+    itd, budget, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(
+        pdf, "_weasyprint", lambda: (None, "OSError: cannot load library 'pango-1.0'")
+    )
+    report = request_report(
+        itd, django_capture_on_commit_callbacks, kind="budget", format="pdf", scope="programme"
+    )
+    assert report.status == Status.FAILED
+    assert "PDF-Berichte sind auf diesem Server nicht verfügbar" in report.error
+    assert "make pdf-deps" in report.error
+    assert Notification.objects.filter(recipient=itd, kind=NoticeKind.REPORT_FAILED).count() == 1
+    assert not list(Path(django_settings.REPORTS_ROOT).rglob("*.part"))
+
+
+def test_a_report_is_written_once_even_if_its_task_runs_twice(
+    itd, budget, django_capture_on_commit_callbacks
+):
+    report = request_report(
+        itd, django_capture_on_commit_callbacks, kind="lines", format="csv", scope="programme"
+    )
+    assert services.generate(report.pk) == "skipped"
+    assert Notification.objects.filter(kind=NoticeKind.REPORT_READY).count() == 1
+
+
+def test_a_report_whose_worker_died_is_written_again_and_given_up_after_three_tries(
+    itd, budget, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        report = services.report_request(actor=itd, kind="lines", format="csv", scope="programme")
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    Report.objects.filter(pk=report.pk).update(
+        status=Status.RUNNING, started_at=long_ago, attempts=1
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.requeue_stale() == 1
+    report.refresh_from_db()
+    assert report.status == Status.READY and report.attempts == 2
+
+    with django_capture_on_commit_callbacks(execute=False):
+        dying = services.report_request(actor=itd, kind="lines", format="csv", scope="programme")
+    Report.objects.filter(pk=dying.pk).update(
+        status=Status.RUNNING, started_at=long_ago, attempts=3
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.requeue_stale() == 0
+    dying.refresh_from_db()
+    assert dying.status == Status.FAILED and "3 abgebrochenen Versuchen" in dying.error
+    # A queued report whose publish was lost goes out again after a few minutes.
+    with django_capture_on_commit_callbacks(execute=False):
+        lost = services.report_request(actor=itd, kind="lines", format="csv", scope="programme")
+    assert services.requeue_stale() == 0
+    Report.objects.filter(pk=lost.pk).update(enqueued_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.requeue_stale() == 1
+    lost.refresh_from_db()
+    assert lost.status == Status.READY
+
+
+def test_files_are_removed_after_the_retention_days(
+    client_as, itd, budget, django_capture_on_commit_callbacks
+):
+    report = request_report(
+        itd, django_capture_on_commit_callbacks, kind="lines", format="csv", scope="programme"
+    )
+    path = Path(report.file.path)
+    assert (
+        report.expires_at.date()
+        == (timezone.now() + dt.timedelta(days=django_settings.REPORT_RETENTION_DAYS)).date()
+    )
+    assert services.purge_expired() == 0 and path.exists()
+    assert services.purge_expired(now=report.expires_at + dt.timedelta(seconds=1)) == 1
+    report.refresh_from_db()
+    assert not path.exists() and report.status == Status.REMOVED and not report.file
+    assert client_as("itd").get(reverse("reports:download", args=[report.pk])).status_code == 404
+    assert "gelöscht" in client_as("itd").get(reverse("reports:archive")).content.decode()
+
+
+def test_the_requester_deletes_their_report_others_may_not(
+    client_as, member, officer, budget, django_capture_on_commit_callbacks
+):
+    own = request_report(
+        member, django_capture_on_commit_callbacks, kind="lines", format="csv", scope="own"
+    )
+    path = Path(own.file.path)
+    with pytest.raises(PermissionDenied):
+        services.report_delete(actor=officer, report=own)
+    assert client_as("member").post(reverse("reports:delete", args=[own.pk])).status_code == 302
+    assert not Report.objects.filter(pk=own.pk).exists() and not path.exists()
+
+
+# --- Schedules ----------------------------------------------------------------------------------
+
+
+def test_the_first_working_day_in_hamburg():
+    assert services.first_working_day(2026, 1) == dt.date(2026, 1, 2)  # New Year's Day
+    assert services.first_working_day(2026, 5) == dt.date(2026, 5, 4)  # Labour Day, a Friday
+    assert services.first_working_day(2026, 8) == dt.date(2026, 8, 3)  # a Saturday
+    assert services.first_working_day(2026, 10) == dt.date(2026, 10, 1)
+    assert services.first_working_day_of_week(dt.date(2026, 4, 8)) == dt.date(
+        2026, 4, 7
+    )  # Easter Monday
+
+
+def test_a_monthly_schedule_writes_once_on_the_first_working_day_and_tells_its_recipients(
+    client_as, itd, coordinator, member, space, budget, django_capture_on_commit_callbacks
+):
+    client = client_as("itd")
+    data = {
+        "title": "Monatsbericht Mobilität",
+        "kind": "budget",
+        "format": "xlsx",
+        "scope_choice": f"space:{space.slug}",
+        "cadence": "monthly",
+        "recipients": [coordinator.pk],
+        "active": "on",
+    }
+    assert client.post(reverse("reports:schedule_new"), data).status_code == 302
+    schedule = ReportSchedule.objects.get()
+    assert list(schedule.recipients.all()) == [coordinator]
+    # A recipient who may not see the content is refused, nothing changes.
+    bad = client.post(
+        reverse("reports:schedule_edit", args=[schedule.pk]), {**data, "recipients": [member.pk]}
+    )
+    assert bad.status_code == 400
+    assert list(schedule.recipients.all()) == [coordinator]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.schedules_run_due(on=dt.date(2026, 5, 1)) == 0  # a holiday
+        assert services.schedules_run_due(on=dt.date(2026, 5, 4)) == 1
+        assert services.schedules_run_due(on=dt.date(2026, 5, 4)) == 0  # once
+    report = Report.objects.get(schedule=schedule)
+    assert report.status == Status.READY and report.requested_by == itd
+    assert report.fiscal_year.year == 2026 and projects_in(report) == {"Ampelschaltung"}
+    told = set(
+        Notification.objects.filter(kind=NoticeKind.REPORT_READY).values_list(
+            "recipient", flat=True
+        )
+    )
+    assert told == {itd.pk, coordinator.pk}
+
+
+@pytest.mark.parametrize("role", ["coordinator", "officer", "member", "guest"])
+def test_only_itd_schedules_reports(client_as, role):
+    client = client_as(role)
+    assert client.get(reverse("reports:schedules")).status_code == 403
+    assert client.post(reverse("reports:schedule_new"), {"title": "x"}).status_code == 403
+
+
+# --- The synchronous exports offer the background report ---------------------------------------
+
+
+def test_the_budget_lines_xlsx_always_offers_the_background_report(client_as, budget, space):
+    client = client_as("coordinator")
+    response = client.get(
+        reverse("projects:budget_export", args=["xlsx"]), {"space": space.slug, "year": 2026}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "im Hintergrund" in page
+    assert (
+        f"/reports/?kind=lines&amp;format=xlsx&amp;space={space.slug}&amp;fiscal_year=2026" in page
+    )
+    # The CSV of the same rows still comes at once.
+    assert client.get(reverse("projects:budget_export", args=["csv"])).status_code == 200
+    # The offer's link opens the request form prefilled with the coordinator's space.
+    form = client.get(
+        f"/reports/?kind=lines&format=xlsx&space={space.slug}&fiscal_year=2026"
+    ).content.decode()
+    assert f'<option value="space:{space.slug}" selected>' in form
+    assert '<option value="lines" selected>' in form
+
+
+def test_a_large_portfolio_xlsx_offers_the_report_a_small_one_comes_at_once(
+    client_as, settings, budget
+):
+    client = client_as("itd")
+    small = client.get(reverse("projects:export", args=["xlsx"]))
+    assert small["Content-Type"].startswith("application/vnd.openxmlformats")
+    settings.EXPORT_SYNC_LIMIT = 2
+    large = client.get(reverse("projects:export", args=["xlsx"]))
+    assert large.status_code == 200 and "im Hintergrund" in large.content.decode()
+
+
+def test_the_archive_tells_when_pdfs_cannot_be_made(client_as, monkeypatch):
+    monkeypatch.setattr(
+        pdf, "_missing_cheaply", lambda: "OSError: the system library pango-1.0 is not installed"
+    )
+    page = client_as("itd").get(reverse("reports:archive")).content.decode()
+    assert "PDF ist auf diesem Server nicht verfügbar" in page and "make pdf-deps" in page
+
+
+def test_personal_data_names_the_reports_and_anonymising_removes_their_files(
+    member, budget, django_capture_on_commit_callbacks
+):
+    from contacts.selectors import personal_data
+    from contacts.services import user_anonymise
+
+    own = request_report(
+        member, django_capture_on_commit_callbacks, kind="lines", format="csv", scope="own"
+    )
+    path = Path(own.file.path)
+    assert any("Budgetzeilen" in item["report"] for item in personal_data(member)["reports"])
+    user_anonymise(user=member, actor=None, reason="Test")
+    own.refresh_from_db()
+    assert own.requested_by is None and own.status == Status.REMOVED and not path.exists()
