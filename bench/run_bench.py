@@ -11,6 +11,9 @@ What it does, all on this machine (loopback only):
    prints median and p95 as ratios to the median of /healthz, the queries and the HTML size;
 5. times the CSV exports against PostgreSQL's `COPY (SELECT ...) TO STDOUT` of the same query
    and measures the serving worker's memory during the export, at two sizes;
+5b. writes the background reports as the Celery worker does (bench/report_one.py, a process
+   each): the budget-lines XLSX and the budget report against COPY of the same lines, with the
+   growth of the process's peak memory at two sizes, and openpyxl's write-only mode beside it;
 6. runs a load test: locust, headless, N signed-in users for S seconds on a mix of portfolio,
    project page, cockpit and space page, each user reading a page for 1-3 s before the next.
 
@@ -42,7 +45,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.audiences import Actor
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -374,6 +380,57 @@ def measure_export(
     return {"ms": statistics.median(times), "bytes": size, "growth_mib": growth / 1024}
 
 
+def measure_report(args: argparse.Namespace, *options: str) -> dict[str, Any]:
+    """bench/report_one.py in a process of its own (its peak memory is the report's)."""
+    env = {k: v for k, v in bench_env(args).items() if k != "BENCH_QUERY_COUNT"}
+    done = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(ROOT / "bench" / "report_one.py"), *options],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_reports(args: argparse.Namespace, user: Actor) -> list[tuple[str, dict, float, int]]:
+    """(label, figures, COPY ms of the same lines, lines) for each background report."""
+    from projects import exports as export_module
+    from projects.selectors.portfolio import portfolio
+
+    found = []
+    for label, options, year in (
+        ("budget lines XLSX, 2026", ("--kind", "lines", "--year", "2026"), 2026),
+        ("budget lines XLSX, all", ("--kind", "lines"), None),
+        ("  openpyxl write-only, all", ("--writer", "openpyxl"), None),
+        ("budget report XLSX, 2026", ("--kind", "budget", "--year", "2026"), 2026),
+    ):
+        lines = export_module.budget_lines_queryset(user, portfolio(user, year=year), year=year)
+        copy_s, _bytes = copy_seconds(lines, args.export_runs)
+        figures = measure_report(args, *options)
+        found.append((label, figures, copy_s * 1000, lines.count()))
+    return found
+
+
+def print_reports(reports: list[tuple[str, dict, float, int]]) -> None:
+    print(
+        f"\n{'Report (worker)':<28}{'lines':>8}{'rows':>8}{'MB':>7}{'s':>7}{'COPY ms':>9}"
+        f"{'x COPY':>8}{'target':>8}{'peak +MiB':>10}"
+    )
+    for label, f, copy_ms, lines in reports:
+        ratio = f["seconds"] * 1000 / copy_ms
+        print(
+            f"{label:<28}{lines:>8}{f['rows']:>8}{f['bytes'] / 1e6:>7.1f}{f['seconds']:>7.2f}"
+            f"{copy_ms:>9.0f}{ratio:>8.1f}{'<=10 ' + ('ok' if ratio <= 10 else 'MISS'):>8}"
+            f"{f['peak_growth_mib']:>10.1f}"
+        )
+    print(
+        "x COPY: the report's time over COPY of the same budget lines to CSV; peak +MiB: growth "
+        "of the writing process's peak memory (constant when it does not grow with the lines)"
+    )
+
+
 def load_test(args: argparse.Namespace, base: str, sessions: list[dict], pages: dict) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "sessions.json"
@@ -546,6 +603,7 @@ def main() -> None:  # noqa: C901 - a script that runs the steps one after the o
             copy_s, copy_bytes = copy_seconds(queryset, args.export_runs)
             exports.append((label, figures, copy_s * 1000, copy_bytes, queryset.count()))
         plans = explains(project["slug"])
+        reports = measure_reports(args, user)
 
         sessions = []
         for email in LOAD_ACCOUNTS:
@@ -579,6 +637,7 @@ def main() -> None:  # noqa: C901 - a script that runs the steps one after the o
             f"{f['growth_mib']:>12.1f}"
         )
     print("worker +MiB: the largest growth of a gunicorn worker's resident memory while sending")
+    print_reports(reports)
 
     for label, plan in plans:
         print(f"\nEXPLAIN ANALYZE, {label}:")

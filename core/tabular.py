@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
@@ -25,6 +25,8 @@ EURO_FORMAT = '#,##0.00 "€";-#,##0.00 "€"'
 DATE_FORMAT = "dd.mm.yyyy"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MIN_WIDTH, MAX_WIDTH = 8, 60
+# Column widths are measured on the first rows (and on emphasised ones: the sums).
+WIDTH_SAMPLE = 500
 # Excel's limits for a sheet name: 31 characters, none of []:*?/\
 SHEET_NAME_BAD = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
@@ -72,13 +74,29 @@ def write_csv(stream: IO[str], header: Sequence[str], rows: Iterable[Sequence[An
 # --- XLSX -------------------------------------------------------------------------------------
 
 
+class _ByType(dict[type, Any]):
+    """{type: writer}, with `default` for every other type (a str subclass, a lazy string)."""
+
+    def __init__(self, default: Any, known: dict[type, Any]) -> None:
+        super().__init__(known)
+        self.default = default
+
+    def __missing__(self, key: type) -> Any:
+        for known, writer in list(self.items()):
+            if issubclass(key, known):
+                self[key] = writer
+                return writer
+        self[key] = self.default
+        return self.default
+
+
 @dataclass
 class Sheet:
     title: str
     header: Sequence[str]
     rows: Iterable[Sequence[Any]]
-    # Rows in bold (a sum row): a predicate on the row.
-    emphasise: Callable[[Sequence[Any]], bool] | None = None
+    # Rows in bold: those whose first cell is one of these labels (the sum rows).
+    emphasise: Collection[str] = ()
 
 
 def sheet_name(title: str, taken: set[str]) -> str:
@@ -131,46 +149,68 @@ class XlsxBook:
         widths = [min(max(len(str(h)) + 2, MIN_WIDTH), MAX_WIDTH) for h in sheet.header]
         for col, title in enumerate(sheet.header):
             ws.write_string(0, col, str(title), self.formats["head"])
+        writers = self._writers(ws)
+        labels = frozenset(str(label) for label in sheet.emphasise)
         row_index = 0
         for row_index, row in enumerate(sheet.rows, start=1):
-            bold = sheet.emphasise is not None and sheet.emphasise(row)
+            bold = bool(row) and row[0] in labels
+            measure = row_index <= WIDTH_SAMPLE or bold
             for col, value in enumerate(row):
-                width = self._write(ws, row_index, col, value, bold)
-                if col < len(widths) and width > widths[col]:
+                if value is None:
+                    continue
+                width = writers[type(value)](row_index, col, value, bold)
+                if measure and col < len(widths) and width > widths[col]:
                     widths[col] = min(width, MAX_WIDTH)
-            self.rows_written += 1
-            if self.progress is not None and self.rows_written % 1000 == 0:
-                self.progress(self.rows_written)
+            if self.progress is not None and row_index % 1000 == 0:
+                self.progress(self.rows_written + row_index)
+        self.rows_written += row_index
         for col, width in enumerate(widths):
             ws.set_column(col, col, width)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(row_index, 1), max(len(sheet.header) - 1, 0))
         return row_index
 
-    def _write(self, ws: Any, row: int, col: int, value: Any, bold: bool) -> int:
-        """Write a cell; returns the width its content needs."""
-        if value is None:
-            return 0
-        if isinstance(value, bool):
-            text = "ja" if value else "nein"
-            ws.write_string(row, col, text)
-            return len(text)
-        if isinstance(value, Money):
-            ws.write_number(row, col, value, self.formats["euro_bold" if bold else "euro"])
+    def _writers(self, ws: Any) -> dict[type, Callable[[int, int, Any, bool], int]]:
+        """How each type of value is written (looked up once per cell, by its exact type):
+        (row, column, value, bold) -> the width its content needs."""
+        f = self.formats
+
+        def text(row: int, col: int, value: Any, bold: bool) -> int:
+            value = str(value)
+            if not value.isprintable():  # XML (and so XLSX) cannot hold control characters
+                value = strip_control_chars(value)
+            ws.write_string(row, col, value, f["bold"] if bold else None)
+            return len(value) + 1
+
+        def euro(row: int, col: int, value: Any, bold: bool) -> int:
+            ws.write_number(row, col, value, f["euro_bold"] if bold else f["euro"])
             return len(f"{value:,.2f}") + 3
-        if isinstance(value, Decimal):
-            ws.write_number(row, col, value, self.formats["decimal"])
+
+        def decimal(row: int, col: int, value: Any, bold: bool) -> int:
+            ws.write_number(row, col, value, f["decimal"])
             return len(f"{value:.2f}") + 1
-        if isinstance(value, int):
+
+        def integer(row: int, col: int, value: Any, bold: bool) -> int:
             ws.write_number(row, col, value)
             return len(str(value)) + 1
-        if isinstance(value, dt.date):
-            ws.write_datetime(row, col, value, self.formats["date"])
+
+        def yes_no(row: int, col: int, value: Any, bold: bool) -> int:
+            ws.write_string(row, col, "ja" if value else "nein")
+            return 5
+
+        def date(row: int, col: int, value: Any, bold: bool) -> int:
+            ws.write_datetime(row, col, value, f["date"])
             return 11
-        # XML (and so XLSX) cannot hold control characters.
-        text = strip_control_chars(str(value))
-        ws.write_string(row, col, text, self.formats["bold"] if bold else None)
-        return len(text) + 1
+
+        known: dict[type, Any] = {
+            Money: euro,
+            Decimal: decimal,
+            bool: yes_no,
+            int: integer,
+            dt.datetime: date,
+            dt.date: date,
+        }
+        return _ByType(text, known)
 
     def close(self) -> None:
         self.book.close()

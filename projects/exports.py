@@ -113,15 +113,12 @@ def render_xlsx(
     autofilter); large ones are background reports."""
     buffer = io.BytesIO()
     book = XlsxBook(buffer)
-    book.add(Sheet(str(sheet), header, rows, emphasise=_is_sum_row))
+    sums = (_("Summe"), _("Summe (sichtbare Budgets)"))
+    book.add(Sheet(str(sheet), header, rows, emphasise=sums))
     book.close()
     response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES["xlsx"])
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
-
-
-def _is_sum_row(row: Sequence[Any]) -> bool:
-    return bool(row) and str(row[0]).startswith(_("Summe"))
 
 
 _money = money

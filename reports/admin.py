@@ -13,4 +13,4 @@ class ReportAdmin(ReadOnlyLogAdmin):
     list_display = ("created_at", "kind", "format", "scope", "requested_by", "status", "size")
     list_filter = ("kind", "format", "status", "scope")
     list_select_related = ("requested_by",)
-    exclude = ("file", "project_ids")
+    exclude = ("file",)

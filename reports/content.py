@@ -70,12 +70,6 @@ class BudgetReport:
         return self.year.lines == 0
 
 
-def project_ids(condition: Q | None) -> list[int]:
-    if condition is None:
-        return []
-    return list(Project.objects.filter(condition).order_by("pk").values_list("pk", flat=True))
-
-
 def _year(report: Report) -> int | None:
     return report.fiscal_year.year if report.fiscal_year else None
 

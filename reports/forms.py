@@ -1,6 +1,6 @@
 """The report request and the schedule form.
 
-The scope is posted as one value ("programme", "own", "space:<slug>", "authority:<code>"). The
+The scope is posted as one value ("programme", "space:<slug>", "authority:<code>"). The
 form offers only the scopes the person may use, but it accepts every scope that exists: asking
 for one the person may not use is refused by the service with 403, not explained away as a typo.
 """
@@ -25,7 +25,7 @@ def parse_scope(value: str) -> dict[str, Any]:
     """ "space:mobilitaet-energie" -> {"scope": "space", "space": <Space>}; ValidationError for
     a scope that does not exist."""
     kind, _sep, key = value.partition(":")
-    if kind in (Scope.PROGRAMME, Scope.OWN) and not key:
+    if kind == Scope.PROGRAMME and not key:
         return {"scope": kind, "space": None, "authority": None}
     if kind == Scope.SPACE:
         space = Space.objects.filter(slug=key).first()

@@ -76,7 +76,6 @@ class Scope(models.TextChoices):
     PROGRAMME = "programme", _("gesamte Strategie")
     SPACE = "space", _("ein Raum")
     AUTHORITY = "authority", _("eine Behörde")
-    OWN = "own", _("alle Projekte, deren Budget ich sehe")
 
 
 class Status(models.TextChoices):
@@ -119,10 +118,7 @@ class ScopedFields(models.Model):
             models.CheckConstraint(
                 condition=(Q(scope=Scope.SPACE) & Q(space__isnull=False, authority__isnull=True))
                 | (Q(scope=Scope.AUTHORITY) & Q(authority__isnull=False, space__isnull=True))
-                | (
-                    Q(scope__in=[Scope.PROGRAMME, Scope.OWN])
-                    & Q(space__isnull=True, authority__isnull=True)
-                ),
+                | (Q(scope=Scope.PROGRAMME) & Q(space__isnull=True, authority__isnull=True)),
                 name=f"{prefix}_scope_names_its_object",
             ),
             models.CheckConstraint(
@@ -179,9 +175,6 @@ class Report(ScopedFields):
     filename = models.CharField(_("Dateiname"), max_length=200, blank=True)
     size = models.PositiveBigIntegerField(_("Größe (Bytes)"), null=True, blank=True)
     rows = models.PositiveIntegerField(_("Zeilen"), null=True, blank=True)
-    # For scope "own": the projects it covers, so that a download can check the requester still
-    # sees each of them.
-    project_ids = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(_("angefordert am"), default=timezone.now)
     enqueued_at = models.DateTimeField(null=True, blank=True)

@@ -1,9 +1,9 @@
 """Who may request, see and download which report (the access matrix, docs/access.md).
 
-A report is seen by those who may see its content: ITD sees every report; the coordinators of
-a space the reports of that space; the digitalisation officers of an authority the reports of
-that authority; a report of "the projects whose budget I see" only its requester, and only while
-they still see every project in it. Guests and other staff see no budget, so they request none.
+Reports: ITD all; a coordinator those of the spaces they coordinate; a digitalisation officer
+those of the authorities they represent; nobody else (members, guests, other staff, visitors).
+A report is seen, and downloaded, by exactly those who may see its content: the same rule, so a
+coordinator who steps down no longer opens the reports of that space.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from contacts.permissions import officer_authority_ids
 from core import rules
 from core.audiences import ITD, STAFF, Audience, Viewer, audience
 from core.rules import Attr, AttrIn, RuleTable, Self, has_any
-from projects import permissions as project_permissions
 from projects.models import Project
 from projects.permissions import budget_condition
 from spaces.permissions import coordinated_space_ids
@@ -27,28 +26,23 @@ OF_MY_SPACE = STAFF & Attr("scope", Scope.SPACE) & AttrIn("space_id", coordinate
 OF_MY_AUTHORITY = (
     STAFF & Attr("scope", Scope.AUTHORITY) & AttrIn("authority_id", officer_authority_ids)
 )
-MY_OWN = STAFF & Attr("scope", Scope.OWN) & Self("requested_by_id")
 
 REPORT = RuleTable(
     Report,
     {
-        "view": ITD | OF_MY_SPACE | OF_MY_AUTHORITY | MY_OWN,
-        # The requester removes their report; ITD any.
-        "delete": ITD | (STAFF & Self("requested_by_id")),
+        "view": ITD | OF_MY_SPACE | OF_MY_AUTHORITY,
+        # Its requester (while they may still see it) removes a report; ITD any.
+        "delete": ITD | ((OF_MY_SPACE | OF_MY_AUTHORITY) & Self("requested_by_id")),
     },
 )
 SCHEDULE = RuleTable(ReportSchedule, {"view": ITD, "edit": ITD})
 
-SEES_BUDGETS = rules.UserRule(
-    lambda user: project_permissions.can(user, "see_any_budget"), "sees some budget"
-)
+STEERS = has_any(coordinated_space_ids, "coordinates") | has_any(officer_authority_ids, "officer")
 GLOBAL = RuleTable(
     None,
     {
-        # Whoever sees some budget: ITD, coordinators, officers and members of a space.
-        "view_archive": ITD
-        | (STAFF & (has_any(coordinated_space_ids, "coordinates") | SEES_BUDGETS)),
-        "request": ITD | (STAFF & (has_any(coordinated_space_ids, "coordinates") | SEES_BUDGETS)),
+        "view_archive": ITD | (STAFF & STEERS),
+        "request": ITD | (STAFF & STEERS),
         "schedule": ITD,
     },
 )
@@ -63,12 +57,12 @@ def may_use_scope(user: Viewer, scope: str, *, space: Any = None, authority: Any
     if not can(user, "request"):
         return False
     if audience(user) == Audience.ITD:
-        return scope != Scope.OWN  # ITD's "own" is the whole strategy: asked as such
+        return scope in Scope.values
     if scope == Scope.SPACE:
         return space is not None and space.pk in coordinated_space_ids(user)
     if scope == Scope.AUTHORITY:
         return authority is not None and authority.pk in officer_authority_ids(user)
-    return scope == Scope.OWN
+    return False
 
 
 def content_condition(report: Report | ReportSchedule, requester: Viewer) -> Q | None:
@@ -78,33 +72,18 @@ def content_condition(report: Report | ReportSchedule, requester: Viewer) -> Q |
     if seen is None:
         return None
     if report.scope == Scope.SPACE:
-        scope = Q(
-            pk__in=Project.objects.filter(
-                Q(primary_space_id=report.space_id) | Q(spaces=report.space_id)
-            ).values("pk")
-        )
+        in_space = Q(primary_space_id=report.space_id) | Q(spaces=report.space_id)
+        scope = Q(pk__in=Project.objects.filter(in_space).values("pk"))
     elif report.scope == Scope.AUTHORITY:
-        scope = Q(
-            pk__in=Project.objects.filter(
-                Q(lead_authority_id=report.authority_id)
-                | Q(participating_authorities=report.authority_id)
-            ).values("pk")
+        of_authority = Q(lead_authority_id=report.authority_id) | Q(
+            participating_authorities=report.authority_id
         )
+        scope = Q(pk__in=Project.objects.filter(of_authority).values("pk"))
     else:
         scope = Q()
     return scope & seen
 
 
 def may_download(user: Viewer, report: Report) -> bool:
-    """The report is visible to `user`, and for one of "my projects" the requester still sees
-    the budget of every project in it."""
-    if not REPORT.can(user, "view", report):
-        return False
-    if report.scope != Scope.OWN or audience(user) == Audience.ITD:
-        return True
-    seen = budget_condition(user)
-    if seen is None:
-        return False
-    ids = set(report.project_ids)
-    visible = set(Project.objects.filter(seen, pk__in=ids).values_list("pk", flat=True))
-    return ids <= visible
+    """Whoever may see the report may download it: its content is theirs to see."""
+    return REPORT.can(user, "view", report)

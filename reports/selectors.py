@@ -47,8 +47,6 @@ def scope_options(user: Viewer, *, fixed_only: bool = False) -> list[tuple[str, 
     if not is_itd:
         authorities = authorities.filter(pk__in=officer_authority_ids(user))
     options += [(f"authority:{a.code}", f"{a.name} ({a.code})") for a in authorities]
-    if not fixed_only and not is_itd and permissions.may_use_scope(user, Scope.OWN):
-        options.append((Scope.OWN, _("alle Projekte, deren Budget ich sehe")))
     return options
 
 
@@ -62,7 +60,7 @@ def initial_request(user: Viewer, query: Mapping[str, str]) -> dict[str, str]:
         wanted.append(f"space:{query['space']}")
     if query.get("authority"):
         wanted.append(f"authority:{query['authority']}")
-    wanted.append(Scope.OWN)
+    wanted += offered[:1]
     chosen = next((value for value in wanted if value in offered), "")
     if chosen:
         initial["scope"] = chosen

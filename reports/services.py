@@ -190,17 +190,14 @@ def generate(report_id: int) -> str:
                 partial,
                 lambda percent: _progress(report.pk, percent),
             )
-            ids = content.project_ids(condition) if report.scope == Scope.OWN else []
     except Exception as error:  # every failure is shown to the requester and ITD
         partial.unlink(missing_ok=True)
         _fail(report, error)
         return "failed"
-    return _finish(report, partial, target, relative, rows, ids)
+    return _finish(report, partial, target, relative, rows)
 
 
-def _finish(
-    report: Report, partial: Path, target: Path, relative: str, rows: int, ids: list[int]
-) -> str:
+def _finish(report: Report, partial: Path, target: Path, relative: str, rows: int) -> str:
     with transaction.atomic():
         current = Report.objects.select_for_update().filter(pk=report.pk).first()
         if (
@@ -216,7 +213,6 @@ def _finish(
         current.filename = download_name(current)
         current.size = target.stat().st_size
         current.rows = rows
-        current.project_ids = ids
         current.status = Status.READY
         current.progress = 100
         current.finished_at = now
@@ -447,8 +443,6 @@ def schedule_save(
         schedule.space = None
     if schedule.scope != Scope.AUTHORITY:
         schedule.authority = None
-    if schedule.scope == Scope.OWN:
-        raise ValidationError({"scope": _("Ein Zeitplan braucht einen festen Umfang.")})
     check_parameters(
         kind=schedule.kind,
         format=schedule.format,

@@ -6,7 +6,7 @@ more memory than one of a hundred; the PDF is rendered from a template by WeasyP
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +97,8 @@ def _category_rows(report: Report, condition: Q | None, total: Figures) -> Itera
     yield [_("Summe"), None, None, None, None, *figure_cells(total)]
 
 
-def _is_sum(row: Sequence[Any]) -> bool:
-    return bool(row) and row[0] in (_("Summe"), _("Summe des Umfangs"))
+def _sums() -> tuple[str, ...]:
+    return (_("Summe"), _("Summe des Umfangs"))
 
 
 def budget_sheets(report: Report, condition: Q | None, data: content.BudgetReport) -> list[Sheet]:
@@ -108,19 +108,19 @@ def budget_sheets(report: Report, condition: Q | None, data: content.BudgetRepor
             _("Übersicht"),
             [_("Kennzahl"), _("Wert"), *figure_headers()],
             _overview(data),
-            emphasise=_is_sum,
+            emphasise=_sums(),
         ),
         Sheet(
             _("Je Raum"),
             label + figure_headers(),
             _rollup_rows(data.year.by_space, data.year.total),
-            emphasise=_is_sum,
+            emphasise=_sums(),
         ),
         Sheet(
             _("Je Behörde"),
             label + figure_headers(),
             _rollup_rows(data.year.by_authority, data.year.total),
-            emphasise=_is_sum,
+            emphasise=_sums(),
         ),
         Sheet(
             _("Je Projekt und Kostenart"),
@@ -133,7 +133,7 @@ def budget_sheets(report: Report, condition: Q | None, data: content.BudgetRepor
                 *figure_headers(),
             ],
             _category_rows(report, condition, data.year.total),
-            emphasise=_is_sum,
+            emphasise=_sums(),
         ),
     ]
 
@@ -217,7 +217,7 @@ def _lines_xlsx(
     total = content.line_count(condition, report)
     book = XlsxBook(str(target), tmpdir=str(target.parent))
     written = book.add(
-        Sheet(_("Budgetzeilen"), header, _counted(rows, total, progress), emphasise=_is_sum)
+        Sheet(_("Budgetzeilen"), header, _counted(rows, total, progress), emphasise=_sums())
     )
     book.close()
     return written

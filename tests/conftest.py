@@ -1,4 +1,4 @@
-"""One fixture per role of the access matrix (DESIGN.md), on the reference spaces.
+"""One fixture per role of the access matrix (docs/access.md), on the reference spaces.
 
 - itd: ITD staff        - coordinator: coordinates `space` (Mobilität & Energie)
 - officer: digitalisation officer of `authority` (BVM), member of `space`

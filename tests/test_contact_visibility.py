@@ -1,4 +1,4 @@
-"""What each role sees of another person's contact details (DESIGN.md access matrix)."""
+"""What each role sees of another person's contact details (docs/access.md)."""
 
 from __future__ import annotations
 

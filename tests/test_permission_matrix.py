@@ -1,5 +1,5 @@
-"""Every URL the project defines x every role x GET and POST -> expected status (DESIGN.md
-access matrix).
+"""Every URL the project defines x every role x GET and POST -> expected status (the access
+matrix, docs/access.md).
 
 A new URL without a row here fails `test_every_project_url_has_a_row`. Each row names, by hand:
 
@@ -143,12 +143,10 @@ BUDGET_EDITORS_FORM = roles(
 ITD_ONLY = roles(403, itd=200, anonymous=LOGIN)
 ITD_ONLY_FORM = roles(403, itd=INVALID, anonymous=LOGIN)
 
-# Reports: whoever sees some budget has the archive (guests and other staff do not); a report of
-# the coordinator's space is seen by ITD and its coordinators only, invisible (404) to the rest.
-REPORT_ARCHIVE = roles(403, itd=200, coordinator=200, officer=200, member=200, anonymous=LOGIN)
-REPORT_ARCHIVE_FORM = roles(
-    403, itd=INVALID, coordinator=INVALID, officer=INVALID, member=INVALID, anonymous=LOGIN
-)
+# Reports: ITD, coordinators and officers have the archive; a report of the coordinator's space
+# is seen by ITD and its coordinators only, invisible (404) to the rest.
+REPORT_ARCHIVE = roles(403, itd=200, coordinator=200, officer=200, anonymous=LOGIN)
+REPORT_ARCHIVE_FORM = roles(403, itd=INVALID, coordinator=INVALID, officer=INVALID, anonymous=LOGIN)
 SPACE_REPORT = roles(404, itd=200, coordinator=200, anonymous=LOGIN)
 
 # url name -> Row

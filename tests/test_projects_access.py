@@ -1,4 +1,4 @@
-"""Who sees which project and which budget figure (DESIGN.md access matrix), pages and exports."""
+"""Who sees which project and which budget figure (docs/access.md), pages and exports."""
 
 from __future__ import annotations
 

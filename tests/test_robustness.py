@@ -461,14 +461,14 @@ def _report_request(w: World) -> Case:
 def _report_of(user: User, **fields):
     from reports.models import Report
 
-    values = {"kind": "lines", "format": "csv", "scope": "own", "status": "ready", **fields}
-    return Report.objects.create(requested_by=user, **values)
+    values = {"kind": "lines", "format": "csv", "scope": "programme", "status": "ready"}
+    return Report.objects.create(requested_by=user, **{**values, **fields})
 
 
 @case("reports:delete")
 def _report_delete(w: World) -> Case:
-    report = _report_of(w.member)
-    return Case(Request("reports:delete", {"pk": report.pk}, {}), w.member, [])
+    report = _report_of(w.coordinator, scope="space", space=w.space)
+    return Case(Request("reports:delete", {"pk": report.pk}, {}), w.coordinator, [])
 
 
 def _schedule_data(w: World) -> dict:

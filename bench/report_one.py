@@ -1,0 +1,123 @@
+"""One report written as the worker writes it, in a process of its own, measured: seconds,
+rows, file size and the growth of the process's peak memory (ru_maxrss) while it was written.
+
+Called by bench/run_bench.py (`make bench`) with the benchmark database in the environment:
+
+    python bench/report_one.py --kind lines --format xlsx --year 2026
+    python bench/report_one.py --writer openpyxl --year 2026   # the write-only alternative
+
+Prints one line of JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.audiences import Actor
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def openpyxl_lines(user: Actor, year: int | None, target: Path) -> int:
+    """The budget lines written with openpyxl's write-only mode (what the exports used before),
+    for comparison: the same rows, money cells styled, as before."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import NamedStyle
+
+    from projects.exports import budget_lines_table
+    from projects.selectors.portfolio import portfolio
+
+    header, rows = budget_lines_table(user, portfolio(user, year=year), year=year)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Budgetzeilen")
+    book.add_named_style(NamedStyle(name="euro", number_format='#,##0.00 "€"'))
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        cells: list[Any] = []
+        for value in row:
+            if value is not None and type(value).__name__ == "Money":
+                cell = WriteOnlyCell(sheet)
+                cell.value = value
+                cell.style = "euro"
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+        count += 1
+    book.save(target)
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kind", default="lines")
+    parser.add_argument("--format", default="xlsx")
+    parser.add_argument("--year", type=int, default=None)
+    parser.add_argument("--writer", choices=("portal", "openpyxl"), default="portal")
+    parser.add_argument("--email", default="bench.itd@example.org")
+    args = parser.parse_args()
+
+    reports_root = tempfile.mkdtemp(prefix="bench-reports-")
+    os.environ["REPORTS_ROOT"] = reports_root
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hamburg_digital.settings")
+    import django
+
+    django.setup()
+    from contacts.models import User
+    from projects.models import FiscalYear
+    from reports import services
+    from reports.models import Report
+
+    user = User.objects.get(email=args.email)
+    fiscal_year = FiscalYear.objects.get(year=args.year) if args.year else None
+    list(User.objects.all()[:1])  # connections and caches warm before the baseline
+    baseline = peak_mib()
+    started = time.perf_counter()
+    if args.writer == "openpyxl":
+        target = Path(reports_root) / "openpyxl.xlsx"
+        rows = openpyxl_lines(user, args.year, target)
+        size, status = target.stat().st_size, "ready"
+    else:
+        report = Report.objects.create(
+            kind=args.kind,
+            format=args.format,
+            scope="programme",
+            fiscal_year=fiscal_year,
+            requested_by=user,
+        )
+        status = services.generate(report.pk)
+        report.refresh_from_db()
+        rows, size = report.rows or 0, report.size or 0
+        Report.objects.filter(pk=report.pk).delete()
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "status": status,
+                "seconds": seconds,
+                "rows": rows,
+                "bytes": size,
+                "peak_growth_mib": peak_mib() - baseline,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
