@@ -416,7 +416,7 @@ def measure_reports(args: argparse.Namespace, user: Actor) -> list[tuple[str, di
 def print_reports(reports: list[tuple[str, dict, float, int]]) -> None:
     print(
         f"\n{'Report (worker)':<28}{'lines':>8}{'rows':>8}{'MB':>7}{'s':>7}{'COPY ms':>9}"
-        f"{'x COPY':>8}{'target':>8}{'peak +MiB':>10}"
+        f"{'x COPY':>8}{'target':>8}{'RSS +MiB':>10}"
     )
     for label, f, copy_ms, lines in reports:
         ratio = f["seconds"] * 1000 / copy_ms
@@ -426,8 +426,9 @@ def print_reports(reports: list[tuple[str, dict, float, int]]) -> None:
             f"{f['peak_growth_mib']:>10.1f}"
         )
     print(
-        "x COPY: the report's time over COPY of the same budget lines to CSV; peak +MiB: growth "
-        "of the writing process's peak memory (constant when it does not grow with the lines)"
+        "x COPY: the report's time over COPY of the same budget lines to CSV; RSS +MiB: how far "
+        "the writing process's resident memory rose while writing (flat: it does not grow with "
+        "the lines)"
     )
 
 

@@ -8,8 +8,10 @@ event or not at all. They must not send anything themselves: sending happens aft
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 Subscriber = Callable[..., None]
@@ -51,8 +53,25 @@ def subscribe(event: str, subscriber: Subscriber) -> None:
         _SUBSCRIBERS[event].append(subscriber)
 
 
+_quiet = threading.local()
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Loading data that is not news (the demo data, a migration): no subscriber hears of it,
+    so nobody is notified of people and projects that were always there."""
+    before = getattr(_quiet, "on", False)
+    _quiet.on = True
+    try:
+        yield
+    finally:
+        _quiet.on = before
+
+
 def emit(event: str, **payload: Any) -> None:
     if event not in EVENTS:
         raise ValueError(f"unknown event {event!r}")
+    if getattr(_quiet, "on", False):
+        return
     for subscriber in list(_SUBSCRIBERS[event]):
         subscriber(**payload)

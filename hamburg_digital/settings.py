@@ -435,6 +435,8 @@ LOGGING = {
         # WeasyPrint and fontTools narrate every step of a PDF at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Without a broker every task runs in the request; one line per task is noise there.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }
 

@@ -49,7 +49,7 @@ def archive(request: SignedInRequest) -> HttpResponse:
         form,
         save=lambda data: services.report_request(actor=request.user, **data),
         success=lambda report: reverse("reports:detail", args=[report.pk]),
-        message=_("Der Bericht ist angefordert. Sie werden benachrichtigt, sobald er fertig ist."),
+        message=_requested,
         template="reports/archive.html",
         context={
             "page": page,
@@ -58,6 +58,13 @@ def archive(request: SignedInRequest) -> HttpResponse:
             "retention_days": settings.REPORT_RETENTION_DAYS,
         },
     )
+
+
+def _requested(report: Report) -> str:
+    # Without a broker (make run) the report is written before this page answers.
+    if Report.objects.filter(pk=report.pk, status=Status.READY).exists():
+        return _("Der Bericht ist fertig.")
+    return _("Der Bericht ist angefordert. Sie werden benachrichtigt, sobald er fertig ist.")
 
 
 def _visible(request: HttpRequest, pk: int) -> Report:

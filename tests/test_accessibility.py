@@ -41,7 +41,19 @@ SIGNED_IN_PAGES = [
     "/accounts/sessions/",
     "/accounts/2fa/",
     "/accounts/password/change/",
+    "/notifications/",
+    "/notifications/preferences/",
+    "/reports/",
 ]
+
+
+def _fiscal_year() -> int:
+    from projects.models import FiscalYear
+
+    year, _created = FiscalYear.objects.get_or_create(
+        year=2026, defaults={"double_budget": "2025/2026"}
+    )
+    return year.pk
 
 
 def _violations(page) -> list[str]:
@@ -73,6 +85,19 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
     ).space
     for _ in range(3):
         MembershipFactory(space=space)
+    from reports.models import Report
+
+    running = Report.objects.create(
+        kind="budget",
+        format="xlsx",
+        scope="space",
+        space=space,
+        fiscal_year_id=_fiscal_year(),
+        requested_by=coordinator.user,
+        status="running",
+        progress=40,
+    )
+    signed_in_pages = [*SIGNED_IN_PAGES, f"/reports/{running.pk}/"]
     found: dict[str, list[str]] = {}
     for path in PUBLIC_PAGES:
         page.goto(live_server.url + path)
@@ -89,7 +114,7 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
     page.fill("#id_code", totp_code())
     page.get_by_role("button", name="Anmeldung").click()
     page.wait_for_url("**/dashboard/")
-    for path in SIGNED_IN_PAGES:
+    for path in signed_in_pages:
         page.goto(live_server.url + path)
         if problems := _violations(page):
             found[f"coordinator {path}"] = problems
@@ -98,4 +123,10 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
     page.get_by_role("button", name="Hinzufügen").click()
     if problems := _violations(page):
         found["coordinator invalid member form"] = problems
+    page.goto(live_server.url + "/reports/")
+    page.select_option("#id_kind", value="lines")
+    page.select_option("#id_format", value="pdf")
+    page.get_by_role("button", name="Bericht anfordern").click()
+    if problems := _violations(page):
+        found["coordinator invalid report request"] = problems
     assert not found, "\n".join(f"{k}: {v}" for k, v in found.items())

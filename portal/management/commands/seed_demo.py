@@ -13,6 +13,7 @@ from django.db import transaction
 
 from contacts.models import Authority, DigitalOfficer, Organisation, Person, User
 from contacts.services import user_totp_enrol
+from core import events
 from core.dates import today
 from projects.demo import seed_projects
 from spaces.models import Membership, Space
@@ -94,7 +95,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo creates accounts with a known password and runs only with DEBUG=true."
             )
-        with transaction.atomic():
+        # Demo data is not news: nobody is notified of it (core.events.quiet).
+        with transaction.atomic(), events.quiet():
             self.password = settings.DEMO_PASSWORD
             self.authorities = {a.code: a for a in Authority.objects.all()}
             self.seed_people()
