@@ -25,6 +25,12 @@ class Kind(models.TextChoices):
     REPORT_READY = "report_ready", _("Bericht fertig")
     REPORT_FAILED = "report_failed", _("Bericht fehlgeschlagen")
     ACCESS_ENDING = "access_ending", _("Zugang endet in 14 Tagen")
+    MENTIONED = "mentioned", _("In einem Beitrag erwähnt")
+    THREAD_REPLY = "thread_reply", _("Neue Antwort in einer Diskussion, der ich folge")
+    MEETING_INVITED = "meeting_invited", _("Zu einem Termin eingeladen")
+    MEETING_CHANGED = "meeting_changed", _("Termin geändert oder abgesagt")
+    MEETING_REMINDER = "meeting_reminder", _("Erinnerung: Termin am nächsten Tag")
+    DOCUMENT_ADDED = "document_added", _("Neues Dokument oder neue Version")
     ACCOUNT = "account", _("Konto: Passwort, E-Mail-Adresse, Anmeldung")
     SECURITY = "security", _("Sicherheit: neue Anmeldemethode, Passwort geändert")
 
@@ -61,6 +67,12 @@ KINDS: dict[str, KindInfo] = {
     Kind.REPORT_READY: KindInfo(Channel.IMMEDIATE),
     Kind.REPORT_FAILED: KindInfo(Channel.IMMEDIATE),
     Kind.ACCESS_ENDING: KindInfo(Channel.IMMEDIATE, fixed=True),
+    Kind.MENTIONED: KindInfo(Channel.IMMEDIATE),
+    Kind.THREAD_REPLY: KindInfo(Channel.DAILY),
+    Kind.MEETING_INVITED: KindInfo(Channel.IMMEDIATE),
+    Kind.MEETING_CHANGED: KindInfo(Channel.IMMEDIATE),
+    Kind.MEETING_REMINDER: KindInfo(Channel.IMMEDIATE),
+    Kind.DOCUMENT_ADDED: KindInfo(Channel.DAILY),
     Kind.ACCOUNT: KindInfo(Channel.IMMEDIATE, fixed=True),
     Kind.SECURITY: KindInfo(Channel.IMMEDIATE, fixed=True),
 }

@@ -45,8 +45,8 @@ def on_invitation_sent(*, invitation: Any, token: str, actor: Viewer, **rest: An
             "link_days": 14,
             "base_url": settings.PORTAL_BASE_URL.rstrip("/"),
         }
-        subject = render_to_string("access/email/invitation_subject.txt", context)
-        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
+        rendered = render_to_string("access/email/invitation_subject.txt", context)
+        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(rendered.split())
         text = render_to_string("access/email/invitation_message.txt", context)
         html = render_to_string("access/email/invitation_message.html", context)
         return subject, text, html

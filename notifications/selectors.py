@@ -59,15 +59,26 @@ def channel_choices() -> list[tuple[str, str]]:
     return [(c.value, str(c.label)) for c in Channel]
 
 
+FAILED_SHOWN = 200
+
+
+def failed_counts() -> tuple[int, int]:
+    return (
+        Notification.objects.filter(mail_status=MailStatus.FAILED).count(),
+        Digest.objects.filter(mail_status=MailStatus.FAILED).count(),
+    )
+
+
 def failed() -> tuple[list[Notification], list[Digest]]:
+    """The newest FAILED_SHOWN failed notices and digests (all of them: `retry_all_failed`)."""
     notices = list(
         Notification.objects.filter(mail_status=MailStatus.FAILED)
         .select_related("recipient")
-        .order_by("-created_at")[:200]
+        .order_by("-created_at")[:FAILED_SHOWN]
     )
     digests = list(
         Digest.objects.filter(mail_status=MailStatus.FAILED)
         .select_related("recipient")
-        .order_by("-created_at")[:200]
+        .order_by("-created_at")[:FAILED_SHOWN]
     )
     return notices, digests

@@ -350,6 +350,21 @@ def retry(
             transaction.on_commit(lambda: enqueue_digest(target.pk))
 
 
+def retry_all_failed(*, actor: Viewer) -> int:
+    """After a mail server outage: every failed notice and digest is pending again. The first
+    are handed out after commit, the rest by the requeue job (a few hundred a minute)."""
+    if audience(actor) != Audience.ITD:
+        raise PermissionDenied
+    with transaction.atomic():
+        count = 0
+        for model in (Notification, Digest):
+            count += model.objects.filter(mail_status=MailStatus.FAILED).update(
+                mail_status=MailStatus.PENDING, enqueued_at=None, last_error=""
+            )
+        transaction.on_commit(partial(requeue_pending, older_than=dt.timedelta(0)))
+    return count
+
+
 def requeue_pending(*, older_than: dt.timedelta | None = None, limit: int = 500) -> int:
     """Notices and digests still pending a few minutes after they were handed to a worker (a
     lost publish, a killed worker) are handed out again. SKIP LOCKED: a notice being sent now

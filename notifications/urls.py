@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("notifications/unsubscribed/", views.unsubscribed, name="unsubscribed"),
     path("notifications/failed/", views.failed_list, name="failed"),
+    path("notifications/failed/retry-all/", views.failed_retry_all, name="failed_retry_all"),
     path(
         "notifications/failed/<str:kind>/<int:pk>/retry/",
         views.failed_retry,

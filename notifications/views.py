@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -10,9 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
 
@@ -59,7 +62,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: SignedInRequest) -> HttpResponse:
     """Mark read everything the current filter shows (the filter travels in the form)."""
     form = NotificationFilterForm(request.POST, user=request.user)
     if not form.is_valid():
@@ -76,7 +79,7 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: SignedInRequest) -> HttpResponse:
     rows = selectors.preferences(request.user)
     form = PreferencesForm(posted(request), initial={r.kind: r.channel for r in rows})
     return handle_form(
@@ -117,9 +120,27 @@ def failed_list(request: HttpRequest) -> HttpResponse:
     if not can(request.user, "view_failed"):
         raise PermissionDenied
     notices, digests = selectors.failed()
-    return render(
-        request, "notifications/failed_list.html", {"notices": notices, "digests": digests}
+    total = sum(selectors.failed_counts())
+    context = {"notices": notices, "digests": digests, "total": total}
+    return render(request, "notifications/failed_list.html", context)
+
+
+@login_required
+@require_POST
+def failed_retry_all(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, "view_failed"):
+        raise PermissionDenied
+    count = services.retry_all_failed(actor=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s E-Mail wird erneut gesendet.",
+            "%(count)s E-Mails werden erneut gesendet.",
+            count,
+        )
+        % {"count": count},
     )
+    return redirect("notifications:failed")
 
 
 @login_required

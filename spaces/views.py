@@ -18,7 +18,7 @@ from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
 
-from . import permissions, selectors, services
+from . import home, permissions, selectors, services
 from .forms import (
     MembershipAddForm,
     MembershipEndForm,
@@ -56,7 +56,13 @@ def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "spaces/space_detail.html",
-        {"detail": detail, "form": form, "page": detail.page, "query": query.urlencode()},
+        {
+            "detail": detail,
+            "home": home.home(request.user, space),
+            "form": form,
+            "page": detail.page,
+            "query": query.urlencode(),
+        },
     )
 
 

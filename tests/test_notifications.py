@@ -593,6 +593,32 @@ def test_a_mail_server_outage_retries_with_backoff_then_fails_visibly_and_itd_re
     assert client.post(retry_url).status_code == 404  # no longer failed
 
 
+def test_after_an_outage_itd_sends_every_failed_mail_again_at_once(
+    settings, itd, member, coordinator, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.test_notifications.FailingBackend"
+    settings.NOTIFICATION_MAX_RETRIES = 0
+    settings.CELERY_TASK_EAGER_PROPAGATES = False
+    for user in (member, coordinator):
+        for n in range(3):
+            notice = services.notify(
+                kind=Kind.ACCOUNT, recipient=user, compose=lambda n=n: (f"Hinweis {n}", [])
+            )
+            assert notice is not None
+            tasks.send_notification.apply(args=[notice.pk])
+    assert Notification.objects.filter(mail_status=MailStatus.FAILED).count() == 6
+    page = client_for(itd).get(reverse("notifications:failed")).content.decode()
+    assert "6 fehlgeschlagene E-Mails" in page
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert client_for(member).post(reverse("notifications:failed_retry_all")).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(itd).post(reverse("notifications:failed_retry_all"), follow=True)
+    assert "6 E-Mails werden erneut gesendet." in response.content.decode()
+    assert len(mail.outbox) == 6
+    assert not Notification.objects.exclude(mail_status=MailStatus.SENT).exists()
+
+
 def test_with_the_broker_down_an_invitation_is_saved_the_page_answers_and_mail_follows(
     settings, coordinator, space, django_capture_on_commit_callbacks
 ):

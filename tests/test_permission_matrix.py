@@ -249,6 +249,9 @@ MATRIX: dict[str, Row] = {
     ),
     "notifications:unsubscribed": page(None, EVERYONE),
     "notifications:failed": page(None, ITD_ONLY),
+    "notifications:failed_retry_all": post_only(
+        None, roles(403, itd=DONE, anonymous=LOGIN), frozenset({"itd"})
+    ),
     "notifications:failed_retry": Row(
         "failed_notification",
         ITD_ONLY,

@@ -1,0 +1,90 @@
+"""The space page as a home: what the apps above `spaces` show on it.
+
+`spaces` is below projects, discussions, meetings and documents, so it cannot import them. Each
+of those apps registers, in its AppConfig.ready(), a section (its projects, the next meetings,
+recent threads, recent documents) and a source of activity. The space page asks each for what
+the viewer may see; each source scopes its own queryset and makes a fixed number of queries,
+however many rows there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from core.audiences import Viewer
+
+    from .models import Space
+
+SECTION_LIMIT = 5
+ACTIVITY_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One line of a space's activity stream."""
+
+    when: dt.datetime
+    kind: str  # project, status, health, post, meeting, document, member
+    text: str  # translated, e.g. "Neues Dokument: Protokoll März"
+    url: str = ""
+    actor: str = ""  # the display name of who did it ("" when not to be shown)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str | Promise
+    template: str  # rendered with `items`, `space` and `section`
+    items: Callable[[Viewer, Space, int], Sequence[Any]]
+    order: int = 100
+    # An optional link to everything of this kind in the space (e.g. all meetings).
+    more_url: Callable[[Space], str] | None = None
+
+
+ActivitySource = Callable[["Viewer", "Space", int], Sequence[Activity]]
+
+SECTIONS: dict[str, Section] = {}
+ACTIVITY_SOURCES: dict[str, ActivitySource] = {}
+
+
+def register_section(section: Section) -> None:
+    SECTIONS[section.key] = section
+
+
+def register_activity(key: str, source: ActivitySource) -> None:
+    ACTIVITY_SOURCES[key] = source
+
+
+@dataclass
+class ShownSection:
+    section: Section
+    items: Sequence[Any]
+    more_url: str = ""
+
+
+@dataclass
+class Home:
+    sections: list[ShownSection] = field(default_factory=list)
+    activity: list[Activity] = field(default_factory=list)
+
+
+def home(viewer: Viewer, space: Space) -> Home:
+    """The registered sections with what the viewer may see, and the newest activity."""
+    shown = Home()
+    for section in sorted(SECTIONS.values(), key=lambda s: (s.order, s.key)):
+        more = section.more_url(space) if section.more_url else ""
+        shown.sections.append(
+            ShownSection(section, list(section.items(viewer, space, SECTION_LIMIT)), more)
+        )
+    items: list[Activity] = []
+    for key in sorted(ACTIVITY_SOURCES):
+        items.extend(ACTIVITY_SOURCES[key](viewer, space, ACTIVITY_LIMIT))
+    items.sort(key=lambda a: a.when, reverse=True)
+    shown.activity = items[:ACTIVITY_LIMIT]
+    return shown
