@@ -23,7 +23,7 @@ from core.models import SecurityEvent
 from core.money import format_euro
 from core.services import security_log
 
-from . import exports, services
+from . import exports, page, services
 from .forms import (
     BudgetLineFormSet,
     CostRateForm,
@@ -151,7 +151,10 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "projects/project_detail.html",
-        {"detail": project_page.project_detail(request.user, project)},
+        {
+            "detail": project_page.project_detail(request.user, project),
+            "sections": page.sections(request.user, project),
+        },
     )
 
 

@@ -40,11 +40,12 @@ class Activity:
 class Section:
     key: str
     title: str | Promise
-    template: str  # rendered with `items`, `space` and `section`
-    items: Callable[[Viewer, Space, int], Sequence[Any]]
+    template: str  # rendered with `items`, `space` (or `project`) and `section`
+    # (viewer, the space, or the project on a project's page (projects.page), limit)
+    items: Callable[[Viewer, Any, int], Sequence[Any]]
     order: int = 100
-    # An optional link to everything of this kind in the space (e.g. all meetings).
-    more_url: Callable[[Space], str] | None = None
+    # An optional link to everything of this kind in the space or project (e.g. all meetings).
+    more_url: Callable[[Any], str] | None = None
 
 
 ActivitySource = Callable[["Viewer", "Space", int], Sequence[Activity]]
