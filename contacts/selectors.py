@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from core.audiences import Actor, Viewer, is_staff_of_administration
+from core.audiences import Actor, Viewer, is_signed_in, is_staff_of_administration
 from core.personal_data import Subject
 from core.personal_data import export as export_personal_data
 
@@ -27,6 +27,8 @@ class ContactCard:
     email: str | None
     phone: str | None
     affiliation: Authority | Organisation | None
+    # May the viewer open the person's page (spaces:person)? Names link there only then.
+    openable: bool = False
 
 
 def contact_card(viewer: Viewer, person: Person, *, affiliation: Any = None) -> ContactCard:
@@ -41,6 +43,7 @@ def contact_card(viewer: Viewer, person: Person, *, affiliation: Any = None) -> 
         email=person.user.email if PERSON.can(viewer, "see_email", person) else None,
         phone=(person.phone or None) if PERSON.can(viewer, "see_phone", person) else None,
         affiliation=affiliation,
+        openable=is_signed_in(viewer) and PERSON.can(viewer, "view", person),
     )
 
 

@@ -130,7 +130,14 @@ class InSubquery(Rule):
         return Q(**{f"{self.path}__in": self.query(user)})
 
     def test(self, user: Viewer, obj: Any) -> bool:
-        return _resolve(obj, self.path) in set(self.query(user))
+        # One query per request and user, however many objects are tested (cached on the user
+        # object like the other facts about them; contacts.permissions.forget_cached_facts).
+        cache = f"_portal_subquery_{id(self)}"
+        found: set[Any] | None = getattr(user, cache, None)
+        if found is None:
+            found = set(self.query(user))
+            setattr(user, cache, found)
+        return _resolve(obj, self.path) in found
 
 
 class Self(Rule):

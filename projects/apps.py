@@ -7,5 +7,8 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projekte")
 
     def ready(self) -> None:
-        # Models are ready only now: the rule tables register.
-        from . import permissions  # noqa: F401
+        # Models are ready only now: the rule tables register; the space page shows the
+        # space's projects and their news (spaces.home).
+        from . import home, permissions  # noqa: F401
+
+        home.register()

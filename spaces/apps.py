@@ -11,6 +11,9 @@ class SpacesConfig(AppConfig):
         # of their own spaces (the contacts app's extension point).
         from contacts.permissions import PEOPLE_A_GUEST_SEES
 
+        from . import home, selectors
         from .permissions import PEOPLE_IN_MY_SPACES
 
         PEOPLE_A_GUEST_SEES.extend(PEOPLE_IN_MY_SPACES)
+        # The space page's activity stream: new members (the apps above add theirs).
+        home.register_activity("members", selectors.member_activity)

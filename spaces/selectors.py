@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from contacts.models import Authority, DigitalOfficer, Person
@@ -15,6 +16,7 @@ from contacts.selectors import ContactCard, active_officers, contact_card, offic
 from core.audiences import Viewer, is_staff_of_administration
 from core.dates import today
 
+from .home import Activity
 from .models import Membership, Space
 from .permissions import MEMBERSHIP, SPACE, role_in
 
@@ -59,9 +61,12 @@ class SpaceDetail:
     represented: list[RepresentedGroup] = field(default_factory=list)
     page: Any = None  # the page of members shown (django.core.paginator.Page)
     shown_count: int = 0  # members matching the search
+    former: list[MemberRow] = field(default_factory=list)  # the most recently ended
+    former_count: int = 0
 
 
 MEMBERS_PER_PAGE = 50
+FORMER_SHOWN = 20
 NO_AFFILIATION = "-"
 
 
@@ -82,6 +87,39 @@ def _space_memberships(user: Viewer, space: Space) -> QuerySet[Membership]:
         .active()
         .filter(space=space, person__user__is_active=True)
     )
+
+
+def _former_memberships(user: Viewer, space: Space) -> QuerySet[Membership]:
+    """Memberships of the space that ended (by hand or at their end date), of people who are
+    not members again, the most recently ended first."""
+    on = today()
+    still_there = Membership.objects.active().filter(space=space).values("person_id")
+    return (
+        Membership.objects.visible_to(user)
+        .filter(space=space, person__user__is_active=True)
+        .filter(Q(ended_at__isnull=False) | Q(until__lt=on))
+        .exclude(person_id__in=still_there)
+        .order_by(Coalesce("ended_at__date", "until").desc(), "-pk")
+    )
+
+
+def member_activity(viewer: Viewer, space: Space, limit: int) -> list[Activity]:
+    """New members, for those who may see the space's members (one query)."""
+    if not SPACE.can(viewer, "view_members", space):
+        return []
+    joined = (
+        _space_memberships(viewer, space)
+        .select_related("person__user", "person__authority", "person__organisation")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    return [
+        Activity(
+            when=m.created_at,
+            kind="member",
+            text=_("Neues Mitglied: %(name)s") % {"name": contact_card(viewer, m.person).name},
+        )
+        for m in joined
+    ]
 
 
 def _represented(members: QuerySet[Membership]) -> list[RepresentedGroup]:
@@ -202,6 +240,9 @@ def space_detail(
             label = _("Mitglieder")
         groups.setdefault(label, MemberGroup(label=label)).rows.append(_row(user, m))
     detail.groups = [groups[k] for k in sorted(groups)]
+    former = _former_memberships(user, space)
+    detail.former_count = former.count()
+    detail.former = [_row(user, m) for m in former.select_related(*related)[:FORMER_SHOWN]]
     if show_affiliation:
         # Only staff get here, and staff see every active person. Bounded by the number of
         # authorities, not of members.
@@ -302,3 +343,41 @@ def representation_matrix() -> tuple[list[Space], list[MatrixRow]]:
         for a in authorities
     ]
     return spaces, rows
+
+
+# --- A person's page ----------------------------------------------------------------------------
+
+
+@dataclass
+class PersonPage:
+    """A person as the viewer may see them: the card (contact details masked as the matrix
+    says), their roles in the spaces whose members the viewer may see, their officer roles."""
+
+    card: ContactCard
+    memberships: list[Membership]
+    officer_roles: list[DigitalOfficer]
+    is_me: bool
+
+
+def person_page(viewer: Viewer, person: Person) -> PersonPage:
+    """Three queries: the person's active memberships in spaces the viewer sees the members of,
+    the officer roles, and (for a guest viewer) the people they share a space with."""
+    memberships = list(
+        Membership.objects.visible_to(viewer)
+        .active()
+        .filter(person=person)
+        .select_related("space", "authority", "organisation")
+        .order_by("space__position")
+    )
+    officer_roles = list(
+        DigitalOfficer.objects.active()
+        .filter(person=person)
+        .select_related("authority")
+        .order_by("authority__code", "role")
+    )
+    return PersonPage(
+        card=contact_card(viewer, person),
+        memberships=memberships,
+        officer_roles=officer_roles,
+        is_me=person.user_id == getattr(viewer, "pk", None),
+    )

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from contacts.models import Authority
+from contacts.models import Authority, Person
 from contacts.permissions import GLOBAL as CONTACTS
 from contacts.selectors import contact_cards
 from core.audiences import SignedInRequest
@@ -170,6 +170,19 @@ def people_list(request: SignedInRequest) -> HttpResponse:
             "cards": contact_cards(request.user, page.object_list),
             "query": query.urlencode(),
         },
+    )
+
+
+@login_required
+@require_safe
+def person_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A person's page: only people the viewer may see (404 otherwise, as if not there)."""
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("user", "authority", "organisation"),
+        pk=pk,
+    )
+    return render(
+        request, "spaces/person_detail.html", {"page": selectors.person_page(request.user, person)}
     )
 
 

@@ -85,6 +85,16 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
     ).space
     for _ in range(3):
         MembershipFactory(space=space)
+    # The home's sections: a project with news, a former member.
+    from django.utils import timezone
+
+    from core.services import audit_record
+
+    from .factories import ProjectFactory
+
+    project = ProjectFactory(primary_space=space, visibility="public")
+    audit_record(actor=coordinator.user, instance=project, action="create")
+    MembershipFactory(space=space, ended_at=timezone.now())
     from reports.models import Report
 
     running = Report.objects.create(
@@ -97,7 +107,11 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
         status="running",
         progress=40,
     )
-    signed_in_pages = [*SIGNED_IN_PAGES, f"/reports/{running.pk}/"]
+    signed_in_pages = [
+        *SIGNED_IN_PAGES,
+        f"/reports/{running.pk}/",
+        f"/contacts/people/{coordinator.pk}/",
+    ]
     found: dict[str, list[str]] = {}
     for path in PUBLIC_PAGES:
         page.goto(live_server.url + path)

@@ -164,6 +164,9 @@ MATRIX: dict[str, Row] = {
     "contacts:authority_list": page(None, SIGNED_IN),
     "spaces:authority_detail": page("authority", SIGNED_IN),
     "spaces:people": page(None, SIGNED_IN),
+    # The member's page: staff see every active person; the guest (of another space) does not
+    # share a space with the member.
+    "spaces:person": page("person", roles(200, anonymous=LOGIN, guest=404)),
     "spaces:matrix": page(None, MANAGERS),
     "admin:index": admin_page(None, roles(302, itd=200)),
     # Issue 4 (sign-in): the admin signs in through allauth (MFA, lock-out): visitors are sent
@@ -333,6 +336,7 @@ def url_kwargs(space, authority, member, coordinator):
         **_notification_kwargs(member),
         "space": {"slug": space.slug},
         "membership": {"slug": space.slug, "pk": membership.pk},
+        "person": {"pk": membership.person_id},
         "authority": {"code": authority.code},
         **_project_kwargs(space, authority),
         **_report_kwargs(space, coordinator),

@@ -37,6 +37,7 @@ def test_query_count_does_not_grow_with_rows(url_name, itd, space):
     url = reverse(url_name, kwargs=kwargs)
     client = client_for(itd)
     _populate(space, 5)
+    client.get(url)  # the first request of a process fills its caches (content types)
     few = _count(client, url)
     _populate(space, 120)
     many = _count(client, url)
@@ -58,7 +59,10 @@ def test_space_detail_query_budget(itd, space):
     client = client_for(itd)
     client.get(reverse("portal:home"))  # warm the session
     # session, user, person (audience), space, roles, memberships, officers = 7 (+1 for savepoints)
-    _within_budget(client, space.get_absolute_url(), 9)
+    # former members (count, rows) = 2; the home: the space's projects 1, their news 2, new
+    # members 1 = 4; content types are cached per process
+    client.get(space.get_absolute_url())
+    _within_budget(client, space.get_absolute_url(), 15)
 
 
 def test_people_directory_query_budget(itd, space):

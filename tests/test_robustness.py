@@ -1013,6 +1013,7 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
         "invitation_token": {"token": token},
         "space": {"slug": space.slug},
         "membership": {"slug": space.slug, "pk": membership.pk},
+        "person": {"pk": membership.person_id},
         "authority": {"code": authority.code},
         **_project_kwargs(space, authority),
         **_notification_kwargs(member),

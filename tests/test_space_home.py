@@ -1,0 +1,163 @@
+"""The space page as a home (issue 12, 1): its projects as the viewer may see them, the news of
+the space (new projects, status and health, new members), former members listed apart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from core.models import AuditEntry
+from core.services import audit_record
+from spaces.models import Membership
+from spaces.services import membership_end
+
+from .conftest import client_for
+from .factories import MembershipFactory, PersonFactory, ProjectFactory
+
+
+def _section(html: str, key: str) -> str:
+    marker = f'id="{key}"'
+    if marker not in html:
+        return ""
+    return html.split(marker, 1)[1].split("</section>", 1)[0]
+
+
+@pytest.fixture
+def three(space):
+    return {
+        v: ProjectFactory(primary_space=space, visibility=v, title=f"Vorhaben {v}")
+        for v in ("public", "internal", "restricted")
+    }
+
+
+@pytest.mark.parametrize(
+    ("role", "seen"),
+    [
+        ("anonymous", {"public"}),
+        ("guest", {"public"}),
+        ("member", {"public", "internal", "restricted"}),  # restricted: the space's people
+        ("outsider", {"public", "internal"}),
+        ("itd", {"public", "internal", "restricted"}),
+    ],
+)
+def test_the_space_page_lists_the_projects_the_viewer_may_see(role, seen, all_roles, space, three):
+    client = client_for(all_roles[role]) if all_roles[role] else None
+    html = (client.get if client else _anonymous_get)(space.get_absolute_url()).content.decode()
+    projects = _section(html, "home-projects")
+    for visibility, project in three.items():
+        assert (project.title in projects) == (visibility in seen), (role, visibility)
+
+
+def _anonymous_get(url):
+    from django.test import Client
+
+    return Client().get(url)
+
+
+def test_a_project_only_further_assigned_to_the_space_is_listed_too(itd, space, other_space):
+    project = ProjectFactory(primary_space=other_space, title="Auch hier")
+    project.spaces.add(space)
+    html = client_for(itd).get(space.get_absolute_url()).content.decode()
+    assert "Auch hier" in _section(html, "home-projects")
+
+
+def test_the_news_name_new_projects_and_health_changes_only_to_those_who_may_see_them(
+    itd, outsider, space, three
+):
+    for project in three.values():
+        audit_record(actor=itd, instance=project, action=AuditEntry.Action.CREATE)
+        audit_record(
+            actor=itd,
+            instance=project,
+            action=AuditEntry.Action.UPDATE,
+            changes={"health": {"old": "green", "new": "red"}},
+        )
+    html = client_for(outsider).get(space.get_absolute_url()).content.decode()
+    news = _section(html, "home-activity")
+    assert "Neues Projekt: Vorhaben internal" in news
+    assert "Ampel von Vorhaben internal: rot" in news
+    assert "Vorhaben restricted" not in news  # other staff take no part in it
+    assert itd.last_name in news  # staff see who changed it
+    everyone = _section(_anonymous_get(space.get_absolute_url()).content.decode(), "home-activity")
+    assert "Neues Projekt: Vorhaben public" in everyone
+    assert "Vorhaben internal" not in everyone
+    assert itd.last_name not in everyone  # visitors see no names
+
+
+def test_other_changes_of_a_project_are_not_news(itd, member, space, three):
+    audit_record(
+        actor=itd,
+        instance=three["internal"],
+        action=AuditEntry.Action.UPDATE,
+        changes={"summary": {"old": "a", "new": "b"}},
+    )
+    html = client_for(member).get(space.get_absolute_url()).content.decode()
+    assert "Vorhaben internal" not in _section(html, "home-activity")
+
+
+def test_new_members_are_news_for_those_who_see_the_members(itd, space):
+    person = PersonFactory(user__last_name="Neuzugang")
+    MembershipFactory(person=person, space=space)
+    news = _section(client_for(itd).get(space.get_absolute_url()).content.decode(), "home-activity")
+    assert "Neues Mitglied:" in news and "Neuzugang" in news
+    anonymous = _anonymous_get(space.get_absolute_url()).content.decode()
+    assert "Neuzugang" not in anonymous
+
+
+def test_former_members_are_listed_apart_for_those_who_see_members(itd, coordinator, space):
+    person = PersonFactory(user__last_name="Ausgeschieden")
+    membership = MembershipFactory(person=person, space=space)
+    lapsed = PersonFactory(user__last_name="Abgelaufen")
+    MembershipFactory(
+        person=lapsed,
+        space=space,
+        since=dt.date(2024, 1, 1),
+        until=timezone.localdate() - dt.timedelta(days=3),
+    )
+    back = PersonFactory(user__last_name="Wiederda")
+    old = MembershipFactory(person=back, space=space)
+    membership_end(actor=itd, membership=old)
+    MembershipFactory(person=back, space=space)
+    membership_end(actor=coordinator, membership=membership)
+    html = client_for(itd).get(space.get_absolute_url()).content.decode()
+    former = _section(html, "former")
+    assert "Ausgeschieden" in former and "Abgelaufen" in former
+    assert "Wiederda" not in former  # a member again
+    assert "Ausgeschieden" not in _section(html, "members")
+    assert "Ausgeschieden" not in _anonymous_get(space.get_absolute_url()).content.decode()
+
+
+def test_a_guest_sees_no_former_members_of_a_space_they_do_not_belong_to(guest, itd, space):
+    person = PersonFactory(user__last_name="Ausgeschieden")
+    membership_end(actor=itd, membership=MembershipFactory(person=person, space=space))
+    assert "Ausgeschieden" not in client_for(guest).get(space.get_absolute_url()).content.decode()
+
+
+def _queries(client, url):
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("role", ["itd", "member", "guest"])
+def test_the_home_makes_the_same_queries_for_few_and_many_rows(role, all_roles, itd, space, guest):
+    client = client_for(all_roles[role])
+    url = space.get_absolute_url()
+
+    def add(n: int) -> None:
+        for _i in range(n):
+            project = ProjectFactory.create(primary_space=space, visibility="public")
+            audit_record(actor=itd, instance=project, action=AuditEntry.Action.CREATE)
+            leaving = MembershipFactory.create(person=PersonFactory(), space=space)
+            membership_end(actor=itd, membership=leaving)
+            MembershipFactory(person=PersonFactory(), space=space, role=Membership.Role.MEMBER)
+
+    add(1)
+    few = _queries(client, url)
+    add(30)
+    assert _queries(client, url) == few
