@@ -27,6 +27,9 @@ PUBLIC_PAGES = [
     "/spaces/mobilitaet-energie/",
     "/accounts/login/",
     "/gibt-es-nicht/",
+    "/search/",
+    "/search/?q=Mobilit%C3%A4t",
+    "/search/?q=und+der",
 ]
 SIGNED_IN_PAGES = [
     "/dashboard/",
@@ -44,6 +47,8 @@ SIGNED_IN_PAGES = [
     "/notifications/",
     "/notifications/preferences/",
     "/reports/",
+    "/search/?q=Mobilit%C3%A4t+Raum",
+    "/search/?q=Raum&kind=spaces",
 ]
 
 

@@ -36,6 +36,7 @@ PROJECT_APPS = (
     "projects.",
     "access.",
     "notifications.",
+    "search.",
     "reports.",
     "portal.",
 )
@@ -167,6 +168,8 @@ MATRIX: dict[str, Row] = {
     # The member's page: staff see every active person; the guest (of another space) does not
     # share a space with the member.
     "spaces:person": page("person", roles(200, anonymous=LOGIN, guest=404)),
+    # Everyone may search; each finds what they may open (tests/test_search.py).
+    "search:search": page(None, EVERYONE),
     "spaces:matrix": page(None, MANAGERS),
     "admin:index": admin_page(None, roles(302, itd=200)),
     # Issue 4 (sign-in): the admin signs in through allauth (MFA, lock-out): visitors are sent

@@ -1,0 +1,150 @@
+"""The kinds of result the search finds, each from its app's scoped queryset: whatever the
+search shows, the person may open (the same rule as the object's own page)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Concat
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Authority, Person
+from core.audiences import Viewer
+from projects.models import Project
+from spaces.models import Membership, Space
+
+from .engine import Terms, match, with_highlights
+
+
+@dataclass(frozen=True)
+class Provider:
+    key: str
+    label: Promise
+    # The rows the viewer may open that match, with `rank`, in the space if one is chosen.
+    find: Callable[[Viewer, Terms, Space | None], QuerySet[Any]]
+    # The page's rows with `hl_title` and `hl_text` (and what the template needs).
+    shape: Callable[[QuerySet[Any], Terms], QuerySet[Any]]
+    url: Callable[[Any], str]
+    meta: Callable[[Any], str] = lambda obj: ""
+
+
+# --- Spaces -------------------------------------------------------------------------------------
+
+SPACE_FIELDS = ("name_de", "name_en", "description_de", "description_en")
+
+
+def _spaces(viewer: Viewer, terms: Terms, space: Space | None) -> QuerySet[Any]:
+    found = Space.objects.visible_to(viewer)
+    if space is not None:
+        found = found.filter(pk=space.pk)
+    return match(found, SPACE_FIELDS, terms)
+
+
+def _shape_spaces(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:
+    return with_highlights(rows, terms, title="name_de", text="description_de")
+
+
+# --- Projects -----------------------------------------------------------------------------------
+
+PROJECT_FIELDS = ("title", "summary", "description")
+
+
+def _authority_codes(terms: Terms) -> Q | None:
+    """A word that is an authority's code ("BVM") finds the projects it leads or takes part in."""
+    codes = [w.upper() for w in terms.words if 2 <= len(w) <= 20]
+    if not codes:
+        return None
+    ids = Authority.objects.filter(code__in=codes).values("pk")
+    taking_part = Project.participating_authorities.through.objects.filter(
+        authority_id__in=ids
+    ).values("project_id")
+    return Q(lead_authority_id__in=ids) | Q(pk__in=taking_part)
+
+
+def _projects(viewer: Viewer, terms: Terms, space: Space | None) -> QuerySet[Any]:
+    found = Project.objects.visible_to(viewer)
+    if space is not None:
+        further = Project.spaces.through.objects.filter(space=space).values("project_id")
+        found = found.filter(Q(primary_space=space) | Q(pk__in=further))
+    return match(found, PROJECT_FIELDS, terms, also=_authority_codes(terms))
+
+
+def _shape_projects(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:
+    rows = rows.select_related("primary_space", "lead_authority")
+    return with_highlights(rows, terms, title="title", text="summary")
+
+
+def _project_meta(project: Project) -> str:
+    return f"{project.primary_space.name} · {project.lead_authority.code} · " + str(
+        project.get_status_display()
+    )
+
+
+# --- People -------------------------------------------------------------------------------------
+
+
+def _people(viewer: Viewer, terms: Terms, space: Space | None) -> QuerySet[Any]:
+    """Names do not stem: every word matches a first name, a last name or the function."""
+    found = Person.objects.visible_to(viewer)
+    if space is not None:
+        found = found.filter(
+            pk__in=Membership.objects.active().filter(space=space).values("person_id")
+        )
+    for word in terms.words:
+        found = found.filter(
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(function__icontains=word)
+        )
+    ranked: QuerySet[Any] = found.annotate(rank=Value(0.0, output_field=FloatField()))
+    return ranked
+
+
+def _shape_people(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:
+    shaped: QuerySet[Any] = rows.select_related("user").annotate(
+        hl_title=Concat(F("user__first_name"), Value(" "), F("user__last_name")),
+        hl_text=F("function"),
+    )
+    return shaped
+
+
+PROVIDERS: dict[str, Provider] = {}
+
+
+def register(provider: Provider) -> None:
+    PROVIDERS[provider.key] = provider
+
+
+register(
+    Provider(
+        "spaces",
+        _("Digitale Räume"),
+        _spaces,
+        _shape_spaces,
+        url=lambda s: s.get_absolute_url(),
+    )
+)
+register(
+    Provider(
+        "projects",
+        _("Projekte"),
+        _projects,
+        _shape_projects,
+        url=lambda p: p.get_absolute_url(),
+        meta=_project_meta,
+    )
+)
+register(
+    Provider(
+        "people",
+        _("Personen"),
+        _people,
+        _shape_people,
+        url=lambda p: reverse("spaces:person", kwargs={"pk": p.pk}),
+    )
+)

@@ -1,0 +1,214 @@
+"""The search at /search/ (issue 12, 6): German full text on PostgreSQL, ranked, highlighted,
+and only what the person may open."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from contacts.models import Authority
+from projects.models import Project
+from search.engine import START, STOP, Terms, match
+from search.providers import PROJECT_FIELDS
+
+from .conftest import client_for
+from .factories import MembershipFactory, PersonFactory, ProjectFactory
+
+URL = "/search/"
+
+
+def _get(user, **params):
+    client = client_for(user) if user is not None else Client()
+    return client.get(URL, params)
+
+
+def _hits(response, kind: str) -> str:
+    html = response.content.decode()
+    marker = f'id="hits-{kind}"'
+    return html.split(marker, 1)[1].split("</section>", 1)[0] if marker in html else ""
+
+
+@pytest.fixture
+def hafen(space):
+    return ProjectFactory(
+        title="Digitalisierungsprojekt Hafenlotsen",
+        summary="Lotsen bestellen digital",
+        primary_space=space,
+        visibility="public",
+    )
+
+
+def test_a_search_finds_other_forms_of_the_word(itd, hafen):
+    response = _get(itd, q="Digitalisierungsprojekte")
+    assert response.status_code == 200
+    assert "Hafenlotsen" in _hits(response, "projects")
+
+
+def test_the_match_is_highlighted_and_the_text_stays_inert(itd, space):
+    ProjectFactory(
+        title='<script>alert("x")</script> Hafenkante',
+        summary="<img src=x onerror=alert(1)> am Hafen",
+        primary_space=space,
+    )
+    hits = _hits(_get(itd, q="Hafenkante"), "projects")
+    assert "<mark>Hafenkante</mark>" in hits
+    assert "<script>" not in hits and "<img" not in hits
+    assert "&lt;script&gt;" in hits
+
+
+def test_an_authority_code_finds_the_projects_it_leads_or_takes_part_in(itd, space):
+    bvm = Authority.objects.get(code="BVM")
+    led = ProjectFactory(title="Ampelschaltung", lead_authority=bvm, primary_space=space)
+    other = ProjectFactory(
+        title="Schulweg", lead_authority=Authority.objects.get(code="BSB"), primary_space=space
+    )
+    part = ProjectFactory(
+        title="Baustellenplanung", lead_authority=Authority.objects.get(code="BSB")
+    )
+    part.participating_authorities.add(bvm)
+    hits = _hits(_get(itd, q="bvm"), "projects")
+    assert led.title in hits and part.title in hits
+    assert other.title not in hits
+
+
+def test_results_are_ranked_title_matches_first(itd, space):
+    ProjectFactory(title="Bürgerportal", description="Auch Parkausweise", primary_space=space)
+    ProjectFactory(title="Parkausweise digital", summary="Parkausweise online", primary_space=space)
+    hits = _hits(_get(itd, q="Parkausweise"), "projects")
+    assert hits.index("digital") < hits.index("Bürgerportal")
+
+
+def test_spaces_and_people_are_found_too(itd, member):
+    member.person.function = "Referentin Breitbandausbau"
+    member.person.save()
+    assert "Mobilität" in _hits(_get(itd, q="Mobilität"), "spaces")
+    assert member.last_name in _hits(_get(itd, q="Breitbandausbau"), "people")
+
+
+@pytest.mark.parametrize(
+    ("role", "seen"),
+    [
+        ("anonymous", {"public"}),
+        ("guest", {"public"}),
+        ("outsider", {"public", "internal"}),
+        ("member", {"public", "internal", "restricted"}),
+        ("itd", {"public", "internal", "restricted"}),
+    ],
+)
+def test_a_person_finds_only_what_they_may_open(role, seen, all_roles, space):
+    made = {
+        v: ProjectFactory(title=f"Leuchtturm {v}", primary_space=space, visibility=v)
+        for v in ("public", "internal", "restricted")
+    }
+    user = all_roles[role]
+    hits = _hits(_get(user, q="Leuchtturm"), "projects")
+    for visibility, project in made.items():
+        assert (project.get_absolute_url() in hits) == (visibility in seen), (role, visibility)
+        if visibility in seen:  # and what it finds, it may open
+            client = client_for(user) if user is not None else Client()
+            assert client.get(project.get_absolute_url()).status_code == 200
+
+
+def test_visitors_find_no_people_and_guests_only_those_of_their_space(
+    guest, other_space, space, member
+):
+    inside = PersonFactory(user__last_name="Innenkreis", function="Lotsin")
+    MembershipFactory(person=inside, space=other_space)
+    outside = PersonFactory(user__last_name="Aussenkreis", function="Lotsin")
+    MembershipFactory(person=outside, space=space)
+    assert "kreis" not in _hits(_get(None, q="Lotsin"), "people")
+    found = _hits(_get(guest, q="Lotsin"), "people")
+    assert "Innenkreis" in found and "Aussenkreis" not in found
+
+
+def test_kind_and_space_narrow_the_search(itd, space, other_space):
+    ProjectFactory(title="Datenplattform Mobil", primary_space=space)
+    ProjectFactory(title="Datenplattform Schule", primary_space=other_space)
+    response = _get(itd, q="Datenplattform", kind="projects", space=space.slug)
+    hits = _hits(response, "projects")
+    assert "Mobil" in hits and "Schule" not in hits
+    assert 'id="hits-spaces"' not in response.content.decode()
+
+
+def test_many_hits_of_one_kind_are_paged(itd, space):
+    for i in range(25):
+        ProjectFactory(title=f"Sensorik {i:02d}", primary_space=space)
+    overview = _get(itd, q="Sensorik")
+    assert "Alle 25 Treffer" in overview.content.decode()
+    first = _get(itd, q="Sensorik", kind="projects")
+    second = _get(itd, q="Sensorik", kind="projects", page=2)
+    assert _hits(first, "projects").count("<li>") == 20
+    assert _hits(second, "projects").count("<li>") == 5
+
+
+def test_an_empty_search_shows_the_box_only(itd):
+    response = _get(itd, q="   ")
+    assert response.status_code == 200
+    assert "Treffer" not in response.content.decode()
+
+
+@pytest.mark.parametrize("q", ["und der die", "%%% *** ???", "!!!"])
+def test_a_search_of_only_stop_words_or_signs_says_so(itd, hafen, q):
+    response = _get(itd, q=q)
+    assert response.status_code == 200
+    assert "nur aus Füllwörtern" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"q": "a" * 10_000}, "höchstens 200 Zeichen"),
+        ({"q": "Hafen", "kind": "geheim"}, "Diese Art von Treffern gibt es nicht."),
+        ({"q": "Hafen", "space": "gibt-es-nicht"}, "Diesen Raum gibt es nicht."),
+        ({"q": "Ha\x0bfen"}, "Steuerzeichen"),
+    ],
+)
+def test_bad_searches_answer_400_with_a_message(itd, params, message):
+    response = _get(itd, **params)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_search_syntax_is_never_an_error(itd, hafen):
+    for q in ['"Hafen', "Hafen -", "or or", "-", "Hafen & | ! ( )", "'; DROP TABLE x; --"]:
+        assert _get(itd, q=q).status_code == 200, q
+
+
+def _queries(user, **params) -> int:
+    _get(user, **params)
+    with CaptureQueriesContext(connection) as ctx:
+        assert _get(user, **params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("params", [{"q": "Netz"}, {"q": "Netz", "kind": "projects"}])
+def test_the_search_makes_the_same_queries_for_few_and_many_rows(itd, space, params):
+    ProjectFactory(title="Netz 1", primary_space=space)
+    few = _queries(itd, **params)
+    for i in range(40):
+        ProjectFactory(title=f"Netz {i + 2}", primary_space=space)
+        MembershipFactory(person=PersonFactory(function="Netzplanung"), space=space)
+    assert _queries(itd, **params) == few
+
+
+def test_the_project_search_uses_its_gin_index(db):
+    queryset = match(Project.objects.all(), PROJECT_FIELDS, Terms.of("Hafen"))
+    sql, params = queryset.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "project_search_idx" in plan, plan
+
+
+def test_the_markers_never_come_from_what_people_type(itd, space):
+    # Control characters are refused on input, so START/STOP in stored text cannot occur; and
+    # a search with them is refused.
+    assert _get(itd, q=f"{START}x{STOP}").status_code == 400
+
+
+def test_the_search_is_linked_from_every_page(client):
+    assert reverse("search:search") in client.get("/").content.decode()
