@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from contacts.models import DigitalOfficer
+from contacts.models import DigitalOfficer, Person, User
 from projects.models import Project
 from spaces.models import Membership
 
@@ -30,7 +32,7 @@ def target(other_space, authority):
     return person
 
 
-def _page(user, person):
+def _page(user: User, person: Person) -> Any:
     return client_for(user).get(reverse("spaces:person", kwargs={"pk": person.pk}))
 
 

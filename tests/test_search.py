@@ -3,13 +3,15 @@ and only what the person may open."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contacts.models import Authority
+from contacts.models import Authority, User
 from projects.models import Project
 from search.engine import START, STOP, Terms, match
 from search.providers import PROJECT_FIELDS
@@ -20,7 +22,7 @@ from .factories import MembershipFactory, PersonFactory, ProjectFactory
 URL = "/search/"
 
 
-def _get(user, **params):
+def _get(user: User | None, **params: Any) -> Any:
     client = client_for(user) if user is not None else Client()
     return client.get(URL, params)
 
@@ -177,7 +179,7 @@ def test_search_syntax_is_never_an_error(itd, hafen):
         assert _get(itd, q=q).status_code == 200, q
 
 
-def _queries(user, **params) -> int:
+def _queries(user: User | None, **params: Any) -> int:
     _get(user, **params)
     with CaptureQueriesContext(connection) as ctx:
         assert _get(user, **params).status_code == 200
