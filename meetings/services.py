@@ -126,7 +126,9 @@ def _where(meeting: Meeting) -> list[str]:
     return lines
 
 
-def _notify(meeting: Meeting, users: Iterable[Any], kind: str, *, actor: Any, **extra: Any) -> int:
+def _notify(
+    meeting: Meeting, users: Iterable[Actor], kind: str, *, actor: Actor | None, **extra: Any
+) -> int:
     titles: dict[str, Callable[[], str]] = {
         Kind.MEETING_INVITED: lambda: _("Einladung: %(title)s") % {"title": meeting.title},
         Kind.MEETING_CHANGED: lambda: (
@@ -154,7 +156,7 @@ def _notify(meeting: Meeting, users: Iterable[Any], kind: str, *, actor: Any, **
     )
 
 
-def _users(invitees: Iterable[Person]) -> list[Any]:
+def _users(invitees: Iterable[Person]) -> list[Actor]:
     return [p.user for p in invitees if p.user_id is not None]
 
 
@@ -284,17 +286,18 @@ def meeting_minutes_set(*, actor: Actor, meeting: Meeting, minutes: str) -> Meet
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         old = meeting.minutes
+        if old == minutes:
+            return meeting
         meeting.minutes = minutes
         meeting.full_clean(exclude=["space", "created_by"], validate_constraints=False)
-        meeting.updated_at = timezone.now()
-        meeting.save(update_fields=["minutes", "updated_at"])
-        if old != minutes:
-            audit_record(
-                actor=actor,
-                instance=meeting,
-                action=AuditEntry.Action.UPDATE,
-                changes={"minutes": {"old": old, "new": minutes}},
-            )
+        # The minutes are not part of the calendar event: its revision and stamp stay.
+        meeting.save(update_fields=["minutes"])
+        audit_record(
+            actor=actor,
+            instance=meeting,
+            action=AuditEntry.Action.UPDATE,
+            changes={"minutes": {"old": old, "new": minutes}},
+        )
     return meeting
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from contacts.models import Person
+from contacts.models import Person, User
 from core.models import AuditEntry, SecurityEvent
 from meetings import services
 from meetings.models import Answer, CalendarFeed, Invitee, Meeting
@@ -499,7 +499,7 @@ def test_the_feed_includes_cancelled_meetings_as_cancelled(member, coordinator, 
 # --- The reminder the day before --------------------------------------------------------------
 
 
-def _answer(meeting, user, answer):
+def _answer(meeting: Meeting, user: User, answer: str) -> None:
     Invitee.objects.filter(meeting=meeting, person__user=user).update(answer=answer)
 
 
