@@ -646,3 +646,46 @@ def test_an_external_person_can_be_invited_as_a_guest_of_the_space(coordinator, 
     assert MEETING.can(partner.user, "view", meeting)
     assert MEETING.can(partner.user, "answer", meeting)
     assert not MEETING.can(partner.user, "manage", meeting)
+
+
+# --- Demo data --------------------------------------------------------------------------------
+
+
+def test_seed_demo_adds_meetings_in_two_spaces_without_notices_and_twice_safely(db, settings):
+    import io
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    meetings = Meeting.objects.all()
+    assert set(meetings.values_list("space__slug", flat=True)) == {
+        "mobilitaet-energie",
+        "wissen-bildung",
+    }
+    assert Invitee.objects.exclude(answer=Answer.OPEN).exists()
+    assert Invitee.objects.filter(person__user__email="mitglied@example.org").exists()
+    guest = User.objects.get(email="gast@example.org")
+    assert Meeting.objects.visible_to(guest).exists()
+    assert not Notification.objects.filter(kind__startswith="meeting").exists()
+    counts = (meetings.count(), Invitee.objects.count())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (Meeting.objects.count(), Invitee.objects.count()) == counts
+
+
+def test_the_edit_form_shows_the_times_in_berlin_and_the_invitees(coordinator, member, meeting):
+    page = client_for(coordinator).get(reverse("meetings:edit", args=[meeting.pk])).content
+    local = timezone.localtime(meeting.starts_at).strftime(FORMAT)
+    assert local.endswith("T10:00")
+    assert f'value="{local}"'.encode() in page
+    assert f'value="{member.person.pk}" selected'.encode() in page
+
+
+def test_the_subscription_page_explains_in_english_too(member):
+    from django.conf import settings
+
+    client = client_for(member)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch in the header
+    page = client.get(reverse("meetings:feed_page")).content.decode()
+    assert "How to subscribe" in page and "Thunderbird" in page and "Outlook" in page
+    assert "Treat the address like a password." in page
