@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.personal_data import Holding, Subject, register
+from core.personal_data import Holding, Subject, mentioning, needle_variants, register, scrub
 
 from .models import CalendarFeed, Invitee, Meeting
 
@@ -36,6 +36,12 @@ def _anonymise(subject: Subject) -> None:
     Invitee.objects.filter(person__user=subject.user).delete()
     Meeting.objects.filter(created_by=subject.user).update(created_by=None)
     CalendarFeed.objects.filter(user=subject.user).delete()
+    # Agendas and minutes name people: the person's name becomes the pseudonym there.
+    needles = needle_variants(subject.needles)
+    for meeting in mentioning(Meeting.objects.all(), ("agenda", "minutes"), subject.needles):
+        meeting.agenda = scrub(meeting.agenda, needles, subject.pseudonym)
+        meeting.minutes = scrub(meeting.minutes, needles, subject.pseudonym)
+        meeting.save(update_fields=["agenda", "minutes"])
 
 
 register(

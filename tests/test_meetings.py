@@ -620,7 +620,10 @@ def test_the_export_and_the_anonymisation_cover_the_meetings(member, coordinator
     from meetings.privacy import _anonymise, _export
 
     _feed_token(client_for(member))
-    subject = Subject(user=member, person=member.person)
+    meeting.minutes = f"TOP 1: {member.get_full_name()} berichtet."
+    meeting.save()
+    name = member.get_full_name()
+    subject = Subject(user=member, person=member.person, pseudonym="Person 1", needles=[name])
     rows = _export(subject)
     assert any(r.get("meeting") == "Jour fixe" for r in rows)
     assert any("calendar_feed_since" in r for r in rows)
@@ -628,7 +631,8 @@ def test_the_export_and_the_anonymisation_cover_the_meetings(member, coordinator
     _anonymise(subject)
     assert not Invitee.objects.filter(person__user=member).exists()
     assert not CalendarFeed.objects.filter(user=member).exists()
-    assert Meeting.objects.filter(pk=meeting.pk).exists()
+    meeting.refresh_from_db()
+    assert meeting.minutes == "TOP 1: Person 1 berichtet."
 
 
 def test_an_external_person_can_be_invited_as_a_guest_of_the_space(coordinator, space):
@@ -689,3 +693,13 @@ def test_the_subscription_page_explains_in_english_too(member):
     page = client.get(reverse("meetings:feed_page")).content.decode()
     assert "How to subscribe" in page and "Thunderbird" in page and "Outlook" in page
     assert "Treat the address like a password." in page
+
+
+@pytest.fixture(autouse=True)
+def _german_again():
+    """A request in English leaves English active in this thread: the next test starts German."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
