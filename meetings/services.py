@@ -255,7 +255,26 @@ def meeting_update(
             staying = [i.person for pk, i in kept.items() if pk in wanted]
             _notify(meeting, _users(staying), Kind.MEETING_CHANGED, actor=actor)
         _notify(meeting, _users(added), Kind.MEETING_INVITED, actor=actor)
+        _notify_uninvited(meeting, _users(kept[pk].person for pk in removed), actor=actor)
     return meeting
+
+
+def _notify_uninvited(meeting: Meeting, users: Iterable[Actor], *, actor: Actor) -> None:
+    """Who was taken off the list hears of it (the meeting's page is no longer theirs)."""
+
+    def compose(_user: Any) -> tuple[str, list[str]]:
+        title = _("Nicht mehr eingeladen: %(title)s") % {"title": meeting.title}
+        return title, [str(meeting.space), when(meeting)]
+
+    notify_each(
+        users,
+        kind=Kind.MEETING_CHANGED,
+        compose=compose,
+        url=meeting.space.get_absolute_url(),
+        space=meeting.space,
+        subject_ref=f"meeting:{meeting.pk}",
+        exclude=actor,
+    )
 
 
 def meeting_cancel(*, actor: Actor, meeting: Meeting) -> Meeting:

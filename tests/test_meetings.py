@@ -235,6 +235,23 @@ def test_a_new_time_is_notified_to_the_invitees_and_raises_the_sequence(
     assert {"starts_at", "ends_at", "invitees"} <= set(changes)
 
 
+def test_who_is_taken_off_the_list_is_told_and_no_longer_sees_the_meeting(
+    coordinator, member, officer, space
+):
+    meeting = make_meeting(space=space, invitees=[member, officer])
+    data = _form(officer)
+    data.update(
+        starts_at=timezone.localtime(meeting.starts_at).strftime(FORMAT),
+        ends_at=timezone.localtime(meeting.ends_at).strftime(FORMAT),
+        place=meeting.place,
+    )
+    client_for(coordinator).post(reverse("meetings:edit", args=[meeting.pk]), data)
+    notice = Notification.objects.get(kind=Kind.MEETING_CHANGED)
+    assert notice.recipient == member and "Nicht mehr eingeladen" in notice.title
+    assert notice.url == space.get_absolute_url()
+    assert not MEETING.can(member, "view", meeting)
+
+
 def test_a_new_title_raises_the_sequence_but_is_not_news(coordinator, member, space):
     meeting = make_meeting(space=space, invitees=[member])
     data = _form(member, title="Jour fixe (neu)")
