@@ -81,6 +81,7 @@ class SecurityEvent(models.Model):
         DATA_EXPORT = "data_export", _("Datenexport")
         DELETION = "deletion", _("Löschung / Anonymisierung")
         RATE_LIMITED = "rate_limited", _("Anfragebegrenzung ausgelöst")
+        CALENDAR_FEED = "calendar_feed", _("Kalender-Abonnement erneuert oder widerrufen")
 
     created_at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now, db_index=True)
     kind = models.CharField(_("Art"), max_length=30, choices=Kind.choices, db_index=True)

@@ -133,10 +133,11 @@ class InSubquery(Rule):
         # One query per request and user, however many objects are tested (cached on the user
         # object like the other facts about them; contacts.permissions.forget_cached_facts).
         cache = f"_portal_subquery_{id(self)}"
-        found: set[Any] | None = getattr(user, cache, None)
+        found: set[Any] | None = getattr(user, cache, None) if user is not None else None
         if found is None:
             found = set(self.query(user))
-            setattr(user, cache, found)
+            if user is not None:
+                setattr(user, cache, found)
         return _resolve(obj, self.path) in found
 
 

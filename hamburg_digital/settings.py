@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "projects",
     "access",
     "notifications",
+    "meetings",
     "search",
     "reports",
     "portal",
@@ -233,6 +234,8 @@ def _at(value: str, default: str) -> tuple[str, str]:
 NOTIFICATION_DAILY_DIGEST_AT = _at(env_str("NOTIFICATION_DAILY_DIGEST_AT"), "07:00")
 NOTIFICATION_WEEKLY_DIGEST_AT = _at(env_str("NOTIFICATION_WEEKLY_DIGEST_AT"), "07:00")
 NOTIFICATION_WEEKLY_DIGEST_DAY = env_str("NOTIFICATION_WEEKLY_DIGEST_DAY", "monday")
+# Meetings (meetings app): the reminder of tomorrow's meetings goes out at this time.
+MEETING_REMINDER_AT = _at(env_str("MEETING_REMINDER_AT"), "08:00")
 # A notice still pending this many seconds after it was handed to a worker goes out again.
 NOTIFICATION_REQUEUE_AFTER = env_int("NOTIFICATION_REQUEUE_AFTER", 5 * 60)
 # SMTP failures: this many retries, 30 s, 1, 2, 4 ... minutes apart, then "failed" for ITD.
@@ -281,6 +284,11 @@ CELERY_BEAT_SCHEDULE = {
     "reports-run-schedules": {
         "task": "reports.tasks.run_report_schedules",
         "schedule": crontab(hour="5", minute="45"),
+    },
+    # Meetings: the reminder the day before, to the invitees who have not declined.
+    "meetings-reminders": {
+        "task": "meetings.tasks.send_meeting_reminders",
+        "schedule": crontab(hour=MEETING_REMINDER_AT[0], minute=MEETING_REMINDER_AT[1]),
     },
     "notifications-weekly-digest": {
         "task": "notifications.tasks.send_weekly_digests",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("access.urls")),
     path("", include("notifications.urls")),
     path("", include("search.urls")),
+    path("", include("meetings.urls")),
     path("", include("reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

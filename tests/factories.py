@@ -161,3 +161,27 @@ def budget_line(project, year: int = 2026, category: str = "sach", source: str =
         funding_source=FundingSource.objects.get(code=source),
         **values,
     )
+
+
+# --- Issue 12: meetings -------------------------------------------------------------------------
+
+
+def make_meeting(*, space, invitees=(), days: int = 5, hours: float = 1.5, **fields):
+    """A meeting of `space` in `days` days at 10:00 (Europe/Berlin), inviting `invitees` (people
+    or accounts), written directly (no notices)."""
+    from meetings.models import Invitee, Meeting
+
+    day = timezone.localdate() + dt.timedelta(days=days)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+    values = {
+        "title": f"Jour fixe {space.slug} {days}",
+        "starts_at": start,
+        "ends_at": start + dt.timedelta(hours=hours),
+        "place": "Alter Steinweg 4, Raum 2.14",
+        **fields,
+    }
+    meeting = Meeting.objects.create(space=space, **values)
+    for who in invitees:
+        person = getattr(who, "person", who)
+        Invitee.objects.create(meeting=meeting, person=person)
+    return meeting

@@ -50,6 +50,18 @@ SIGNED_IN_PAGES = [
     "/search/?q=Mobilit%C3%A4t+Raum",
     "/search/?q=Raum&kind=spaces",
 ]
+MEETING_PAGES = [
+    "/spaces/mobilitaet-energie/meetings/",
+    "/spaces/mobilitaet-energie/meetings/new/",
+    "/meetings/",
+    "/meetings/calendar/",
+]
+MEETING_PAGES_OF_ONE = [
+    "/meetings/{pk}/",
+    "/meetings/{pk}/edit/",
+    "/meetings/{pk}/minutes/",
+    "/meetings/{pk}/cancel/",
+]
 
 
 def _fiscal_year() -> int:
@@ -112,9 +124,16 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
         status="running",
         progress=40,
     )
+    from .factories import make_meeting
+
+    meeting = make_meeting(
+        space=space, invitees=[coordinator], title="Jour fixe", agenda="1. Stand\n2. Termine"
+    )
     signed_in_pages = [
         *SIGNED_IN_PAGES,
         f"/reports/{running.pk}/",
+        *MEETING_PAGES,
+        *(p.format(pk=meeting.pk) for p in MEETING_PAGES_OF_ONE),
         f"/contacts/people/{coordinator.pk}/",
     ]
     found: dict[str, list[str]] = {}
@@ -142,6 +161,19 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
     page.get_by_role("button", name="Hinzufügen").click()
     if problems := _violations(page):
         found["coordinator invalid member form"] = problems
+    # A meeting form answered with errors, the answer given, the new feed address shown once.
+    page.goto(live_server.url + "/spaces/mobilitaet-energie/meetings/new/")
+    page.get_by_role("button", name="Speichern").click()
+    if problems := _violations(page):
+        found["coordinator invalid meeting form"] = problems
+    page.goto(live_server.url + f"/meetings/{meeting.pk}/")
+    page.get_by_role("button", name="Ich nehme teil").click()
+    if problems := _violations(page):
+        found["coordinator answered meeting"] = problems
+    page.goto(live_server.url + "/meetings/calendar/")
+    page.get_by_role("button", name="Adresse erstellen").click()
+    if problems := _violations(page):
+        found["coordinator new calendar address"] = problems
     page.goto(live_server.url + "/reports/")
     page.select_option("#id_kind", value="lines")
     page.select_option("#id_format", value="pdf")

@@ -37,6 +37,7 @@ PROJECT_APPS = (
     "access.",
     "notifications.",
     "search.",
+    "meetings.",
     "reports.",
     "portal.",
 )
@@ -149,6 +150,17 @@ ITD_ONLY_FORM = roles(403, itd=INVALID, anonymous=LOGIN)
 REPORT_ARCHIVE = roles(403, itd=200, coordinator=200, officer=200, anonymous=LOGIN)
 REPORT_ARCHIVE_FORM = roles(403, itd=INVALID, coordinator=INVALID, officer=INVALID, anonymous=LOGIN)
 SPACE_REPORT = roles(404, itd=200, coordinator=200, anonymous=LOGIN)
+
+# Meetings (issue 12): the meeting of the rows is in the coordinator's space, the member invited
+# (the officer, also in the space, is not). ITD and the space's coordinators run it; who is
+# invited sees it; everyone else: 404. The meetings page of a space: ITD and its people.
+SPACE_PEOPLE = roles(403, itd=200, coordinator=200, officer=200, member=200, anonymous=LOGIN)
+MEETING_SEEN = roles(404, itd=200, coordinator=200, member=200, anonymous=LOGIN)
+MEETING_RUN = roles(404, itd=200, coordinator=200, member=403, anonymous=LOGIN)
+MEETING_RUN_FORM = roles(404, itd=INVALID, coordinator=INVALID, member=403, anonymous=LOGIN)
+MEETING_RUN_DONE = roles(404, itd=DONE, coordinator=DONE, member=403, anonymous=LOGIN)
+# An empty answer: the form again with its message, for whoever sees the meeting.
+MEETING_ANSWER = roles(404, itd=INVALID, coordinator=INVALID, member=INVALID, anonymous=LOGIN)
 
 # url name -> Row
 MATRIX: dict[str, Row] = {
@@ -265,6 +277,27 @@ MATRIX: dict[str, Row] = {
         GET_POST,
         frozenset({"itd"}),
     ),
+    "meetings:space_list": page("space", SPACE_PEOPLE),
+    "meetings:create": Row("space", MANAGERS, MANAGERS_FORM, GET_POST),
+    "meetings:mine": page(None, SIGNED_IN),
+    "meetings:detail": page("meeting", MEETING_SEEN),
+    "meetings:ics": page("meeting", MEETING_SEEN),
+    "meetings:edit": Row("meeting", MEETING_RUN, MEETING_RUN_FORM, GET_POST),
+    # The minutes are optional: the empty POST saves empty minutes (the row's are empty).
+    "meetings:minutes": Row("meeting", MEETING_RUN, MEETING_RUN_DONE, GET_POST),
+    # Cancelling is confirmed with a button: the empty POST cancels.
+    "meetings:cancel": Row(
+        "meeting", MEETING_RUN, MEETING_RUN_DONE, GET_POST, frozenset({"itd", "coordinator"})
+    ),
+    "meetings:answer": Row(
+        "meeting", roles(NOT_ALLOWED, anonymous=LOGIN), MEETING_ANSWER, frozenset({"POST"})
+    ),
+    "meetings:feed_page": page(None, SIGNED_IN),
+    # A new secret address for everyone who asks; revoking: the member has a feed to revoke.
+    "meetings:feed_renew": post_only(None, SIGNED_IN_DONE, SIGNED_IN_ROLES),
+    "meetings:feed_revoke": post_only(None, SIGNED_IN_DONE, frozenset({"member"})),
+    # The feed: the secret token is the credential, for whoever holds it (no session needed).
+    "meetings:feed": Row("feed_token", EVERYONE, roles(NOT_ALLOWED), GET_ONLY),
     "reports:archive": Row(None, REPORT_ARCHIVE, REPORT_ARCHIVE_FORM, GET_POST),
     "reports:status": page(None, REPORT_ARCHIVE),
     "reports:detail": page("report", SPACE_REPORT),
@@ -343,7 +376,17 @@ def url_kwargs(space, authority, member, coordinator):
         "authority": {"code": authority.code},
         **_project_kwargs(space, authority),
         **_report_kwargs(space, coordinator),
+        **_meeting_kwargs(space, member),
     }
+
+
+def _meeting_kwargs(space, member) -> dict:
+    from meetings.services import feed_renew
+
+    from .factories import make_meeting
+
+    meeting = make_meeting(space=space, invitees=[member], title="Matrix-Termin")
+    return {"meeting": {"pk": meeting.pk}, "feed_token": {"token": feed_renew(actor=member)}}
 
 
 def _report_kwargs(space, coordinator) -> dict:

@@ -55,6 +55,7 @@ from .robustness import (
 )
 from .test_permission_matrix import (
     MATRIX,
+    _meeting_kwargs,
     _notification_kwargs,
     _project_kwargs,
     _project_url_names,
@@ -450,6 +451,99 @@ def _notification_failed_retry(w: World) -> Case:
     notice = _notice_of(w.member, mail_status="failed")
     kwargs = {"kind": "notification", "pk": notice.pk}
     return Case(Request("notifications:failed_retry", kwargs, {}), w.itd, [])
+
+
+# Meetings -----------------------------------------------------------------------------------
+
+
+def _meeting_data(w: World) -> Params:
+    start = timezone.localtime().replace(hour=10, minute=0) + dt.timedelta(days=5)
+    return params(
+        title="Jour fixe",
+        starts_at=start.strftime("%Y-%m-%dT%H:%M"),
+        ends_at=(start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        place="BVM, Alter Steinweg 4",
+        video_url="https://meet.example.org/jour-fixe",
+        agenda="1. Stand",
+        invitees=[str(w.member.person.pk)],
+    )
+
+
+def _meeting_of(w: World, **fields):
+    from .factories import make_meeting
+
+    return make_meeting(space=w.space, invitees=[w.member], **fields)
+
+
+@case("meetings:create")
+def _meeting_create(w: World) -> Case:
+    from meetings.forms import MeetingForm
+
+    data = _meeting_data(w)
+    form = MeetingForm(space=w.space)
+    kwargs = {"slug": w.space.slug}
+    return Case(
+        Request("meetings:create", kwargs, data), w.coordinator, form_families("post", form, data)
+    )
+
+
+@case("meetings:edit")
+def _meeting_edit(w: World) -> Case:
+    from meetings.forms import MeetingForm
+
+    meeting = _meeting_of(w)
+    data = _meeting_data(w)
+    form = MeetingForm(space=w.space)
+    kwargs = {"pk": meeting.pk}
+    return Case(
+        Request("meetings:edit", kwargs, data), w.coordinator, form_families("post", form, data)
+    )
+
+
+@case("meetings:minutes")
+def _meeting_minutes(w: World) -> Case:
+    from meetings.forms import MinutesForm
+
+    meeting = _meeting_of(w)
+    data = params(minutes="TOP 1: Stand\nTOP 2: Verschiedenes")
+    kwargs = {"pk": meeting.pk}
+    return Case(
+        Request("meetings:minutes", kwargs, data),
+        w.coordinator,
+        form_families("post", MinutesForm(), data),
+    )
+
+
+@case("meetings:cancel")
+def _meeting_cancel(w: World) -> Case:
+    meeting = _meeting_of(w)
+    return Case(Request("meetings:cancel", {"pk": meeting.pk}, {}), w.coordinator, [])
+
+
+@case("meetings:answer")
+def _meeting_answer(w: World) -> Case:
+    from meetings.forms import AnswerForm
+
+    meeting = _meeting_of(w)
+    data = params(answer="yes")
+    return Case(
+        Request("meetings:answer", {"pk": meeting.pk}, data),
+        w.member,
+        form_families("post", AnswerForm(), data),
+    )
+
+
+@case("meetings:feed_renew")
+def _feed_renew(w: World) -> Case:
+    return Case(Request("meetings:feed_renew", {}, {}), w.member, [])
+
+
+@case("meetings:feed_revoke")
+def _feed_revoke(w: World) -> Case:
+    from meetings.services import feed_renew
+
+    feed_renew(actor=w.member)
+    return Case(Request("meetings:feed_revoke", {}, {}), w.member, [])
 
 
 # Reports ------------------------------------------------------------------------------------
@@ -1018,6 +1112,7 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
         **_project_kwargs(space, authority),
         **_notification_kwargs(member),
         **_report_kwargs(space, coordinator),
+        **_meeting_kwargs(space, member),
     }
     from django.urls import reverse
 

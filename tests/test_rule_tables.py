@@ -59,6 +59,7 @@ EXPECTED_TABLES = {
     "Notification",
     "Report",
     "ReportSchedule",
+    "Meeting",
 }
 
 
@@ -84,6 +85,7 @@ def test_every_protected_model_has_a_table():
         "projects.GLOBAL",
         "access.GLOBAL",
         "notifications.GLOBAL",
+        "meetings.GLOBAL",
         "reports.GLOBAL",
     }
 
@@ -174,6 +176,18 @@ def world(all_roles, space, other_space, authority, itd):
         budget_line(p, 2026, planned=100 + i)
         Milestone.objects.create(project=p, title="Start", due=dt.date(2026, 3, 1))
         ProjectLink.objects.create(project=p, title="Web", url="https://example.org")
+
+    # Meetings in both spaces and a third: the member, the officer, the guest and the guest whose
+    # access ended invited to some, nobody to others, one cancelled.
+    from .factories import make_meeting
+
+    make_meeting(space=space, invitees=[all_roles["member"]], title="Mitglied")
+    make_meeting(space=space, invitees=[officer, all_roles["coordinator"]], title="Beauftragter")
+    make_meeting(space=space, title="Niemand", cancelled_at=timezone.now())
+    make_meeting(space=other_space, invitees=[guest, guest_ended], title="Gäste")
+    make_meeting(space=other_space, title="Ohne Gäste")
+    # Invited to a meeting of a space the member is not in (an invitation that outlived it).
+    make_meeting(space=third_space, invitees=[all_roles["member"]], title="Fremder Raum")
 
     # Memberships in both spaces: coordinators, members, guests; current, ended, upcoming.
     coordinator_there = PersonFactory(authority=member_authority)

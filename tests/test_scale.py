@@ -117,10 +117,11 @@ def test_space_page_makes_the_same_number_of_queries_for_few_and_many_members(
     assert few == many
     # session, user, person (audience), space, roles, coordinators, members by group, page of
     # members, officers of the represented authorities = 9; the search adds the page's count.
-    # Former members (count, rows) 2; the home: projects 1, their news 2, new members 1.
-    with django_assert_max_num_queries(15):
+    # Former members (count, rows) 2; the home: projects 1, their news 2, new members 1;
+    # the next meetings 1, new meetings 1.
+    with django_assert_max_num_queries(17):
         client.get(urls[0])
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         client.get(urls[1])
 
 
