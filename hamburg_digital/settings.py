@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "projects",
     "access",
     "notifications",
+    "discussions",
     "reports",
     "portal",
     "django_celery_beat",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("", include("access.urls")),
     path("", include("notifications.urls")),
+    path("", include("discussions.urls")),
     path("", include("reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
