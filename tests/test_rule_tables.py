@@ -59,6 +59,8 @@ EXPECTED_TABLES = {
     "Notification",
     "Report",
     "ReportSchedule",
+    "Thread",
+    "Post",
 }
 
 
@@ -175,6 +177,8 @@ def world(all_roles, space, other_space, authority, itd):
         Milestone.objects.create(project=p, title="Start", due=dt.date(2026, 3, 1))
         ProjectLink.objects.create(project=p, title="Web", url="https://example.org")
 
+    _discussions(all_roles, [space, other_space, third_space], projects)
+
     # Memberships in both spaces: coordinators, members, guests; current, ended, upcoming.
     coordinator_there = PersonFactory(authority=member_authority)
     MembershipFactory(person=coordinator_there, space=other_space, role="coordinator")
@@ -213,6 +217,29 @@ def world(all_roles, space, other_space, authority, itd):
     make_invitation(space=None, project=invited, invited_by=itd)
     make_invitation(space=None, project=projects[0], invited_by=itd)
     return projects
+
+
+def _discussions(all_roles: dict[str, Any], spaces: list[Space], projects: list[Project]) -> None:
+    """Threads in three spaces and on every project, open, locked and hidden, with posts of
+    the member and the guest, one of them hidden."""
+    from discussions.markup import render
+    from discussions.models import Post, Thread
+
+    now = timezone.now()
+    states = [{}, {"locked_at": now}, {"hidden_at": now, "hidden_reason": "Test"}]
+    wheres = [{"space": s} for s in spaces] + [{"project": p} for p in projects]
+    for i, where in enumerate(wheres):
+        thread = Thread.objects.create(title=f"Diskussion {i}", post_count=2, **where)
+        Thread.objects.filter(pk=thread.pk).update(**states[i % 3])
+        for number, author in ((1, all_roles["member"]), (2, all_roles["guest"])):
+            Post.objects.create(
+                thread=thread,
+                number=number,
+                author=author,
+                body="Text",
+                body_html=render("Text").html,
+                **({"hidden_at": now, "hidden_reason": "Test"} if i % 4 == 3 else {}),
+            )
 
 
 def _user(role: str, all_roles: dict[str, Any]) -> Any:
