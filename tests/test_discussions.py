@@ -565,3 +565,19 @@ def test_a_guest_is_mentioned_and_answers(member, itd, other_space, guest):
 
 def test_external_person_factory_is_external(db):
     assert ExternalPersonFactory().authority is None
+
+
+def test_seed_demo_adds_threads_in_two_spaces_and_on_a_project_once(db, settings):
+    import io
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Thread.objects.filter(space__isnull=False).values("space").distinct().count() == 2
+    assert Thread.objects.filter(project__isnull=False).count() == 1
+    assert Thread.objects.count() == 4
+    assert not Notification.objects.filter(kind__in=[Kind.MENTIONED, Kind.THREAD_REPLY]).exists()
+    mention = Post.objects.get(body__contains="@greta.asmussen")
+    assert 'class="portal-mention"' in mention.body_html

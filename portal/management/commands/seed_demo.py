@@ -15,6 +15,7 @@ from contacts.models import Authority, DigitalOfficer, Organisation, Person, Use
 from contacts.services import user_totp_enrol
 from core import events
 from core.dates import today
+from discussions.demo import seed_discussions
 from projects.demo import seed_projects
 from spaces.models import Membership, Space
 from spaces.services import membership_create
@@ -103,6 +104,8 @@ class Command(BaseCommand):
             self.seed_memberships()
             # About 40 projects with budget lines in full costs (projects/demo.py).
             seed_projects()
+            # A few threads with replies in two spaces and on one project (discussions/demo.py).
+            seed_discussions()
         self.print_accounts()
 
     def person(
