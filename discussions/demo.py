@@ -138,7 +138,7 @@ def _thread(
         created_at=first,
         last_post_at=now - dt.timedelta(days=posts[-1][1]),
         post_count=len(posts),
-        **scope,  # type: ignore[arg-type]
+        **scope,
     )
     for number, (email, days, body) in enumerate(posts, start=1):
         Post.objects.create(

@@ -147,7 +147,7 @@ def _discussion_pages(user, space) -> list[str]:
 
     from .factories import ProjectFactory
 
-    other = MembershipFactory(space=space).person.user
+    other = MembershipFactory.create(space=space).person.user
     thread = services.thread_start(
         actor=user,
         where=space,
@@ -159,7 +159,7 @@ def _discussion_pages(user, space) -> list[str]:
     handle = f"@{other.first_name.lower()}.{other.last_name.lower()}"
     reply = services.post_reply(actor=user, thread=thread, body=f"{handle}, bitte prüfen")
     services.post_hide(actor=user, post=reply, reason="Doppelt")
-    project = ProjectFactory(slug="a11y-projekt", primary_space=space)
+    project = ProjectFactory.create(slug="a11y-projekt", primary_space=space)
     services.thread_start(actor=user, where=project, title="Vergabe", body="Stand?")
     return [
         f"/spaces/{space.slug}/discussions/",

@@ -226,8 +226,13 @@ def _discussions(all_roles: dict[str, Any], spaces: list[Space], projects: list[
     from discussions.models import Post, Thread
 
     now = timezone.now()
-    states = [{}, {"locked_at": now}, {"hidden_at": now, "hidden_reason": "Test"}]
-    wheres = [{"space": s} for s in spaces] + [{"project": p} for p in projects]
+    states: list[dict[str, Any]] = [
+        {},
+        {"locked_at": now},
+        {"hidden_at": now, "hidden_reason": "Test"},
+    ]
+    wheres: list[dict[str, Any]] = [{"space": s} for s in spaces]
+    wheres += [{"project": p} for p in projects]
     for i, where in enumerate(wheres):
         thread = Thread.objects.create(title=f"Diskussion {i}", post_count=2, **where)
         Thread.objects.filter(pk=thread.pk).update(**states[i % 3])
