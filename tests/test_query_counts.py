@@ -58,7 +58,8 @@ def test_space_detail_query_budget(itd, space):
     client = client_for(itd)
     client.get(reverse("portal:home"))  # warm the session
     # session, user, person (audience), space, roles, memberships, officers = 7 (+1 for savepoints)
-    _within_budget(client, space.get_absolute_url(), 9)
+    # + the discussions' section and activity (recent threads, recent posts) = 2
+    _within_budget(client, space.get_absolute_url(), 11)
 
 
 def test_people_directory_query_budget(itd, space):
