@@ -18,7 +18,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from contacts.models import User
-from core.audiences import Actor
+from core.audiences import Actor, Viewer
 from core.models import AuditEntry
 from core.services import audit_record
 from notifications.kinds import Kind
@@ -121,7 +121,7 @@ def _mention(*, actor: Actor, post: Post, mentioned: list[int]) -> None:
     Mention.objects.bulk_create([Mention(post=post, user_id=pk) for pk in new])
     thread, name = post.thread, actor.get_full_name() or actor.email
 
-    def compose(user: Any) -> tuple[str, list[str]]:
+    def compose(user: Viewer) -> tuple[str, list[str]]:
         return (
             _("Sie wurden erwähnt: %(title)s") % {"title": thread.title},
             [
@@ -155,7 +155,7 @@ def _notify_followers(*, actor: Actor, post: Post) -> None:
     )
     name = actor.get_full_name() or actor.email
 
-    def compose(user: Any) -> tuple[str, list[str]]:
+    def compose(user: Viewer) -> tuple[str, list[str]]:
         return (
             _("Neue Antwort: %(title)s") % {"title": thread.title},
             [

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core.audiences import SignedInRequest
+from core.audiences import Actor, SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
 from projects.models import Project
@@ -219,7 +219,7 @@ def hide(request: SignedInRequest, pk: int, what: str) -> HttpResponse:
     )
 
 
-def _hide(actor: Any, target: Thread | Post, reason: str) -> Thread | Post:
+def _hide(actor: Actor, target: Thread | Post, reason: str) -> Thread | Post:
     if isinstance(target, Thread):
         return services.thread_hide(actor=actor, thread=target, reason=reason)
     return services.post_hide(actor=actor, post=target, reason=reason)

@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from spaces.models import Membership
+from contacts.models import User
+from spaces.models import Membership, Space
 
 from .conftest import enrol_mfa, totp_code
 from .factories import PASSWORD, MembershipFactory, PersonFactory
@@ -141,7 +142,7 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
 THREAD_PAGE = 6  # the index of the thread's page in _discussion_pages
 
 
-def _discussion_pages(user, space) -> list[str]:
+def _discussion_pages(user: User, space: Space) -> list[str]:
     """A thread with Markdown, a mention, an edited and a hidden post; a project thread."""
     from discussions import services
 

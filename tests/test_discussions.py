@@ -137,7 +137,7 @@ def test_other_staff_see_an_internal_project_but_not_its_discussions(outsider, i
     assert client.get(url).status_code == 403
 
 
-def _fresh(user):
+def _fresh(user: User | None) -> User | AnonymousUser:
     if user is None:
         return AnonymousUser()
     user = User.objects.get(pk=user.pk)

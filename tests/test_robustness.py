@@ -520,7 +520,7 @@ def _post_edit(w: World) -> Case:
     )
 
 
-def _hide_case(name: str, kwargs: dict, user) -> Case:
+def _hide_case(name: str, kwargs: dict, user: User) -> Case:
     from discussions.forms import ReasonForm
 
     data = params(reason="Unsachlich")
