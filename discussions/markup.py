@@ -69,6 +69,7 @@ class Target:
 class Rendered:
     html: str
     mentioned: list[int] = field(default_factory=list)  # user ids, in order of appearance
+    unresolved: list[str] = field(default_factory=list)  # handles that mention nobody here
 
 
 def _mention(state: StateInline, silent: bool) -> bool:
@@ -83,6 +84,10 @@ def _mention(state: StateInline, silent: bool) -> bool:
     targets: Mapping[str, Target] = state.env.get("targets", {})
     target = targets.get(handle_for(match.group(1), match.group(2)))
     if target is None:
+        if not silent:  # unknown, ambiguous or not a reader: plain text, and said after posting
+            unresolved: list[str] = state.env.setdefault("unresolved", [])
+            if match.group(0) not in unresolved:
+                unresolved.append(match.group(0))
         return False
     if not silent:
         token = state.push("mention", "", 0)
@@ -147,4 +152,8 @@ def render(source: str, targets: Mapping[str, Target] | None = None) -> Rendered
     """The safe HTML of a post and whom it mentions (of `targets`: handle -> person)."""
     env: dict[str, Any] = {"targets": dict(targets or {})}
     html = _MD.render(source, env)
-    return Rendered(html=sanitise(html), mentioned=list(env.get("mentioned", [])))
+    return Rendered(
+        html=sanitise(html),
+        mentioned=list(env.get("mentioned", [])),
+        unresolved=[f"@{handle}" for handle in env.get("unresolved", [])],
+    )

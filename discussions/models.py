@@ -80,6 +80,9 @@ class Thread(models.Model):
 
     objects = ThreadQuerySet.as_manager()
 
+    # Not stored: what the opening post could not mention (see Post.unresolved_mentions).
+    unresolved_mentions: tuple[str, ...] = ()
+
     class Meta:
         verbose_name = _("Diskussion")
         verbose_name_plural = _("Diskussionen")
@@ -156,6 +159,10 @@ class Post(models.Model):
     hidden_reason = models.CharField(_("Grund"), max_length=REASON_MAX, blank=True)
 
     objects = PostQuerySet.as_manager()
+
+    # Not stored: the @handles of the last rendering that mention nobody who reads the thread
+    # (unknown, shared by two readers, or someone without access), for the message after posting.
+    unresolved_mentions: tuple[str, ...] = ()
 
     class Meta:
         verbose_name = _("Beitrag")

@@ -110,6 +110,7 @@ def _render(post: Post) -> list[int]:
     """Render the post's body with the thread's readers as mention targets; whom it mentions."""
     rendered = render(post.body, selectors.mention_scope(_where(post.thread)).targets)
     post.body_html = rendered.html
+    post.unresolved_mentions = tuple(rendered.unresolved)
     return rendered.mentioned
 
 
@@ -204,6 +205,7 @@ def thread_start(*, actor: Actor, where: Space | Project, title: str, body: str)
         _mention(actor=actor, post=post, mentioned=mentioned)
         _follow(thread, actor)
         audit_record(actor=actor, instance=thread, action=AuditEntry.Action.CREATE)
+    thread.unresolved_mentions = post.unresolved_mentions
     return thread
 
 

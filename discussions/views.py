@@ -3,6 +3,7 @@ following and moderation. Thin: load through the rule's scope, call one service,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -71,6 +72,21 @@ def _post(request: HttpRequest, pk: int, action: str = "view") -> Post:
     return post
 
 
+def _said(text: str) -> Callable[[Thread | Post], str]:
+    """The success message, and which @handles mentioned nobody (they stay plain text)."""
+
+    def message(written: Thread | Post) -> str:
+        if not written.unresolved_mentions:
+            return text
+        note = _(
+            "Nicht erwähnt und nicht benachrichtigt (unbekannt, mehrdeutig oder ohne Zugang zu "
+            "dieser Diskussion): %(handles)s"
+        ) % {"handles": ", ".join(written.unresolved_mentions)}
+        return f"{text} {note}"
+
+    return message
+
+
 def _at(post: Post) -> str:
     url = reverse("discussions:thread", kwargs={"pk": post.thread_id})
     return f"{url}?page={selectors.page_of(post)}#{post.anchor}"
@@ -103,7 +119,7 @@ def thread_new(request: SignedInRequest, kind: str, slug: str) -> HttpResponse:
         ThreadForm(posted(request)),
         save=lambda data: services.thread_start(actor=request.user, where=where, **data),
         success=lambda thread: thread.get_absolute_url(),
-        message=_("Die Diskussion ist eröffnet."),
+        message=_said(_("Die Diskussion ist eröffnet.")),
         template="discussions/thread_form.html",
         context={"where": where, "kind": kind, "scope": selectors.mention_scope(where)},
     )
@@ -125,7 +141,7 @@ def thread_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         ReplyForm(posted(request)),
         save=lambda data: services.post_reply(actor=request.user, thread=thread, **data),
         success=_at,
-        message=_("Ihre Antwort ist veröffentlicht."),
+        message=_said(_("Ihre Antwort ist veröffentlicht.")),
         template="discussions/thread_detail.html",
         context={
             "thread": thread,
@@ -158,7 +174,7 @@ def post_edit(request: SignedInRequest, pk: int) -> HttpResponse:
         PostEditForm(posted(request), initial=initial, opening=post.is_opening),
         save=lambda data: services.post_edit(actor=request.user, post=post, **data),
         success=_at,
-        message=_("Ihr Beitrag ist geändert."),
+        message=_said(_("Ihr Beitrag ist geändert.")),
         template="discussions/post_form.html",
         context={"post": post, "thread": post.thread, "scope": _scope(post)},
     )

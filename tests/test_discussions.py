@@ -261,6 +261,17 @@ def test_someone_who_cannot_read_the_thread_is_neither_linked_nor_notified(
     assert not Mention.objects.filter(post=post).exists()
 
 
+def test_the_author_is_told_which_names_mentioned_nobody(member, guest, coordinator, thread):
+    body = f"{handle(guest)}, {handle(coordinator)} und @gibt.esnicht"
+    response = client_for(member).post(thread.get_absolute_url(), {"body": body}, follow=True)
+    page = response.content.decode()
+    assert "Nicht erwähnt und nicht benachrichtigt" in page
+    note = page[page.index("Nicht erwähnt und nicht benachrichtigt") :].split("<")[0]
+    assert handle(guest) in note and "@gibt.esnicht" in note
+    assert handle(coordinator) not in note
+    assert notices(guest, Kind.MENTIONED) == 0 and notices(coordinator, Kind.MENTIONED) == 1
+
+
 def test_an_ambiguous_name_stays_plain_text(member, space, thread):
     twins = [PersonFactory(user__first_name="Jan", user__last_name="Möller").user for _ in range(2)]
     for user in twins:
