@@ -592,3 +592,12 @@ def test_seed_demo_adds_threads_in_two_spaces_and_on_a_project_once(db, settings
     assert not Notification.objects.filter(kind__in=[Kind.MENTIONED, Kind.THREAD_REPLY]).exists()
     mention = Post.objects.get(body__contains="@greta.asmussen")
     assert 'class="portal-mention"' in mention.body_html
+
+
+def test_the_pages_speak_english_too(member, thread):
+    client = client_for(member)
+    client.cookies["django_language"] = "en"
+    page = client.get(thread.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Publish reply" in page.content.decode()
+    response = client.post(thread.get_absolute_url(), {"body": "x" * 20_001})
+    assert "At most 20,000 characters (your text has 20001)." in response.content.decode()
