@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import User
+from contacts.models import Authority, User
 from contacts.permissions import forget_cached_facts
 from core.models import AuditEntry
 from discussions import services
@@ -157,12 +157,23 @@ def test_the_readers_of_a_space_or_project_are_exactly_who_the_rule_lets_read(
     )
     further = ProjectFactory(slug="weiterer-raum-projekt", primary_space=other_space)
     further.spaces.add(space)
-    for where in (space, other_space, project, restricted, further):
+    # Led elsewhere, in the guest's space; the officer's authority (BVM) takes part.
+    participating = ProjectFactory(
+        slug="beteiligt-projekt",
+        primary_space=other_space,
+        lead_authority=Authority.objects.get(code="FB"),
+    )
+    participating.participating_authorities.add(Authority.objects.get(code="BVM"))
+    wheres = (space, other_space, project, restricted, further, participating)
+    for where in wheres:
         thread = services.thread_start(actor=itd, where=where, title="T", body="B")
         listed = set(readers(where).values_list("pk", flat=True))
         for role, user in all_roles.items():
             allowed = THREAD.can(_fresh(user), "view", Thread.objects.get(pk=thread.pk))
             assert allowed is (user is not None and user.pk in listed), (role, str(where))
+    officer = all_roles["officer"]
+    assert officer.pk in set(readers(participating).values_list("pk", flat=True))
+    assert all_roles["member"].pk not in set(readers(participating).values_list("pk", flat=True))
 
 
 # --- Safe Markdown ---------------------------------------------------------------------------
