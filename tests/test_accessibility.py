@@ -146,7 +146,7 @@ def _discussion_pages(user: User, space: Space) -> list[str]:
     """A thread with Markdown, a mention, an edited and a hidden post; a project thread."""
     from discussions import services
 
-    from .factories import ProjectFactory
+    from .factories import AuthorityFactory, ProjectFactory
 
     other = MembershipFactory.create(space=space).person.user
     thread = services.thread_start(
@@ -160,7 +160,10 @@ def _discussion_pages(user: User, space: Space) -> list[str]:
     handle = f"@{other.first_name.lower()}.{other.last_name.lower()}"
     reply = services.post_reply(actor=user, thread=thread, body=f"{handle}, bitte prüfen")
     services.post_hide(actor=user, post=reply, reason="Doppelt")
-    project = ProjectFactory.create(slug="a11y-projekt", primary_space=space)
+    # Factories with get_or_create: the transactional test may run after the reference data went.
+    project = ProjectFactory.create(
+        slug="a11y-projekt", primary_space=space, lead_authority=AuthorityFactory(code="BVM")
+    )
     services.thread_start(actor=user, where=project, title="Vergabe", body="Stand?")
     return [
         f"/spaces/{space.slug}/discussions/",
