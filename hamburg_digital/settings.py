@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "projects",
     "access",
     "notifications",
+    "discussions",
     "meetings",
     "search",
     "reports",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("search.urls")),
     path("", include("meetings.urls")),
+    path("", include("discussions.urls")),
     path("", include("reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from spaces.models import Membership
+from contacts.models import User
+from spaces.models import Membership, Space
 
 from .conftest import enrol_mfa, totp_code
 from .factories import PASSWORD, MembershipFactory, PersonFactory
@@ -124,6 +125,7 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
         status="running",
         progress=40,
     )
+    discussion_pages = _discussion_pages(coordinator.user, space)
     from .factories import make_meeting
 
     meeting = make_meeting(
@@ -135,6 +137,7 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
         *MEETING_PAGES,
         *(p.format(pk=meeting.pk) for p in MEETING_PAGES_OF_ONE),
         f"/contacts/people/{coordinator.pk}/",
+        *discussion_pages,
     ]
     found: dict[str, list[str]] = {}
     for path in PUBLIC_PAGES:
@@ -180,4 +183,48 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
     page.get_by_role("button", name="Bericht anfordern").click()
     if problems := _violations(page):
         found["coordinator invalid report request"] = problems
+    # A reply refused (empty): the thread page with its message.
+    page.goto(live_server.url + discussion_pages[THREAD_PAGE])
+    page.get_by_role("button", name="Antwort veröffentlichen").click()
+    if problems := _violations(page):
+        found["coordinator invalid reply"] = problems
     assert not found, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+THREAD_PAGE = 6  # the index of the thread's page in _discussion_pages
+
+
+def _discussion_pages(user: User, space: Space) -> list[str]:
+    """A thread with Markdown, a mention, an edited and a hidden post; a project thread."""
+    from discussions import services
+
+    from .factories import AuthorityFactory, ProjectFactory
+
+    other = MembershipFactory.create(space=space).person.user
+    thread = services.thread_start(
+        actor=user,
+        where=space,
+        title="Ladesäulen im Bezirk",
+        body="# Stand\n\n**Wer** hat _Zahlen_? [Quelle](https://example.org)\n\n- eins\n- zwei",
+    )
+    opening = thread.posts.get()
+    services.post_edit(actor=user, post=opening, body="Wer hat **neue** Zahlen?")
+    handle = f"@{other.first_name.lower()}.{other.last_name.lower()}"
+    reply = services.post_reply(actor=user, thread=thread, body=f"{handle}, bitte prüfen")
+    services.post_hide(actor=user, post=reply, reason="Doppelt")
+    # Factories with get_or_create: the transactional test may run after the reference data went.
+    project = ProjectFactory.create(
+        slug="a11y-projekt", primary_space=space, lead_authority=AuthorityFactory(code="BVM")
+    )
+    services.thread_start(actor=user, where=project, title="Vergabe", body="Stand?")
+    return [
+        f"/spaces/{space.slug}/discussions/",
+        f"/spaces/{space.slug}/discussions/new/",
+        f"/projects/{project.slug}/discussions/",
+        f"/projects/{project.slug}/",
+        f"/discussions/posts/{opening.pk}/edit/",
+        f"/discussions/posts/{opening.pk}/history/",
+        f"/discussions/{thread.pk}/",
+        f"/discussions/{thread.pk}/hide/",
+        f"/discussions/posts/{reply.pk}/hide/",
+    ]

@@ -25,6 +25,7 @@ LAYERS = [
     "projects",
     "access",
     "notifications",
+    "discussions",
     "meetings",
     "search",
     "reports",

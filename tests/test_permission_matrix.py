@@ -38,6 +38,7 @@ PROJECT_APPS = (
     "notifications.",
     "search.",
     "meetings.",
+    "discussions.",
     "reports.",
     "portal.",
 )
@@ -161,6 +162,29 @@ MEETING_RUN_FORM = roles(404, itd=INVALID, coordinator=INVALID, member=403, anon
 MEETING_RUN_DONE = roles(404, itd=DONE, coordinator=DONE, member=403, anonymous=LOGIN)
 # An empty answer: the form again with its message, for whoever sees the meeting.
 MEETING_ANSWER = roles(404, itd=INVALID, coordinator=INVALID, member=INVALID, anonymous=LOGIN)
+# Issue 12: discussions. The rows' thread is in `space`, opened by the member; the project's is
+# restricted (its own people only). A space's discussions are for its members in every role and
+# ITD: other staff and guests of another space are refused (403 on the space's list: the space
+# is public; 404 on a thread: it is not theirs to see). Moderation: ITD and the coordinators.
+DISCUSSERS = roles(403, itd=200, coordinator=200, officer=200, member=200, anonymous=LOGIN)
+DISCUSSERS_FORM = roles(
+    403, itd=INVALID, coordinator=INVALID, officer=INVALID, member=INVALID, anonymous=LOGIN
+)
+READERS = roles(404, itd=200, coordinator=200, officer=200, member=200, anonymous=LOGIN)
+READERS_FORM = roles(
+    404, itd=INVALID, coordinator=INVALID, officer=INVALID, member=INVALID, anonymous=LOGIN
+)
+READERS_DONE = roles(404, itd=DONE, coordinator=DONE, officer=DONE, member=DONE, anonymous=LOGIN)
+MODERATORS = roles(404, itd=200, coordinator=200, officer=403, member=403, anonymous=LOGIN)
+MODERATORS_FORM = roles(
+    404, itd=INVALID, coordinator=INVALID, officer=403, member=403, anonymous=LOGIN
+)
+MODERATORS_DONE = roles(404, itd=DONE, coordinator=DONE, officer=403, member=403, anonymous=LOGIN)
+# The member's own post: only the member edits it.
+POST_AUTHOR = roles(404, itd=403, coordinator=403, officer=403, member=200, anonymous=LOGIN)
+POST_AUTHOR_FORM = roles(
+    404, itd=403, coordinator=403, officer=403, member=INVALID, anonymous=LOGIN
+)
 
 # url name -> Row
 MATRIX: dict[str, Row] = {
@@ -298,6 +322,35 @@ MATRIX: dict[str, Row] = {
     "meetings:feed_revoke": post_only(None, SIGNED_IN_DONE, frozenset({"member"})),
     # The feed: the secret token is the credential, for whoever holds it (no session needed).
     "meetings:feed": Row("feed_token", EVERYONE, roles(NOT_ALLOWED), GET_ONLY),
+    "discussions:space_threads": page("space", DISCUSSERS),
+    "discussions:space_thread_new": Row("space", DISCUSSERS, DISCUSSERS_FORM, GET_POST),
+    "discussions:project_threads": page("project", READERS),
+    "discussions:project_thread_new": Row("project", READERS, READERS_FORM, GET_POST),
+    # The thread page; its POST is the reply (an empty one: the form with its message).
+    "discussions:thread": Row("thread", READERS, READERS_FORM, GET_POST),
+    # The member opened the thread and follows it already: following changes nothing for her.
+    "discussions:follow": post_only(
+        "thread", READERS_DONE, frozenset({"itd", "coordinator", "officer"})
+    ),
+    "discussions:unfollow": post_only("thread", READERS_DONE, frozenset({"member"})),
+    "discussions:thread_hide": Row("thread", MODERATORS, MODERATORS_FORM, GET_POST),
+    # The thread is neither hidden nor locked: showing it again or opening it changes nothing.
+    "discussions:thread_unhide": post_only("thread", MODERATORS_DONE, frozenset()),
+    "discussions:thread_lock": post_only(
+        "thread", MODERATORS_DONE, frozenset({"itd", "coordinator"})
+    ),
+    "discussions:thread_unlock": post_only("thread", MODERATORS_DONE, frozenset()),
+    # The address of one post leads to its page of the thread.
+    "discussions:post": Row(
+        "post",
+        roles(404, itd=302, coordinator=302, officer=302, member=302, anonymous=LOGIN),
+        SIGNED_IN_GET_ONLY,
+        GET_ONLY,
+    ),
+    "discussions:post_edit": Row("post", POST_AUTHOR, POST_AUTHOR_FORM, GET_POST),
+    "discussions:post_history": page("post", MODERATORS),
+    "discussions:post_hide": Row("post", MODERATORS, MODERATORS_FORM, GET_POST),
+    "discussions:post_unhide": post_only("post", MODERATORS_DONE, frozenset()),
     "reports:archive": Row(None, REPORT_ARCHIVE, REPORT_ARCHIVE_FORM, GET_POST),
     "reports:status": page(None, REPORT_ARCHIVE),
     "reports:detail": page("report", SPACE_REPORT),
@@ -377,6 +430,7 @@ def url_kwargs(space, authority, member, coordinator):
         **_project_kwargs(space, authority),
         **_report_kwargs(space, coordinator),
         **_meeting_kwargs(space, member),
+        **_discussion_kwargs(space, member),
     }
 
 
@@ -387,6 +441,15 @@ def _meeting_kwargs(space, member) -> dict:
 
     meeting = make_meeting(space=space, invitees=[member], title="Matrix-Termin")
     return {"meeting": {"pk": meeting.pk}, "feed_token": {"token": feed_renew(actor=member)}}
+
+
+def _discussion_kwargs(space, member) -> dict:
+    from discussions import services
+
+    thread = services.thread_start(
+        actor=member, where=space, title="Matrix-Diskussion", body="Erster Beitrag"
+    )
+    return {"thread": {"pk": thread.pk}, "post": {"pk": thread.posts.get().pk}}
 
 
 def _report_kwargs(space, coordinator) -> dict:

@@ -86,6 +86,19 @@ def everywhere(itd, space, other_space, authority):
     project_services.project_update(
         actor=user, project=project, version=project.version, title="Wiebkes Projekt"
     )
+    # Discussions: a thread she opened and edited, a reply mentioning her, a post she hid.
+    from discussions import services as discussion_services
+
+    thread = discussion_services.thread_start(
+        actor=user, where=space, title=f"Frage von {NAME}", body=f"Gruß, {NAME} ({PHONE})"
+    )
+    discussion_services.post_edit(
+        actor=user, post=thread.posts.get(), body=f"Viele Grüße, {NAME}, {EMAIL}"
+    )
+    reply = discussion_services.post_reply(
+        actor=itd, thread=thread, body="Danke @wiebke.tiedemann-quast"
+    )
+    discussion_services.post_hide(actor=user, post=reply, reason=f"Bitte an {EMAIL} schreiben")
     # The security log: a sign-in, and a failed one with only her address.
     security_log(kind=SecurityEvent.Kind.LOGIN, user=user)
     security_log(kind=SecurityEvent.Kind.LOGIN_FAILED, label=EMAIL)
@@ -115,6 +128,11 @@ def test_the_export_names_every_record_of_the_person(everywhere):
     kinds = {e["kind"] for e in data["security_log"]}
     assert {"Anmeldung", "fehlgeschlagene Anmeldung"} <= kinds
     assert data["admin_log"] == []  # she changed nothing in the admin
+    [post] = data["discussions"]
+    assert post["thread"] == f"Frage von {NAME}" and post["earlier_versions"]
+    activity = data["discussion_activity"]
+    assert activity["follows"] == [f"Frage von {NAME}"]
+    assert activity["mentioned_in"] and activity["moderated"]
 
 
 def _text_columns() -> list[tuple[str, str]]:

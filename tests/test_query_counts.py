@@ -63,7 +63,8 @@ def test_space_detail_query_budget(itd, space):
     # members 1 = 4; content types are cached per process
     client.get(space.get_absolute_url())
     # + what the apps register on spaces.home, one query each: the next meetings, new meetings
-    _within_budget(client, space.get_absolute_url(), 15 + 2)
+    # + the discussions' section and activity (recent threads, recent posts) = 2
+    _within_budget(client, space.get_absolute_url(), 15 + 2 + 2)
 
 
 def test_people_directory_query_budget(itd, space):

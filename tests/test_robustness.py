@@ -55,6 +55,7 @@ from .robustness import (
 )
 from .test_permission_matrix import (
     MATRIX,
+    _discussion_kwargs,
     _meeting_kwargs,
     _notification_kwargs,
     _project_kwargs,
@@ -544,6 +545,121 @@ def _feed_revoke(w: World) -> Case:
 
     feed_renew(actor=w.member)
     return Case(Request("meetings:feed_revoke", {}, {}), w.member, [])
+
+
+# Discussions --------------------------------------------------------------------------------
+
+
+def _thread_of(w: World, **state):
+    """A thread in the coordinator's space, opened by the member (who follows it)."""
+    from discussions import services
+    from discussions.models import Thread
+
+    thread = services.thread_start(
+        actor=w.member, where=w.space, title="Robuste Diskussion", body="Erster Beitrag"
+    )
+    if state:
+        Thread.objects.filter(pk=thread.pk).update(**state)
+        thread.refresh_from_db()
+    return thread
+
+
+@case("discussions:space_thread_new")
+def _space_thread_new(w: World) -> Case:
+    from discussions.forms import ThreadForm
+
+    data = params(title="Ladesäulen", body="Wer hat **Zahlen**? @niemand.bekannt")
+    return Case(
+        Request("discussions:space_thread_new", {"slug": w.space.slug}, data),
+        w.member,
+        form_families("post", ThreadForm(), data),
+    )
+
+
+@case("discussions:project_thread_new")
+def _project_thread_new(w: World) -> Case:
+    from discussions.forms import ThreadForm
+
+    data = params(title="Ausschreibung", body="Stand der Vergabe?")
+    return Case(
+        Request("discussions:project_thread_new", {"slug": w.project.slug}, data),
+        w.officer,
+        form_families("post", ThreadForm(), data),
+    )
+
+
+@case("discussions:thread")
+def _thread_reply(w: World) -> Case:
+    from discussions.forms import ReplyForm
+
+    thread = _thread_of(w)
+    data = params(body="Eine Antwort mit [Link](https://example.org).")
+    return Case(
+        Request("discussions:thread", {"pk": thread.pk}, data),
+        w.coordinator,
+        form_families("post", ReplyForm(), data),
+    )
+
+
+@case("discussions:post_edit")
+def _post_edit(w: World) -> Case:
+    from discussions.forms import PostEditForm
+
+    post = _thread_of(w).posts.get()
+    data = params(title="Robuste Diskussion (neu)", body="Geänderter Beitrag")
+    return Case(
+        Request("discussions:post_edit", {"pk": post.pk}, data),
+        w.member,
+        form_families("post", PostEditForm(opening=True), data),
+    )
+
+
+def _hide_case(name: str, kwargs: dict, user: User) -> Case:
+    from discussions.forms import ReasonForm
+
+    data = params(reason="Unsachlich")
+    return Case(Request(name, kwargs, data), user, form_families("post", ReasonForm(), data))
+
+
+@case("discussions:thread_hide")
+def _thread_hide(w: World) -> Case:
+    return _hide_case("discussions:thread_hide", {"pk": _thread_of(w).pk}, w.coordinator)
+
+
+@case("discussions:post_hide")
+def _post_hide(w: World) -> Case:
+    post = _thread_of(w).posts.get()
+    return _hide_case("discussions:post_hide", {"pk": post.pk}, w.coordinator)
+
+
+def _thread_action(name: str, role: str, **state):
+    def build(w: World) -> Case:
+        thread = _thread_of(w, **state)
+        return Case(Request(name, {"pk": thread.pk}, {}), getattr(w, role), [])
+
+    return build
+
+
+_HIDDEN = {"hidden_at": dt.datetime(2026, 1, 5, 10, tzinfo=dt.UTC), "hidden_reason": "Test"}
+_LOCKED = {"locked_at": dt.datetime(2026, 1, 5, 10, tzinfo=dt.UTC)}
+case("discussions:follow")(_thread_action("discussions:follow", "coordinator"))
+case("discussions:unfollow")(_thread_action("discussions:unfollow", "member"))
+case("discussions:thread_lock")(_thread_action("discussions:thread_lock", "coordinator"))
+case("discussions:thread_unlock")(
+    _thread_action("discussions:thread_unlock", "coordinator", **_LOCKED)
+)
+case("discussions:thread_unhide")(
+    _thread_action("discussions:thread_unhide", "coordinator", **_HIDDEN)
+)
+
+
+@case("discussions:post_unhide")
+def _post_unhide(w: World) -> Case:
+    from discussions.models import Post
+
+    post = _thread_of(w).posts.get()
+    Post.objects.filter(pk=post.pk).update(**_HIDDEN)
+    return Case(Request("discussions:post_unhide", {"pk": post.pk}, {}), w.coordinator, [])
 
 
 # Reports ------------------------------------------------------------------------------------
@@ -1113,6 +1229,7 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
         **_notification_kwargs(member),
         **_report_kwargs(space, coordinator),
         **_meeting_kwargs(space, member),
+        **_discussion_kwargs(space, member),
     }
     from django.urls import reverse
 

@@ -60,6 +60,8 @@ EXPECTED_TABLES = {
     "Report",
     "ReportSchedule",
     "Meeting",
+    "Thread",
+    "Post",
 }
 
 
@@ -188,6 +190,7 @@ def world(all_roles, space, other_space, authority, itd):
     make_meeting(space=other_space, title="Ohne Gäste")
     # Invited to a meeting of a space the member is not in (an invitation that outlived it).
     make_meeting(space=third_space, invitees=[all_roles["member"]], title="Fremder Raum")
+    _discussions(all_roles, [space, other_space, third_space], projects)
 
     # Memberships in both spaces: coordinators, members, guests; current, ended, upcoming.
     coordinator_there = PersonFactory(authority=member_authority)
@@ -227,6 +230,34 @@ def world(all_roles, space, other_space, authority, itd):
     make_invitation(space=None, project=invited, invited_by=itd)
     make_invitation(space=None, project=projects[0], invited_by=itd)
     return projects
+
+
+def _discussions(all_roles: dict[str, Any], spaces: list[Space], projects: list[Project]) -> None:
+    """Threads in three spaces and on every project, open, locked and hidden, with posts of
+    the member and the guest, one of them hidden."""
+    from discussions.markup import render
+    from discussions.models import Post, Thread
+
+    now = timezone.now()
+    states: list[dict[str, Any]] = [
+        {},
+        {"locked_at": now},
+        {"hidden_at": now, "hidden_reason": "Test"},
+    ]
+    wheres: list[dict[str, Any]] = [{"space": s} for s in spaces]
+    wheres += [{"project": p} for p in projects]
+    for i, where in enumerate(wheres):
+        thread = Thread.objects.create(title=f"Diskussion {i}", post_count=2, **where)
+        Thread.objects.filter(pk=thread.pk).update(**states[i % 3])
+        for number, author in ((1, all_roles["member"]), (2, all_roles["guest"])):
+            Post.objects.create(
+                thread=thread,
+                number=number,
+                author=author,
+                body="Text",
+                body_html=render("Text").html,
+                **({"hidden_at": now, "hidden_reason": "Test"} if i % 4 == 3 else {}),
+            )
 
 
 def _user(role: str, all_roles: dict[str, Any]) -> Any:

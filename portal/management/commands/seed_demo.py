@@ -15,6 +15,7 @@ from contacts.models import Authority, DigitalOfficer, Organisation, Person, Use
 from contacts.services import user_totp_enrol
 from core import events
 from core.dates import today
+from discussions.demo import seed_discussions
 from meetings.demo import seed_meetings
 from projects.demo import seed_projects
 from spaces.models import Membership, Space
@@ -106,6 +107,8 @@ class Command(BaseCommand):
             seed_projects()
             # A few meetings with invitees and answers in two spaces (meetings/demo.py).
             seed_meetings()
+            # A few threads with replies in two spaces and on one project (discussions/demo.py).
+            seed_discussions()
         self.print_accounts()
 
     def person(

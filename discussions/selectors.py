@@ -1,0 +1,199 @@
+"""Reads of the discussions, shaped for the viewer: lists, the thread page, who may be
+mentioned, the space page's section and activity. Every read starts from the rule's scope."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+
+from contacts.models import DigitalOfficer, User
+from core.audiences import Viewer, is_signed_in
+from projects.models import Project, ProjectGuest
+from spaces.models import Membership, Space
+
+from .markup import Target, handle_for
+from .models import Follow, Post, Thread
+from .permissions import POST, THREAD
+
+POSTS_PER_PAGE = 25
+THREADS_PER_PAGE = 25
+
+
+# --- Who reads a space's or a project's discussions ------------------------------------------
+
+
+def readers(where: Space | Project) -> QuerySet[User]:
+    """The accounts that may read (and write in) the discussions of a space or a project: the
+    rule of discussions.permissions written for the people instead of the threads (a test
+    compares the two for every role)."""
+    if isinstance(where, Space):
+        members = Membership.objects.active().filter(space=where).values("person_id")
+        condition = Q(is_itd_staff=True) | Q(person__in=members)
+    else:
+        condition = _project_readers(where)
+    return User.objects.filter(condition, is_active=True)
+
+
+def _project_readers(project: Project) -> Q:
+    space_ids = [project.primary_space_id, *project.spaces.values_list("pk", flat=True)]
+    authority_ids = [
+        project.lead_authority_id,
+        *project.participating_authorities.values_list("pk", flat=True),
+    ]
+    in_spaces = Membership.objects.active().filter(space_id__in=space_ids)
+    staff = Q(is_itd_staff=False, person__authority__isnull=False)
+    own = Q(person__in=in_spaces.exclude(role=Membership.Role.GUEST).values("person_id")) | Q(
+        person__in=DigitalOfficer.objects.active()
+        .filter(authority_id__in=authority_ids)
+        .values("person_id")
+    )
+    guests = ProjectGuest.objects.active().filter(project=project).values("person_id")
+    invited = Q(person__in=guests)
+    condition = Q(is_itd_staff=True) | (staff & own) | invited
+    if project.visibility != Project.Visibility.RESTRICTED:
+        external = Q(is_itd_staff=False, person__authority__isnull=True)
+        space_guests = in_spaces.filter(role=Membership.Role.GUEST).values("person_id")
+        condition |= external & Q(person__in=space_guests)
+    return condition
+
+
+def person_url(person_id: int | None) -> str:
+    """The person page, where the portal has one (spaces:person)."""
+    if person_id is None:
+        return ""
+    try:
+        return reverse("spaces:person", args=[person_id])
+    except NoReverseMatch:
+        return ""
+
+
+@dataclass(frozen=True)
+class Mentionable:
+    handle: str
+    name: str
+    function: str
+
+
+@dataclass
+class MentionScope:
+    """Who can be mentioned in a thread: handle -> person, without the handles two share."""
+
+    targets: dict[str, Target] = field(default_factory=dict)
+    people: list[Mentionable] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)
+
+
+def mention_scope(where: Space | Project) -> MentionScope:
+    """One query: the readers with their names (and person pages)."""
+    rows = list(
+        readers(where)
+        .order_by("last_name", "first_name", "pk")
+        .values_list("pk", "first_name", "last_name", "person__pk", "person__function")
+    )
+    handles = [handle_for(first, last) for _pk, first, last, _person, _function in rows]
+    counts = Counter(h for h in handles if h)
+    scope = MentionScope(ambiguous=sorted(h for h, n in counts.items() if n > 1))
+    for handle, (pk, first, last, person_id, function) in zip(handles, rows, strict=True):
+        if not handle or counts[handle] > 1:
+            continue
+        name = f"{first} {last}"
+        scope.targets[handle] = Target(user_id=pk, name=name, url=person_url(person_id))
+        scope.people.append(Mentionable(handle=handle, name=name, function=function or ""))
+    return scope
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+def listed(viewer: Viewer, threads: QuerySet[Thread]) -> QuerySet[Thread]:
+    """The threads the viewer reads, hidden ones only for those who moderate them."""
+    moderated = THREAD.restrict(Thread.objects.all(), viewer, "moderate").values("pk")
+    return (
+        THREAD.restrict(threads, viewer, "view")
+        .filter(Q(hidden_at__isnull=True) | Q(pk__in=moderated))
+        .select_related("author", "space", "project")
+    )
+
+
+def threads_of(viewer: Viewer, where: Space | Project) -> QuerySet[Thread]:
+    scope: dict[str, Space | Project] = (
+        {"space": where} if isinstance(where, Space) else {"project": where}
+    )
+    return listed(viewer, Thread.objects.filter(**scope)).order_by("-last_post_at", "-pk")
+
+
+def thread_page(viewer: Viewer, where: Space | Project, number: Any) -> Page[Thread]:
+    return Paginator(threads_of(viewer, where), THREADS_PER_PAGE).get_page(number)
+
+
+# --- One thread ------------------------------------------------------------------------------
+
+
+def thread_for(viewer: Viewer, pk: int) -> Thread | None:
+    """The thread, if the viewer reads it; with what its rules read (no query per check)."""
+    return (
+        THREAD.restrict(Thread.objects.all(), viewer, "view")
+        .select_related("space", "project", "author", "hidden_by", "locked_by")
+        .prefetch_related("project__spaces", "project__participating_authorities")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def post_for(viewer: Viewer, pk: int) -> Post | None:
+    return (
+        POST.restrict(Post.objects.all(), viewer, "view")
+        .select_related("author", "thread__space", "thread__project")
+        .prefetch_related("thread__project__spaces", "thread__project__participating_authorities")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def posts_page(thread: Thread, number: Any) -> Page[Post]:
+    """A page of the thread's posts: two queries (the count and the page), however many."""
+    posts = thread.posts.select_related("author", "hidden_by").order_by("number")
+    return Paginator(posts, POSTS_PER_PAGE).get_page(number)
+
+
+def page_of(post: Post) -> int:
+    return (post.number - 1) // POSTS_PER_PAGE + 1
+
+
+def last_page(thread: Thread) -> int:
+    return max(1, (thread.post_count - 1) // POSTS_PER_PAGE + 1)
+
+
+def is_following(viewer: Viewer, thread: Thread) -> bool:
+    if not is_signed_in(viewer):
+        return False
+    return Follow.objects.filter(thread=thread, user=viewer).exists()
+
+
+def revisions(post: Post) -> list[Any]:
+    return list(post.revisions.order_by("-replaced_at", "-pk"))
+
+
+# --- The space page and the project page -----------------------------------------------------
+
+
+def recent_threads(viewer: Viewer, where: Space | Project, limit: int) -> list[Thread]:
+    """At most `limit` threads the viewer reads, newest activity first: one query."""
+    return list(threads_of(viewer, where).filter(hidden_at__isnull=True)[:limit])
+
+
+def recent_posts(viewer: Viewer, space: Space, limit: int) -> list[Post]:
+    """The newest posts of the space's threads the viewer reads (none hidden): one query."""
+    threads = THREAD.restrict(Thread.objects.filter(space=space), viewer, "view").filter(
+        hidden_at__isnull=True
+    )
+    return list(
+        Post.objects.filter(Exists(threads.filter(pk=OuterRef("thread_id"))), hidden_at=None)
+        .select_related("thread", "author")
+        .order_by("-created_at", "-pk")[:limit]
+    )
