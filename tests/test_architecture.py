@@ -25,6 +25,7 @@ LAYERS = [
     "projects",
     "access",
     "notifications",
+    "documents",
     "search",
     "reports",
     "portal",

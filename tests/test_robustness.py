@@ -63,7 +63,6 @@ from .test_permission_matrix import (
 
 GOOD_PASSWORD = "Hafenkran-Elbphilharmonie-42"
 NEW_PASSWORD = "Elbphilharmonie-Nebel-47"
-FORM_ENCODED = "application/x-www-form-urlencoded"
 
 # 25 examples per form keep the file well under a minute in CI; ROBUSTNESS_MAX_EXAMPLES=500 (say)
 # walks (nearly) every derived mutation of every form.
@@ -891,7 +890,7 @@ class Harness:
                 mail.outbox = []
                 try:
                     response = self.client.post(
-                        request.path(), data=request.body(), content_type=FORM_ENCODED
+                        request.path(), data=request.body(), content_type=request.content_type()
                     )
                 except Exception as exc:  # an exception escaped the view: a 500
                     # The transaction may be broken: the database is not read again.

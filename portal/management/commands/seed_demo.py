@@ -15,7 +15,9 @@ from contacts.models import Authority, DigitalOfficer, Organisation, Person, Use
 from contacts.services import user_totp_enrol
 from core import events
 from core.dates import today
+from documents.demo import seed_documents
 from projects.demo import seed_projects
+from projects.models import Project
 from spaces.models import Membership, Space
 from spaces.services import membership_create
 
@@ -103,7 +105,21 @@ class Command(BaseCommand):
             self.seed_memberships()
             # About 40 projects with budget lines in full costs (projects/demo.py).
             seed_projects()
+            self.seed_documents()
         self.print_accounts()
+
+    def seed_documents(self) -> None:
+        """A few small documents in two spaces and on one project (documents/demo.py)."""
+        spaces = [
+            Space.objects.get(slug="mobilitaet-energie"),
+            Space.objects.get(slug="wissen-bildung"),
+        ]
+        project = (
+            (Project.objects.filter(primary_space=spaces[0]).exclude(visibility="restricted"))
+            .order_by("pk")
+            .first()
+        )
+        seed_documents(spaces=spaces, project=project, by=self.people["itd@example.org"].user)
 
     def person(
         self,
