@@ -506,3 +506,20 @@ def test_the_sections_make_a_fixed_number_of_queries(n, space, member, django_as
         assert len(selectors.recent(viewer, space, 5)) == min(n, 5)
     with django_assert_num_queries(1):
         assert len(selectors.activity(viewer, space, 20)) == min(n, 20)
+
+
+# --- Personal data -----------------------------------------------------------------------------
+
+
+def test_the_export_names_uploads_and_deletion_forgets_the_uploader(space_document, member):
+    from contacts.selectors import personal_data
+    from contacts.services import user_anonymise
+
+    data = personal_data(member)
+    assert data["documents"][0]["document"] == "Protokoll März"
+    assert data["documents"][0]["file"] == "protokoll.pdf"
+    user_anonymise(actor=member, user=member, reason="request")
+    space_document.refresh_from_db()
+    assert space_document.created_by is None
+    assert space_document.versions.get().uploaded_by is None
+    assert Document.objects.filter(pk=space_document.pk).exists()  # the space keeps it

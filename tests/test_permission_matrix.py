@@ -36,6 +36,7 @@ PROJECT_APPS = (
     "projects.",
     "access.",
     "notifications.",
+    "documents.",
     "search.",
     "reports.",
     "portal.",
@@ -149,6 +150,26 @@ ITD_ONLY_FORM = roles(403, itd=INVALID, anonymous=LOGIN)
 REPORT_ARCHIVE = roles(403, itd=200, coordinator=200, officer=200, anonymous=LOGIN)
 REPORT_ARCHIVE_FORM = roles(403, itd=INVALID, coordinator=INVALID, officer=INVALID, anonymous=LOGIN)
 SPACE_REPORT = roles(404, itd=200, coordinator=200, anonymous=LOGIN)
+
+# Documents (issue 12): of a space, those who see its members (staff of every authority, its
+# own guests); added by its people and ITD; of the (restricted) matrix project, those who see
+# it and take part. The document of the rows is the member's, in the coordinator's space.
+SPACE_DOCUMENTS = roles(200, guest=403, anonymous=LOGIN)
+SPACE_DOCUMENT_ADDERS = roles(
+    403, itd=200, coordinator=200, officer=200, member=200, anonymous=LOGIN
+)
+SPACE_DOCUMENT_ADDERS_FORM = roles(
+    403, itd=INVALID, coordinator=INVALID, officer=INVALID, member=INVALID, anonymous=LOGIN
+)
+PROJECT_DOCUMENTS = roles(200, guest=404, outsider=404, anonymous=LOGIN)
+PROJECT_DOCUMENTS_FORM = roles(INVALID, guest=404, outsider=404, anonymous=LOGIN)
+A_DOCUMENT = roles(200, guest=404, anonymous=LOGIN)
+DOCUMENT_ADDERS = {**A_DOCUMENT, "outsider": 403}
+DOCUMENT_ADDERS_FORM = {**roles(INVALID, guest=404, anonymous=LOGIN), "outsider": 403}
+DOCUMENT_DELETERS = roles(403, itd=200, coordinator=200, member=200, guest=404, anonymous=LOGIN)
+DOCUMENT_DELETERS_DONE = roles(
+    403, itd=DONE, coordinator=DONE, member=DONE, guest=404, anonymous=LOGIN
+)
 
 # url name -> Row
 MATRIX: dict[str, Row] = {
@@ -265,6 +286,23 @@ MATRIX: dict[str, Row] = {
         GET_POST,
         frozenset({"itd"}),
     ),
+    "documents:space": page("space", SPACE_DOCUMENTS),
+    "documents:space_new": Row(
+        "space", SPACE_DOCUMENT_ADDERS, SPACE_DOCUMENT_ADDERS_FORM, GET_POST
+    ),
+    "documents:project": page("project", PROJECT_DOCUMENTS),
+    "documents:project_new": Row("project", PROJECT_DOCUMENTS, PROJECT_DOCUMENTS_FORM, GET_POST),
+    "documents:detail": page("document", A_DOCUMENT),
+    "documents:version_new": Row("document", DOCUMENT_ADDERS, DOCUMENT_ADDERS_FORM, GET_POST),
+    "documents:download": page("document_version", A_DOCUMENT),
+    # Deleting is confirmed with a button: the empty POST deletes (marks deleted).
+    "documents:delete": Row(
+        "document",
+        DOCUMENT_DELETERS,
+        DOCUMENT_DELETERS_DONE,
+        GET_POST,
+        frozenset({"itd", "coordinator", "member"}),
+    ),
     "reports:archive": Row(None, REPORT_ARCHIVE, REPORT_ARCHIVE_FORM, GET_POST),
     "reports:status": page(None, REPORT_ARCHIVE),
     "reports:detail": page("report", SPACE_REPORT),
@@ -343,6 +381,33 @@ def url_kwargs(space, authority, member, coordinator):
         "authority": {"code": authority.code},
         **_project_kwargs(space, authority),
         **_report_kwargs(space, coordinator),
+        **_document_kwargs(space, member),
+    }
+
+
+def _document_kwargs(space, member) -> dict:
+    from django.core.files.base import ContentFile
+
+    from documents.demo import tiny_pdf
+    from documents.models import Document, DocumentVersion
+    from documents.storage import document_storage
+
+    name = document_storage.save("documents/matrix.pdf", ContentFile(tiny_pdf("Matrix")))
+    document = Document.objects.create(space=space, title="Matrix-Protokoll", created_by=member)
+    DocumentVersion.objects.create(
+        document=document,
+        number=1,
+        file=name,
+        original_name="protokoll.pdf",
+        extension="pdf",
+        content_type="application/pdf",
+        size=document_storage.size(name),
+        sha256="0" * 64,
+        uploaded_by=member,
+    )
+    return {
+        "document": {"pk": document.pk},
+        "document_version": {"pk": document.pk, "number": 1},
     }
 
 
