@@ -332,6 +332,8 @@ def test_download_headers(space_document, member):
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "private" in response["Cache-Control"]
+    # Opened in a browser tab after all, the file runs nothing.
+    assert "sandbox" in response["Content-Security-Policy"]
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert "filename*=utf-8''Protokoll%20%22M%C3%A4rz%22%202026.pdf" in disposition
@@ -523,3 +525,18 @@ def test_the_export_names_uploads_and_deletion_forgets_the_uploader(space_docume
     assert space_document.created_by is None
     assert space_document.versions.get().uploaded_by is None
     assert Document.objects.filter(pk=space_document.pk).exists()  # the space keeps it
+
+
+def test_the_demo_documents_are_valid_files_and_seeded_once(space, other_space, itd, settings):
+    import pypdf
+
+    from documents.demo import seed_documents, tiny_pdf
+
+    project = ProjectFactory(primary_space=space)
+    assert seed_documents(spaces=[space, other_space], project=project, by=itd) == 4
+    assert seed_documents(spaces=[space, other_space], project=project, by=itd) == 0
+    assert Document.objects.filter(space=other_space).count() == 1
+    assert Document.objects.filter(project=project).count() == 1
+    assert not Notification.objects.filter(kind="document_added").exists()
+    reader = pypdf.PdfReader(io.BytesIO(tiny_pdf("Protokoll")))
+    assert "Protokoll" in reader.pages[0].extract_text()
