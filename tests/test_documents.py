@@ -540,3 +540,27 @@ def test_the_demo_documents_are_valid_files_and_seeded_once(space, other_space, 
     assert not Notification.objects.filter(kind="document_added").exists()
     reader = pypdf.PdfReader(io.BytesIO(tiny_pdf("Protokoll")))
     assert "Protokoll" in reader.pages[0].extract_text()
+
+
+@pytest.mark.parametrize("page", ["space", "project"])
+def test_the_space_and_project_pages_make_the_same_queries_for_few_and_many_documents(
+    page, space, member, restricted_project
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    container = space if page == "space" else restricted_project
+    name = "spaces:detail" if page == "space" else "projects:detail"
+    url = reverse(name, args=[container.slug])
+    client = client_for(member)
+    client.get(url)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    _many(container, member, 2)
+    few = count()
+    _many(container, member, 25)
+    assert count() == few
