@@ -294,7 +294,8 @@ def _tell(document: Document, version: DocumentVersion, actor: Actor) -> None:
 
 
 def purge_deleted(*, now: dt.datetime | None = None) -> int:
-    """Remove the files and rows of documents deleted more than DOCUMENT_RETENTION_DAYS ago.
+    """Remove the files and rows of documents deleted more than DOCUMENT_RETENTION_DAYS ago,
+    and files left without a row for as long; the number of documents and loose files removed.
 
     Idempotent: a file already gone counts as removed; a document is removed only with all its
     files, so a run that fails half-way is finished by the next one.
@@ -320,4 +321,31 @@ def purge_deleted(*, now: dt.datetime | None = None) -> int:
             )
             row.delete()
             removed += 1
+    return removed + _purge_orphans(cutoff)
+
+
+def _stored_names(directory: str = "documents") -> list[str]:
+    """Every file under `directory` of the document storage (recursively)."""
+    try:
+        directories, names = document_storage.listdir(directory)
+    except FileNotFoundError:
+        return []
+    found = [f"{directory}/{name}" for name in names]
+    for sub in directories:
+        found += _stored_names(f"{directory}/{sub}")
+    return found
+
+
+def _purge_orphans(cutoff: dt.datetime) -> int:
+    """Files no version refers to any more (a deleted project takes its documents' rows with
+    it) are removed once they are older than the retention period. A file being uploaded right
+    now has no row yet, but it is new, so it stays."""
+    referenced = set(DocumentVersion.objects.values_list("file", flat=True))
+    removed = 0
+    for name in _stored_names():
+        if name in referenced or document_storage.get_modified_time(name) >= cutoff:
+            continue
+        document_storage.delete(name)
+        logger.info("documents: removed file %s that no document refers to", name)
+        removed += 1
     return removed

@@ -564,3 +564,22 @@ def test_the_space_and_project_pages_make_the_same_queries_for_few_and_many_docu
     few = count()
     _many(container, member, 25)
     assert count() == few
+
+
+def test_the_retention_job_removes_the_files_of_a_deleted_project_after_the_period(
+    restricted_project, project_document, space_document, settings
+):
+    import os
+
+    from projects.models import Project
+
+    Project.objects.filter(pk=restricted_project.pk).delete()  # its documents' rows go with it
+    assert not Document.objects.filter(pk=project_document.pk).exists()
+    assert len(stored_files(settings)) == 2
+    assert services.purge_deleted() == 0  # the loose file is new: kept for now
+    later = timezone.now() + dt.timedelta(days=settings.DOCUMENT_RETENTION_DAYS + 1)
+    assert services.purge_deleted(now=later) == 1
+    remaining = stored_files(settings)
+    assert [p.name for p in remaining] == [Path(space_document.versions.get().file.name).name]
+    assert services.purge_deleted(now=later) == 0
+    assert os.path.exists(remaining[0])
