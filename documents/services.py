@@ -29,7 +29,7 @@ from core.audiences import Actor
 from core.models import AuditEntry
 from core.services import audit_record
 from notifications.kinds import Kind as NoticeKind
-from notifications.recipients import project_people
+from notifications.recipients import authority_officers, project_people
 from notifications.services import notify_each
 from projects.models import Project, ProjectGuest
 from spaces.models import Membership, Space
@@ -245,8 +245,10 @@ def readers(document: Document) -> list[User]:
         project = document.project
         assert project is not None
         space_ids = {project.primary_space_id, *project.spaces.values_list("pk", flat=True)}
+        participating = project.participating_authorities.values_list("pk", flat=True)
         candidates = [
             *project_people(project),
+            *authority_officers(participating),
             *User.objects.filter(
                 is_active=True,
                 person__memberships__in=Membership.objects.active().filter(

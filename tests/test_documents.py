@@ -583,3 +583,24 @@ def test_the_retention_job_removes_the_files_of_a_deleted_project_after_the_peri
     assert [p.name for p in remaining] == [Path(space_document.versions.get().file.name).name]
     assert services.purge_deleted(now=later) == 0
     assert os.path.exists(remaining[0])
+
+
+def test_officers_of_participating_authorities_and_invited_guests_are_notified(space, itd, guest):
+    from contacts.models import Authority
+
+    from .factories import DigitalOfficerFactory, PersonFactory
+
+    elsewhere = Authority.objects.get(code="FB")
+    project = ProjectFactory(primary_space=space, visibility="restricted")
+    project.participating_authorities.add(elsewhere)
+    officer_there = PersonFactory(authority=elsewhere)
+    DigitalOfficerFactory(person=officer_there, authority=elsewhere)
+    ProjectGuest.objects.create(
+        project=project, person=guest.person, until=timezone.localdate() + dt.timedelta(days=9)
+    )
+    services.document_create(actor=itd, container=project, title="Neu", upload=upload())
+    notified = set(
+        Notification.objects.filter(kind="document_added").values_list("recipient", flat=True)
+    )
+    assert {officer_there.user.pk, guest.pk} <= notified
+    assert itd.pk not in notified
