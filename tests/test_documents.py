@@ -604,3 +604,26 @@ def test_officers_of_participating_authorities_and_invited_guests_are_notified(s
     )
     assert {officer_there.user.pk, guest.pk} <= notified
     assert itd.pk not in notified
+
+
+def test_a_path_sent_as_file_name_never_reaches_the_disk_as_a_path(member, space, settings):
+    """Django's upload parser keeps only the last part of a browser's file name; what reaches
+    the service is a plain name (kept as metadata), the stored name is the portal's."""
+    from .robustness import BOUNDARY, encode_multipart, params
+
+    client = client_for(member)
+    url = reverse("documents:space_new", args=[space.slug])
+    for sent in ("../../etc/passwd.pdf", "..\\..\\boot.pdf", "/absolut.pdf"):
+        body = encode_multipart(params(title=sent), {"file": [(sent, files.pdf())]})
+        client.post(url, body, content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    names = list(DocumentVersion.objects.values_list("original_name", flat=True))
+    assert sorted(names) == ["absolut.pdf", "boot.pdf", "passwd.pdf"]
+    root = Path(settings.DOCUMENTS_ROOT).resolve()
+    for path in stored_files(settings):
+        assert root in path.resolve().parents
+        assert path.name not in {"passwd.pdf", "boot.pdf", "absolut.pdf"}
+    for sent in ("..", "../", "/"):  # nothing is left of the name: no file at all
+        body = encode_multipart(params(title="x"), {"file": [(sent, files.pdf())]})
+        response = client.post(url, body, content_type=f"multipart/form-data; boundary={BOUNDARY}")
+        assert response.status_code == 400
+    assert DocumentVersion.objects.count() == 3
