@@ -19,7 +19,8 @@ RUN apt-get update \
 RUN groupadd --system --gid 1000 app \
     && useradd --system --uid 1000 --gid app --home-dir /home/app --create-home \
        --shell /usr/sbin/nologin app \
-    && mkdir -p /var/lib/portal/reports && chown app:app /var/lib/portal/reports
+    && mkdir -p /var/lib/portal/reports /var/lib/portal/documents \
+    && chown app:app /var/lib/portal/reports /var/lib/portal/documents
 
 # Dependencies first, so that code changes do not reinstall them. With packages = [] this
 # installs only the distribution metadata plus the dependencies. (README.md* may be absent.)

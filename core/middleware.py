@@ -95,7 +95,12 @@ def _request_is_sane(request: HttpRequest) -> bool:
     if content_type.startswith("application/x-www-form-urlencoded"):
         return _raw_is_sane(request.body)
     if content_type.startswith("multipart/form-data"):
-        return not any(has_control_chars(v) for values in request.POST.lists() for v in values[1])
+        # Django decodes multipart fields with errors="replace": invalid UTF-8 arrives as U+FFFD.
+        return not any(
+            has_control_chars(v) or "\ufffd" in v
+            for _, values in request.POST.lists()
+            for v in values
+        )
     return True
 
 

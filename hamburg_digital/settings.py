@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "notifications",
     "discussions",
     "meetings",
+    "documents",
     "search",
     "reports",
     "portal",
@@ -282,6 +283,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.purge_expired_reports",
         "schedule": crontab(hour="3", minute="30"),
     },
+    # Documents: files of deleted documents removed after DOCUMENT_RETENTION_DAYS.
+    "documents-purge-deleted": {
+        "task": "documents.tasks.purge_deleted_documents",
+        "schedule": crontab(hour="4", minute="0"),
+    },
     "reports-run-schedules": {
         "task": "reports.tasks.run_report_schedules",
         "schedule": crontab(hour="5", minute="45"),
@@ -300,6 +306,13 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
 }
+
+# Documents (documents app): files outside the web root and STATIC_ROOT, behind the storage API
+# (STORAGES["documents"]; an S3-compatible store is configured there, see the README). A
+# deleted document's file is kept this many days, then the retention job removes it.
+DOCUMENTS_ROOT = Path(env_str("DOCUMENTS_ROOT", str(BASE_DIR / "var" / "documents")))
+DOCUMENT_RETENTION_DAYS = env_int("DOCUMENT_RETENTION_DAYS", 30)
+DOCUMENT_MAX_SIZE = env_int("DOCUMENT_MAX_SIZE", 25 * 1024 * 1024)
 
 # Reports (reports app): files outside the web root, kept this many days, then removed.
 REPORTS_ROOT = Path(env_str("REPORTS_ROOT", str(BASE_DIR / "var" / "reports")))
@@ -404,6 +417,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Documents: the local file system under DOCUMENTS_ROOT, no URL (documents/storage.py).
+    "documents": {"BACKEND": "documents.storage.DocumentStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -434,6 +449,16 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploads: up to 2.5 MB in memory, larger ones streamed to a temporary file; a file over
+# DOCUMENT_MAX_SIZE is skipped while it streams (documents/uploads.py), never kept whole.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "documents.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 LOGGING = {
     "version": 1,

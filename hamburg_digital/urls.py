@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("", include("access.urls")),
     path("", include("notifications.urls")),
+    path("", include("documents.urls")),
     path("", include("search.urls")),
     path("", include("meetings.urls")),
     path("", include("discussions.urls")),

@@ -80,6 +80,8 @@ def _portal_test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Report files of a test go to its own directory.
     settings.REPORTS_ROOT = tmp_path / "reports"
+    # And the documents too (documents/storage.py reads DOCUMENTS_ROOT when it changes).
+    settings.DOCUMENTS_ROOT = tmp_path / "documents"
 
 
 @pytest.fixture(autouse=True)

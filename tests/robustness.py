@@ -33,6 +33,8 @@ class Request:
     kwargs: dict[str, object]
     post: Params
     query: Params = dataclasses.field(default_factory=dict)
+    # Uploads (a multipart body): field name -> [(file name, content)].
+    files: dict[str, list[tuple[str, bytes]]] = dataclasses.field(default_factory=dict)
 
     def copy(self) -> Request:
         return copy.deepcopy(self)
@@ -43,13 +45,49 @@ class Request:
             path += "?" + encode(self.query)
         return path
 
-    def body(self) -> str:
-        return encode(self.post)
+    def body(self) -> str | bytes:
+        return encode_multipart(self.post, self.files) if self.files else encode(self.post)
+
+    def content_type(self) -> str:
+        if self.files:
+            return f"multipart/form-data; boundary={BOUNDARY}"
+        return "application/x-www-form-urlencoded"
 
 
 def encode(params: Params) -> str:
     """application/x-www-form-urlencoded, in order, repeated names kept, bytes sent raw."""
     return urlencode([(name, value) for name, values in params.items() for value in values])
+
+
+BOUNDARY = "RobustnessBoundary7MA4YWxkTrZu0gW"
+
+
+def encode_multipart(params: Params, files: dict[str, list[tuple[str, bytes]]]) -> bytes:
+    """multipart/form-data, written by hand so that a file name goes out exactly as given
+    (Django's test client would strip its directory parts) and bytes are sent raw."""
+    boundary = b"--" + BOUNDARY.encode()
+    lines: list[bytes] = []
+    for name, values in params.items():
+        for value in values:
+            raw = value if isinstance(value, bytes) else str(value).encode()
+            disposition = f'Content-Disposition: form-data; name="{name}"'.encode()
+            lines += [boundary, disposition, b"", raw]
+    for name, items in files.items():
+        for filename, content in items:
+            disposition = (
+                f'Content-Disposition: form-data; name="{name}"; filename="'.encode()
+                + filename.encode("utf-8", "surrogateescape")
+                + b'"'
+            )
+            lines += [
+                boundary,
+                disposition,
+                b"Content-Type: application/octet-stream",
+                b"",
+                content,
+            ]
+    lines += [boundary + b"--", b""]
+    return b"\r\n".join(lines)
 
 
 def params(**values) -> Params:
@@ -69,13 +107,21 @@ BAD_DATES = ("gestern", "2026-02-30", "0001-01-01", "9999-12-31", "31.02.2026", 
 
 @dataclasses.dataclass(frozen=True)
 class Mutation:
-    where: str  # "post", "query" or "url"
+    where: str  # "post", "query", "url" or "file" (values: file name and content)
     name: str
     kind: str
     values: Values | None  # None: the parameter is left out
 
     def apply(self, request: Request) -> Request:
         mutated = request.copy()
+        if self.where == "file":
+            if self.values is None:
+                mutated.files.pop(self.name, None)
+            else:
+                filename, content = self.values
+                raw = content if isinstance(content, bytes) else content.encode()
+                mutated.files[self.name] = [(str(filename), raw)]
+            return mutated
         if self.where == "url":
             assert self.values is not None  # an object in the address is replaced, never left out
             mutated.kwargs[self.name] = self.values[0]

@@ -74,6 +74,38 @@ def _fiscal_year() -> int:
     return year.pk
 
 
+def _document_pages(coordinator) -> list[str]:
+    """A document with two versions in the space and one on a project (issue 12)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents import services
+    from documents.demo import tiny_pdf
+    from spaces.models import Space
+
+    from .factories import ProjectFactory
+
+    def pdf() -> SimpleUploadedFile:
+        return SimpleUploadedFile("protokoll.pdf", tiny_pdf("Protokoll"))
+
+    space = Space.objects.get(slug="mobilitaet-energie")
+    user = coordinator.user
+    document = services.document_create(
+        actor=user, container=space, title="Protokoll März", description="Sitzung", upload=pdf()
+    )
+    services.document_version_add(actor=user, document=document, upload=pdf(), note="Korrektur")
+    project = ProjectFactory.create(slug="a11y-projekt", primary_space=space)
+    services.document_create(actor=user, container=project, title="Steckbrief", upload=pdf())
+    return [
+        "/spaces/mobilitaet-energie/documents/",
+        "/spaces/mobilitaet-energie/documents/new/",
+        f"/documents/{document.pk}/",
+        f"/documents/{document.pk}/versions/new/",
+        f"/documents/{document.pk}/delete/",
+        f"/projects/{project.slug}/",
+        f"/projects/{project.slug}/documents/",
+    ]
+
+
 def _violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -138,6 +170,7 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
         *(p.format(pk=meeting.pk) for p in MEETING_PAGES_OF_ONE),
         f"/contacts/people/{coordinator.pk}/",
         *discussion_pages,
+        *_document_pages(coordinator),
     ]
     found: dict[str, list[str]] = {}
     for path in PUBLIC_PAGES:
@@ -188,6 +221,10 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
     page.get_by_role("button", name="Antwort veröffentlichen").click()
     if problems := _violations(page):
         found["coordinator invalid reply"] = problems
+    page.goto(live_server.url + "/spaces/mobilitaet-energie/documents/new/")
+    page.get_by_role("button", name="Hochladen").click()
+    if problems := _violations(page):
+        found["coordinator invalid document upload"] = problems
     assert not found, "\n".join(f"{k}: {v}" for k, v in found.items())
 
 

@@ -27,6 +27,7 @@ LAYERS = [
     "notifications",
     "discussions",
     "meetings",
+    "documents",
     "search",
     "reports",
     "portal",

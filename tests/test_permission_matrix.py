@@ -36,6 +36,7 @@ PROJECT_APPS = (
     "projects.",
     "access.",
     "notifications.",
+    "documents.",
     "search.",
     "meetings.",
     "discussions.",
@@ -184,6 +185,25 @@ MODERATORS_DONE = roles(404, itd=DONE, coordinator=DONE, officer=403, member=403
 POST_AUTHOR = roles(404, itd=403, coordinator=403, officer=403, member=200, anonymous=LOGIN)
 POST_AUTHOR_FORM = roles(
     404, itd=403, coordinator=403, officer=403, member=INVALID, anonymous=LOGIN
+)
+# Documents (issue 12): of a space, those who see its members (staff of every authority, its
+# own guests); added by its people and ITD; of the (restricted) matrix project, those who see
+# it and take part. The document of the rows is the member's, in the coordinator's space.
+SPACE_DOCUMENTS = roles(200, guest=403, anonymous=LOGIN)
+SPACE_DOCUMENT_ADDERS = roles(
+    403, itd=200, coordinator=200, officer=200, member=200, anonymous=LOGIN
+)
+SPACE_DOCUMENT_ADDERS_FORM = roles(
+    403, itd=INVALID, coordinator=INVALID, officer=INVALID, member=INVALID, anonymous=LOGIN
+)
+PROJECT_DOCUMENTS = roles(200, guest=404, outsider=404, anonymous=LOGIN)
+PROJECT_DOCUMENTS_FORM = roles(INVALID, guest=404, outsider=404, anonymous=LOGIN)
+A_DOCUMENT = roles(200, guest=404, anonymous=LOGIN)
+DOCUMENT_ADDERS = {**A_DOCUMENT, "outsider": 403}
+DOCUMENT_ADDERS_FORM = {**roles(INVALID, guest=404, anonymous=LOGIN), "outsider": 403}
+DOCUMENT_DELETERS = roles(403, itd=200, coordinator=200, member=200, guest=404, anonymous=LOGIN)
+DOCUMENT_DELETERS_DONE = roles(
+    403, itd=DONE, coordinator=DONE, member=DONE, guest=404, anonymous=LOGIN
 )
 
 # url name -> Row
@@ -351,6 +371,23 @@ MATRIX: dict[str, Row] = {
     "discussions:post_history": page("post", MODERATORS),
     "discussions:post_hide": Row("post", MODERATORS, MODERATORS_FORM, GET_POST),
     "discussions:post_unhide": post_only("post", MODERATORS_DONE, frozenset()),
+    "documents:space": page("space", SPACE_DOCUMENTS),
+    "documents:space_new": Row(
+        "space", SPACE_DOCUMENT_ADDERS, SPACE_DOCUMENT_ADDERS_FORM, GET_POST
+    ),
+    "documents:project": page("project", PROJECT_DOCUMENTS),
+    "documents:project_new": Row("project", PROJECT_DOCUMENTS, PROJECT_DOCUMENTS_FORM, GET_POST),
+    "documents:detail": page("document", A_DOCUMENT),
+    "documents:version_new": Row("document", DOCUMENT_ADDERS, DOCUMENT_ADDERS_FORM, GET_POST),
+    "documents:download": page("document_version", A_DOCUMENT),
+    # Deleting is confirmed with a button: the empty POST deletes (marks deleted).
+    "documents:delete": Row(
+        "document",
+        DOCUMENT_DELETERS,
+        DOCUMENT_DELETERS_DONE,
+        GET_POST,
+        frozenset({"itd", "coordinator", "member"}),
+    ),
     "reports:archive": Row(None, REPORT_ARCHIVE, REPORT_ARCHIVE_FORM, GET_POST),
     "reports:status": page(None, REPORT_ARCHIVE),
     "reports:detail": page("report", SPACE_REPORT),
@@ -431,6 +468,33 @@ def url_kwargs(space, authority, member, coordinator):
         **_report_kwargs(space, coordinator),
         **_meeting_kwargs(space, member),
         **_discussion_kwargs(space, member),
+        **_document_kwargs(space, member),
+    }
+
+
+def _document_kwargs(space, member) -> dict:
+    from django.core.files.base import ContentFile
+
+    from documents.demo import tiny_pdf
+    from documents.models import Document, DocumentVersion
+    from documents.storage import document_storage
+
+    name = document_storage.save("documents/matrix.pdf", ContentFile(tiny_pdf("Matrix")))
+    document = Document.objects.create(space=space, title="Matrix-Protokoll", created_by=member)
+    DocumentVersion.objects.create(
+        document=document,
+        number=1,
+        file=name,
+        original_name="protokoll.pdf",
+        extension="pdf",
+        content_type="application/pdf",
+        size=document_storage.size(name),
+        sha256="0" * 64,
+        uploaded_by=member,
+    )
+    return {
+        "document": {"pk": document.pk},
+        "document_version": {"pk": document.pk, "number": 1},
     }
 
 

@@ -56,6 +56,7 @@ from .robustness import (
 from .test_permission_matrix import (
     MATRIX,
     _discussion_kwargs,
+    _document_kwargs,
     _meeting_kwargs,
     _notification_kwargs,
     _project_kwargs,
@@ -65,7 +66,6 @@ from .test_permission_matrix import (
 
 GOOD_PASSWORD = "Hafenkran-Elbphilharmonie-42"
 NEW_PASSWORD = "Elbphilharmonie-Nebel-47"
-FORM_ENCODED = "application/x-www-form-urlencoded"
 
 # 25 examples per form keep the file well under a minute in CI; ROBUSTNESS_MAX_EXAMPLES=500 (say)
 # walks (nearly) every derived mutation of every form.
@@ -988,6 +988,102 @@ def _programme_budget(w: World) -> Case:
     )
 
 
+# Documents ----------------------------------------------------------------------------------
+
+# The robustness cases run with a small upload limit, so "too large" is a small file here.
+SMALL_LIMIT = 64 * 1024
+
+
+def _file_families(name: str) -> list[Family]:
+    """Files that must be refused: none, empty, too large, executable or markup under a
+    harmless name, a forbidden type, an extension that does not fit, a name that is a path."""
+    from .document_files import HTML, REFUSED, SVG, pdf, png
+
+    def family(kind: str, *values: tuple[str, bytes] | None) -> Family:
+        return Family("file", name, kind, tuple(values))
+
+    return [
+        family("left out", None),
+        family("empty file", ("protokoll.pdf", b"")),
+        family("too large", ("protokoll.pdf", pdf() + b"%" * SMALL_LIMIT)),
+        family(
+            "executable content",
+            *(REFUSED[k][:2] for k in ("windows-exe-as-pdf", "elf-as-txt", "script-as-txt")),
+        ),
+        family("markup", ("bericht.pdf", HTML), ("notiz.txt", HTML), ("bild.svg", SVG)),
+        family("forbidden type", REFUSED["zip"][:2], REFUSED["legacy-doc"][:2]),
+        family("extension does not fit", ("bericht.pdf", png())),
+        family("only a path", ("../", pdf()), ("..", pdf()), ("/", pdf())),
+    ]
+
+
+def _small_limit(w: World) -> None:
+    w.settings.DOCUMENT_MAX_SIZE = SMALL_LIMIT
+
+
+def _document_case(w: World, url_name: str, kwargs: dict, user: User, form, data) -> Case:
+    from .document_files import pdf
+
+    _small_limit(w)
+    request = Request(url_name, kwargs, data, files={"file": [("protokoll.pdf", pdf())]})
+    return Case(request, user, form_families("post", form, data) + _file_families("file"))
+
+
+@case("documents:space_new")
+def _document_space_new(w: World) -> Case:
+    from documents.forms import DocumentForm
+
+    data = params(title="Protokoll März", description="Sitzung vom 3. März")
+    form = DocumentForm()
+    form.fields.pop("file")  # its mutations are the files above
+    kwargs = {"slug": w.space.slug}
+    return _document_case(w, "documents:space_new", kwargs, w.member, form, data)
+
+
+@case("documents:project_new")
+def _document_project_new(w: World) -> Case:
+    from documents.forms import DocumentForm
+
+    data = params(title="Steckbrief", description="")
+    form = DocumentForm()
+    form.fields.pop("file")
+    kwargs = {"slug": w.project.slug}
+    return _document_case(w, "documents:project_new", kwargs, w.officer, form, data)
+
+
+def _a_document(w: World):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents import services
+
+    from .document_files import pdf
+
+    return services.document_create(
+        actor=w.member,
+        container=w.space,
+        title="Protokoll",
+        upload=SimpleUploadedFile("protokoll.pdf", pdf()),
+        notify=False,
+    )
+
+
+@case("documents:version_new")
+def _document_version_new(w: World) -> Case:
+    from documents.forms import VersionForm
+
+    data = params(note="Korrekturen")
+    form = VersionForm()
+    form.fields.pop("file")
+    kwargs = {"pk": _a_document(w).pk}
+    return _document_case(w, "documents:version_new", kwargs, w.coordinator, form, data)
+
+
+@case("documents:delete")
+def _document_delete(w: World) -> Case:
+    kwargs = {"pk": _a_document(w).pk}
+    return Case(Request("documents:delete", kwargs, {}), w.coordinator, [])
+
+
 # allauth ------------------------------------------------------------------------------------
 
 
@@ -1101,7 +1197,7 @@ class Harness:
                 mail.outbox = []
                 try:
                     response = self.client.post(
-                        request.path(), data=request.body(), content_type=FORM_ENCODED
+                        request.path(), data=request.body(), content_type=request.content_type()
                     )
                 except Exception as exc:  # an exception escaped the view: a 500
                     # The transaction may be broken: the database is not read again.
@@ -1204,6 +1300,10 @@ PAGES_IGNORING_POST = frozenset(
         "projects:export",
         "projects:budget_export",
         "projects:detail",
+        "documents:space",
+        "documents:project",
+        "documents:detail",
+        "documents:download",
         "admin:index",
         "admin:login",  # redirects to allauth's sign-in
         "admin:password_change",  # redirects to allauth's password change
@@ -1230,6 +1330,7 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
         **_report_kwargs(space, coordinator),
         **_meeting_kwargs(space, member),
         **_discussion_kwargs(space, member),
+        **_document_kwargs(space, member),
     }
     from django.urls import reverse
 

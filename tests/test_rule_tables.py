@@ -62,6 +62,8 @@ EXPECTED_TABLES = {
     "Meeting",
     "Thread",
     "Post",
+    "Document",
+    "DocumentVersion",
 }
 
 
@@ -174,6 +176,7 @@ def world(all_roles, space, other_space, authority, itd):
     ProjectGuest.objects.create(
         project=projects[6], person=ExternalPersonFactory(), until=today + dt.timedelta(days=9)
     )
+    _documents(all_roles, space, other_space, third_space, projects)
     for i, p in enumerate(projects):
         budget_line(p, 2026, planned=100 + i)
         Milestone.objects.create(project=p, title="Start", due=dt.date(2026, 3, 1))
@@ -258,6 +261,42 @@ def _discussions(all_roles: dict[str, Any], spaces: list[Space], projects: list[
                 body_html=render("Text").html,
                 **({"hidden_at": now, "hidden_reason": "Test"} if i % 4 == 3 else {}),
             )
+
+
+def _documents(all_roles, space, other_space, third_space, projects) -> None:
+    """Documents in three spaces and on every project, by different people, one deleted."""
+    from documents.models import Document, DocumentVersion
+
+    uploaders = ["member", "coordinator", "guest", "officer", "itd"]
+    places = [{"space": s} for s in (space, other_space, third_space)]
+    places += [{"project": p} for p in projects]
+    for i, place in enumerate(places):
+        by = all_roles[uploaders[i % len(uploaders)]]
+        document = Document.objects.create(title=f"Dokument {i}", created_by=by, **place)
+        DocumentVersion.objects.create(
+            document=document,
+            number=1,
+            file=f"documents/{i}.pdf",
+            original_name="a.pdf",
+            extension="pdf",
+            content_type="application/pdf",
+            size=10,
+            sha256="0" * 64,
+            uploaded_by=by,
+        )
+    deleted = Document.objects.create(
+        space=space, title="Gelöscht", created_by=all_roles["member"], deleted_at=timezone.now()
+    )
+    DocumentVersion.objects.create(
+        document=deleted,
+        number=1,
+        file="documents/x.pdf",
+        original_name="x.pdf",
+        extension="pdf",
+        content_type="application/pdf",
+        size=10,
+        sha256="0" * 64,
+    )
 
 
 def _user(role: str, all_roles: dict[str, Any]) -> Any:

@@ -16,8 +16,10 @@ from contacts.services import user_totp_enrol
 from core import events
 from core.dates import today
 from discussions.demo import seed_discussions
+from documents.demo import seed_documents
 from meetings.demo import seed_meetings
 from projects.demo import seed_projects
+from projects.models import Project
 from spaces.models import Membership, Space
 from spaces.services import membership_create
 
@@ -109,7 +111,21 @@ class Command(BaseCommand):
             seed_meetings()
             # A few threads with replies in two spaces and on one project (discussions/demo.py).
             seed_discussions()
+            self.seed_documents()
         self.print_accounts()
+
+    def seed_documents(self) -> None:
+        """A few small documents in two spaces and on one project (documents/demo.py)."""
+        spaces = [
+            Space.objects.get(slug="mobilitaet-energie"),
+            Space.objects.get(slug="wissen-bildung"),
+        ]
+        project = (
+            (Project.objects.filter(primary_space=spaces[0]).exclude(visibility="restricted"))
+            .order_by("pk")
+            .first()
+        )
+        seed_documents(spaces=spaces, project=project, by=self.people["itd@example.org"].user)
 
     def person(
         self,
