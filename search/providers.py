@@ -10,11 +10,18 @@ from typing import Any
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Person
 from core.audiences import Viewer
+from discussions.models import Post, Thread
+from discussions.permissions import POST
+from documents.models import Document
+from documents.selectors import visible as visible_documents
+from meetings.models import Meeting
+from meetings.selectors import visible as visible_meetings
 from projects.models import Project
 from spaces.models import Membership, Space
 
@@ -113,6 +120,85 @@ def _shape_people(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:
     return shaped
 
 
+# --- Discussions: the posts, and a thread's title finds its opening post ------------------------
+
+THREAD_FIELDS = ("title",)
+POST_FIELDS = ("body",)
+
+
+def _in_space(space: Space, prefix: str = "") -> Q:
+    """Of the space, or of a project of the space (primary or further)."""
+    further = Project.spaces.through.objects.filter(space=space).values("project_id")
+    return (
+        Q(**{f"{prefix}space": space})
+        | Q(**{f"{prefix}project__primary_space": space})
+        | Q(**{f"{prefix}project__in": further})
+    )
+
+
+def _posts(viewer: Viewer, terms: Terms, space: Space | None) -> QuerySet[Any]:
+    """Posts the viewer reads; hidden posts and hidden threads are not searched for anyone."""
+    found = POST.restrict(Post.objects.all(), viewer, "view").filter(
+        hidden_at__isnull=True, thread__hidden_at__isnull=True
+    )
+    if space is not None:
+        found = found.filter(_in_space(space, "thread__"))
+    titled = match(Thread.objects.all(), THREAD_FIELDS, terms).values("pk")
+    return match(found, POST_FIELDS, terms, also=Q(number=1, thread__in=titled))
+
+
+def _shape_posts(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:
+    rows = rows.select_related("thread__space", "thread__project", "author")
+    return with_highlights(rows, terms, title="thread__title", text="body")
+
+
+def _post_meta(post: Post) -> str:
+    thread = post.thread
+    where = thread.space.name if thread.space is not None else str(thread.project)
+    return f"{where} · {post.created_at:%d.%m.%Y}"
+
+
+# --- Meetings -----------------------------------------------------------------------------------
+
+MEETING_FIELDS = ("title", "place", "agenda")
+
+
+def _meetings(viewer: Viewer, terms: Terms, space: Space | None) -> QuerySet[Any]:
+    found = visible_meetings(viewer)
+    if space is not None:
+        found = found.filter(space=space)
+    return match(found, MEETING_FIELDS, terms)
+
+
+def _shape_meetings(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:
+    return with_highlights(rows.select_related("space"), terms, title="title", text="agenda")
+
+
+def _meeting_meta(meeting: Meeting) -> str:
+    return f"{meeting.space.name} · {timezone.localtime(meeting.starts_at):%d.%m.%Y %H:%M}"
+
+
+# --- Documents ----------------------------------------------------------------------------------
+
+DOCUMENT_FIELDS = ("title", "description")
+
+
+def _documents(viewer: Viewer, terms: Terms, space: Space | None) -> QuerySet[Any]:
+    found = visible_documents(viewer)
+    if space is not None:
+        found = found.filter(_in_space(space))
+    return match(found, DOCUMENT_FIELDS, terms)
+
+
+def _shape_documents(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:
+    rows = rows.select_related("space", "project")
+    return with_highlights(rows, terms, title="title", text="description")
+
+
+def _document_meta(document: Document) -> str:
+    return document.space.name if document.space is not None else str(document.project)
+
+
 PROVIDERS: dict[str, Provider] = {}
 
 
@@ -146,5 +232,35 @@ register(
         _people,
         _shape_people,
         url=lambda p: reverse("spaces:person", kwargs={"pk": p.pk}),
+    )
+)
+register(
+    Provider(
+        "discussions",
+        _("Diskussionen"),
+        _posts,
+        _shape_posts,
+        url=lambda p: p.get_absolute_url(),
+        meta=_post_meta,
+    )
+)
+register(
+    Provider(
+        "meetings",
+        _("Termine"),
+        _meetings,
+        _shape_meetings,
+        url=lambda m: m.get_absolute_url(),
+        meta=_meeting_meta,
+    )
+)
+register(
+    Provider(
+        "documents",
+        _("Dokumente"),
+        _documents,
+        _shape_documents,
+        url=lambda d: reverse("documents:detail", kwargs={"pk": d.pk}),
+        meta=_document_meta,
     )
 )

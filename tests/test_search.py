@@ -214,3 +214,106 @@ def test_the_markers_never_come_from_what_people_type(itd, space):
 
 def test_the_search_is_linked_from_every_page(client):
     assert reverse("search:search") in client.get("/").content.decode()
+
+
+# --- Discussions, meetings, documents ------------------------------------------------------------
+
+
+@pytest.fixture
+def working_room(space, other_space, member, guest, coordinator):
+    """In the member's space: a thread, a meeting the member is invited to, a document; the
+    same in the guest's space, so each finds its own and never the other's."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from discussions import services as discussions
+    from documents import services as documents
+
+    from . import document_files as files
+    from .factories import make_meeting
+
+    def pdf() -> SimpleUploadedFile:
+        return SimpleUploadedFile("agenda.pdf", files.pdf())
+
+    made = {}
+    for key, where, who in (("inside", space, member), ("outside", other_space, guest)):
+        made[f"thread_{key}"] = discussions.thread_start(
+            actor=who, where=where, title=f"Ladesäulen {key}", body="Wir planen Ladesäulen."
+        )
+        made[f"meeting_{key}"] = make_meeting(
+            space=where, invitees=[who], title=f"Ladesäulen-Runde {key}", agenda="1. Ladesäulen"
+        )
+        made[f"document_{key}"] = documents.document_create(
+            actor=who,
+            container=where,
+            title=f"Ladesäulenkonzept {key}",
+            description="Standorte der Ladesäulen",
+            upload=pdf(),
+            notify=False,
+        )
+    return made
+
+
+def test_discussions_meetings_and_documents_are_found_with_stemming(member, working_room):
+    response = _get(member, q="Ladesäule")  # the singular finds "Ladesäulen"
+    for kind in ("discussions", "meetings", "documents"):
+        hits = _hits(response, kind).replace("<mark>", "").replace("</mark>", "")
+        assert "Ladesäule" in hits and "inside" in hits, kind
+        assert "<mark>" in _hits(response, kind), kind
+
+
+@pytest.mark.parametrize("role", ["guest", "member", "outsider", "anonymous"])
+def test_a_guest_never_finds_what_they_may_not_open(role, all_roles, working_room):
+    user = all_roles[role]
+    response = _get(user, q="Ladesäulen")
+    html = response.content.decode()
+    client = client_for(user) if user is not None else Client()
+    for kind in ("discussions", "meetings", "documents"):
+        for href in _links(_hits(response, kind)):
+            assert client.get(href, follow=True).status_code == 200, (role, kind, href)
+    # The guest finds their own space's, never the member's (and the other way round).
+    if role == "guest":
+        assert "Ladesäulen outside" in html.replace("<mark>", "").replace("</mark>", "")
+        assert "inside" not in html.replace("<mark>", "").replace("</mark>", "")
+    if role == "member":  # staff see every space's documents, not its discussions or meetings
+        for kind in ("discussions", "meetings"):
+            assert "outside" not in _hits(response, kind)
+    if role == "anonymous":
+        for kind in ("discussions", "meetings", "documents"):
+            assert _links(_hits(response, kind)) == []
+
+
+def _links(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<a class="kern-link" href="([^"?]+)"', html)
+
+
+def test_hidden_posts_are_not_found(itd, member, space, working_room):
+    from discussions import services as discussions
+
+    thread = working_room["thread_inside"]
+    discussions.thread_hide(actor=itd, thread=thread, reason="Test")
+    assert _links(_hits(_get(member, q="Ladesäulen"), "discussions")) == []
+
+
+def test_the_new_kinds_use_their_gin_indexes(db):
+    from discussions.models import Post
+    from documents.models import Document
+    from meetings.models import Meeting
+    from search.providers import DOCUMENT_FIELDS, MEETING_FIELDS, POST_FIELDS
+
+    for model, fields, index in (
+        (Post, POST_FIELDS, "post_search_idx"),
+        (Meeting, MEETING_FIELDS, "meeting_search_idx"),
+        (Document, DOCUMENT_FIELDS, "document_search_idx"),
+    ):
+        sql, params = (
+            match(model.objects.all(), fields, Terms.of("Hafen"))
+            .values("pk")
+            .query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert index in plan, plan
