@@ -48,6 +48,11 @@ def validate_plausible_date(value: dt.date | None) -> None:
         )
 
 
+def plausible_dates_hint() -> str:
+    """The help text of a date field that validate_plausible_date checks."""
+    return _("zwischen dem 1.1.%(min)s und dem 31.12.%(max)s") % {"min": YEAR_MIN, "max": YEAR_MAX}
+
+
 def guest_access_max_days() -> int:
     return settings.GUEST_ACCESS_MAX_DAYS
 

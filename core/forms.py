@@ -6,8 +6,11 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
+
+from .dates import YEAR_MAX, YEAR_MIN
 
 _F = TypeVar("_F", bound=forms.Field)
 
@@ -27,6 +30,16 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PlausibleDateInput(DateInput):
+    """The date picker of a project, milestone or budget date: it offers only the years of
+    core.dates (YEAR_MIN to YEAR_MAX), which the server checks too."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.attrs.setdefault("min", f"{YEAR_MIN:04d}-01-01")
+        self.attrs.setdefault("max", f"{YEAR_MAX:04d}-12-31")
 
 
 def posted(request: HttpRequest) -> QueryDict | None:
@@ -84,3 +97,33 @@ class PortalFormSet(forms.BaseFormSet):
                 ),
                 code="tampered",
             )
+
+
+ADD_ROW = "add_row"  # the name of a formset's "add a row" button (works without JavaScript)
+
+
+def add_row_data(request: HttpRequest, prefixes: tuple[str, ...]) -> tuple[QueryDict | None, bool]:
+    """The data to bind an editor's formsets to, and whether the person only asked for one more
+    row: then the posted rows come back with one more empty row, nothing validated or written.
+    The button's value names the formset (its prefix); an unreadable count stays as posted."""
+    data = posted(request)
+    if data is None or data.get(ADD_ROW) not in prefixes:
+        return data, False
+    key = f"{data[ADD_ROW]}-TOTAL_FORMS"
+    count = data.get(key, "")
+    if not count.isdigit():
+        return data, False
+    more = data.copy()
+    more[key] = str(int(count) + 1)
+    return more, True
+
+
+def quiet_formset(formset: forms.BaseFormSet) -> forms.BaseFormSet:
+    """A bound formset shown again with what was typed but without errors (one row added):
+    its errors are set to none found, so nothing is validated (Django validates on first ask)."""
+    # BaseFormSet keeps them in attributes its stub does not declare.
+    vars(formset).update(_errors=[], _non_form_errors=formset.error_class())
+    for form in formset.forms:
+        form._errors = ErrorDict()
+        form.cleaned_data = {}
+    return formset

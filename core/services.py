@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
@@ -40,6 +40,15 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _as_stored(value: Any, places: int) -> Any:
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        try:
+            return Decimal(value).quantize(Decimal(1).scaleb(-places))
+        except InvalidOperation:  # too long to be stored; the model's validation says so
+            return value
+    return value
+
+
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The current values of `fields` on `instance`, as the audit trail stores them."""
     values: dict[str, Any] = {}
@@ -53,6 +62,10 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
             values[name] = _plain(getattr(instance, name))
         elif isinstance(field, models.Field) and field.choices:
             values[name] = str(getattr(instance, f"get_{name}_display")())
+        elif isinstance(field, models.DecimalField):
+            # As the database holds it: 0, 0.0 and 0.00 typed into a form are one value (an
+            # untouched line of the budget grid is no change).
+            values[name] = _plain(_as_stored(getattr(instance, name), field.decimal_places))
         else:
             values[name] = _plain(getattr(instance, name))
     return values

@@ -123,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # What this person has just deleted answers 410 with a link onwards (Back after a delete).
+    "core.gone.GoneMiddleware",
     # Security audit: NUL bytes, control characters, invalid UTF-8 -> 400; limits -> 429.
     "core.middleware.RequestSanityMiddleware",
     "core.limits.LimitExceededMiddleware",

@@ -7,29 +7,68 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation
 from core.audiences import Viewer
-from core.forms import DateInput, PortalFormSet, StateField, add_service_errors, form_field
+from core.dates import plausible_dates_hint
+from core.forms import (
+    PlausibleDateInput,
+    PortalFormSet,
+    StateField,
+    add_service_errors,
+    form_field,
+    quiet_formset,
+)
+from core.text import slugify_german
 from spaces.models import Space
 
-from .models import BudgetLine, FiscalYear, Project
+from .models import SLUG_MAX_LENGTH, BudgetLine, FiscalYear, Project
 from .permissions import contact_person_candidates
 from .services import LineInput, LinkInput, MilestoneInput, check_fiscal_year
 
-_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d*)?|[+-]?\.\d+")
 
 
-def parse_german_decimal(raw: str) -> Decimal:
-    """'1.234,56' or '1234,56' or '1234.56' -> Decimal('1234.56'); ValueError if not a number."""
+def _grouped(separator: str) -> re.Pattern[str]:
+    return re.compile(rf"[+-]?\d{{1,3}}(\{separator}\d{{3}})+")
+
+
+def _english(language: str | None) -> bool:
+    return (language or get_language() or "de").startswith("en")
+
+
+def parse_amount(raw: str, *, language: str | None = None) -> Decimal:
+    """An amount as people type it, in the notation of the active language, and the other one
+    where that is unambiguous; ValueError if it is not a number.
+
+    German: the comma separates the cents, points group the thousands ('1.234,56', '1234,5',
+    '1.529.579'). English: the point separates the cents, commas group the thousands
+    ('1,234.56', '1,529,579'). Both separators in one amount are unambiguous in either language:
+    the last one separates the cents ('1,000.50' and '1.000,50' are 1000.50). One separator
+    alone is read as the language reads it, except that a single point or comma not followed by
+    exactly three digits always separates decimals ('1234.56' is understood in German too)."""
     text = raw.strip().replace("\u00a0", "").replace(" ", "")
     text = re.sub(r"(EUR|€)$", "", text, flags=re.IGNORECASE).strip()
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    elif _THOUSANDS.match(text):
-        text = text.replace(".", "")
-    if not re.fullmatch(r"[+-]?\d+(\.\d*)?|[+-]?\.\d+", text):
+    grouping = "," if _english(language) else "."
+    if "," in text and "." in text:
+        last = max(text.rfind(","), text.rfind("."))
+        whole, cents, group = text[:last], text[last + 1 :], "." if text[last] == "," else ","
+        if not _grouped(group).fullmatch(whole) and not whole.lstrip("+-").isdigit():
+            raise ValueError(raw)
+        text = f"{whole.replace(group, '')}.{cents}"
+    else:
+        separator = "," if "," in text else "."
+        if text.count(separator) > 1 or (
+            separator == grouping and _grouped(separator).fullmatch(text)
+        ):
+            if not _grouped(separator).fullmatch(text):
+                raise ValueError(raw)
+            text = text.replace(separator, "")
+        text = text.replace(",", ".")
+    if not _NUMBER.fullmatch(text):
         raise ValueError(raw)
     try:
         return Decimal(text)
@@ -37,12 +76,27 @@ def parse_german_decimal(raw: str) -> Decimal:
         raise ValueError(raw) from exc
 
 
+def parse_german_decimal(raw: str) -> Decimal:
+    """'1.234,56' or '1234,56' or '1234.56' -> Decimal('1234.56'); ValueError if not a number."""
+    return parse_amount(raw, language="de")
+
+
 def format_german_decimal(value) -> str:
+    """The amount in a form field: '1234,50' in German, '1234.50' in English (no grouping, so
+    that it reads back unambiguously)."""
     if value in (None, ""):
         return ""
     if isinstance(value, str):
         return value
-    return f"{value:.2f}".replace(".", ",")
+    text = f"{value:.2f}"
+    return text if _english(None) else text.replace(".", ",")
+
+
+# Said once where amounts are typed (the budget grid, cost rates, the programme budget).
+AMOUNT_HELP = _(
+    "Beträge in Euro, z. B. 1.234,56: Komma vor den Cent, Punkte zwischen den Tausendern "
+    "(auch die englische Schreibweise 1,234.56 wird verstanden)."
+)
 
 
 class GermanDecimalInput(forms.TextInput):
@@ -54,13 +108,20 @@ class GermanDecimalInput(forms.TextInput):
 
 
 class MoneyField(forms.Field):
-    """A euro amount in German notation: not negative, at most two decimals (cents)."""
+    """A euro amount (parse_amount: the active language's notation, the other one where it is
+    unambiguous): not negative, at most two decimals (cents)."""
 
     widget = GermanDecimalInput
     default_error_messages = {
-        "invalid": _("Bitte geben Sie einen Betrag in Euro ein, z. B. 1.234,56."),
+        "invalid": _(
+            "Bitte geben Sie einen Betrag in Euro ein, z. B. 1.234,56 (Komma vor den Cent, "
+            "Punkte zwischen den Tausendern)."
+        ),
         "negative": _("Der Betrag darf nicht negativ sein."),
-        "decimals": _("Höchstens zwei Nachkommastellen (Cent)."),
+        "decimals": _(
+            "Höchstens zwei Nachkommastellen (Cent). Das Komma trennt die Cent ab, Punkte die "
+            "Tausender: 1.000,50 sind tausend Euro und fünfzig Cent."
+        ),
         "too_large": _("Der Betrag ist zu groß (höchstens 999.999.999.999,99 EUR)."),
     }
 
@@ -76,7 +137,7 @@ class MoneyField(forms.Field):
             number = value
         else:
             try:
-                number = parse_german_decimal(str(value))
+                number = parse_amount(str(value))
             except ValueError as exc:
                 raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
         if not number.is_finite():
@@ -85,9 +146,8 @@ class MoneyField(forms.Field):
             raise ValidationError(self.error_messages["negative"], code="negative")
         exponent = number.as_tuple().exponent
         if isinstance(exponent, int) and exponent < -self.places:
-            if number != number.quantize(Decimal(1).scaleb(-self.places)):
-                raise ValidationError(self.error_messages["decimals"], code="decimals")
-            number = number.quantize(Decimal(1).scaleb(-self.places))
+            # Written decimals beyond cents, even zeros: "1,000" in German is not a thousand.
+            raise ValidationError(self.error_messages["decimals"], code="decimals")
         if number >= Decimal(10) ** self.max_whole_digits:
             raise ValidationError(self.error_messages["too_large"], code="too_large")
         return number
@@ -185,11 +245,30 @@ class ProjectFilterForm(forms.Form):
         return query.urlencode()
 
 
+def say_limits(form: forms.BaseForm, *, in_hint: bool = True) -> None:
+    """Every text field with a length limit says it: in its hint (not in the rows of a grid,
+    where it would repeat on every row), and in the refusal, which names the limit and the
+    length typed. The inputs carry maxlength; static/js/forms.js says when it cut a paste."""
+    for field in form.fields.values():
+        limit = getattr(field, "max_length", None)
+        if not isinstance(field, forms.CharField) or not limit or field.widget.is_hidden:
+            continue
+        if in_hint:
+            said = _("höchstens %(limit)s Zeichen") % {"limit": limit}
+            field.help_text = f"{field.help_text} ({said})" if field.help_text else said
+        field.error_messages["max_length"] = _(
+            "Höchstens %(limit_value)d Zeichen – Ihr Text hat %(show_value)d. Bitte kürzen Sie "
+            "ihn; es wurde nichts gespeichert."
+        )
+
+
 # --- Project ----------------------------------------------------------------------------------
 
 
 class ProjectForm(forms.ModelForm):
     version = StateField()
+    # Any text: clean_slug makes it into a part of the address (the model checks the result).
+    slug = forms.CharField(label=_("Kurzname"), max_length=SLUG_MAX_LENGTH, required=False)
 
     class Meta:
         model = Project
@@ -212,20 +291,17 @@ class ProjectForm(forms.ModelForm):
             "visibility",
         )
         widgets = {
-            "start": DateInput(),
-            "end": DateInput(),
+            "start": PlausibleDateInput(),
+            "end": PlausibleDateInput(),
             "description": forms.Textarea(attrs={"rows": 5}),
             "health_reason": forms.Textarea(attrs={"rows": 2}),
-            "spaces": forms.SelectMultiple(attrs={"size": 7, "class": "portal-multiselect"}),
-            "participating_authorities": forms.SelectMultiple(
-                attrs={"size": 8, "class": "portal-multiselect"}
-            ),
-            "partner_organisations": forms.SelectMultiple(
-                attrs={"size": 6, "class": "portal-multiselect"}
-            ),
-            "contact_persons": forms.SelectMultiple(
-                attrs={"size": 8, "class": "portal-multiselect"}
-            ),
+            # Checkboxes need no Ctrl/Cmd; static/js/forms.js adds a filter above long lists.
+            "spaces": forms.CheckboxSelectMultiple(attrs={"data-picker": ""}),
+            "participating_authorities": forms.CheckboxSelectMultiple(attrs={"data-picker": ""}),
+            "partner_organisations": forms.CheckboxSelectMultiple(attrs={"data-picker": ""}),
+            "contact_persons": forms.CheckboxSelectMultiple(attrs={"data-picker": ""}),
+            "lead_authority": forms.Select(attrs={"data-picker": ""}),
+            "primary_space": forms.Select(attrs={"data-picker": ""}),
         }
 
     def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
@@ -242,11 +318,26 @@ class ProjectForm(forms.ModelForm):
         form_field(
             self, "contact_persons", forms.ModelMultipleChoiceField
         ).queryset = contact_person_candidates(user, self.instance if self.instance.pk else None)
-        for name in ("spaces", "participating_authorities", "partner_organisations"):
-            self.fields[name].help_text = _("Mehrfachauswahl mit Strg bzw. Cmd.")
-        self.fields["contact_persons"].help_text = _("Mehrfachauswahl mit Strg bzw. Cmd.")
+        say_limits(self)
+        for name in ("start", "end"):
+            self.fields[name].help_text = plausible_dates_hint()
+        slug = self.fields["slug"]
+        slug.help_text = _(
+            "Teil der Adresse, z. B. digitaler-bauantrag. Leer lassen: Er wird aus dem Titel "
+            "gebildet (aus „Mobilität“ wird „mobilitaet“)."
+        )
+        slug.widget.attrs["data-slug-from"] = "id_title"
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+
+    def clean_slug(self) -> str:
+        """What is typed is made into a part of an address ("Hafenlotsen Plattform" ->
+        "hafenlotsen-plattform"); empty keeps an existing project's, and a new project's is
+        made from the title by the service."""
+        typed = self.cleaned_data.get("slug") or ""
+        if not typed.strip():
+            return self.instance.slug if self.instance.pk else ""
+        return slugify_german(typed, max_length=SLUG_MAX_LENGTH) or typed
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -358,6 +449,7 @@ class BudgetLineForm(forms.Form):
 
     def __init__(self, *args, categories=(), sources=(), **kwargs):
         super().__init__(*args, **kwargs)
+        say_limits(self, in_hint=False)
         # The choices are loaded once for the whole formset, not once per row.
         form_field(self, "category", ObjectChoiceField).set_objects(categories)
         form_field(self, "funding_source", ObjectChoiceField).set_objects(sources)
@@ -413,6 +505,8 @@ class BaseBudgetLineFormSet(PortalFormSet):
     def has_errors(self) -> bool:
         return bool(self.total_error_count() or self.service_errors)
 
+    amount_help = AMOUNT_HELP
+
 
 def line_input(data: dict) -> LineInput:
     return LineInput(
@@ -438,7 +532,7 @@ def line_input(data: dict) -> LineInput:
 BudgetLineFormSet = cast(
     "type[BaseBudgetLineFormSet]",
     forms.formset_factory(
-        BudgetLineForm, formset=BaseBudgetLineFormSet, extra=3, max_num=200, validate_max=True
+        BudgetLineForm, formset=BaseBudgetLineFormSet, extra=1, max_num=200, validate_max=True
     ),
 )
 
@@ -473,8 +567,12 @@ class DeleteConfirmForm(forms.Form):
 class MilestoneForm(forms.Form):
     milestone_id = StateField()
     title = forms.CharField(label=_("Meilenstein"), max_length=200, required=False)
-    due = forms.DateField(label=_("fällig am"), required=False, widget=DateInput())
-    done = forms.DateField(label=_("erreicht am"), required=False, widget=DateInput())
+    due = forms.DateField(label=_("fällig am"), required=False, widget=PlausibleDateInput())
+    done = forms.DateField(label=_("erreicht am"), required=False, widget=PlausibleDateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_limits(self, in_hint=False)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -499,6 +597,10 @@ class LinkForm(forms.Form):
         error_messages={"invalid": _("Bitte eine vollständige Adresse eingeben (https://…).")},
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_limits(self, in_hint=False)
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
@@ -512,7 +614,7 @@ class LinkForm(forms.Form):
 
 
 MilestoneFormSet = forms.formset_factory(
-    MilestoneForm, formset=PortalFormSet, extra=2, max_num=100, validate_max=True
+    MilestoneForm, formset=PortalFormSet, extra=1, max_num=100, validate_max=True
 )
 LinkFormSet = forms.formset_factory(
     LinkForm, formset=PortalFormSet, extra=1, max_num=50, validate_max=True
@@ -541,6 +643,11 @@ class MilestonesAndLinksForm:
 
     def is_valid(self) -> bool:
         return self.milestones.is_valid() & self.links.is_valid()
+
+    def quiet(self) -> None:
+        """Shown again with one more row: what was typed, no errors."""
+        quiet_formset(self.milestones)
+        quiet_formset(self.links)
 
     @property
     def cleaned_data(self) -> dict:
@@ -597,10 +704,12 @@ class CostRateForm(forms.Form):
     )
     annual_full_cost = MoneyField(
         label=_("Vollkosten je VZÄ und Jahr (EUR)"),
-        help_text=_("inklusive Arbeitsplatzkosten und Gemeinkostenzuschlag"),
+        help_text=format_lazy(
+            "{}. {}", _("inklusive Arbeitsplatzkosten und Gemeinkostenzuschlag"), AMOUNT_HELP
+        ),
     )
 
 
 class ProgrammeBudgetForm(forms.Form):
-    amount = MoneyField(label=_("Programmbudget (EUR)"))
+    amount = MoneyField(label=_("Programmbudget (EUR)"), help_text=AMOUNT_HELP)
     note = forms.CharField(label=_("Bemerkung"), max_length=300, required=False)

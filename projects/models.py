@@ -44,6 +44,8 @@ SLUG_VALIDATOR = RegexValidator(
     code="invalid_slug",
 )
 
+SLUG_MAX_LENGTH = 80
+
 # Addresses under /projects/ that are pages, not projects.
 RESERVED_SLUGS = frozenset({"new", "cost-rates", "programme-budget", "budget-lines"})
 
@@ -76,7 +78,7 @@ class Project(models.Model):
     title = models.CharField(_("Titel"), max_length=200)
     slug = models.SlugField(
         _("Kurzname"),
-        max_length=80,
+        max_length=SLUG_MAX_LENGTH,
         unique=True,
         validators=[SLUG_VALIDATOR],
         error_messages={"unique": _("Dieser Kurzname ist bereits vergeben.")},

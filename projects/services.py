@@ -20,9 +20,12 @@ from core.audiences import Actor
 from core.dates import guest_until_errors, today
 from core.models import AuditEntry
 from core.services import audit_record, diff, snapshot, timebox_close
+from core.text import slugify_german
 
 from . import permissions
 from .models import (
+    RESERVED_SLUGS,
+    SLUG_MAX_LENGTH,
     BudgetLine,
     CostCategory,
     CostRate,
@@ -144,14 +147,30 @@ def _split(values: dict[str, Any], m2m: dict[str, Iterable[Any]] | None) -> tupl
     return fields, relations
 
 
+def unique_slug(title: str) -> str:
+    """A project's part of the address made from its title ("Mobilität digital" ->
+    "mobilitaet-digital"), with a number when it is taken or reserved ("...-2")."""
+    base = slugify_german(title, max_length=SLUG_MAX_LENGTH - 4) or "projekt"
+    taken = set(Project.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    taken |= RESERVED_SLUGS
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
 def project_create(
     *, actor: Actor, m2m: dict[str, Iterable[Any]] | None = None, **values
 ) -> Project:
-    """A new project; the creator must be able to edit it (own space or authority)."""
+    """A new project; the creator must be able to edit it (own space or authority). Without a
+    slug, one is made from the title."""
     fields, m2m = _split(values, m2m)
     if not permissions.can(actor, "create_project"):
         raise PermissionDenied
     project = Project(**{k: v for k, v in fields.items() if k in PROJECT_FIELDS})
+    if not project.slug and project.title:
+        project.slug = unique_slug(project.title)
     if "status_changed_on" not in fields:
         project.status_changed_on = today()
     project.full_clean()

@@ -14,11 +14,13 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.audiences import SignedInRequest
 from core.flows import handle_form
-from core.forms import posted
+from core.forms import add_row_data, posted, quiet_formset
+from core.gone import remember_gone, see_other
 from core.models import SecurityEvent
 from core.money import format_euro
 from core.services import security_log
@@ -158,6 +160,14 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _deleted(
+    request: HttpRequest, prefix: str, *, title: str, onward: str, onward_label: str
+) -> HttpResponse:
+    """After a delete: its pages answer 410 with a link onwards (Back); 303 to `onward`."""
+    remember_gone(request, prefix, title=title, onward=onward, onward_label=onward_label)
+    return see_other(onward)
+
+
 def _project_for(request: HttpRequest, slug: str, action: str) -> Project:
     """The project from the viewer's scope (404), if the viewer may do `action` with it (403)."""
     project = get_object_or_404(
@@ -212,7 +222,13 @@ def project_delete(request: SignedInRequest, slug: str) -> HttpResponse:
         save=lambda data: services.project_delete(
             actor=request.user, project=project, version=data["version"]
         ),
-        success=lambda _result: reverse("projects:list"),
+        success=lambda _result: _deleted(
+            request,
+            project.get_absolute_url(),
+            title=project.title,
+            onward=reverse("projects:list"),
+            onward_label=gettext_noop("Zur Projektübersicht"),
+        ),
         message=_("Das Projekt „%(title)s“ wurde gelöscht. Das Änderungsprotokoll bleibt erhalten.")
         % {"title": project.title},
         template="projects/confirm_delete.html",
@@ -235,11 +251,17 @@ def project_delete(request: SignedInRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_milestones(request: SignedInRequest, slug: str) -> HttpResponse:
-    """Milestones and links of a project, edited in one form (deleting has its own page)."""
+    """Milestones and links of a project, edited in one form (deleting has its own page);
+    "add a row" (without JavaScript) shows the rows again with one more, nothing written."""
     project = _project_for(request, slug, "edit")
+    data, adding = add_row_data(request, ("milestones", "links"))
+    form = MilestonesAndLinksForm(data, project=project)
+    if adding:
+        form.quiet()
+        return render(request, "projects/milestone_form.html", {"project": project, "form": form})
     return handle_form(
         request,
-        MilestonesAndLinksForm(posted(request), project=project),
+        form,
         save=lambda data: services.project_milestones_save(
             actor=request.user, project=project, **data
         ),
@@ -251,13 +273,26 @@ def project_milestones(request: SignedInRequest, slug: str) -> HttpResponse:
 
 
 def _confirm_row_delete(
-    request: HttpRequest, project: Project, *, title: str, question: str, done: str, delete: Any
+    request: HttpRequest,
+    project: Project,
+    *,
+    title: str,
+    question: str,
+    done: str,
+    delete: Any,
+    row: Milestone | ProjectLink,
 ) -> HttpResponse:
     return handle_form(
         request,
         DeleteConfirmForm(posted(request)),
         save=lambda _data: delete(),
-        success=lambda _result: reverse("projects:milestones", kwargs={"slug": project.slug}),
+        success=lambda _result: _deleted(
+            request,
+            request.path.removesuffix("delete/"),
+            title=str(row),
+            onward=reverse("projects:milestones", kwargs={"slug": project.slug}),
+            onward_label=gettext_noop("Zu den Meilensteinen und Links"),
+        ),
         message=done,
         template="projects/confirm_delete.html",
         context={"project": project, "title": title, "question": question},
@@ -276,6 +311,7 @@ def milestone_delete(request: SignedInRequest, slug: str, pk: int) -> HttpRespon
         question=_("Soll der Meilenstein „%(title)s“ gelöscht werden?") % {"title": milestone},
         done=_("Der Meilenstein wurde gelöscht."),
         delete=lambda: services.milestone_delete(actor=request.user, milestone=milestone),
+        row=milestone,
     )
 
 
@@ -291,6 +327,7 @@ def link_delete(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
         question=_("Soll der Link „%(title)s“ gelöscht werden?") % {"title": link},
         done=_("Der Link wurde gelöscht."),
         delete=lambda: services.link_delete(actor=request.user, link=link),
+        row=link,
     )
 
 
@@ -300,7 +337,8 @@ def link_delete(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def budget_edit(request: SignedInRequest, slug: str) -> HttpResponse:
-    """The lines of one fiscal year, edited in one form; all are saved or none."""
+    """The lines of one fiscal year, edited in one form; all are saved or none. "Add a row"
+    (without JavaScript) shows the rows again with one more, nothing written."""
     project = _project_for(request, slug, "edit_budget")
     year_form = FiscalYearForm(
         request.GET, project=project, default_year=project_page.default_budget_year(project)
@@ -310,12 +348,17 @@ def budget_edit(request: SignedInRequest, slug: str) -> HttpResponse:
     if fiscal_year is None:
         return render(request, "projects/budget_form.html", context, status=400)
     lines = project_page.budget_form_context(project, fiscal_year)
+    data, adding = add_row_data(request, ("lines",))
     formset = BudgetLineFormSet(
-        posted(request),
+        data,
         prefix="lines",
         initial=[line_initial(line) for line in lines["lines"]],
         **project_page.budget_choices(),
     )
+    context = {**context, **lines, "fiscal_year": fiscal_year, "formset": formset}
+    if adding:
+        quiet_formset(formset)
+        return render(request, "projects/budget_form.html", context)
     return handle_form(
         request,
         formset,
@@ -325,7 +368,7 @@ def budget_edit(request: SignedInRequest, slug: str) -> HttpResponse:
         success=lambda _saved: f"{project.get_absolute_url()}#budget-{fiscal_year.year}",
         message=_("Die Budgetzeilen für %(year)s wurden gespeichert.") % {"year": fiscal_year},
         template="projects/budget_form.html",
-        context={**context, **lines, "fiscal_year": fiscal_year, "formset": formset},
+        context=context,
     )
 
 
@@ -346,7 +389,13 @@ def budget_line_delete(request: SignedInRequest, slug: str, pk: int) -> HttpResp
         save=lambda data: services.budget_line_delete(
             actor=request.user, line=line, version=data.get("version") or 0
         ),
-        success=lambda _result: f"{budget_url}?year={line.fiscal_year.year}",
+        success=lambda _result: _deleted(
+            request,
+            request.path.removesuffix("delete/"),
+            title=str(line),
+            onward=f"{budget_url}?year={line.fiscal_year.year}",
+            onward_label=gettext_noop("Zum Budget"),
+        ),
         message=_("Die Budgetzeile wurde gelöscht; ihre Werte bleiben im Änderungsprotokoll."),
         template="projects/confirm_delete.html",
         context={

@@ -100,9 +100,8 @@ class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = ReportSchedule
         fields = ["title", "kind", "format", "cadence", "recipients", "active"]
-        widgets = {
-            "recipients": forms.SelectMultiple(attrs={"size": 8, "class": "portal-multiselect"})
-        }
+        # Checkboxes need no Ctrl/Cmd; static/js/forms.js adds a filter above a long list.
+        widgets = {"recipients": forms.CheckboxSelectMultiple(attrs={"data-picker": ""})}
         help_texts = {
             "recipients": _(
                 "Sie werden benachrichtigt, wenn der Bericht fertig ist. Nur wer "
@@ -122,7 +121,7 @@ class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg]
             help_text=self.fields["recipients"].help_text,
             queryset=selectors.recipient_candidates(),
             required=False,
-            widget=forms.SelectMultiple(attrs={"size": 8, "class": "portal-multiselect"}),
+            widget=forms.CheckboxSelectMultiple(attrs={"data-picker": ""}),
         )
         recipients.error_messages["invalid_choice"] = _(
             "Diese Person kann den Bericht nicht erhalten."

@@ -171,6 +171,10 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
         f"/contacts/people/{coordinator.pk}/",
         *discussion_pages,
         *_document_pages(coordinator),
+        # Forms that help (issue 11): checkbox pickers, the editors with "add a row".
+        "/projects/new/",
+        f"/projects/{project.slug}/edit/",
+        f"/projects/{project.slug}/milestones/",
     ]
     found: dict[str, list[str]] = {}
     for path in PUBLIC_PAGES:

@@ -47,6 +47,7 @@ PROJECT_APPS = (
 LOGIN = 302  # anonymous visitors are sent to the sign-in page
 INVALID = 400  # an empty form: shown again with its messages, nothing written
 DONE = 302  # a confirmation without fields: done, then on to the next page
+DELETED = 303  # a deletion: done, See Other (Back then finds the 410 page, core.gone)
 NOT_ALLOWED = 405  # a method the view does not accept
 
 # A row that does not name "guest_ended" (a guest whose access ended) expects what "anonymous"
@@ -137,6 +138,9 @@ PROJECT_EDITORS_FORM = roles(
 )
 PROJECT_EDITORS_DONE = roles(
     403, itd=DONE, coordinator=DONE, officer=DONE, guest=404, outsider=404, anonymous=LOGIN
+)
+PROJECT_EDITORS_DELETED = roles(
+    403, itd=DELETED, coordinator=DELETED, officer=DELETED, guest=404, outsider=404, anonymous=LOGIN
 )
 BY_PROJECT_EDITORS = frozenset({"itd", "coordinator", "officer"})
 # The budget: ITD and the officer of the lead authority; the coordinator sees it, no more.
@@ -287,10 +291,10 @@ MATRIX: dict[str, Row] = {
     "projects:milestones": Row("project", PROJECT_EDITORS, PROJECT_EDITORS_FORM, GET_POST),
     # Deleting a milestone or a link is confirmed with a button.
     "projects:milestone_delete": Row(
-        "milestone", PROJECT_EDITORS, PROJECT_EDITORS_DONE, GET_POST, BY_PROJECT_EDITORS
+        "milestone", PROJECT_EDITORS, PROJECT_EDITORS_DELETED, GET_POST, BY_PROJECT_EDITORS
     ),
     "projects:link_delete": Row(
-        "link", PROJECT_EDITORS, PROJECT_EDITORS_DONE, GET_POST, BY_PROJECT_EDITORS
+        "link", PROJECT_EDITORS, PROJECT_EDITORS_DELETED, GET_POST, BY_PROJECT_EDITORS
     ),
     "projects:budget": Row("project", BUDGET_EDITORS, BUDGET_EDITORS_FORM, GET_POST),
     # Deleting a budget line needs the version the confirmation page was read at.
@@ -605,7 +609,9 @@ def test_permission_matrix(name, role, method, all_roles, url_kwargs):
     changed = changed_tables(before, db_fingerprint())
     assert response.status_code == expected[role], f"{role} {method} {url}"
     if method == "POST" and role in row.acts:
-        assert changed, f"{role} {method} {url}: answered {DONE}, but nothing was done"
+        assert changed, (
+            f"{role} {method} {url}: answered {response.status_code}, but nothing was done"
+        )
     else:
         assert not changed, f"{role} {method} {url} changed the database: {changed}"
         assert len(mail.outbox) == mails, f"{role} {method} {url} sent an e-mail"

@@ -223,7 +223,7 @@ def test_deleting_a_line_asks_first_and_keeps_it_in_the_audit_trail(officer, pro
     confirm = client_for(officer).get(url)
     assert confirm.status_code == 200
     assert "Ja, löschen" in confirm.content.decode()
-    assert client_for(officer).post(url, {"version": line.version}).status_code == 302
+    assert client_for(officer).post(url, {"version": line.version}).status_code == 303
     assert not BudgetLine.objects.filter(pk=line.pk).exists()
     page = client_for(officer).get(project.get_absolute_url()).content.decode()
     assert "gelöscht" in page
@@ -361,7 +361,7 @@ def test_deleting_a_project_asks_first_and_keeps_its_lines_in_the_audit_trail(it
     stale = client_for(itd).post(url, {"version": project.version + 1})
     assert stale.status_code == 400
     assert "Inzwischen hat jemand anderes" in stale.content.decode()
-    assert client_for(itd).post(url, {"version": project.version}).status_code == 302
+    assert client_for(itd).post(url, {"version": project.version}).status_code == 303
     assert not Project.objects.filter(pk=project.pk).exists()
     assert AuditEntry.objects.filter(
         action="delete", object_id=str(line.pk), changes__project_ref=project.pk

@@ -7,16 +7,28 @@ import datetime as dt
 import pytest
 
 from contacts.models import Authority
+from projects.models import Project
 from spaces.models import Space
 
 from .conftest import TEST_TOTP_SECRET, enrol_mfa
 from .factories import DigitalOfficerFactory, PersonFactory, ProjectFactory
+from .test_accessibility import _violations
 from .test_e2e_browser import CHROMIUM, _sign_in, browser_page  # noqa: F401 - fixture
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make browser)"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _scripts_served(settings):
+    """The live server serves static files from the finders, by their plain names: so the
+    pages name them so and their scripts run (the hashed names of the manifest are 404 there)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -45,6 +57,11 @@ def test_officer_enters_a_budget_line_and_sees_it_flagged(
     page.select_option("#id_lines-0-funding_source", label="ITD-Strategiebudget")
     page.fill("#id_lines-0-planned", "1.234,56")
     page.fill("#id_lines-0-actual", "1.300,00")
+    # One empty row is offered; a second one is added in the page, without a save.
+    assert page.locator("#id_lines-1-planned").count() == 0
+    page.get_by_role("button", name="Zeile hinzufügen").click()
+    assert page.locator("#id_lines-1-category").evaluate("e => e === document.activeElement")
+    assert page.input_value("#id_lines-TOTAL_FORMS") == "2"
     page.fill("#id_lines-1-planned", "-3")
     page.select_option("#id_lines-1-category", label="Investitionen")
     page.select_option("#id_lines-1-funding_source", label="Bundesmittel")
@@ -66,3 +83,73 @@ def test_officer_enters_a_budget_line_and_sees_it_flagged(
     assert "über Plan" in body
     assert "Änderungsprotokoll" in body
     assert project.budget_lines.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_are_added_and_removed_and_lists_filtered_in_the_browser(
+    live_server, reference_data, request: pytest.FixtureRequest
+):
+    """Forms that help (issue 11): the searchable pickers, the slug preview, rows without a
+    save; all progressive (the same forms work without JavaScript, tests/test_projects_forms)."""
+    page = request.getfixturevalue("browser_page")
+    base = live_server.url
+    authority = Authority.objects.get(code="BVM")
+    person = PersonFactory.create(user__email="browser.forms@example.org", authority=authority)
+    DigitalOfficerFactory(person=person, authority=authority, since=dt.date(2024, 1, 1))
+    enrol_mfa(person.user)
+    _sign_in(page, base, person.user.email, totp_secret=TEST_TOTP_SECRET)
+
+    page.goto(f"{base}/projects/new/")
+    assert not _violations(page)  # with the filters the script adds
+    page.fill("#id_title", "Hafenlotsen Plattform für Straßen")
+    assert page.get_attribute("#id_slug", "placeholder") == "hafenlotsen-plattform-fuer-strassen"
+    # The authorities: checkboxes (no Ctrl/Cmd) with a filter that hides what does not match.
+    group = page.locator("fieldset", has_text="beteiligte Behörden")
+    shown = group.locator(".kern-form-check:visible")
+    everything = shown.count()
+    group.get_by_label("Liste filtern").fill("altona")
+    assert shown.count() == 1 < everything
+    assert "1 von" in group.locator("[role=status]").inner_text()
+    group.get_by_label("Bezirksamt Altona (BA-ALTONA)").check()
+    group.get_by_label("Liste filtern").fill("")
+    assert shown.count() == everything
+    page.select_option("#id_primary_space", label="Mobilität & Energie")
+    page.select_option("#id_lead_authority", value=str(authority.pk))
+    page.fill("#id_start", "2026-01-01")
+    page.fill("#id_end", "2027-12-31")
+    page.get_by_role("button", name="Speichern").click()
+    page.wait_for_url(f"{base}/projects/hafenlotsen-plattform-fuer-strassen/")
+    project = Project.objects.get(slug="hafenlotsen-plattform-fuer-strassen")
+    assert [a.code for a in project.participating_authorities.all()] == ["BA-ALTONA"]
+
+    # Milestones: add two rows in the page, remove one again, save the other.
+    page.goto(f"{base}/projects/{project.slug}/milestones/")
+    add = page.get_by_role("button", name="Meilenstein hinzufügen")
+    add.click()
+    add.click()
+    assert page.input_value("#id_milestones-TOTAL_FORMS") == "3"
+    page.fill("#id_milestones-1-title", "Entfernt")
+    page.fill("#id_milestones-2-title", "Konzept")
+    page.fill("#id_milestones-2-due", "2026-06-30")
+    page.locator("[data-rows=milestones] [data-new-row]").nth(1).get_by_role(
+        "button", name="Zeile entfernen"
+    ).click()
+    assert page.locator("#id_milestones-1-title").count() == 0
+    assert add.evaluate("e => e === document.activeElement")
+    page.get_by_role("button", name="Speichern").click()
+    page.wait_for_url(f"{base}{project.get_absolute_url()}")
+    assert [m.title for m in project.milestones.all()] == ["Konzept"]
+
+    # The budget editor with its script, and Back after a delete: the friendly 410 page.
+    page.goto(f"{base}/projects/{project.slug}/budget/")
+    page.get_by_role("button", name="Zeile hinzufügen").click()
+    assert not _violations(page)
+    milestone = project.milestones.get()
+    page.goto(f"{base}/projects/{project.slug}/milestones/{milestone.pk}/delete/")
+    page.get_by_role("button", name="Ja, löschen").click()
+    page.wait_for_url(f"{base}/projects/{project.slug}/milestones/")
+    page.go_back()
+    assert "Konzept“ haben Sie gelöscht" in page.locator("main").inner_text()
+    assert not _violations(page)
+    page.get_by_role("link", name="Zu den Meilensteinen und Links").click()
+    page.wait_for_url(f"{base}/projects/{project.slug}/milestones/")
