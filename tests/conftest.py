@@ -85,6 +85,18 @@ def _portal_test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _browser_gets_the_styles(request, settings):
+    """The live server serves static files from the finders, by their plain names (the hashed
+    names of the manifest are 404 there): so in browser tests the pages name them so, and the
+    browser (and axe) sees the pages with their CSS and scripts, as people do."""
+    if "live_server" in request.fixturenames:
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+
+
+@pytest.fixture(autouse=True)
 def _require_postgresql(db):
     assert connection.vendor == "postgresql", (
         "The suite runs against PostgreSQL: run it with `make test` (DATABASE_URL)."

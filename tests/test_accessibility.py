@@ -93,7 +93,7 @@ def _document_pages(coordinator) -> list[str]:
         actor=user, container=space, title="Protokoll März", description="Sitzung", upload=pdf()
     )
     services.document_version_add(actor=user, document=document, upload=pdf(), note="Korrektur")
-    project = ProjectFactory.create(slug="a11y-projekt", primary_space=space)
+    project = ProjectFactory.create(slug="a11y-dokumente", primary_space=space)
     services.document_create(actor=user, container=project, title="Steckbrief", upload=pdf())
     return [
         "/spaces/mobilitaet-energie/documents/",

@@ -21,16 +21,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _scripts_served(settings):
-    """The live server serves static files from the finders, by their plain names: so the
-    pages name them so and their scripts run (the hashed names of the manifest are 404 there)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.mark.django_db(transaction=True)
 def test_officer_enters_a_budget_line_and_sees_it_flagged(
     live_server, reference_data, request: pytest.FixtureRequest
