@@ -118,9 +118,10 @@ def test_a_meeting_its_agenda_a_thread_a_mention_and_a_reply(
     found = guest_page.locator("#hits-discussions + ol").inner_text()
     assert "Vorbereitung Auftakt" in found
     # The guest is not invited to the meeting: the search does not show it.
-    assert "Auftakt Lernplattform" not in guest_page.locator("main").inner_text().split(
-        "Termine (", 1
-    )[1]
+    assert (
+        "Auftakt Lernplattform"
+        not in guest_page.locator("main").inner_text().split("Termine (", 1)[1]
+    )
 
     member_page.goto(thread_url)
     assert "Gern, zwei Beispiele aus der HCU." in member_page.content()
