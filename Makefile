@@ -9,6 +9,7 @@
 #   make format    format and auto-fix with ruff
 #   make messages  update and compile the English translation
 #   make bench     measure at city scale (own database hd_bench; BENCH_PROJECTS=500 ... smaller)
+#   make bench-search  only the search over 100,000 posts against a primary-key page
 #   make vendor    refresh the KERN design system in static/vendor/kern from npm
 #   make clean     remove the local database and generated files
 
@@ -33,7 +34,7 @@ DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
 	SECURE_HTTPS=true
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test check-services browser pdf-deps worker beat lint format messages vendor clean bench
+.PHONY: help venv run test check-services browser pdf-deps worker beat lint format messages vendor clean bench bench-search
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -101,6 +102,7 @@ BENCH_AUDIT        ?= 150000
 BENCH_RUNS         ?= 20
 BENCH_LOAD_USERS   ?= 50
 BENCH_LOAD_SECONDS ?= 60
+BENCH_SEARCH_POSTS ?= 100000
 BENCH_STAMP        := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): pyproject.toml $(STAMP)
@@ -111,8 +113,15 @@ bench: venv $(BENCH_STAMP)
 	$(PYTHON) bench/run_bench.py \
 		--database-url $(BENCH_DATABASE_URL) --redis-url $(BENCH_REDIS_URL) \
 		--projects $(BENCH_PROJECTS) --lines $(BENCH_LINES) --people $(BENCH_PEOPLE) \
-		--audit $(BENCH_AUDIT) --runs $(BENCH_RUNS) \
+		--audit $(BENCH_AUDIT) --runs $(BENCH_RUNS) --search-posts $(BENCH_SEARCH_POSTS) \
 		--load-users $(BENCH_LOAD_USERS) --load-seconds $(BENCH_LOAD_SECONDS)
+
+# The search alone: 100,000 posts against a primary-key page (people and projects smaller).
+bench-search: venv $(BENCH_STAMP)
+	$(PYTHON) bench/run_bench.py --search-only \
+		--database-url $(BENCH_DATABASE_URL) --redis-url $(BENCH_REDIS_URL) \
+		--projects 500 --lines 10000 --people 2000 --audit 15000 --runs $(BENCH_RUNS) \
+		--search-posts $(BENCH_SEARCH_POSTS)
 
 # --- Background jobs -----------------------------------------------------------------------
 

@@ -432,6 +432,67 @@ def print_reports(reports: list[tuple[str, dict, float, int]]) -> None:
     )
 
 
+SEARCH_WORD = "Ladesäulen"
+
+
+def measure_search(browser: Browser, runs: int) -> dict[str, Any]:
+    """The search over the posts (and every kind) next to a primary-key lookup page of the same
+    server (a person's page), interleaved; and the plan of the posts' full-text query."""
+    from contacts.models import Person
+    from discussions.models import Post
+    from search.engine import Terms, match
+    from search.providers import POST_FIELDS
+
+    person = Person.objects.filter(user__email__startswith="bench.").order_by("pk").first()
+    assert person is not None
+    quoted = urllib.parse.quote(SEARCH_WORD)
+    paths = {
+        "person page (primary key)": f"/contacts/people/{person.pk}/",
+        "search, discussions": f"/search/?q={quoted}&kind=discussions",
+        "search, all kinds": f"/search/?q={quoted}",
+    }
+    times: dict[str, list[float]] = {label: [] for label in paths}
+    figures: dict[str, dict[str, Any]] = {}
+    for label, path in paths.items():  # warm up and check
+        _ms, status, body, headers = timed_get(browser, path)
+        if status != 200:
+            raise SystemExit(f"GET {path} answered {status}")
+        figures[label] = {"bytes": len(body), "queries": headers.get("X-Query-Count", "?")}
+    for _ in range(runs):
+        for label, path in paths.items():
+            times[label].append(timed_get(browser, path)[0])
+    queryset = match(Post.objects.all(), POST_FIELDS, Terms.of(SEARCH_WORD)).order_by("-rank")
+    sql, params = queryset.values("pk")[:20].query.sql_with_params()
+    return {
+        "rows": Post.objects.count(),
+        "matching": queryset.count(),
+        "times": times,
+        "figures": figures,
+        "plan": explain(sql, list(params)),
+    }
+
+
+def print_search(search: dict[str, Any], args: argparse.Namespace) -> None:
+    times = search["times"]
+    base = statistics.median(times["person page (primary key)"])
+    print(
+        f"\nSearch for {SEARCH_WORD!r} over {search['rows']:,} posts ({search['matching']:,} "
+        f"match), median of {args.runs}, interleaved, as ITD:"
+    )
+    print(f"{'page':<28}{'median ms':>10}{'p95 ms':>9}{'x pk page':>10}{'queries':>9}{'KB':>7}")
+    for label, values in times.items():
+        ratio = statistics.median(values) / base
+        mark = "" if label.startswith("person") else (" ok" if ratio <= 3 else " MISS (aim 3x)")
+        figures = search["figures"][label]
+        print(
+            f"{label:<28}{statistics.median(values):>10.1f}{p95(values):>9.1f}{ratio:>10.1f}"
+            f"{figures['queries']:>9}{figures['bytes'] / 1024:>7.0f}" + mark
+        )
+    print("EXPLAIN ANALYZE of the posts' full-text query (the GIN index post_search_idx):")
+    for line in search["plan"]:
+        print("    " + line)
+
+
 def load_test(args: argparse.Namespace, base: str, sessions: list[dict], pages: dict) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "sessions.json"
@@ -530,6 +591,10 @@ def main() -> None:  # noqa: C901 - a script that runs the steps one after the o
         help="seconds a user reads a page before the next (0 0: back to back)",
     )
     parser.add_argument("--keep-data", action="store_true", help="skip database and data")
+    parser.add_argument("--search-posts", type=int, default=100000, help="posts to search")
+    parser.add_argument(
+        "--search-only", action="store_true", help="measure the search only (quick)"
+    )
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -549,6 +614,7 @@ def main() -> None:  # noqa: C901 - a script that runs the steps one after the o
             str(args.audit),
             "--force",
         )
+        manage(args, "generate_search_data", "--posts", str(args.search_posts), "--force")
     django_setup(args)
     project = pick_projects()
     port = free_port()
@@ -558,6 +624,10 @@ def main() -> None:  # noqa: C901 - a script that runs the steps one after the o
         browsers = {"ITD": Browser(base), "officer": Browser(base)}
         browsers["ITD"].sign_in(BENCH_EMAIL)
         browsers["officer"].sign_in(BENCH_OFFICER_EMAIL)
+        search = measure_search(browsers["ITD"], args.runs)
+        if args.search_only:
+            print_search(search, args)
+            return
         both, itd_only = ("ITD", "officer"), ("ITD",)
         pages = [
             ("portfolio", "/projects/", both),
@@ -671,6 +741,7 @@ def main() -> None:  # noqa: C901 - a script that runs the steps one after the o
             f"{ratio:.1f}x (target <=10x: {'ok' if ratio <= 10 else 'MISS'}); "
             f"errors: {total['Failure Count']} (target 0)"
         )
+    print_search(search, args)
     print(f"\nmake bench took {time.monotonic() - started:.0f} s")
 
 

@@ -55,3 +55,39 @@ def postgresql_search_index(
             schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
 
     return migrations.RunPython(forwards, backwards)
+
+
+def postgresql_stored_search_vector(
+    table: str, column: str, sources: tuple[str, ...], index: str
+) -> migrations.RunPython:
+    """For a large table: the German text-search vector of `sources` kept in `column` by the
+    database (PostgreSQL's own `tsvector_update_trigger`, on every insert and update), filled for
+    the rows there are, with a GIN index. Searching and ranking then read the stored vector
+    instead of parsing every candidate's text again. PostgreSQL only: on SQLite the column stays
+    empty and the search matches words instead."""
+    trigger = f"{table}_{column}_trigger"
+    parts = " || ' ' || ".join(f"COALESCE(\"{source}\", '')" for source in sources)
+    source_list = ", ".join(f'"{source}"' for source in sources)
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(
+            f'CREATE TRIGGER "{trigger}" BEFORE INSERT OR UPDATE ON "{table}" FOR EACH ROW '
+            f'EXECUTE FUNCTION tsvector_update_trigger("{column}", '
+            f"'pg_catalog.{SEARCH_CONFIG}', {source_list})"
+        )
+        # Names from the migration's own constants, never from input.
+        schema_editor.execute(
+            f'UPDATE "{table}" SET "{column}" = '  # noqa: S608
+            f"to_tsvector('pg_catalog.{SEARCH_CONFIG}'::regconfig, {parts})"
+        )
+        schema_editor.execute(f'CREATE INDEX "{index}" ON "{table}" USING gin ("{column}")')
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{index}"')
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS "{trigger}" ON "{table}"')
+
+    return migrations.RunPython(forwards, backwards)

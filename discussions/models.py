@@ -9,6 +9,7 @@ everyone else sees "ausgeblendet".
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -157,6 +158,9 @@ class Post(models.Model):
         related_name="+",
     )
     hidden_reason = models.CharField(_("Grund"), max_length=REASON_MAX, blank=True)
+    # The German text-search vector of `body`, kept by PostgreSQL itself (a trigger, see
+    # migration 0003) for the search over many posts; empty under SQLite. Never written here.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 

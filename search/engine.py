@@ -63,16 +63,23 @@ def has_lexemes(terms: Terms) -> bool:
 
 
 def match(
-    queryset: QuerySet[Any], fields: Sequence[str], terms: Terms, *, also: Q | None = None
+    queryset: QuerySet[Any],
+    fields: Sequence[str],
+    terms: Terms,
+    *,
+    also: Q | None = None,
+    stored: str | None = None,
 ) -> QuerySet[Any]:
     """The rows of `queryset` that match, with a `rank` (higher first). `also`: rows that match
-    another way (an authority's code), ranked first."""
+    another way (an authority's code), ranked first. `stored`: the column where PostgreSQL
+    keeps the vector of `fields` (core.migration_ops.postgresql_stored_search_vector), read
+    instead of parsing each candidate's text again."""
     if full_text():
-        vector = SearchVector(*fields, config=SEARCH_CONFIG)
-        condition = Q(search_vector=terms.query())
+        vector: Any = F(stored) if stored else SearchVector(*fields, config=SEARCH_CONFIG)
+        condition = Q(found_vector=terms.query())
         if also is not None:
             condition |= also
-        ranked: QuerySet[Any] = queryset.alias(search_vector=vector).filter(condition)
+        ranked: QuerySet[Any] = queryset.alias(found_vector=vector).filter(condition)
         rank: Any = SearchRank(vector, terms.query())
         if also is not None:
             rank = rank + Case(When(also, then=Value(1.0)), default=Value(0.0))

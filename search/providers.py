@@ -124,6 +124,7 @@ def _shape_people(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:
 
 THREAD_FIELDS = ("title",)
 POST_FIELDS = ("body",)
+TITLED = 500
 
 
 def _in_space(space: Space, prefix: str = "") -> Q:
@@ -143,8 +144,12 @@ def _posts(viewer: Viewer, terms: Terms, space: Space | None) -> QuerySet[Any]:
     )
     if space is not None:
         found = found.filter(_in_space(space, "thread__"))
-    titled = match(Thread.objects.all(), THREAD_FIELDS, terms).values("pk")
-    return match(found, POST_FIELDS, terms, also=Q(number=1, thread__in=titled))
+    # The threads whose title matches (one query, at most TITLED): their opening posts match.
+    titled = list(
+        match(Thread.objects.all(), THREAD_FIELDS, terms).values_list("pk", flat=True)[:TITLED]
+    )
+    also = Q(number=1, thread_id__in=titled) if titled else None
+    return match(found, POST_FIELDS, terms, also=also, stored="search_vector")
 
 
 def _shape_posts(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:

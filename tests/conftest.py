@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -85,7 +86,7 @@ def _portal_test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _browser_gets_the_styles(request, settings):
+def _browser_gets_the_styles(request: pytest.FixtureRequest, settings: Any) -> None:
     """The live server serves static files from the finders, by their plain names (the hashed
     names of the manifest are 404 there): so in browser tests the pages name them so, and the
     browser (and axe) sees the pages with their CSS and scripts, as people do."""

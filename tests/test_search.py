@@ -302,18 +302,28 @@ def test_the_new_kinds_use_their_gin_indexes(db):
     from meetings.models import Meeting
     from search.providers import DOCUMENT_FIELDS, MEETING_FIELDS, POST_FIELDS
 
-    for model, fields, index in (
-        (Post, POST_FIELDS, "post_search_idx"),
-        (Meeting, MEETING_FIELDS, "meeting_search_idx"),
-        (Document, DOCUMENT_FIELDS, "document_search_idx"),
+    for model, fields, stored, index in (
+        (Post, POST_FIELDS, "search_vector", "post_search_vector_idx"),
+        (Meeting, MEETING_FIELDS, None, "meeting_search_idx"),
+        (Document, DOCUMENT_FIELDS, None, "document_search_idx"),
     ):
-        sql, params = (
-            match(model.objects.all(), fields, Terms.of("Hafen"))
-            .values("pk")
-            .query.sql_with_params()
-        )
+        found = match(model.objects.all(), fields, Terms.of("Hafen"), stored=stored)
+        sql, params = found.values("pk").query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert index in plan, plan
+
+
+def test_the_stored_vector_of_a_post_follows_its_edits(member, space):
+    """PostgreSQL keeps the posts' vector (a trigger): an edit is found by its new words only."""
+    from discussions import services as discussions
+
+    thread = discussions.thread_start(
+        actor=member, where=space, title="Stand", body="Wir prüfen die Radwege."
+    )
+    assert "Stand" in _hits(_get(member, q="Radweg"), "discussions")
+    discussions.post_edit(actor=member, post=thread.posts.get(), body="Wir prüfen die Brücken.")
+    assert _links(_hits(_get(member, q="Radweg"), "discussions")) == []
+    assert "Stand" in _hits(_get(member, q="Brücke"), "discussions")

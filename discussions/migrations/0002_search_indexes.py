@@ -8,5 +8,4 @@ class Migration(migrations.Migration):
 
     operations = [
         postgresql_search_index("discussions_thread", "thread_search_idx", ("title",)),
-        postgresql_search_index("discussions_post", "post_search_idx", ("body",)),
     ]
