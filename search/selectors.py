@@ -18,6 +18,9 @@ from .providers import PROVIDERS, Provider
 
 GROUP_HITS = 5  # per kind, on the overview of all kinds
 PER_PAGE = 20  # when one kind is chosen
+# Counted up to here and called "more than" beyond: an exact count of tens of thousands of
+# matches costs a scan of all of them and helps nobody (the search should be narrowed instead).
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Group:
     count: int
     hits: list[Hit]
     more_url: str = ""
+    capped: bool = False  # more than COUNT_CAP matches
 
 
 @dataclass
@@ -46,7 +50,9 @@ class Results:
     only_stop_words: bool = False
     groups: list[Group] = field(default_factory=list)
     total: int = 0
+    total_capped: bool = False
     page: Page[Any] | None = None
+    cap: int = COUNT_CAP
 
 
 def _hits(provider: Provider, rows: Any, terms: Terms) -> list[Hit]:
@@ -67,13 +73,28 @@ def _ordered(provider: Provider, viewer: Viewer, terms: Terms, space: Space | No
     return provider.find(viewer, terms, space).order_by("-rank", "pk")
 
 
+def _count(found: Any) -> int:
+    """How many match, up to COUNT_CAP + 1 (one query that stops there)."""
+    return int(found.order_by()[: COUNT_CAP + 1].count())
+
+
+def _rows(provider: Provider, found: Any, terms: Terms, first: int, n: int) -> list[Any]:
+    """The rows of one page, best first: their ids first (ranked, without joins), then those
+    rows shaped and highlighted (two queries, however many match)."""
+    ids = list(found.values_list("pk", flat=True)[first : first + n])
+    shaped = provider.shape(found.model._default_manager.filter(pk__in=ids), terms)
+    by_id = {row.pk: row for row in shaped}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def search(
     viewer: Viewer, *, q: str, kind: str = "", space: Space | None = None, page: Any = 1
 ) -> Results:
     """Every kind (the best few of each, with counts), or one kind page by page. A fixed
-    number of queries: one for the stop words, then a count and a page per kind."""
+    number of queries: one for the stop words, then per kind a count, the page's ids and the
+    page's rows."""
     terms = Terms.of(q)
-    results = Results(terms=terms)
+    results = Results(terms=terms, cap=COUNT_CAP)
     if not q.strip():
         return results
     results.searched = True
@@ -83,19 +104,29 @@ def search(
     chosen = [PROVIDERS[kind]] if kind else list(PROVIDERS.values())
     for provider in chosen:
         found = _ordered(provider, viewer, terms, space)
+        count = _count(found)
         if kind:
-            paged = Paginator(found, PER_PAGE).get_page(page)
+            counted: Any = range(min(count, COUNT_CAP))  # the paginator needs only the length
+            paged: Page[Any] = Paginator(counted, PER_PAGE).get_page(page)
             first = (paged.number - 1) * PER_PAGE
-            hits = _hits(provider, provider.shape(found, terms)[first : first + PER_PAGE], terms)
+            shown = min(PER_PAGE, max(0, min(count, COUNT_CAP) - first))
+            hits = _hits(provider, _rows(provider, found, terms, first, shown), terms)
             paged.object_list = hits
             results.page = paged
-            count = paged.paginator.count
         else:
-            count = found.count()
-            hits = _hits(provider, provider.shape(found, terms)[:GROUP_HITS], terms)
+            hits = _hits(provider, _rows(provider, found, terms, 0, GROUP_HITS), terms)
         query = {"q": q, "kind": provider.key, **({"space": space.slug} if space else {})}
+        capped = count > COUNT_CAP
         results.groups.append(
-            Group(provider.key, provider.label, count, hits, more_url="?" + urlencode(query))
+            Group(
+                provider.key,
+                provider.label,
+                min(count, COUNT_CAP),
+                hits,
+                more_url="?" + urlencode(query),
+                capped=capped,
+            )
         )
-        results.total += count
+        results.total += min(count, COUNT_CAP)
+        results.total_capped |= capped
     return results

@@ -189,6 +189,7 @@ def _queries(user: User | None, **params: Any) -> int:
 @pytest.mark.parametrize("params", [{"q": "Netz"}, {"q": "Netz", "kind": "projects"}])
 def test_the_search_makes_the_same_queries_for_few_and_many_rows(itd, space, params):
     ProjectFactory(title="Netz 1", primary_space=space)
+    MembershipFactory(person=PersonFactory(function="Netzplanung"), space=space)
     few = _queries(itd, **params)
     for i in range(40):
         ProjectFactory(title=f"Netz {i + 2}", primary_space=space)
@@ -327,3 +328,15 @@ def test_the_stored_vector_of_a_post_follows_its_edits(member, space):
     discussions.post_edit(actor=member, post=thread.posts.get(), body="Wir prüfen die Brücken.")
     assert _links(_hits(_get(member, q="Radweg"), "discussions")) == []
     assert "Stand" in _hits(_get(member, q="Brücke"), "discussions")
+
+
+def test_beyond_the_cap_the_count_says_more_than(itd, space, settings, monkeypatch):
+    from search import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    for i in range(5):
+        ProjectFactory(title=f"Kaimauer {i}", primary_space=space)
+    html = _get(itd, q="Kaimauer").content.decode()
+    assert "Mehr als 3 Treffer" in html and "mehr als 3" in html
+    paged = _get(itd, q="Kaimauer", kind="projects")
+    assert _hits(paged, "projects").count("<li>") == 3
