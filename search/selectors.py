@@ -75,7 +75,7 @@ def _ordered(provider: Provider, viewer: Viewer, terms: Terms, space: Space | No
 
 def _count(found: Any) -> int:
     """How many match, up to COUNT_CAP + 1 (one query that stops there)."""
-    return int(found.order_by()[: COUNT_CAP + 1].count())
+    return int(found.order_by().values("pk")[: COUNT_CAP + 1].count())
 
 
 def _rows(provider: Provider, found: Any, terms: Terms, first: int, n: int) -> list[Any]:
