@@ -31,7 +31,7 @@ from discussions import selectors as discussion_selectors
 from discussions.models import Thread
 from documents import selectors as document_selectors
 from meetings import selectors as meeting_selectors
-from meetings.models import Answer, Meeting
+from meetings.models import Answer
 from projects.models import Milestone, Project, ProjectGuest
 from projects.permissions import invited_project_ids
 from spaces.models import Membership, Space
@@ -312,9 +312,7 @@ def role_dashboard(user: Viewer) -> RoleDashboard:
         .order_by("starts_at", "pk")
     )
     dash.threads = _limited(
-        discussion_selectors.listed(
-            user, Thread.objects.filter(_in_my_places(spaces, invited))
-        )
+        discussion_selectors.listed(user, Thread.objects.filter(_in_my_places(spaces, invited)))
         .filter(hidden_at__isnull=True)
         .order_by("-last_post_at", "-pk")
     )
@@ -327,4 +325,3 @@ def role_dashboard(user: Viewer) -> RoleDashboard:
             .order_by("-updated_at", "-pk")
         )
     return dash
-
