@@ -253,7 +253,11 @@ def _coordinated(user: Viewer, ids: frozenset[int]) -> list[CoordinatedSpace]:
         )
         .order_by("position", "pk")
     )
-    return [CoordinatedSpace(s, s.member_count, s.pending_count) for s in spaces]
+    # member_count, pending_count: annotations (not attributes the type checker knows).
+    return [
+        CoordinatedSpace(s, getattr(s, "member_count"), getattr(s, "pending_count"))  # noqa: B009
+        for s in spaces
+    ]
 
 
 def _budget_to_update(user: Viewer) -> Limited:

@@ -61,7 +61,9 @@ def test_a_coordinator_sees_their_space_red_first_members_invitations_meetings_t
     red = ProjectFactory(
         title="Rotes Vorhaben", health="red", health_reason="Vergabe gestoppt", primary_space=space
     )
-    ProjectFactory(title="Fremdes Geheimprojekt", visibility="restricted", primary_space=other_space)
+    ProjectFactory(
+        title="Fremdes Geheimprojekt", visibility="restricted", primary_space=other_space
+    )
     Milestone.objects.create(project=green, title="Konzept abgeben", due=dt.date(2020, 3, 1))
     guest = ExternalPersonFactory(user__last_name="Baldweggast")
     MembershipFactory(
@@ -109,9 +111,7 @@ def test_an_officer_sees_budget_lines_to_keep_current(officer, authority):
     missing = ProjectFactory(title="Ohne Zeile", lead_authority=authority)
     stale = ProjectFactory(title="Alte Zeile", lead_authority=authority)
     line = budget_line(stale, year=year)
-    BudgetLine.objects.filter(pk=line.pk).update(
-        updated_at=timezone.now() - dt.timedelta(days=120)
-    )
+    BudgetLine.objects.filter(pk=line.pk).update(updated_at=timezone.now() - dt.timedelta(days=120))
     fresh = ProjectFactory(title="Frische Zeile", lead_authority=authority)
     budget_line(fresh, year=year)
     ProjectFactory(title="Abgeschlossen ohne Zeile", lead_authority=authority, status="completed")
