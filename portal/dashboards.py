@@ -113,6 +113,7 @@ class RoleDashboard:
     coordinated: list[CoordinatedSpace] = field(default_factory=list)
     pending_invitations: Limited = field(default_factory=Limited)
     budget_to_update: Limited = field(default_factory=Limited)
+    is_officer: bool = False
     stale_after_days: int = STALE_AFTER_DAYS
     meetings: Limited = field(default_factory=Limited)
     threads: Limited = field(default_factory=Limited)
@@ -306,6 +307,7 @@ def role_dashboard(user: Viewer) -> RoleDashboard:
             .select_related("space")
             .order_by("until", "pk")
         )
+    dash.is_officer = bool(officer_authority_ids(user))
     dash.budget_to_update = _budget_to_update(user)
     spaces = staff_space_ids(user) | guest_space_ids(user)
     invited = invited_project_ids(user)

@@ -128,6 +128,14 @@ def test_an_officer_sees_budget_lines_to_keep_current(officer, authority):
     assert "90 Tagen" in section  # the rule is said
 
 
+def test_an_officer_whose_lines_are_all_current_is_told_so(officer, authority):
+    fresh = ProjectFactory(title="Frisch", lead_authority=authority)
+    budget_line(fresh, year=timezone.localdate().year)
+    page = _page(officer)
+    section = page[page.index('id="budget-to-update"') : page.index('id="my-projects"')]
+    assert "Alle Budgetzeilen Ihrer Projekte sind aktuell." in section
+
+
 def test_an_officer_sees_their_authoritys_projects_and_overdue_milestones(
     officer, authority, other_space
 ):

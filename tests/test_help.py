@@ -117,7 +117,7 @@ def test_the_print_stylesheet_hides_navigation_and_forms_and_prints_link_address
     block = css[start:]
     for hidden in (".portal-header", ".portal-nav", ".portal-footer", ".print-hidden", "form"):
         assert hidden in block.split("display: none")[0], hidden
-    assert 'content: " <" attr(href) ">"' in block
+    assert 'a[href^="http"]::after { content: " <" attr(href) ">"' in block
     assert ".print-only { display: block" in block
     assert ".print-only { display: none; }" in css[:start]
 
