@@ -230,7 +230,7 @@ def _attention(user: Viewer, projects: QuerySet[Project]) -> Attention:
                     m.space.name,
                     m.person.name,
                     m.until,
-                    m.space.get_absolute_url() + "members/",
+                    m.space.get_absolute_url() + "#members",
                 )
             )
     return attention
@@ -305,7 +305,7 @@ def role_dashboard(user: Viewer) -> RoleDashboard:
             .pending()
             .filter(space_id__in=coordinated)
             .select_related("space")
-            .order_by("until", "pk")
+            .order_by("expires_at", "pk")
         )
     dash.is_officer = bool(officer_authority_ids(user))
     dash.budget_to_update = _budget_to_update(user)

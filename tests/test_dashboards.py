@@ -83,12 +83,15 @@ def test_a_coordinator_sees_their_space_red_first_members_invitations_meetings_t
     assert "Konzept abgeben" in top  # overdue milestone
     assert "Rotes Vorhaben" in top and "Vergabe gestoppt" in top
     assert "Baldweggast" in top  # membership ending within 14 days
+    assert f'href="{space.get_absolute_url()}#members"' in top
     assert "Jour fixe Mobilität" in top  # no answer yet
     projects = page[page.index('id="my-projects"') :]
     assert projects.index("Rotes Vorhaben") < projects.index("Grünes Vorhaben")
     assert "Fremdes Geheimprojekt" not in page
     assert "Die Räume, die Sie koordinieren" in page
     assert "offene Einladung" in page and "neu@partner.example.org" in page
+    invitations = reverse("access:invitation_space_list", kwargs={"slug": space.slug})
+    assert f'href="{invitations}"' in page and "Link gültig bis" in page
     assert "Ladesäulen am Hafen" in page
     assert "Fremder Faden" not in page
     assert red.get_absolute_url() in page
@@ -338,3 +341,20 @@ def test_the_dashboard_makes_the_same_number_of_queries_for_few_and_many_rows(
     _fill(25, 100, space, other_space, authority, user)
     many = _count(client)
     assert few == many
+
+
+@pytest.mark.parametrize("role", ["itd", "coordinator", "officer", "member", "outsider", "guest"])
+def test_every_link_of_a_dashboard_leads_somewhere_the_viewer_may_go(
+    role, all_roles, space, other_space, authority
+):
+    import re
+
+    user = all_roles[role]
+    _fill(2, 0, space, other_space, authority, user)
+    client = client_for(user)
+    page = client.get(URL).content.decode()
+    main = page[page.index('<main id="main"') : page.index("</main>")]
+    links = {href.split("#")[0] for href in re.findall(r'href="(/[^"]*)"', main)} - {""}
+    assert links
+    for href in sorted(links):
+        assert client.get(href.replace("&amp;", "&")).status_code == 200, href
