@@ -119,6 +119,7 @@ class RoleDashboard:
     threads: Limited = field(default_factory=Limited)
     documents: Limited = field(default_factory=Limited)
     show_documents: bool = False
+    has_places: bool = False  # a space or project of one's own: meetings and discussions
 
 
 def _red_first(qs: QuerySet[Project]) -> QuerySet[Project]:
@@ -168,7 +169,7 @@ def project_scope(user: Viewer) -> tuple[str, QuerySet[Project]]:
     else:
         own = {a for a in [_person_authority_id(user)] if a}
         where = _in_spaces(staff_space_ids(user)) | _of_authorities(own)
-        label = "own"
+        label = "own" if staff_space_ids(user) else "authority"
     ids = Project.objects.filter(where).order_by().values("pk")
     return label, visible.filter(pk__in=ids)
 
@@ -311,6 +312,9 @@ def role_dashboard(user: Viewer) -> RoleDashboard:
     dash.budget_to_update = _budget_to_update(user)
     spaces = staff_space_ids(user) | guest_space_ids(user)
     invited = invited_project_ids(user)
+    dash.has_places = bool(spaces or invited)
+    if not dash.has_places:
+        return dash
     now = timezone.now()
     dash.meetings = _limited(
         meeting_selectors.visible(user)

@@ -179,8 +179,11 @@ def test_other_staff_see_the_projects_of_their_authority(outsider, other_space):
     ProjectFactory(title="Nicht meins", primary_space=other_space)
     page = _page(outsider)
     projects = page[page.index('id="my-projects"') :]
+    assert "Projekte Ihrer Behörde" in projects
     assert "Finanzbehörde führt" in projects
     assert "Nicht meins" not in projects
+    # No space of their own: no meetings or discussions sections to stay empty.
+    assert 'id="next-meetings"' not in page and 'id="recent-threads"' not in page
 
 
 def test_a_member_is_reminded_of_unanswered_meetings_only(member, space):
