@@ -17,6 +17,8 @@ from projects.selectors.money import published_aggregates
 from projects.selectors.portfolio import public_projects
 from spaces.models import Membership, Space
 
+from .dashboards import RoleDashboard, role_dashboard
+
 
 def landing(user: Viewer) -> dict[str, Any]:
     return {
@@ -36,6 +38,7 @@ class Dashboard:
     space_coordinators: list[ContactCard] = field(default_factory=list)
     cockpit: Cockpit | None = None
     more_itd_contacts: str = ""  # the people directory's address, when there are more
+    role: RoleDashboard = field(default_factory=RoleDashboard)
 
 
 DASHBOARD_CONTACTS = 12
@@ -45,7 +48,9 @@ def dashboard(user: Actor) -> Dashboard:
     """What matters to me: my spaces and roles, my authority's officers, my contacts at ITD,
     and for ITD, coordinators and officers the cockpit."""
     person = Person.objects.filter(user=user).select_related("authority", "organisation").first()
-    dash = Dashboard(audience=audience(user), person=person, cockpit=cockpit(user))
+    dash = Dashboard(
+        audience=audience(user), person=person, cockpit=cockpit(user), role=role_dashboard(user)
+    )
     if person is None:
         return dash
     dash.memberships = list(

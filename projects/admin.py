@@ -19,13 +19,13 @@ class FiscalYearAdmin(AuditedModelAdmin):
 
 @admin.register(CostCategory)
 class CostCategoryAdmin(AuditedModelAdmin):
-    list_display = ("name", "code", "is_personnel", "position")
+    list_display = ("name", "name_en", "code", "is_personnel", "position")
     list_editable = ("position",)
 
 
 @admin.register(FundingSource)
 class FundingSourceAdmin(AuditedModelAdmin):
-    list_display = ("name", "code", "is_programme", "position")
+    list_display = ("name", "name_en", "code", "is_programme", "position")
     list_editable = ("position",)
 
 

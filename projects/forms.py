@@ -7,6 +7,8 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -265,6 +267,27 @@ def say_limits(form: forms.BaseForm, *, in_hint: bool = True) -> None:
 # --- Project ----------------------------------------------------------------------------------
 
 
+# Fields whose label is a term of the glossary (the portal's help): their hint links to it.
+GLOSSARY_TERMS = {
+    "primary_space": "federfuehrend",
+    "lead_authority": "federfuehrend",
+    "health": "ampel",
+    "visibility": "sichtbarkeit",
+}
+
+
+def glossary_hint(hint: Any, anchor: str) -> str:
+    """The field's hint followed by a link to the glossary entry (the URL by name: the help
+    lives in the portal, above this app)."""
+    link = format_html(
+        '<a class="kern-link" href="{}#{}">{}</a>',
+        reverse("portal:glossary"),
+        anchor,
+        _("Erklärung im Glossar"),
+    )
+    return format_html("{} {}", hint, link) if hint else link
+
+
 class ProjectForm(forms.ModelForm):
     version = StateField()
     # Any text: clean_slug makes it into a part of the address (the model checks the result).
@@ -327,6 +350,8 @@ class ProjectForm(forms.ModelForm):
             "gebildet (aus „Mobilität“ wird „mobilitaet“)."
         )
         slug.widget.attrs["data-slug-from"] = "id_title"
+        for name, anchor in GLOSSARY_TERMS.items():
+            self.fields[name].help_text = glossary_hint(self.fields[name].help_text, anchor)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 

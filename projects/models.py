@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation, Person
@@ -321,6 +322,7 @@ class CostCategory(models.Model):
 
     code = models.SlugField(_("Kürzel"), max_length=30, unique=True)
     name = models.CharField(_("Bezeichnung"), max_length=120)
+    name_en = models.CharField(_("Bezeichnung (englisch)"), max_length=120, blank=True)
     is_personnel = models.BooleanField(
         _("Personalkosten"),
         default=False,
@@ -336,6 +338,13 @@ class CostCategory(models.Model):
         ordering = ("position", "name")
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (English where there is one), else German."""
+        if (get_language() or "de").startswith("en") and self.name_en:
+            return self.name_en
         return self.name
 
 
@@ -344,6 +353,7 @@ class FundingSource(models.Model):
 
     code = models.SlugField(_("Kürzel"), max_length=30, unique=True)
     name = models.CharField(_("Bezeichnung"), max_length=120)
+    name_en = models.CharField(_("Bezeichnung (englisch)"), max_length=120, blank=True)
     is_programme = models.BooleanField(
         _("Programmbudget"),
         default=False,
@@ -357,6 +367,13 @@ class FundingSource(models.Model):
         ordering = ("position", "name")
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (English where there is one), else German."""
+        if (get_language() or "de").startswith("en") and self.name_en:
+            return self.name_en
         return self.name
 
 

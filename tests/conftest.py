@@ -117,6 +117,7 @@ def reference_data(transactional_db):
     load_spaces(Space)
     load_authorities(Authority)
     importlib.import_module("projects.migrations.0002_reference_budget").load(apps, None)
+    importlib.import_module("projects.migrations.0009_reference_names_en").load(apps, None)
 
 
 @pytest.fixture

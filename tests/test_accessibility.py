@@ -31,6 +31,10 @@ PUBLIC_PAGES = [
     "/search/",
     "/search/?q=Mobilit%C3%A4t",
     "/search/?q=und+der",
+    # Help (issue 11): the index, an area, the glossary.
+    "/help/",
+    "/help/projects/",
+    "/help/glossary/",
 ]
 SIGNED_IN_PAGES = [
     "/dashboard/",
@@ -144,6 +148,7 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
 
     project = ProjectFactory(primary_space=space, visibility="public")
     audit_record(actor=coordinator.user, instance=project, action="create")
+    _needs_attention(space, coordinator.user)
     MembershipFactory(space=space, ended_at=timezone.now())
     from reports.models import Report
 
@@ -175,6 +180,8 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
         "/projects/new/",
         f"/projects/{project.slug}/edit/",
         f"/projects/{project.slug}/milestones/",
+        # The budget editor with its glossary links (issue 11, point 4).
+        f"/projects/{project.slug}/budget/",
     ]
     found: dict[str, list[str]] = {}
     for path in PUBLIC_PAGES:
@@ -229,6 +236,85 @@ def test_pages_have_no_detectable_wcag_violations(live_server, page):
     page.get_by_role("button", name="Hochladen").click()
     if problems := _violations(page):
         found["coordinator invalid document upload"] = problems
+    assert not found, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def _needs_attention(space: Space, coordinator: User) -> None:
+    """The dashboard's top section filled: a red project with an overdue milestone, a guest
+    whose access ends within 14 days, a pending invitation."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from projects.models import Milestone
+
+    from .factories import ExternalPersonFactory, ProjectFactory, make_invitation
+
+    red = ProjectFactory.create(
+        primary_space=space, slug="a11y-rot", health="red", health_reason="Vergabe verzögert"
+    )
+    Milestone.objects.create(project=red, title="Konzept", due=dt.date(2024, 5, 1))
+    MembershipFactory(
+        space=space,
+        person=ExternalPersonFactory(),
+        role=Membership.Role.GUEST,
+        until=timezone.localdate() + dt.timedelta(days=5),
+    )
+    make_invitation(space=space, invited_by=coordinator)
+
+
+def _sign_in(page, live_server, user: User, *, second_factor: bool) -> None:
+    page.goto(live_server.url + "/accounts/logout/")
+    if page.locator("main form button[type=submit]").count():
+        page.click("main form button[type=submit]")
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_login", user.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("main form button[type=submit]")
+    if second_factor:
+        page.wait_for_url("**/accounts/2fa/authenticate/")
+        page.fill("#id_code", totp_code())
+        page.get_by_role("button", name="Anmeldung").click()
+    page.wait_for_url("**/dashboard/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_roles_dashboard_has_no_detectable_wcag_violations(reference_data, live_server, page):
+    """The dashboards per role (issue 11, point 2), each with content in every section."""
+    from contacts.models import Authority
+
+    from .factories import (
+        DigitalOfficerFactory,
+        ExternalPersonFactory,
+        ProjectFactory,
+        make_meeting,
+    )
+
+    space = Space.objects.get(slug="mobilitaet-energie")
+    bvm = Authority.objects.get(code="BVM")
+    officer = PersonFactory(user__email="a11y.officer@example.org", authority=bvm)
+    DigitalOfficerFactory(person=officer, authority=bvm)
+    member = MembershipFactory(space=space).person
+    guest = MembershipFactory(
+        space=space, person=ExternalPersonFactory(), role=Membership.Role.GUEST
+    ).person
+    staff = PersonFactory(user__email="a11y.staff@example.org", authority=bvm)
+    _needs_attention(space, officer.user)
+    ProjectFactory(primary_space=space, slug="a11y-ohne-budget", lead_authority=bvm)
+    make_meeting(space=space, invitees=[member, guest], title="Jour fixe")
+    found: dict[str, list[str]] = {}
+    for name, person, second_factor in (
+        ("officer", officer, True),
+        ("member", member, False),
+        ("guest", guest, False),
+        ("other staff", staff, False),
+    ):
+        if second_factor:
+            enrol_mfa(person.user)
+        _sign_in(page, live_server, person.user, second_factor=second_factor)
+        page.goto(live_server.url + "/dashboard/")
+        if problems := _violations(page):
+            found[f"{name} /dashboard/"] = problems
     assert not found, "\n".join(f"{k}: {v}" for k, v in found.items())
 
 

@@ -214,6 +214,10 @@ DOCUMENT_DELETERS_DONE = roles(
 MATRIX: dict[str, Row] = {
     "portal:home": page(None, EVERYONE),
     "portal:dashboard": page(None, SIGNED_IN),
+    # Help and glossary: plain text for everyone.
+    "portal:help": page(None, EVERYONE),
+    "portal:glossary": page(None, EVERYONE),
+    "portal:help_area": page("help_area", EVERYONE),
     # The health check accepts GET only, from anyone.
     "core:healthz": Row(None, EVERYONE, roles(NOT_ALLOWED), GET_ONLY),
     "spaces:list": page(None, EVERYONE),
@@ -468,6 +472,7 @@ def url_kwargs(space, authority, member, coordinator):
         "membership": {"slug": space.slug, "pk": membership.pk},
         "person": {"pk": membership.person_id},
         "authority": {"code": authority.code},
+        "help_area": {"area": "projects"},
         **_project_kwargs(space, authority),
         **_report_kwargs(space, coordinator),
         **_meeting_kwargs(space, member),

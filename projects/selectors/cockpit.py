@@ -66,7 +66,7 @@ class Cockpit:
     def rollups(self) -> list[tuple[str, list[RollupRow]]]:
         return [
             (_("Budget je Raum (federführend)"), self.by_space),
-            (_("Budget je federführende Behörde"), self.by_authority),
+            (_("Budget nach federführender Behörde"), self.by_authority),
         ]
 
 

@@ -241,6 +241,21 @@ class Command(BaseCommand):
             Membership.Role.GUEST,
             until=today() + dt.timedelta(days=90),
         )
+        # A guest of Mobilität & Energie whose access ends within two weeks: the coordinator's
+        # dashboard names it under "what needs attention first".
+        ending = self.person(
+            "gast.verkehr@example.org",
+            "Jonas",
+            "Harms",
+            "Projektleiter Verkehrsdaten",
+            organisation="Technische Universität Hamburg",
+        )
+        self.member(
+            spaces["mobilitaet-energie"],
+            ending,
+            Membership.Role.GUEST,
+            until=today() + dt.timedelta(days=10),
+        )
 
     def print_accounts(self) -> None:
         self.stdout.write(
