@@ -244,7 +244,9 @@ def test_coordinator_cannot_move_a_project_into_a_space_they_do_not_coordinate(
     assert project.primary_space_id != other_space.pk
 
 
-def test_project_pages_work_in_english_with_english_money_and_exports_keep_their_format(itd, projects, settings):
+def test_project_pages_work_in_english_with_english_money_and_exports_keep_their_format(
+    itd, projects, settings
+):
     client = client_for(itd)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     project = projects["restricted"]
