@@ -76,3 +76,15 @@ def kern_widget(bound):
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return bound.as_widget(attrs=attrs)
+
+
+@register.inclusion_tag("partials/breadcrumbs.html", takes_context=True)
+def breadcrumbs(context, *trail) -> dict:
+    """The page header's trail below "Start": `{% breadcrumbs title1 url1 title2 url2 current %}`.
+
+    Pairs of title and address lead down to the parent; the last argument names the page itself.
+    """
+    *pairs, current = trail or ("",)
+    if len(pairs) % 2:
+        raise template.TemplateSyntaxError("breadcrumbs takes pairs of title and url, then a title")
+    return {"crumbs": list(zip(pairs[0::2], pairs[1::2], strict=True)), "current": current}
