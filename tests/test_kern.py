@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -172,3 +173,111 @@ def test_the_language_switch_is_a_labelled_select_with_a_button(member):
     assert '<label class="kern-label portal-language__label" for="language-select">' in form
     assert 'class="kern-form-input__select-wrapper' in form
     assert '<button class="kern-btn kern-btn--secondary' in form
+
+
+# --- allauth in the portal's style and voice --------------------------------------------------
+
+DU = re.compile(r"\b(du|dich|dir|dein|deine|deinen|deiner|Du|Dich|Dir|Dein|Deine)\b")
+
+
+def main_of(response) -> str:
+    html = response.content.decode()
+    return html[html.index('<main id="main"') : html.index("</main>")]
+
+
+@pytest.mark.django_db
+def test_the_password_reset_speaks_with_sie_and_greets_from_the_portal(
+    member, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    client = Client()
+    page = main_of(client.get(reverse("account_reset_password")))
+    assert "kern-btn kern-btn--primary" in page and "Passwort vergessen" in page
+    assert "Geben Sie die E-Mail-Adresse Ihres Kontos an" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": member.email})
+    assert response.status_code == 302
+    done = main_of(client.get(response["Location"]))
+    assert "E-Mail ist unterwegs" in done and not DU.search(done)
+    message = mail.outbox[-1]
+    assert message.subject == "[Digitale Räume] Passwort zurücksetzen"
+    assert message.body.startswith("Guten Tag,")
+    assert "Ihr Portal Digitale Räume Hamburg" in message.body
+    assert "Hallo von" not in message.body and "Hello from" not in message.body
+    assert "/accounts/password/reset/key/" in message.body
+    assert not DU.search(message.body)
+
+
+@pytest.mark.django_db
+def test_an_unknown_address_gets_a_mail_in_the_portals_voice_without_a_signup_link(
+    django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("account_reset_password"), {"email": "niemand@example.org"})
+    body = mail.outbox[-1].body
+    assert "Zu dieser Adresse gibt es im Portal kein Konto." in body
+    assert "signup" not in body and not DU.search(body)
+
+
+@pytest.mark.django_db
+def test_logout_email_and_recovery_code_pages_are_portal_pages(itd):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    from .conftest import totp_code
+    from .factories import PASSWORD
+
+    RecoveryCodes.activate(itd)
+    client = Client()  # a fresh sign-in with both factors: the codes need no re-authentication
+    client.post(reverse("account_login"), {"login": itd.email, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+    pages = {
+        reverse("account_logout"): "Möchten Sie sich vom Portal abmelden?",
+        reverse("account_email"): "Diese E-Mail-Adressen gehören zu Ihrem Konto:",
+        reverse("mfa_view_recovery_codes"): "Wiederherstellungscodes",
+        reverse("mfa_generate_recovery_codes"): "Neue Wiederherstellungscodes",
+    }
+    for url, text in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = main_of(response)
+        assert text in page, url
+        assert 'class="kern-heading-large"' in page and "kern-btn" in page, url
+        assert not DU.search(page), url
+        assert 'class="portal-subnav"' in response.content.decode() or "Konto" in page, url
+
+
+@pytest.mark.django_db
+def test_the_invitation_subject_is_plain_text_not_escaped_html(
+    coordinator, space, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from notifications.models import Notification
+
+    from .test_invitations import _invite
+
+    assert space.name == "Mobilität & Energie"
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(client_for(coordinator), space)
+    expected = "[Digitale Räume] Einladung in den Digitalen Raum „Mobilität & Energie“"
+    assert mail.outbox[-1].subject == expected
+    assert Notification.objects.get(kind="invitation_sent").title == expected
+
+
+def test_every_mail_template_renders_text_without_html_escaping():
+    """Subjects and plain-text bodies are text: a template for them escapes nothing."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR) / "templates"
+    texts = [p for p in root.rglob("*.txt") if "email" in p.parts or "messages" in p.parts]
+    assert texts
+    for path in texts:
+        source = path.read_text()
+        if "{% extends" in source:
+            continue  # the base it extends is checked itself, its blocks render inside it
+        assert "{% autoescape off %}" in source, path
