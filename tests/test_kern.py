@@ -281,3 +281,70 @@ def test_every_mail_template_renders_text_without_html_escaping():
         if "{% extends" in source:
             continue  # the base it extends is checked itself, its blocks render inside it
         assert "{% autoescape off %}" in source, path
+
+
+# --- Charts: axis, values, legend -------------------------------------------------------------
+
+
+def test_the_year_chart_has_an_axis_in_millions_and_writes_each_bars_value():
+    from types import SimpleNamespace
+
+    from projects.presenters import nice_ceiling, year_chart
+
+    assert [nice_ceiling(v) for v in (0.7, 1, 1.3, 2.2, 4, 7, 23, 180)] == [
+        1,
+        1,
+        2,
+        Decimal("2.5"),
+        5,
+        10,
+        25,
+        200,
+    ]
+    rows = [
+        SimpleNamespace(
+            label="2025",
+            figures=SimpleNamespace(planned=Decimal("1529579"), actual=Decimal("848000")),
+        ),
+        SimpleNamespace(
+            label="2026",
+            figures=SimpleNamespace(planned=Decimal("2100000"), actual=Decimal("0")),
+        ),
+    ]
+    with translation.override("de"):
+        chart = year_chart(rows)
+    texts = [t.text for t in chart.texts]
+    assert texts[0] == "Mio. €"  # the axis names its unit
+    ticks = [t.text for t in chart.texts if t.css == "portal-chart-tick"][1:]
+    assert ticks == ["0,0", "0,5", "1,0", "1,5", "2,0", "2,5"]  # 2,1 Mio. -> axis up to 2,5
+    values = [t.text for t in chart.texts if t.css == "portal-chart-value"]
+    assert values == ["1,5", "0,8", "2,1", "0,0"]
+    assert {css for *_xy, css in chart.lines} == {"portal-chart-axis", "portal-chart-grid"}
+    tallest = max(bar.height for bar in chart.bars)
+    assert tallest == pytest.approx((250 - 28 - 30) * 2.1 / 2.5)
+    assert chart.bars[0].label == "2025 Plan: 1.529.579,00\u00a0€"
+
+
+def test_the_health_chart_counts_on_an_axis_and_in_each_segment():
+    from types import SimpleNamespace
+
+    from projects.presenters import health_chart
+
+    rows = [SimpleNamespace(space=SimpleNamespace(name="Mobilität"), total=7, by_health=[4, 2, 1])]
+    chart = health_chart(rows, [("green", "grün"), ("amber", "gelb"), ("red", "rot")])
+    inside = [t.text for t in chart.texts if t.css.startswith("portal-chart-value-inside")]
+    assert inside == ["4", "2", "1"]
+    assert "7" in [t.text for t in chart.texts if t.css == "portal-chart-label"]
+    ticks = [t.text for t in chart.texts if t.css == "portal-chart-tick"]
+    assert ticks[0] == "0" and "Anzahl Projekte" in ticks
+
+
+@pytest.mark.django_db
+def test_the_cockpit_draws_axes_values_and_a_legend_beside_its_tables(itd):
+    project = ProjectFactory()
+    budget_line(project, planned=Decimal("1529579"), revised=Decimal("1529579"))
+    page = client_for(itd).get(reverse("portal:dashboard")).content.decode()
+    assert page.count('class="portal-chart-axis"') >= 3
+    assert 'class="portal-chart-value"' in page and ">1,5</text>" in page
+    assert page.count('aria-label="Legende"') == 2
+    assert "1.529.579,00\u00a0€" in page  # the same figure in the table
