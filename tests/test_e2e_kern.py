@@ -111,3 +111,20 @@ def test_a_wide_table_scrolls_in_a_labelled_region_reachable_with_the_keyboard(
         page.keyboard.press("ArrowRight")
     # Chromium scrolls smoothly: wait until the region has moved (times out, failing, if never).
     page.wait_for_function("() => document.activeElement.scrollLeft > 0", timeout=5000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_at_320_px_a_link_leads_past_the_portfolio_filters_to_the_results(
+    live_server, wide_project, itd, request: pytest.FixtureRequest
+):
+    page = request.getfixturevalue("browser_page")
+    base = live_server.url
+    _sign_in(page, base, itd.email, totp_secret=TEST_TOTP_SECRET)
+    page.set_viewport_size({"width": 320, "height": 700})
+    page.goto(f"{base}{reverse('projects:list')}")
+    skip = page.get_by_role("link", name="Filter überspringen, zu den Ergebnissen")
+    assert skip.is_visible()
+    skip.click()
+    assert page.evaluate("() => document.activeElement.id") == "results"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not skip.is_visible()  # on a wide screen the results follow the filters closely
