@@ -47,7 +47,7 @@ def wide_project(reference_data):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_daily_pages_do_not_scroll_sideways_at_1280_and_320_px(
+def test_daily_pages_do_not_scroll_sideways_at_1280_and_320_px_in_both_languages(
     live_server, wide_project, itd, request: pytest.FixtureRequest
 ):
     page = request.getfixturevalue("browser_page")
@@ -62,13 +62,16 @@ def test_daily_pages_do_not_scroll_sideways_at_1280_and_320_px(
         "dashboard": reverse("portal:dashboard"),
     }
     overflowing = []
-    for width in (1280, 320):
-        page.set_viewport_size({"width": width, "height": 900})
-        for name, url in pages.items():
-            page.goto(f"{base}{url}")
-            extra = page.evaluate(OVERFLOW)
-            if extra > 0:
-                overflowing.append(f"{name} at {width} px: {extra} px too wide")
+    for language in ("de", "en"):
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+        for width in (1280, 320):
+            page.set_viewport_size({"width": width, "height": 900})
+            for name, url in pages.items():
+                page.goto(f"{base}{url}")
+                assert page.get_attribute("html", "lang") == language
+                extra = page.evaluate(OVERFLOW)
+                if extra > 0:
+                    overflowing.append(f"{name} at {width} px in {language}: {extra} px too wide")
     assert overflowing == []
 
 
