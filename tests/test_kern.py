@@ -348,3 +348,31 @@ def test_the_cockpit_draws_axes_values_and_a_legend_beside_its_tables(itd):
     assert 'class="portal-chart-value"' in page and ">1,5</text>" in page
     assert page.count('aria-label="Legende"') == 2
     assert "1.529.579,00\u00a0€" in page  # the same figure in the table
+
+
+@pytest.mark.django_db
+def test_allauths_own_messages_and_errors_speak_with_sie(member):
+    """django-allauth's German says "du"; locale/de overrides its strings in the portal's voice."""
+    client = client_for(member)
+    response = client.post(reverse("account_logout"), follow=True)
+    assert "Sie haben sich abgemeldet." in response.content.decode()
+    with translation.override("de"):
+        from django.utils.translation import gettext
+
+        assert gettext("You must type the same password each time.") == (
+            "Bitte geben Sie zweimal dasselbe Passwort ein."
+        )
+        assert gettext("Please type your current password.") == (
+            "Bitte geben Sie Ihr aktuelles Passwort ein."
+        )
+
+
+def test_the_german_override_catalogue_has_no_du():
+    import polib
+    from django.conf import settings
+
+    catalogue = polib.pofile(str(settings.BASE_DIR / "locale/de/LC_MESSAGES/django.po"))
+    assert len(catalogue) > 30
+    for entry in catalogue:
+        assert not DU.search(entry.msgstr), entry.msgstr
+        assert not re.search(r"\b(hast|bist|kannst|musst|möchtest)\b", entry.msgstr), entry.msgstr
