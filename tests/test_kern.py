@@ -376,3 +376,38 @@ def test_the_german_override_catalogue_has_no_du():
     for entry in catalogue:
         assert not DU.search(entry.msgstr), entry.msgstr
         assert not re.search(r"\b(hast|bist|kannst|musst|möchtest)\b", entry.msgstr), entry.msgstr
+
+
+ACCOUNT_PAGES = [
+    "account_change_password",
+    "account_email",
+    "account_logout",
+    "account_reauthenticate",
+    "mfa_index",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_deactivate_totp",
+    "mfa_list_webauthn",
+    "mfa_add_webauthn",
+    "usersessions_list",
+]
+DU_VERBS = re.compile(r"\b(Gib|gib|Wähle|wähle|Melde|melde|[Bb]estätige|hast|bist|kannst|musst)\b")
+
+
+@pytest.mark.django_db
+def test_every_account_page_is_a_portal_page_in_the_sie_voice(itd):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    from .conftest import totp_code
+    from .factories import PASSWORD
+
+    RecoveryCodes.activate(itd)
+    client = Client()
+    client.post(reverse("account_login"), {"login": itd.email, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+    for name in ACCOUNT_PAGES:
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        page = main_of(response)
+        assert "kern-heading" in page, name
+        assert not DU.search(page) and not DU_VERBS.search(page), name
