@@ -60,6 +60,16 @@ def test_daily_pages_do_not_scroll_sideways_at_1280_and_320_px_in_both_languages
         "milestones": reverse("projects:milestones", kwargs={"slug": slug}),
         "portfolio": reverse("projects:list"),
         "dashboard": reverse("portal:dashboard"),
+        "space": wide_project.primary_space.get_absolute_url(),
+        "people": reverse("spaces:people"),
+        "person": reverse("spaces:person", args=[itd.person.pk]),
+        "authorities": reverse("contacts:authority_list"),
+        "matrix": reverse("spaces:matrix"),
+        "reports": reverse("reports:archive"),
+        "security": reverse("access:account_security"),
+        "e-mail": reverse("account_email"),
+        "cost rates": reverse("projects:cost_rates"),
+        "programme budget": reverse("projects:programme_budget"),
     }
     overflowing = []
     for language in ("de", "en"):
@@ -84,10 +94,13 @@ def test_the_budget_editor_and_the_portfolio_fit_their_area_at_1280_px(
     base = live_server.url
     _sign_in(page, base, itd.email, totp_secret=TEST_TOTP_SECRET)
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{base}{reverse('projects:budget', kwargs={'slug': wide_project.slug})}?year=2026")
-    assert page.evaluate(FITS, page.locator("main form table").first.element_handle())
-    page.goto(f"{base}{reverse('projects:list')}")
-    assert page.evaluate(FITS, page.locator("main table").first.element_handle())
+    budget = reverse("projects:budget", kwargs={"slug": wide_project.slug}) + "?year=2026"
+    for language in ("de", "en"):
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+        page.goto(f"{base}{budget}")
+        assert page.evaluate(FITS, page.locator("main form table").first.element_handle())
+        page.goto(f"{base}{reverse('projects:list')}")
+        assert page.evaluate(FITS, page.locator("main table").first.element_handle())
 
 
 @pytest.mark.django_db(transaction=True)
