@@ -160,6 +160,14 @@ def test_the_main_pages_carry_breadcrumbs_down_to_the_page_itself(
         "Dokumente",
         "Steckbrief",
     ]
+    for name, current in (
+        ("projects:budget", "Budget bearbeiten"),
+        ("projects:milestones", "Meilensteine und Links"),
+        ("projects:edit", "Projekt bearbeiten"),
+    ):
+        url = reverse(name, kwargs={"slug": project.slug})
+        assert trail(url) == ["Start", "Projekte", "Hafenlotsen Plattform", current]
+    assert trail(reverse("projects:create")) == ["Start", "Projekte", "Projekt anlegen"]
     person = member.person
     assert trail(reverse("spaces:person", args=[person.pk]))[:2] == ["Start", "Personen"]
     assert trail(reverse("reports:detail", args=[report.pk]))[:2] == ["Start", "Berichte"]
