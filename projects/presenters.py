@@ -6,7 +6,7 @@ Pure functions of data the selectors computed: no queries here.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from core.dates import format_date
-from core.money import format_euro
+from core.money import format_euro, format_number
 
 # --- Charts -----------------------------------------------------------------------------------
 
@@ -31,20 +31,57 @@ class Bar:
 
 
 @dataclass
+class Text:
+    """A text in the chart: a category label, an axis tick, a bar's value or the axis title."""
+
+    x: float
+    y: float
+    text: str
+    anchor: str = "middle"
+    css: str = "portal-chart-label"
+
+
+@dataclass
 class Chart:
     width: int
     height: int
     bars: list[Bar]
     labels: list[tuple[float, float, str]]
     legend: list[tuple[str, str]]
+    # Issue 11: an axis with ticks and grid lines, and each bar's value written on the chart.
+    texts: list[Text] = field(default_factory=list)
+    lines: list[tuple[float, float, float, float, str]] = field(default_factory=list)
+
+
+def nice_ceiling(value: Decimal | float) -> Decimal:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above `value` (axis maximum)."""
+    value = Decimal(value)
+    if value <= 0:
+        return Decimal(1)
+    power = Decimal(10) ** (len(str(int(value))) - 1) if value >= 1 else Decimal(1)
+    for step in (1, 2, Decimal("2.5"), 5, 10):
+        if value <= power * step:
+            return power * step
+    return power * 10
+
+
+def money_scale(most: Decimal) -> tuple[Decimal, str, int]:
+    """Divisor, unit and decimals for the axis of amounts up to `most` (Mio. €, Tsd. € or €)."""
+    if most >= 1_000_000:
+        return Decimal(1_000_000), _("Mio. €"), 1
+    if most >= 1_000:
+        return Decimal(1_000), _("Tsd. €"), 0
+    return Decimal(1), "€", 0
 
 
 def health_chart(rows: list[Any], healths: list[tuple[str, str]]) -> Chart:
-    """Horizontal stacked bars: per space the projects by health."""
-    label_w, bar_w, row_h = 220, 380, 30
+    """Horizontal stacked bars: per space the projects by health, with a count axis below."""
+    label_w, bar_w, row_h, axis_h = 220, 380, 30, 34
     most = max([r.total for r in rows] + [1])
     bars: list[Bar] = []
     labels: list[tuple[float, float, str]] = []
+    texts: list[Text] = []
+    lines: list[tuple[float, float, float, float, str]] = []
     for i, row in enumerate(rows):
         y = 10 + i * row_h
         labels.append((label_w - 8, y + 16, row.space.name))
@@ -54,48 +91,87 @@ def health_chart(rows: list[Any], healths: list[tuple[str, str]]) -> Chart:
                 continue
             w = bar_w * count / most
             bars.append(Bar(x, y, w, row_h - 10, f"portal-health-{code}", f"{name}: {count}"))
+            if w >= 14:  # the count inside its segment, where it fits
+                inside = f"portal-chart-value-inside portal-chart-on-{code}"
+                texts.append(Text(x + w / 2, y + 14, str(count), css=inside))
             x += w
+        texts.append(Text(x + 4, y + 14, str(row.total), anchor="start"))
+    bottom = 10 + len(rows) * row_h
+    step = max(1, int(nice_ceiling(Decimal(most) / 5)))
+    lines.append((label_w, bottom, label_w + bar_w, bottom, "portal-chart-axis"))
+    for tick in range(0, most + 1, step):
+        tx = label_w + bar_w * tick / most
+        lines.append((tx, 5, tx, bottom + 4, "portal-chart-grid"))
+        texts.append(Text(tx, bottom + 17, str(tick), css="portal-chart-tick"))
+    texts.append(
+        Text(label_w + bar_w / 2, bottom + 31, _("Anzahl Projekte"), css="portal-chart-tick")
+    )
     return Chart(
-        width=label_w + bar_w + 20,
-        height=20 + len(rows) * row_h,
+        width=label_w + bar_w + 40,
+        height=bottom + axis_h,
         bars=bars,
         labels=labels,
         legend=[(f"portal-health-{code}", name) for code, name in healths],
+        texts=texts,
+        lines=lines,
     )
 
 
 def year_chart(rows: list[Any]) -> Chart:
-    """Grouped vertical bars per year: plan and actual."""
-    height, top, bottom, group_w = 220, 10, 30, 90
+    """Grouped vertical bars per year: plan and actual, on an axis of amounts with their values."""
+    height, top, bottom, left, group_w, bar_w = 250, 28, 30, 64, 110, 40
     most = max([max(r.figures.planned, r.figures.actual) for r in rows] + [Decimal(1)])
+    divisor, unit, places = money_scale(most)
+    ceiling = nice_ceiling(most / divisor) * divisor
+    area = Decimal(height - top - bottom)
     bars: list[Bar] = []
     labels: list[tuple[float, float, str]] = []
+    texts: list[Text] = [Text(left - 8, 12, unit, anchor="end", css="portal-chart-tick")]
+    lines: list[tuple[float, float, float, float, str]] = []
+    width = left + 20 + len(rows) * group_w
+    # Five steps: 1, 2, 2.5, 5 and 10 divide into steps with at most one decimal.
+    step = ceiling / divisor / 5
+    tick_places = 0 if step == step.to_integral_value() else 1
+    for tick in range(6):
+        ty = float(height - bottom - area * tick / 5)
+        lines.append((left, ty, width - 10, ty, "portal-chart-grid"))
+        shown = format_number(step * tick, tick_places)
+        texts.append(Text(left - 8, ty + 4, shown, anchor="end", css="portal-chart-tick"))
+    lines.append((left, top - 6, left, height - bottom, "portal-chart-axis"))
+    lines.append((left, height - bottom, width - 10, height - bottom, "portal-chart-axis"))
     for i, row in enumerate(rows):
-        x0 = 40 + i * group_w
+        x0 = left + 16 + i * group_w
         for j, (name, css, value) in enumerate(
             (
                 (_("Plan"), "portal-bar-plan", row.figures.planned),
                 (_("Ist"), "portal-bar-actual", row.figures.actual),
             )
         ):
-            h = float(Decimal(height - top - bottom) * value / most)
+            h = float(area * value / ceiling)
+            x = x0 + j * (bar_w + 4)
             bars.append(
                 Bar(
-                    x0 + j * 32,
+                    x,
                     height - bottom - h,
-                    28,
+                    bar_w,
                     h,
                     css,
                     f"{row.label} {name}: {format_euro(value)}",
                 )
             )
-        labels.append((x0 + 30, height - 10, row.label))
+            shown = format_number(value / divisor, places)
+            texts.append(
+                Text(x + bar_w / 2, height - bottom - h - 4, shown, css="portal-chart-value")
+            )
+        labels.append((x0 + bar_w + 2, height - 10, row.label))
     return Chart(
-        width=60 + len(rows) * group_w,
+        width=width,
         height=height,
         bars=bars,
         labels=labels,
         legend=[("portal-bar-plan", _("Plan")), ("portal-bar-actual", _("Ist"))],
+        texts=texts,
+        lines=lines,
     )
 
 

@@ -244,7 +244,9 @@ def test_coordinator_cannot_move_a_project_into_a_space_they_do_not_coordinate(
     assert project.primary_space_id != other_space.pk
 
 
-def test_project_pages_work_in_english_with_german_money(itd, projects, settings):
+def test_project_pages_work_in_english_with_english_money_and_exports_keep_their_format(
+    itd, projects, settings
+):
     client = client_for(itd)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     project = projects["restricted"]
@@ -262,7 +264,8 @@ def test_project_pages_work_in_english_with_german_money(itd, projects, settings
         response = client.get(url)
         assert response.status_code == 200, url
         assert '<html lang="en">' in response.content.decode(), url
-    assert SECRET_SHOWN + " EUR" in client.get(project.get_absolute_url()).content.decode()
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert "€987,654.32" in page and SECRET_SHOWN not in page
     export = client.get(reverse("projects:export", kwargs={"fmt": "csv"}))
     assert SECRET_CSV in export.content.decode("utf-8-sig")
 

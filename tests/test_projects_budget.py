@@ -81,7 +81,7 @@ def test_personnel_line_is_computed_from_the_cost_rate_and_shows_its_basis(offic
     assert line.planned == Decimal("98300.00")
     assert line.revised == Decimal("98300.00")
     page = client_for(officer).get(project.get_absolute_url()).content.decode()
-    assert "1,50 VZÄ × E 13 (98.300,00 EUR je Jahr) × 8/12 Monate" in page
+    assert "1,50 VZÄ × E 13 (98.300,00\u00a0€ je Jahr) × 8/12 Monate" in page
 
     # A new rate recomputes the open year's line (and its untouched revised plan).
     services.cost_rate_set(
@@ -227,7 +227,7 @@ def test_deleting_a_line_asks_first_and_keeps_it_in_the_audit_trail(officer, pro
     assert not BudgetLine.objects.filter(pk=line.pk).exists()
     page = client_for(officer).get(project.get_absolute_url()).content.decode()
     assert "gelöscht" in page
-    assert "4.711,00 EUR" in page  # the old value, in the audit trail
+    assert "4.711,00\u00a0€" in page  # the old value, in the audit trail
 
 
 def test_coordinator_may_not_edit_budget_lines(coordinator, project):
@@ -416,7 +416,7 @@ def test_cost_rates_and_programme_budget_are_itd_only_and_validated(itd, officer
     assert response.status_code == 400
     assert "zwei Nachkommastellen" in " ".join(response.context["form"].errors["amount"])
     assert client_for(itd).post(url, {"amount": "2.000.000,00"}).status_code == 302
-    assert "2.000.000,00 EUR" in client_for(itd).get(url).content.decode()
+    assert "2.000.000,00\u00a0€" in client_for(itd).get(url).content.decode()
     rates = reverse("projects:cost_rates")
     bad = client_for(itd).post(
         rates, {"fiscal_year": "2026", "pay_grade": "E 13", "annual_full_cost": "-3"}

@@ -69,7 +69,7 @@ def test_officer_enters_a_budget_line_and_sees_it_flagged(
     page.get_by_role("button", name="Alle Zeilen speichern").click()
     page.wait_for_url(f"{base}{project.get_absolute_url()}#budget-2026")
     body = page.locator("main").inner_text()
-    assert "1.234,56 EUR" in body
+    assert "1.234,56\u00a0€" in body
     assert "über Plan" in body
     assert "Änderungsprotokoll" in body
     assert project.budget_lines.count() == 1

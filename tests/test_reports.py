@@ -194,7 +194,7 @@ def test_the_budget_report_pdf_has_contents_pages_and_its_parameters(
     assert "Inhalt" in text and "Je Projekt und Kostenart" in text
     assert itd.get_full_name() in text and "gesamte Strategie" in text
     assert timezone.localdate().strftime("%d.%m.%Y") in text
-    assert "8.714.521,49 EUR" in text
+    assert "8.714.521,49\u00a0€" in text
 
 
 def test_the_portfolio_status_pdf_names_health_reasons_overdue_and_over_budget(

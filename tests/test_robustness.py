@@ -1324,6 +1324,7 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
         "space": {"slug": space.slug},
         "membership": {"slug": space.slug, "pk": membership.pk},
         "person": {"pk": membership.person_id},
+        "help_area": {"area": "projects"},
         "authority": {"code": authority.code},
         **_project_kwargs(space, authority),
         **_notification_kwargs(member),

@@ -1,19 +1,53 @@
-"""Formatting for the portal: German money and dates whatever the active language."""
+"""Formatting for the portal: money, numbers and percentages in the active language's notation,
+dates as 31.12.2026, form widgets with their KERN classes."""
 
 from __future__ import annotations
 
 from django import forms, template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from core.dates import format_date
-from core.money import format_euro
+from core.money import format_euro, format_number, format_percent, to_cents
 
 register = template.Library()
 
 
 @register.filter
-def euro(value) -> str:
-    """1529579 -> '1.529.579,00 EUR' (German format, as the budget code writes it)."""
+def euro(value) -> SafeString | str:
+    """1529579 -> '1.529.579,00 €' (German) or '€1,529,579.00' (English).
+
+    A negative amount keeps its minus sign and is marked beyond colour: a class for the colour
+    and the word "negativ" for screen readers, which often skip the minus sign.
+    """
+    text = format_euro(value)
+    amount = to_cents(value)
+    if amount is None or amount >= 0:
+        return text
+    return format_html(
+        '<span class="portal-negative"><span class="visually-hidden">{} </span>{}</span>',
+        _("negativ"),
+        text,
+    )
+
+
+@register.filter
+def euro_text(value) -> str:
+    """The amount as plain text (for PDFs, attributes and e-mails): no markup around negatives."""
     return format_euro(value)
+
+
+@register.filter
+def percent(value, places: int = 1) -> str:
+    """55.5 -> '55,5 %' (German) or '55.5%' (English); '–' for no value."""
+    return format_percent(value, places) or "–"
+
+
+@register.filter
+def number(value, places: int = 0) -> str:
+    """1234 -> '1.234' (German) or '1,234' (English)."""
+    return format_number(value, places)
 
 
 @register.filter
@@ -42,3 +76,15 @@ def kern_widget(bound):
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return bound.as_widget(attrs=attrs)
+
+
+@register.inclusion_tag("partials/breadcrumbs.html", takes_context=True)
+def breadcrumbs(context, *trail) -> dict:
+    """The page header's trail below "Start": `{% breadcrumbs title1 url1 title2 url2 current %}`.
+
+    Pairs of title and address lead down to the parent; the last argument names the page itself.
+    """
+    *pairs, current = trail or ("",)
+    if len(pairs) % 2:
+        raise template.TemplateSyntaxError("breadcrumbs takes pairs of title and url, then a title")
+    return {"crumbs": list(zip(pairs[0::2], pairs[1::2], strict=True)), "current": current}
