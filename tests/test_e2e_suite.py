@@ -180,8 +180,8 @@ def _main_pages(world: dict[str, Any], role: str) -> dict[str, str]:
         "project": f"/projects/{project.slug}/",
         "search": "/search/?q=Ladenetz",
     }
-    if role in ("anonymous", "guest"):
-        del pages["project"]  # an internal project: not theirs to see
+    if role == "anonymous":
+        del pages["project"]  # an internal project: not for the public
     return pages
 
 
@@ -329,19 +329,26 @@ def _assert_errors_announced_and_linked(page) -> None:
         assert any(texts), invalid.nth(i).evaluate("el => el.outerHTML")
 
 
+FORMS = {
+    "coordinator": (
+        ("/spaces/{space}/members/add/", "Hinzufügen"),
+        ("/spaces/{space}/discussions/new/", None),
+        ("/spaces/{space}/meetings/new/", "Speichern"),
+    ),
+    "member": (("/spaces/{space}/discussions/new/", None),),
+}
+
+
 @pytest.mark.django_db(transaction=True)
-def test_form_errors_are_announced_and_linked_to_their_fields(world, live_server, browser):
+@pytest.mark.parametrize("role", FORMS)
+def test_form_errors_are_announced_and_linked_to_their_fields(role, world, live_server, browser):
     base = live_server.url
-    space = world["space"]
-    state = _signed_in(browser, base, world["users"]["coordinator"])
+    state = _signed_in(browser, base, world["users"][role])
     context = _context(browser, state)
     page = context.new_page()
     # The browser's own checks (required) are left out: the portal's answer is under test.
-    for path, button in (
-        (f"/spaces/{space.slug}/members/add/", "Hinzufügen"),
-        (f"/spaces/{space.slug}/discussions/new/", None),
-        (f"/spaces/{space.slug}/meetings/new/", "Speichern"),
-    ):
+    for pattern, button in FORMS[role]:
+        path = pattern.format(space=world["space"].slug)
         page.goto(base + path)
         page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
         submit = (
