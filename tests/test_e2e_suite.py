@@ -400,3 +400,24 @@ def test_actions_are_operable_with_enter_and_space(world, live_server, browser):
     page.wait_for_url("**/search/?*q=Ladenetz*")
     assert "Jour fixe Ladenetz" in " ".join(page.locator("main").inner_text().split())
     context.close()
+
+
+def test_the_keyboard_walk_finds_invisible_focus_disorder_and_traps(browser):
+    """The walk can fail: a page without a focus ring, with a positive tabindex and a trap."""
+    context = _context(browser)
+    page = context.new_page()
+    page.set_content(
+        "<style>a:focus, a:focus-visible { outline: none; }</style>"
+        '<a href="#one">one</a> <a href="#two" tabindex="2">two</a>'
+    )
+    problems = _walk(page)
+    assert any(p.startswith("no visible focus") for p in problems), problems
+    assert any(p.startswith("out of order") for p in problems), problems
+    page.set_content(
+        '<button>a</button> <button id="trap">b</button> <button>c</button>'
+        "<script>document.getElementById('trap').addEventListener('keydown', e => {"
+        " if (e.key === 'Tab') e.preventDefault(); });</script>"
+    )
+    problems = _walk(page)
+    assert any("did not leave the page" in p or "came back" in p for p in problems), problems
+    context.close()
