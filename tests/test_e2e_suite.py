@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 
 from contacts.models import Authority
+from core.audiences import Viewer
 from spaces.models import Membership, Space
 
 from .conftest import enrol_mfa_if_required, totp_code
@@ -117,9 +118,9 @@ def _context(browser, storage_state=None, **options):
     return browser.new_context(locale="de-DE", storage_state=storage_state, **options)
 
 
-def _signed_in(browser, base: str, user) -> Any:
+def _signed_in(browser, base: str, user: Viewer) -> Any:
     """The role's storage state (signed in once; None for the anonymous visitor)."""
-    if user is None:
+    if user is None or not user.is_authenticated:
         return None
     from contacts.security import mfa_required
 
