@@ -63,3 +63,11 @@ class GoneMiddleware:
             {"title": title, "onward": onward, "onward_label": _(onward_label)},
             status=410,
         )
+
+
+def deleted(
+    request: HttpRequest, prefix: str, *, title: str, onward: str, onward_label: str
+) -> HttpResponse:
+    """After a delete: its pages answer 410 with a link onwards (Back); 303 to `onward`."""
+    remember_gone(request, prefix, title=title, onward=onward, onward_label=onward_label)
+    return see_other(onward)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import add_row_data, posted, quiet_formset
-from core.gone import remember_gone, see_other
+from core.gone import deleted
 from core.models import SecurityEvent
 from core.money import format_euro
 from core.services import security_log
@@ -160,14 +160,6 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _deleted(
-    request: HttpRequest, prefix: str, *, title: str, onward: str, onward_label: str
-) -> HttpResponse:
-    """After a delete: its pages answer 410 with a link onwards (Back); 303 to `onward`."""
-    remember_gone(request, prefix, title=title, onward=onward, onward_label=onward_label)
-    return see_other(onward)
-
-
 def _project_for(request: HttpRequest, slug: str, action: str) -> Project:
     """The project from the viewer's scope (404), if the viewer may do `action` with it (403)."""
     project = get_object_or_404(
@@ -222,7 +214,7 @@ def project_delete(request: SignedInRequest, slug: str) -> HttpResponse:
         save=lambda data: services.project_delete(
             actor=request.user, project=project, version=data["version"]
         ),
-        success=lambda _result: _deleted(
+        success=lambda _result: deleted(
             request,
             project.get_absolute_url(),
             title=project.title,
@@ -286,7 +278,7 @@ def _confirm_row_delete(
         request,
         DeleteConfirmForm(posted(request)),
         save=lambda _data: delete(),
-        success=lambda _result: _deleted(
+        success=lambda _result: deleted(
             request,
             request.path.removesuffix("delete/"),
             title=str(row),
@@ -389,7 +381,7 @@ def budget_line_delete(request: SignedInRequest, slug: str, pk: int) -> HttpResp
         save=lambda data: services.budget_line_delete(
             actor=request.user, line=line, version=data.get("version") or 0
         ),
-        success=lambda _result: _deleted(
+        success=lambda _result: deleted(
             request,
             request.path.removesuffix("delete/"),
             title=str(line),

@@ -10,11 +10,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
+from core.gone import deleted
 from core.pdf import missing as pdf_missing
 
 from . import selectors, services
@@ -169,7 +171,13 @@ def schedule_delete(request: SignedInRequest, pk: int) -> HttpResponse:
         request,
         ConfirmForm(posted(request)),
         save=lambda _data: services.schedule_delete(actor=request.user, schedule=schedule),
-        success=lambda _result: reverse("reports:schedules"),
+        success=lambda _result: deleted(
+            request,
+            reverse("reports:schedule_edit", kwargs={"pk": pk}),
+            title=schedule.title,
+            onward=reverse("reports:schedules"),
+            onward_label=gettext_noop("Zu den Zeitplänen"),
+        ),
         message=_("Der Zeitplan wurde gelöscht; die erstellten Berichte bleiben im Archiv."),
         template="reports/confirm_delete.html",
         context={"target": schedule, "back": reverse("reports:schedules")},

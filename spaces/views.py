@@ -6,9 +6,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_safe
 
 from contacts.models import Authority, Person
@@ -17,6 +19,7 @@ from contacts.selectors import contact_cards
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
+from core.gone import remember_gone, see_other
 
 from . import home, permissions, selectors, services
 from .forms import (
@@ -135,16 +138,32 @@ def member_end(request: SignedInRequest, slug: str, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST ends the membership today."""
     space = _managed_space(request, slug)
     membership = _changeable_membership(request, space, pk)
+    if membership.ended_at is not None:
+        raise Http404  # already ended (for the one who ended it: the 410 page, core.gone)
     return handle_form(
         request,
         MembershipEndForm(posted(request)),
         save=lambda _data: services.membership_end(actor=request.user, membership=membership),
-        success=lambda _membership: space.get_absolute_url(),
+        success=lambda _membership: _ended(request, space, membership),
         message=_("Die Mitgliedschaft von %(person)s wurde beendet.")
         % {"person": membership.person},
         template="spaces/membership_end.html",
         context={"space": space, "membership": membership},
     )
+
+
+def _ended(request: HttpRequest, space: Space, membership: Membership) -> HttpResponse:
+    """After ending a membership, Back finds a friendly 410 page with the way back to the space
+    (core.gone), not a 404; 303 to the space."""
+    onward = space.get_absolute_url()
+    remember_gone(
+        request,
+        reverse("spaces:member_end", kwargs={"slug": space.slug, "pk": membership.pk}),
+        title=str(membership.person),
+        onward=onward,
+        onward_label=gettext_noop("Zurück zum Raum"),
+    )
+    return see_other(onward)
 
 
 # --- Who represents whom ----------------------------------------------------------------------

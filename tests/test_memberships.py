@@ -129,11 +129,25 @@ def test_end_membership_asks_first_then_ends_and_audits(coordinator, member, spa
     assert "Ja, Mitgliedschaft beenden" in confirm.content.decode()
     membership.refresh_from_db()
     assert membership.ended_at is None
-    assert client.post(url).status_code == 302
+    response = client.post(url)
+    assert response.status_code == 303 and response["Location"] == space.get_absolute_url()
     membership.refresh_from_db()
     assert membership.ended_at is not None
     assert not membership.is_active
     assert AuditEntry.objects.filter(object_id=str(membership.pk), actor=coordinator).exists()
+
+
+def test_back_after_ending_a_membership_leads_to_a_friendly_page(coordinator, member, space):
+    """The confirmation page of an ended membership is gone: 410 with the way back to the space,
+    for the one who ended it; anyone else still gets 404 (nothing leaks)."""
+    membership = Membership.objects.get(person__user=member, space=space)
+    url = reverse("spaces:member_end", kwargs={"slug": space.slug, "pk": membership.pk})
+    client = client_for(coordinator)
+    client.post(url)
+    back = client.get(url)
+    assert back.status_code == 410
+    assert space.get_absolute_url() in back.content.decode()
+    assert "Zurück zum Raum" in back.content.decode()
 
 
 def test_ended_member_can_be_added_again(itd, member, space):

@@ -106,7 +106,8 @@ SIGNED_IN_ROLES = frozenset(r for r in ROLES if r not in ("anonymous", "guest_en
 # Members and guests of a space: ITD and the space's coordinators.
 MANAGERS = roles(403, itd=200, coordinator=200, anonymous=LOGIN)
 MANAGERS_FORM = roles(403, itd=INVALID, coordinator=INVALID, anonymous=LOGIN)
-MANAGERS_DONE = roles(403, itd=DONE, coordinator=DONE, anonymous=LOGIN)
+# Ending a membership: done, See Other (Back then finds the 410 page, core.gone).
+MANAGERS_ENDED = roles(403, itd=DELETED, coordinator=DELETED, anonymous=LOGIN)
 BY_MANAGERS = frozenset({"itd", "coordinator"})
 
 # Invitations are invisible (404) to everyone but ITD and the space's coordinators.
@@ -225,7 +226,7 @@ MATRIX: dict[str, Row] = {
     "spaces:member_add": Row("space", MANAGERS, MANAGERS_FORM, GET_POST),
     "spaces:member_role": Row("membership", MANAGERS, MANAGERS_FORM, GET_POST),
     # Ending a membership is confirmed with a button: the empty POST ends it.
-    "spaces:member_end": Row("membership", MANAGERS, MANAGERS_DONE, GET_POST, BY_MANAGERS),
+    "spaces:member_end": Row("membership", MANAGERS, MANAGERS_ENDED, GET_POST, BY_MANAGERS),
     "contacts:authority_list": page(None, SIGNED_IN),
     "spaces:authority_detail": page("authority", SIGNED_IN),
     "spaces:people": page(None, SIGNED_IN),
@@ -413,7 +414,7 @@ MATRIX: dict[str, Row] = {
     "reports:schedule_delete": Row(
         "schedule",
         ITD_ONLY,
-        roles(403, itd=DONE, anonymous=LOGIN),
+        roles(403, itd=DELETED, anonymous=LOGIN),
         GET_POST,
         frozenset({"itd"}),
     ),

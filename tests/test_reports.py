@@ -628,6 +628,22 @@ def test_only_itd_schedules_reports(client_as, role):
     assert client.post(reverse("reports:schedule_new"), {"title": "x"}).status_code == 403
 
 
+def test_after_deleting_a_schedule_back_leads_to_a_friendly_page(client_as):
+    from reports.models import ReportSchedule
+
+    schedule = ReportSchedule.objects.create(
+        title="Quartalsbericht", kind="budget", format="xlsx", scope="programme", cadence="monthly"
+    )
+    client = client_as("itd")
+    url = reverse("reports:schedule_delete", kwargs={"pk": schedule.pk})
+    response = client.post(url)
+    assert response.status_code == 303 and response["Location"] == reverse("reports:schedules")
+    assert not ReportSchedule.objects.filter(pk=schedule.pk).exists()
+    back = client.get(url)
+    assert back.status_code == 410 and reverse("reports:schedules") in back.content.decode()
+    assert client_as("coordinator").get(url).status_code == 403  # nothing leaks
+
+
 # --- The synchronous exports offer the background report ---------------------------------------
 
 
