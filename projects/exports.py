@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.audiences import Viewer
+from core.dates import today
 from core.tabular import Money, Sheet, XlsxBook, csv_cell, money
 
 from . import permissions
@@ -38,7 +39,14 @@ from .selectors.money import (
     with_budget,
 )
 
+
 # kind -> (file name, sheet name)
+def dated(name: str) -> str:
+    """The file name with the day it was written ("portfolio-2026-12-01"), so downloads on
+    different days do not overwrite each other."""
+    return f"{name}-{today():%Y-%m-%d}"
+
+
 NAMES = {
     "budget": ("budgetzeilen", gettext_lazy("Budgetzeilen")),
     "portfolio": ("portfolio", gettext_lazy("Portfolio")),
@@ -102,7 +110,7 @@ def render_csv(
         _in_language(translation.get_language(), csv_chunks(header, rows, formatted=formatted)),
         content_type=CONTENT_TYPES["csv"],
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{dated(filename)}.csv"'
     return response
 
 
@@ -117,7 +125,7 @@ def render_xlsx(
     book.add(Sheet(str(sheet), header, rows, emphasise=sums))
     book.close()
     response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES["xlsx"])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{dated(filename)}.xlsx"'
     return response
 
 
@@ -526,5 +534,5 @@ def csv_export(
     response = StreamedCSV(
         _in_language(translation.get_language(), chunks), content_type=CONTENT_TYPES["csv"]
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{dated(filename)}.csv"'
     return response

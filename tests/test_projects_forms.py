@@ -486,3 +486,16 @@ def test_the_report_recipients_are_checkboxes_too(itd):
         r'type="checkbox"\s+class="kern-form-check__checkbox"\s+name="recipients"', html
     )
     assert '<select name="recipients"' not in html
+
+
+def test_export_file_names_carry_the_date(itd):
+    """XLSX and CSV downloads are named with the day they were made (issue 11)."""
+    from django.urls import reverse as url_for
+    from django.utils import timezone
+
+    day = timezone.localdate().isoformat()
+    client = client_for(itd)
+    for fmt in ("csv", "xlsx"):
+        response = client.get(url_for("projects:export", args=[fmt]))
+        assert response.status_code == 200
+        assert f'filename="portfolio-{day}.{fmt}"' in response["Content-Disposition"]
