@@ -159,7 +159,16 @@ def _production(code: str) -> subprocess.CompletedProcess:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SECURE_SSL_REDIRECT")
+        if k
+        not in (
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "SECURE_SSL_REDIRECT",
+            # The browser tests allow Django's ORM in Playwright's event loop for this process;
+            # a production process never has it (the deploy check refuses it).
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        )
     }
     env.update(DEPLOY_ENV)
     return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
