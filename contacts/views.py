@@ -39,6 +39,8 @@ def authority_list(request: SignedInRequest) -> HttpResponse:
         "contacts/authority_list.html",
         {
             "authorities": selectors.authorities_for_list(),
+            # Only staff see the officers here, and staff open every active person's page
+            # (contacts.permissions.PERSON "view"), so every name is a link.
             "show_people": GLOBAL.can(request.user, "view_directory")
             and selectors.sees_affiliations(request.user),
         },

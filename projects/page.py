@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spaces.home import SECTION_LIMIT, Section, ShownSection
+from spaces.home import Section, ShownSection, shown_sections
 
 if TYPE_CHECKING:
     from core.audiences import Viewer
@@ -26,9 +26,4 @@ def register_project_section(section: Section) -> None:
 
 
 def sections(viewer: Viewer, project: Project) -> list[ShownSection]:
-    shown = []
-    for section in sorted(PROJECT_SECTIONS.values(), key=lambda s: (s.order, s.key)):
-        more = section.more_url(project) if section.more_url else ""
-        items = section.items(viewer, project, SECTION_LIMIT)
-        shown.append(ShownSection(section, list(items), more))
-    return shown
+    return shown_sections(PROJECT_SECTIONS, viewer, project)

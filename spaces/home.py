@@ -75,14 +75,19 @@ class Home:
     activity: list[Activity] = field(default_factory=list)
 
 
+def shown_sections(sections: dict[str, Section], viewer: Viewer, obj: Any) -> list[ShownSection]:
+    """Each registered section, in order, with what the viewer may see of `obj` (a space here,
+    a project on a project's page)."""
+    shown = []
+    for section in sorted(sections.values(), key=lambda s: (s.order, s.key)):
+        more = section.more_url(obj) if section.more_url else ""
+        shown.append(ShownSection(section, list(section.items(viewer, obj, SECTION_LIMIT)), more))
+    return shown
+
+
 def home(viewer: Viewer, space: Space) -> Home:
     """The registered sections with what the viewer may see, and the newest activity."""
-    shown = Home()
-    for section in sorted(SECTIONS.values(), key=lambda s: (s.order, s.key)):
-        more = section.more_url(space) if section.more_url else ""
-        shown.sections.append(
-            ShownSection(section, list(section.items(viewer, space, SECTION_LIMIT)), more)
-        )
+    shown = Home(sections=shown_sections(SECTIONS, viewer, space))
     items: list[Activity] = []
     for key in sorted(ACTIVITY_SOURCES):
         items.extend(ACTIVITY_SOURCES[key](viewer, space, ACTIVITY_LIMIT))
