@@ -244,7 +244,7 @@ def officer_end(*, actor: Actor | None, officer: DigitalOfficer) -> DigitalOffic
     with transaction.atomic():
         officer, was_open = timebox_close(actor=actor, obj=officer, audited_fields=OFFICER_AUDITED)
         if was_open:
-            changes = {"role": {"old": officer.get_role_display(), "new": None}}
+            changes = {"role": {"old": snapshot(officer, ("role",))["role"], "new": None}}
             _officer_changed(actor=actor, officer=officer, changes=changes)
     return officer
 

@@ -39,13 +39,35 @@ def load_authorities(authority_model) -> int:
     for entry in reference()["authorities"]:
         parent, _ = authority_model.objects.update_or_create(
             code=entry["code"],
-            defaults={"name_de": entry["name_de"], "kind": entry["kind"]},
+            defaults={
+                "name_de": entry["name_de"],
+                "name_en": entry.get("name_en", ""),
+                "kind": entry["kind"],
+            },
         )
         count += 1
         for unit in entry.get("units", []):
             authority_model.objects.update_or_create(
                 code=unit["code"],
-                defaults={"name_de": unit["name_de"], "kind": "office", "parent": parent},
+                defaults={
+                    "name_de": unit["name_de"],
+                    "name_en": unit.get("name_en", ""),
+                    "kind": "office",
+                    "parent": parent,
+                },
             )
             count += 1
     return count
+
+
+def fill_authority_english_names(authority_model) -> int:
+    """Give the reference authorities their English name where they have none yet; a name an
+    administrator has changed or added stays as it is."""
+    filled = 0
+    for entry in reference()["authorities"]:
+        for item in (entry, *entry.get("units", [])):
+            if item.get("name_en"):
+                filled += authority_model.objects.filter(code=item["code"], name_en="").update(
+                    name_en=item["name_en"]
+                )
+    return filled

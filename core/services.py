@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import AuditEntry, SecurityEvent
@@ -49,8 +49,19 @@ def _as_stored(value: Any, places: int) -> Any:
     return value
 
 
+RECORD_LANGUAGE = "de"
+"""The audit trail is written in German, the language of the administration's records, whatever
+language the person acting reads: a choice by its German label, a related object by its German
+name. The pages name those values in the reader's language again (projects.presenters)."""
+
+
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The current values of `fields` on `instance`, as the audit trail stores them."""
+    with translation.override(RECORD_LANGUAGE):
+        return _snapshot(instance, fields)
+
+
+def _snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in fields:
         field = instance._meta.get_field(name)
@@ -99,13 +110,15 @@ def audit_record(
     changes = dict(changes or {})
     if action == AuditEntry.Action.UPDATE and not changes:
         return None
+    with translation.override(RECORD_LANGUAGE):
+        actor_label, object_repr = actor_label_for(actor), str(instance)[:255]
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_label=actor_label_for(actor),
+        actor_label=actor_label,
         action=action,
         content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
         object_id=str(instance.pk),
-        object_repr=str(instance)[:255],
+        object_repr=object_repr,
         changes=changes,
     )
 

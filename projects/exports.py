@@ -155,12 +155,12 @@ def budget_lines_queryset(
         .values_list(
             "project__title",
             "project__slug",
-            "project__primary_space__name_de",
+            _localized("project__primary_space__name"),
             "project__lead_authority__code",
             "fiscal_year__year",
             "fiscal_year__double_budget",
-            "category__name",
-            "funding_source__name",
+            _localized("category__name", german=""),
+            _localized("funding_source__name", german=""),
             "einzelplan",
             "aufgabenbereich",
             "produktgruppe",
@@ -343,11 +343,12 @@ def _choice_label(field: str, choices: Any) -> Case:
     )
 
 
-def _localized(path: str) -> Any:
-    """`name` of a LocalizedNameMixin model in the active language (English if it has one)."""
+def _localized(path: str, *, german: str = "_de") -> Any:
+    """A name in the active language: `{path}_en` in English where it is filled, else the German
+    name (`{path}_de`, or `{path}` itself for the budget's reference data with `german=""`)."""
     if (translation.get_language() or "de").startswith("en"):
-        return Coalesce(NullIf(F(f"{path}_en"), Value("")), F(f"{path}_de"))
-    return F(f"{path}_de")
+        return Coalesce(NullIf(F(f"{path}_en"), Value("")), F(f"{path}{german}"))
+    return F(f"{path}{german}")
 
 
 def _csv_columns(queryset: QuerySet, columns: list[Any]) -> QuerySet:
@@ -443,12 +444,12 @@ def _budget_lines_columns() -> list[Any]:
     return [
         text(F("project__title")),
         text(F("project__slug")),
-        text(F("project__primary_space__name_de")),
+        text(_localized("project__primary_space__name")),
         text(F("project__lead_authority__code")),
         number(F("fiscal_year__year")),
         text(F("fiscal_year__double_budget")),
-        text(F("category__name")),
-        text(F("funding_source__name")),
+        text(_localized("category__name", german="")),
+        text(_localized("funding_source__name", german="")),
         text(F("einzelplan")),
         text(F("aufgabenbereich")),
         text(F("produktgruppe")),

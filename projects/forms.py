@@ -24,6 +24,7 @@ from core.forms import (
     form_field,
     quiet_formset,
 )
+from core.money import format_euro
 from core.text import slugify_german
 from spaces.models import Space
 
@@ -124,7 +125,7 @@ class MoneyField(forms.Field):
             "Höchstens zwei Nachkommastellen (Cent). Das Komma trennt die Cent ab, Punkte die "
             "Tausender: 1.000,50 sind tausend Euro und fünfzig Cent."
         ),
-        "too_large": _("Der Betrag ist zu groß (höchstens 999.999.999.999,99 EUR)."),
+        "too_large": _("Der Betrag ist zu groß (höchstens %(most)s)."),
     }
 
     def __init__(self, *, places: int = 2, max_whole_digits: int = 12, **kwargs):
@@ -151,7 +152,12 @@ class MoneyField(forms.Field):
             # Written decimals beyond cents, even zeros: "1,000" in German is not a thousand.
             raise ValidationError(self.error_messages["decimals"], code="decimals")
         if number >= Decimal(10) ** self.max_whole_digits:
-            raise ValidationError(self.error_messages["too_large"], code="too_large")
+            most = Decimal(10) ** self.max_whole_digits - Decimal(1).scaleb(-self.places)
+            raise ValidationError(
+                self.error_messages["too_large"],
+                code="too_large",
+                params={"most": format_euro(most)},
+            )
         return number
 
 
@@ -728,7 +734,7 @@ class CostRateForm(forms.Form):
         label=_("Entgelt-/Besoldungsgruppe"), max_length=20, help_text=_("z. B. E 13 oder A 14")
     )
     annual_full_cost = MoneyField(
-        label=_("Vollkosten je VZÄ und Jahr (EUR)"),
+        label=_("Vollkosten je VZÄ und Jahr (€)"),
         help_text=format_lazy(
             "{}. {}", _("inklusive Arbeitsplatzkosten und Gemeinkostenzuschlag"), AMOUNT_HELP
         ),
@@ -736,5 +742,5 @@ class CostRateForm(forms.Form):
 
 
 class ProgrammeBudgetForm(forms.Form):
-    amount = MoneyField(label=_("Programmbudget (EUR)"), help_text=AMOUNT_HELP)
+    amount = MoneyField(label=_("Programmbudget (€)"), help_text=AMOUNT_HELP)
     note = forms.CharField(label=_("Bemerkung"), max_length=300, required=False)

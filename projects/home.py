@@ -18,6 +18,7 @@ from core.models import AuditEntry
 from spaces.home import Activity, Section, register_activity, register_section
 
 from .models import Project
+from .presenters import choice_names
 
 if TYPE_CHECKING:
     from core.audiences import Viewer
@@ -38,19 +39,19 @@ def space_projects(viewer: Viewer, space: Space, limit: int) -> list[Project]:
     )
 
 
-def _label(choices: type[Project.Health | Project.Status], change: object) -> str:
+def _label(field: str, change: object) -> str:
+    """The new value of a choice, named in the reader's language (the trail stores German)."""
     value = str(change.get("new") or "") if isinstance(change, dict) else ""
-    labels: dict[str, str] = {str(k): str(v) for k, v in choices.choices}
-    return labels.get(value, value or "–")
+    return choice_names(Project)[field].get(value, value or "–")
 
 
 def _text(entry: AuditEntry, title: str) -> str:
     if entry.action == AuditEntry.Action.CREATE:
         return _("Neues Projekt: %(title)s") % {"title": title}
     if "health" in entry.changes:
-        health = _label(Project.Health, entry.changes["health"])
+        health = _label("health", entry.changes["health"])
         return _("Ampel von %(title)s: %(health)s") % {"title": title, "health": health}
-    status = _label(Project.Status, entry.changes["status"])
+    status = _label("status", entry.changes["status"])
     return _("Status von %(title)s: %(status)s") % {"title": title, "status": status}
 
 

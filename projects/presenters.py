@@ -6,12 +6,14 @@ Pure functions of data the selectors computed: no queries here.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.dates import format_date
@@ -189,14 +191,45 @@ def field_label(model: type[models.Model], name: str) -> str:
     return str(field.verbose_name) if isinstance(field, models.Field) else name
 
 
-def shown_value(name: str, value: Any) -> str:
-    """A value of a snapshot as a person reads it: money, dates, lists, or "–" for nothing."""
+Names = Mapping[str, Mapping[str, str]]
+"""Per field: a value as the trail stores it -> the same value named in the reader's language."""
+
+
+def choice_names(model: type[models.Model]) -> dict[str, dict[str, str]]:
+    """Per choice field of `model`: its code and its German and English labels -> the label in
+    the active language. The trail stores the German label (core.services.snapshot); entries
+    written before that rule, or by the benchmark data, may hold the code or English."""
+    names: dict[str, dict[str, str]] = {}
+    for f in model._meta.concrete_fields:
+        if not f.choices:
+            continue
+        shown: dict[str, str] = {}
+        for value, label in f.flatchoices:
+            current = str(label)
+            shown[str(value)] = current
+            for language in ("de", "en"):
+                with translation.override(language):
+                    shown[str(label)] = current
+        names[f.name] = shown
+    return names
+
+
+def shown_value(name: str, value: Any, names: Names | None = None, *, decimal: bool = False) -> str:
+    """A value of a snapshot as a person reads it: money, numbers, dates, yes/no, lists, a choice
+    or reference data in the reader's language, or "–" for nothing."""
     if value is None or value == "" or value == []:
         return "–"
     if name in MONEY_FIELDS:
         return format_euro(value)
+    named = (names or {}).get(name, {})
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(named.get(str(v), str(v)) for v in value)
+    if isinstance(value, bool):
+        return _("ja") if value else _("nein")
+    if decimal:
+        return format_number(value, _places(value)) or str(value)
+    if isinstance(value, str) and value in named:
+        return named[value]
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             return format_date(dt.date.fromisoformat(value))
@@ -205,13 +238,49 @@ def shown_value(name: str, value: Any) -> str:
     return str(value)
 
 
-def shown_changes(model: type[models.Model], changes: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(field label, old, new) for each change that a person can see ("" and None read alike)."""
+def _places(value: Any) -> int:
+    exponent = Decimal(str(value)).as_tuple().exponent if _is_number(value) else 0
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        return Decimal(str(value)).is_finite()
+    except ArithmeticError:
+        return False
+
+
+def _is_decimal_field(model: type[models.Model], name: str) -> bool:
+    try:
+        return isinstance(model._meta.get_field(name), models.DecimalField)
+    except FieldDoesNotExist:
+        return False
+
+
+def shown_changes(
+    model: type[models.Model], changes: dict[str, Any], names: Names | None = None
+) -> list[tuple[str, str, str]]:
+    """(field label, old, new) for each change that a person can see ("" and None read alike),
+    named in the reader's language: `names` are the reference data's (the selector loads them),
+    the choices' come from the model."""
+    every: dict[str, Mapping[str, str]] = {**choice_names(model), **(names or {})}
     rows = []
     for name, change in (changes or {}).items():
         if not isinstance(change, dict):
             continue  # e.g. project_ref: which project a line belonged to
-        old, new = shown_value(name, change.get("old")), shown_value(name, change.get("new"))
+        decimal = name not in MONEY_FIELDS and _is_decimal_field(model, name)
+        old, new = (
+            shown_value(name, change.get(key), every, decimal=decimal) for key in ("old", "new")
+        )
         if old != new:
             rows.append((field_label(model, name), old, new))
     return rows
+
+
+def shown_repr(text: str, names: Names, fields: tuple[str, ...]) -> str:
+    """An object's stored name made of reference data ("2026 · Personalkosten · Eigenmittel"),
+    each part in the reader's language where `names` of `fields` know it."""
+    lookups = [names.get(f, {}) for f in fields]
+    return " · ".join(
+        next((n[part] for n in lookups if part in n), part) for part in text.split(" · ")
+    )

@@ -92,7 +92,7 @@ def category_rows(condition: Q | None, year: int | None) -> Iterator[CategoryRow
     """Per project and cost category, in title order (streamed: a cursor on PostgreSQL)."""
     spaces = {s.pk: s.name for s in Space.objects.all()}
     authorities = dict(Authority.objects.values_list("pk", "code"))
-    categories = {c.pk: c.name for c in CostCategory.objects.all()}
+    categories = {c.pk: c.label for c in CostCategory.objects.all()}
     for row in category_sums(condition, year).iterator(chunk_size=2000):
         yield CategoryRow(
             project=row["project__title"],

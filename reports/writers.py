@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from core import pdf
+from core.money import format_euro
 from core.tabular import Sheet, XlsxBook, money, write_csv
 from projects.exports import budget_lines_table
 from projects.models import Project
@@ -78,8 +79,8 @@ def _overview(data: content.BudgetReport) -> list[list[Any]]:
 def empty_note() -> str:
     return _(
         "Für dieses Haushaltsjahr gibt es im gewählten Umfang keine Budgetzeilen; alle Summen "
-        "sind 0,00 EUR."
-    )
+        "sind %(zero)s."
+    ) % {"zero": format_euro(0)}
 
 
 def _rollup_rows(rows: list[RollupRow], total: Figures) -> Iterator[list[Any]]:

@@ -152,7 +152,7 @@ def membership_end(*, actor: Actor, membership: Membership) -> Membership:
             _roles_changed(
                 actor=actor,
                 membership=membership,
-                changes={"role": {"old": membership.get_role_display(), "new": None}},
+                changes={"role": {"old": snapshot(membership, ("role",))["role"], "new": None}},
             )
             events.emit(events.MEMBERSHIP_ENDED, membership=membership, actor=actor)
     return membership

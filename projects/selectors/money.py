@@ -342,7 +342,7 @@ def rollup_rows(scope: Q | None) -> tuple[list[RollupRow], list[RollupRow], list
         if space.pk in found.by_space
     ]
     by_authority = [
-        RollupRow(f"{a.name_de} ({a.code})", found.by_authority[a.pk])
+        RollupRow(f"{a.name} ({a.code})", found.by_authority[a.pk])
         for a in Authority.objects.filter(pk__in=list(found.by_authority)).order_by("code")
     ]
     years = dict(FiscalYear.objects.filter(pk__in=list(found.by_year)).values_list("pk", "year"))

@@ -7,15 +7,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from contacts.models import Person
+from contacts.models import Authority, Person
 from contacts.permissions import PERSON
 from contacts.selectors import ContactCard, contact_card
 from core.audiences import Viewer
 from core.models import AuditEntry
+from spaces.models import Space
 
 from ..models import (
     BudgetLine,
@@ -27,7 +31,7 @@ from ..models import (
     Project,
 )
 from ..permissions import PROJECT
-from ..presenters import shown_changes
+from ..presenters import Names, shown_changes, shown_repr
 from .money import Figures, lines_with_flag, project_total, project_year_figures, year_total
 
 
@@ -95,19 +99,61 @@ def project_audit_queryset(project: Project, limit: int = 200) -> QuerySet[Audit
     ).order_by("-created_at", "-id")[:limit]
 
 
+REFERENCE_DATA: tuple[type[models.Model], ...] = (Space, Authority, CostCategory, FundingSource)
+LINE_NAME_PARTS = ("category", "funding_source")  # a budget line's stored name is made of these
+
+
+def reference_names(pairs: set[tuple[type[models.Model], str]]) -> Names:
+    """For each (model, field) that points to reference data: its objects' German names, as the
+    trail stores them, -> their names in the active language. One query per referenced model,
+    and only for the fields the entries name."""
+    loaded: dict[type[models.Model], dict[str, str]] = {}
+    names: dict[str, dict[str, str]] = {}
+    for model, name in sorted(pairs, key=lambda pair: (pair[0].__name__, pair[1])):
+        try:
+            related = model._meta.get_field(name).related_model
+        except FieldDoesNotExist:
+            continue
+        reference = next((r for r in REFERENCE_DATA if r is related), None)
+        if reference is None:
+            continue
+        if reference not in loaded:
+            objects = list(reference._default_manager.all())
+            with translation.override("de"):
+                stored = [str(o) for o in objects]
+            loaded[reference] = {g: str(o) for g, o in zip(stored, objects, strict=True)}
+        names[name] = loaded[reference]
+    return names
+
+
 def project_audit(project: Project, limit: int = 200) -> list[AuditRow]:
-    """Changes to the project (status, health, ...) and to its budget lines, deleted ones too."""
+    """Changes to the project (status, health, ...) and to its budget lines, deleted ones too,
+    with choices and reference data named in the reader's language."""
     project_ct = ContentType.objects.get_for_model(Project)
-    entries = project_audit_queryset(project, limit)
+    entries = [
+        (entry, Project if entry.content_type_id == project_ct.pk else BudgetLine)
+        for entry in project_audit_queryset(project, limit)
+    ]
+    pairs: set[tuple[type[models.Model], str]] = {
+        (model, name) for entry, model in entries for name in entry.changes or {}
+    }
+    pairs |= {
+        (BudgetLine, name)
+        for _e, model in entries
+        if model is BudgetLine
+        for name in LINE_NAME_PARTS
+    }
+    names = reference_names(pairs)
     rows = []
-    for entry in entries:
-        model = Project if entry.content_type_id == project_ct.pk else BudgetLine
+    for entry, model in entries:
         what = (
             _("Projekt")
             if model is Project
-            else _("Budgetzeile %(line)s") % {"line": entry.object_repr}
+            else _("Budgetzeile %(line)s")
+            % {"line": shown_repr(entry.object_repr, names, LINE_NAME_PARTS)}
         )
-        rows.append(AuditRow(entry=entry, what=what, changes=shown_changes(model, entry.changes)))
+        changes = shown_changes(model, entry.changes, names)
+        rows.append(AuditRow(entry=entry, what=what, changes=changes))
     return rows
 
 
