@@ -7,6 +7,7 @@ exist on PostgreSQL (production and tests) only; the services enforce the same r
 from __future__ import annotations
 
 from django.db import migrations
+from django.db.migrations.operations.base import Operation
 
 # Written out here, not read from settings: a migration must mean the same thing forever.
 GUEST_UNTIL_WITHIN_365_DAYS = (
@@ -91,3 +92,29 @@ def postgresql_stored_search_vector(
         schema_editor.execute(f'DROP TRIGGER IF EXISTS "{trigger}" ON "{table}"')
 
     return migrations.RunPython(forwards, backwards)
+
+
+def sqlite_triggers_paused(*operations: Operation) -> list[Operation]:
+    """`operations` with the SQLite triggers dropped before and created again after them.
+
+    SQLite alters a table by building a new one and renaming it into place; a trigger that names
+    the table (the budget summary's, projects/0006 and 0007) breaks that rename with "no such
+    table". Elsewhere the triggers stay: PostgreSQL alters tables in place.
+    """
+    saved: list[tuple[str, str]] = []
+
+    def drop(apps, schema_editor):
+        if schema_editor.connection.vendor != "sqlite":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            saved[:] = cursor.fetchall()
+        for name, _sql in saved:
+            schema_editor.execute(f'DROP TRIGGER "{name}"')
+
+    def create(apps, schema_editor):
+        for _name, sql in saved:
+            schema_editor.execute(sql)
+        saved.clear()
+
+    return [migrations.RunPython(drop, create), *operations, migrations.RunPython(create, drop)]

@@ -90,3 +90,52 @@ def test_demo_accounts_sign_in_through_the_login_form(email, db, settings):
     response = client.post("/accounts/login/", {"login": email, "password": settings.DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.session.get("_auth_user_id") == str(User.objects.get(email=email).pk)
+
+
+def test_make_run_migrates_and_seeds_a_fresh_sqlite_database(tmp_path):
+    """What `make run` does on a new machine: every migration on the embedded SQLite, then the
+    demo data; the budget summary's triggers are in place afterwards and keep the sums."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    database = tmp_path / "run.sqlite3"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(DATABASE_URL=f"sqlite:///{database}", DEBUG="true", MEDIA_ROOT=str(tmp_path))
+    manage = Path(__file__).resolve().parent.parent / "manage.py"
+    for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
+        done = subprocess.run(
+            [sys.executable, str(manage), *command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+    with sqlite3.connect(database) as connection:
+        triggers = {
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            )
+        }
+        assert {
+            "projects_budget_summary_insert",
+            "projects_budget_summary_update",
+            "projects_budget_summary_delete",
+            "projects_budget_version_project_moved",
+        } <= triggers
+        lines = connection.execute(
+            "SELECT COUNT(*), SUM(planned) FROM projects_budgetline"
+        ).fetchone()
+        summed = connection.execute(
+            "SELECT SUM(line_count), SUM(planned) FROM projects_budgetsummary"
+        ).fetchone()
+        assert lines[0] > 0 and lines[0] == summed[0]
+        assert round(lines[1], 2) == round(summed[1], 2)  # SQLite sums decimals as floats

@@ -5,6 +5,8 @@ Safe to run again: rows are matched by code; a name someone has set by hand is k
 
 from django.db import migrations, models
 
+from core.migration_ops import sqlite_triggers_paused
+
 CATEGORIES_EN = {
     "personal": "Personnel costs",
     "sach": "Material costs",
@@ -31,18 +33,20 @@ class Migration(migrations.Migration):
     dependencies = [("projects", "0008_project_search_index")]
 
     operations = [
-        migrations.AddField(
-            model_name="costcategory",
-            name="name_en",
-            field=models.CharField(
-                blank=True, max_length=120, verbose_name="Bezeichnung (englisch)"
+        *sqlite_triggers_paused(
+            migrations.AddField(
+                model_name="costcategory",
+                name="name_en",
+                field=models.CharField(
+                    blank=True, max_length=120, verbose_name="Bezeichnung (englisch)"
+                ),
             ),
-        ),
-        migrations.AddField(
-            model_name="fundingsource",
-            name="name_en",
-            field=models.CharField(
-                blank=True, max_length=120, verbose_name="Bezeichnung (englisch)"
+            migrations.AddField(
+                model_name="fundingsource",
+                name="name_en",
+                field=models.CharField(
+                    blank=True, max_length=120, verbose_name="Bezeichnung (englisch)"
+                ),
             ),
         ),
         migrations.RunPython(load, migrations.RunPython.noop),
