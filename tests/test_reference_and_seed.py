@@ -110,7 +110,7 @@ def test_make_run_migrates_and_seeds_a_fresh_sqlite_database(tmp_path):
     env.update(DATABASE_URL=f"sqlite:///{database}", DEBUG="true", MEDIA_ROOT=str(tmp_path))
     manage = Path(__file__).resolve().parent.parent / "manage.py"
     for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
             [sys.executable, str(manage), *command],
             env=env,
             capture_output=True,
