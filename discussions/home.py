@@ -15,6 +15,7 @@ from projects.page import register_project_section
 from spaces.home import Activity, Section, register_activity, register_section
 
 from . import selectors
+from .permissions import may_discuss_in_space, may_discuss_on_project
 
 
 def _threads(viewer: Viewer, where: Any, limit: int) -> Sequence[Any]:
@@ -45,6 +46,7 @@ def register() -> None:
             items=_threads,
             order=30,
             more_url=lambda space: reverse("discussions:space_threads", args=[space.slug]),
+            may_open=may_discuss_in_space,
         )
     )
     register_activity("discussions", _activity)
@@ -56,5 +58,6 @@ def register() -> None:
             items=_threads,
             order=30,
             more_url=lambda project: reverse("discussions:project_threads", args=[project.slug]),
+            may_open=may_discuss_on_project,
         )
     )

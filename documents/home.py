@@ -11,6 +11,7 @@ from projects.page import register_project_section
 from spaces.home import Section, register_activity, register_section
 
 from . import selectors
+from .permissions import PROJECT_PEOPLE, SPACE_READERS
 
 
 def _space_url(space: Any) -> str:
@@ -30,6 +31,7 @@ def register() -> None:
             items=selectors.recent,
             order=40,
             more_url=_space_url,
+            may_open=SPACE_READERS.test,
         )
     )
     register_activity("documents", selectors.activity)
@@ -41,5 +43,6 @@ def register() -> None:
             items=selectors.recent,
             order=40,
             more_url=_project_url,
+            may_open=PROJECT_PEOPLE.test,
         )
     )

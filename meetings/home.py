@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from spaces.home import Activity, Section, register_activity, register_section
 
 from . import selectors
+from .permissions import may_list
 
 if TYPE_CHECKING:
     from core.audiences import Viewer
@@ -45,6 +46,7 @@ def register() -> None:
             items=selectors.upcoming_in_space,
             order=20,
             more_url=_more,
+            may_open=may_list,
         )
     )
     register_activity("meetings", activity)

@@ -44,8 +44,11 @@ class Section:
     # (viewer, the space, or the project on a project's page (projects.page), limit)
     items: Callable[[Viewer, Any, int], Sequence[Any]]
     order: int = 100
-    # An optional link to everything of this kind in the space or project (e.g. all meetings).
+    # An optional link to everything of this kind in the space or project (e.g. all meetings),
+    # shown to the viewers `may_open(viewer, obj)` lets through: the same rule as that page's
+    # view, so nobody follows it to a sign-in or a 403 (None: whoever sees the section).
     more_url: Callable[[Any], str] | None = None
+    may_open: Callable[[Viewer, Any], bool] | None = None
 
 
 ActivitySource = Callable[["Viewer", "Space", int], Sequence[Activity]]
@@ -80,7 +83,8 @@ def shown_sections(sections: dict[str, Section], viewer: Viewer, obj: Any) -> li
     a project on a project's page)."""
     shown = []
     for section in sorted(sections.values(), key=lambda s: (s.order, s.key)):
-        more = section.more_url(obj) if section.more_url else ""
+        opens = section.may_open is None or section.may_open(viewer, obj)
+        more = section.more_url(obj) if section.more_url and opens else ""
         shown.append(ShownSection(section, list(section.items(viewer, obj, SECTION_LIMIT)), more))
     return shown
 

@@ -161,3 +161,33 @@ def test_the_home_makes_the_same_queries_for_few_and_many_rows(role, all_roles, 
     few = _queries(client, url)
     add(30)
     assert _queries(client, url) == few
+
+
+@pytest.mark.parametrize(
+    "role", ["anonymous", "guest", "guest_ended", "member", "outsider", "officer", "itd"]
+)
+def test_every_all_link_of_the_space_and_project_page_opens_for_the_viewer(
+    role, all_roles, space, three
+):
+    """An "Alle: ..." link is shown only to those its page lets in: nobody is sent to a sign-in
+    or a 403 from a home section."""
+    import re
+
+    from django.test import Client
+
+    user = all_roles[role]
+    client = client_for(user) if user else Client()
+    pages = [space.get_absolute_url(), three["public"].get_absolute_url()]
+    hidden_from_someone = False
+    for url in pages:
+        html = client.get(url).content.decode()
+        links = re.findall(r'<a class="kern-link"\s+href="([^"]+)">(?:Alle|All):', html)
+        for link in links:
+            response = client.get(link.replace("&amp;", "&"))
+            assert response.status_code == 200, (role, url, link, response.status_code)
+        hidden_from_someone |= len(links) < 4
+    if role in {"member", "itd"}:
+        html = client.get(space.get_absolute_url()).content.decode()
+        assert html.count("Alle:") >= 4, role  # projects, meetings, discussions, documents
+    if role in {"anonymous", "outsider"}:
+        assert hidden_from_someone, role
