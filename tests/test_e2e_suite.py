@@ -234,6 +234,73 @@ def test_every_page_of_the_navigation_is_accessible_and_fits(role, world, live_s
     assert not found, "\n".join(f"{role} {k}: {line}" for k, v in found.items() for line in v)
 
 
+# --- English -----------------------------------------------------------------------------------
+
+# Words of the portal's own German that an English page must not show (the people's own texts,
+# such as the titles of this world's project and thread, may stay German).
+GERMAN_UI = (
+    "Ampel",
+    "Behörde für",
+    "Bezirksamt",
+    "Sachkosten",
+    "Personalkosten",
+    "Haushaltsjahr",
+    "Speichern",
+    "Abbrechen",
+    "Übersicht",
+    "Zurück",
+    "Anmelden",
+    "Mitglieder",
+)
+EDITORS = {"officer", "coordinator", "itd"}  # edit the project
+BUDGETERS = {"officer", "itd"}  # and its budget (a coordinator sees it, the officer keeps it)
+
+
+def _english_pages(world: dict[str, Any], role: str) -> list[str]:
+    pages = [*_main_pages(world, role).values(), "/help/", "/help/glossary/"]
+    if role != "anonymous":
+        pages.append("/my-profile/")
+    if role in EDITORS:
+        slug = world["project"].slug
+        pages.append(f"/projects/{slug}/edit/")
+    if role in BUDGETERS:
+        pages.append(f"/projects/{world['project'].slug}/budget/")
+    return pages
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", ROLES)
+def test_the_main_pages_read_english_pass_axe_and_fit_320_px_in_english(
+    role, world, live_server, browser
+):
+    """The language switch's other half: the same main pages in English, at 1280 px with axe
+    and at 320 px without sideways scrolling (English words are longer), and none of the
+    portal's own German left on them."""
+    base = live_server.url
+    state = _signed_in(browser, base, world["users"][role])
+    problems: list[str] = []
+    for viewport in (WIDE, NARROW):
+        context = _context(browser, state, viewport=viewport)
+        context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+        page = context.new_page()
+        for path in _english_pages(world, role):
+            response = page.goto(base + path)
+            assert response is not None
+            if response.status != 200:
+                problems.append(f"{path}: {response.status}")
+                continue
+            if page.get_attribute("html", "lang") != "en":
+                problems.append(f"{path}: not in English")
+            if viewport is WIDE:
+                problems += [f"{path}: axe {v}" for v in _violations(page)]
+                text = page.inner_text("body")
+                problems += [f"{path}: says {w!r}" for w in GERMAN_UI if w in text]
+            elif (overflow := page.evaluate(SIDEWAYS)) > 0:
+                problems.append(f"{path}: {overflow} px too wide at 320 px")
+        context.close()
+    assert not problems, "\n".join(f"{role}: {line}" for line in problems)
+
+
 # --- Keyboard ----------------------------------------------------------------------------------
 
 # Every element the Tab key should reach, visible, in document order.
