@@ -18,12 +18,14 @@ from contacts.security import MFA_TYPES
 from core.audiences import Actor, Viewer
 from core.models import SecurityEvent
 from core.timebox import STATUS_ANNOTATION
+from projects.models import Project
 
 from .models import Invitation, InvitationQuerySet
 from .permissions import INVITATION, mfa_required
 from .services import invitation_token_hash
 
 INVITATIONS_PER_PAGE = 50
+PROJECTS_TO_PICK = 20  # matches the search for a project to invite a guest into shows at once
 
 
 @dataclass
@@ -54,6 +56,35 @@ def invitations_page(
     paginated = Paginator(invitations, INVITATIONS_PER_PAGE).get_page(page)
     rows = [InvitationRow(i, INVITATION.can(viewer, "manage", i)) for i in paginated.object_list]
     return paginated, rows, status
+
+
+@dataclass
+class ProjectChoices:
+    shown: list[Project]
+    total: int
+    query: str
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.shown)
+
+
+def projects_to_invite_into(
+    viewer: Viewer, query: str, limit: int = PROJECTS_TO_PICK
+) -> ProjectChoices:
+    """The projects the viewer sees whose title or short name holds every word of `query`, in
+    title order: the first `limit`, and how many match (none without a query: a search, not a
+    list of every project of the city)."""
+    query = " ".join(query.split()[:5])[:100]
+    if not query:
+        return ProjectChoices([], 0, "")
+    projects = Project.objects.visible_to(viewer)
+    for word in query.split():
+        projects = projects.filter(Q(title__icontains=word) | Q(slug__icontains=word))
+    projects = projects.order_by("title", "pk").only("slug", "title")
+    shown = list(projects[:limit])
+    total = len(shown) if len(shown) < limit else projects.count()
+    return ProjectChoices(shown, total, query)
 
 
 def invitation_for_token(token: str) -> Invitation | None:

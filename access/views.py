@@ -83,7 +83,7 @@ def invitation_list(request: SignedInRequest) -> HttpResponse:
     if chosen:
         project = get_object_or_404(Project.objects.visible_to(request.user), slug=chosen[:80])
         return redirect("access:invitation_project_create", slug=project.slug)
-    projects = Project.objects.visible_to(request.user).order_by("title").only("slug", "title")
+    projects = selectors.projects_to_invite_into(request.user, request.GET.get("project_q", ""))
     return _invitation_page(
         request, Invitation.objects.visible_to(request.user), {"projects": projects}
     )

@@ -11,6 +11,7 @@ from core.dates import guest_until_errors, today
 from core.forms import DateInput, form_field
 
 from .models import Membership, Space
+from .selectors import person_choices
 
 
 class PeopleFilterForm(forms.Form):
@@ -53,10 +54,23 @@ class SpaceMembersFilterForm(forms.Form):
             del self.fields["group"]
 
 
+class PersonField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        """The name with whom the person works for: two people of one name stay apart."""
+        person: Person = obj
+        where = person.authority.code if person.authority else ""
+        where = where or (person.organisation.name if person.organisation else "")
+        return f"{person} ({where})" if where else str(person)
+
+
 class MembershipAddForm(forms.Form):
-    person = forms.ModelChoiceField(
+    # The search that narrowed the person list, kept so a form sent back keeps the same list.
+    person_query = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+    person = PersonField(
         label=_("Person"),
         queryset=Person.objects.none(),
+        help_text=_("Nicht dabei? Suchen Sie oben nach Name oder E-Mail-Adresse."),
+        widget=forms.Select(attrs={"data-picker": ""}),
         error_messages={"invalid_choice": _("Bitte wählen Sie eine Person aus der Liste.")},
     )
     role = forms.ChoiceField(label=_("Rolle"), choices=())
@@ -77,11 +91,21 @@ class MembershipAddForm(forms.Form):
         help_text=_("Für Gäste Pflicht."),
     )
 
-    def __init__(self, *args: Any, roles: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, roles: list[str], person_query: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        form_field(self, "person", forms.ModelChoiceField).queryset = Person.objects.filter(
-            user__is_active=True
-        ).select_related("user", "authority", "organisation")
+        person = form_field(self, "person", PersonField)
+        # Any active person is valid; the list shows those the search found (person_choices).
+        person.queryset = Person.objects.filter(user__is_active=True)
+        if self.is_bound:
+            person_query = str(self.data.get("person_query", ""))
+        self.people = person_choices(
+            person_query, keep=str(self.data.get("person", "")) if self.is_bound else ""
+        )
+        self.initial["person_query"] = self.people.query
+        person.widget.choices = [
+            ("", "---------"),
+            *((p.pk, person.label_from_instance(p)) for p in self.people.shown),
+        ]
         form_field(self, "role", forms.ChoiceField).choices = [
             c for c in Membership.Role.choices if c[0] in roles
         ]
@@ -89,6 +113,7 @@ class MembershipAddForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        data.pop("person_query", None)  # how the list was found, not part of the membership
         since: dt.date | None = data.get("since")
         until: dt.date | None = data.get("until")
         if since and until and until < since:

@@ -92,7 +92,9 @@ def _changeable_membership(request: HttpRequest, space: Space, pk: int) -> Membe
 def member_add(request: SignedInRequest, slug: str) -> HttpResponse:
     space = _managed_space(request, slug)
     form = MembershipAddForm(
-        posted(request), roles=permissions.assignable_roles(request.user, space)
+        posted(request),
+        roles=permissions.assignable_roles(request.user, space),
+        person_query=request.GET.get("q", ""),
     )
     return handle_form(
         request,

@@ -27,6 +27,7 @@ from .factories import (
     MembershipFactory,
     OrganisationFactory,
     PersonFactory,
+    ProjectFactory,
     make_invitation,
 )
 from .pages import table_rows
@@ -768,3 +769,31 @@ def test_project_access_is_extended_and_ended_early(itd, restricted_project):
     assert client.get(restricted_project.get_absolute_url()).status_code == 404
     assert client.get(reverse("portal:dashboard")).status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+# --- ITD: a guest into one project, found by a search (not a list of every project) -----------
+
+
+def test_itd_finds_the_project_to_invite_a_guest_into_by_a_search(itd):
+    from access.selectors import PROJECTS_TO_PICK
+
+    wanted = ProjectFactory(title="Hafenlotsen Plattform", slug="hafenlotsen")
+    ProjectFactory.create_batch(PROJECTS_TO_PICK + 5, title="Ladenetz Bezirk")
+    url = reverse("access:invitation_list")
+    client = client_for(itd)
+    page = client.get(url).content.decode()
+    assert 'name="project_q"' in page
+    assert "Ladenetz Bezirk" not in page and "Hafenlotsen" not in page  # no list of everything
+    found = client.get(url, {"project_q": "hafenlots"}).content.decode()
+    create = reverse("access:invitation_project_create", kwargs={"slug": wanted.slug})
+    assert f'href="{create}"' in found and "1 Projekt passt:" in found
+    many = client.get(url, {"project_q": "ladenetz"}).content.decode()
+    assert many.count("Gast einladen in „Ladenetz Bezirk“") == PROJECTS_TO_PICK
+    assert (
+        f"{PROJECTS_TO_PICK + 5} Projekte passen; hier stehen die ersten {PROJECTS_TO_PICK}" in many
+    )
+    none = client.get(url, {"project_q": "Gibtsnicht"}).content.decode()
+    assert "Kein Projekt passt zu „Gibtsnicht“." in none
+    # The old way in (a chosen short name) still leads to the invitation form.
+    response = client.get(url, {"invite_project": wanted.slug})
+    assert response.status_code == 302 and response["Location"] == create

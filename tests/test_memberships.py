@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts.models import Person
 from core.models import AuditEntry
 from spaces import services
 from spaces.models import Membership
@@ -180,3 +181,68 @@ def test_service_refuses_guest_without_end_even_without_form(itd, space):
         services.membership_create(
             actor=itd, space=space, person=ExternalPersonFactory(), role=Membership.Role.GUEST
         )
+
+
+# --- The person list: a search instead of thousands of options (issue 11, point 3) -------------
+
+
+def _options(html: str) -> list[str]:
+    import re
+
+    select = html.split('id="id_person"', 1)[1].split("</select>", 1)[0]
+    return [v for v in re.findall(r'<option value="([^"]*)"', select) if v]
+
+
+def test_the_person_list_shows_a_few_dozen_and_says_how_many_match(coordinator, space):
+    from spaces.selectors import PEOPLE_TO_PICK
+
+    PersonFactory.create_batch(PEOPLE_TO_PICK + 10, user__last_name="Petersen")
+    url = reverse("spaces:member_add", kwargs={"slug": space.slug})
+    html = client_for(coordinator).get(url).content.decode()
+    assert len(_options(html)) == PEOPLE_TO_PICK
+    total = Person.objects.filter(user__is_active=True).count()
+    assert f"{total} Personen passen; die Liste „Person“ zeigt die ersten {PEOPLE_TO_PICK}" in html
+    assert 'type="search"' in html and 'name="q"' in html
+
+
+def test_a_search_by_name_or_address_narrows_the_list(coordinator, space):
+    wanted = PersonFactory(user__first_name="Hauke", user__last_name="Qbrodersen")
+    by_mail = PersonFactory(user__email="k.qbrodersen-lund@example.org")
+    PersonFactory.create_batch(60)
+    url = reverse("spaces:member_add", kwargs={"slug": space.slug})
+    html = client_for(coordinator).get(url, {"q": "qbroders"}).content.decode()
+    assert sorted(_options(html)) == sorted([str(wanted.pk), str(by_mail.pk)])
+    assert "2 Personen passen zu „qbroders“." in html
+    assert "Hauke Qbrodersen (" in html  # with whom the person works for
+    html = client_for(coordinator).get(url, {"q": "hauke qbroders"}).content.decode()
+    assert _options(html) == [str(wanted.pk)]
+    none = client_for(coordinator).get(url, {"q": "Niemand Gibtsnicht"}).content.decode()
+    assert _options(none) == []
+    assert "Keine Person passt zu „Niemand Gibtsnicht“." in none
+    assert reverse("access:invitation_space_create", kwargs={"slug": space.slug}) in none
+
+
+def test_a_form_sent_back_keeps_the_search_and_the_chosen_person(coordinator, space):
+    chosen = PersonFactory(user__last_name="Qxcarstensen", authority=None)
+    PersonFactory.create_batch(60)
+    response = _add(
+        client_for(coordinator), space, person=chosen.pk, person_query="qxcarst", role="guest"
+    )
+    assert response.status_code == 400  # a guest needs an end date
+    html = response.content.decode()
+    assert _options(html) == [str(chosen.pk)]
+    assert f'<option value="{chosen.pk}" selected>' in html
+    assert 'name="person_query" value="qxcarst"' in html
+    assert not Membership.objects.filter(person=chosen).exists()
+
+
+def test_any_active_person_can_be_added_even_if_the_list_did_not_show_them(coordinator, space):
+    PersonFactory.create_batch(60, user__last_name="Aalders")
+    last = PersonFactory(user__last_name="Zylka")
+    response = _add(client_for(coordinator), space, person=last.pk, person_query="aalders")
+    assert response.status_code == 302
+    assert Membership.objects.filter(person=last, space=space).exists()
+    gone = PersonFactory(user__is_active=False)
+    response = _add(client_for(coordinator), space, person=gone.pk)
+    assert response.status_code == 400
+    assert "Bitte wählen Sie eine Person aus der Liste." in response.content.decode()
