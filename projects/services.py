@@ -27,6 +27,7 @@ from .models import (
     RESERVED_SLUGS,
     SLUG_MAX_LENGTH,
     BudgetLine,
+    BudgetVersion,
     CostCategory,
     CostRate,
     FiscalYear,
@@ -79,6 +80,18 @@ def _stale_message(updated_at: dt.datetime) -> str:
         "Inzwischen hat jemand anderes diesen Stand geändert (%(when)s). Ihre Änderungen wurden "
         "nicht gespeichert: Bitte laden Sie die Seite neu und tragen Sie sie erneut ein."
     ) % {"when": date_format(timezone.localtime(updated_at), "d.m.Y H:i")}
+
+
+def _lock_budget() -> None:
+    """Take the budget's one lock before any budget line is locked.
+
+    Every write to a budget line bumps the version row (triggers, migration 0006), so a
+    transaction that writes lines holds that row's lock until it ends. One that first locked
+    lines and then writes (a new cost rate recomputes the lines of many projects) could hold a
+    line the other waits for while waiting for the version row the other holds: a deadlock.
+    Taken first everywhere, the second transaction waits at the start instead.
+    """
+    BudgetVersion.objects.select_for_update().filter(pk=1).first()
 
 
 def _audit_line(*, actor: Actor, line: BudgetLine, action: str, changes: dict[str, Any]) -> None:
@@ -285,6 +298,7 @@ def project_delete(*, actor: Actor, project: Project, version: int | None) -> No
         project = Project.objects.select_for_update().get(pk=project.pk)
         if project.version != version:
             raise ValidationError(_stale_message(project.updated_at), code="stale")
+        _lock_budget()  # deleting the project deletes its lines
         for line in BudgetLine.objects.filter(project=project).select_related(
             "fiscal_year", "category", "funding_source"
         ):
@@ -658,6 +672,7 @@ def budget_lines_save(
     with transaction.atomic():
         # Lock the project row: two budget saves for the same project run one after the other.
         Project.objects.select_for_update().filter(pk=project.pk).first()
+        _lock_budget()
         was_over = _over_plan(project, fiscal_year) is not None
         saved = _save_rows(actor=actor, project=project, fiscal_year=fiscal_year, rows=rows)
         figures = _over_plan(project, fiscal_year)
@@ -778,6 +793,7 @@ def budget_line_delete(*, actor: Actor, line: BudgetLine, version: int) -> None:
     if not permissions.can(actor, "edit_budget", line.project):
         raise PermissionDenied
     with transaction.atomic():
+        _lock_budget()
         current = (
             BudgetLine.objects.select_for_update()
             .select_related("fiscal_year", "category", "funding_source")
@@ -811,6 +827,7 @@ def cost_rate_set(
         raise PermissionDenied
     pay_grade = pay_grade.strip()
     with transaction.atomic():
+        _lock_budget()  # before the lines of every project that uses the rate
         rate = (
             CostRate.objects.select_for_update()
             .filter(fiscal_year=fiscal_year, pay_grade=pay_grade)
@@ -835,6 +852,7 @@ def cost_rate_set(
                 BudgetLine.objects.select_for_update()
                 .filter(cost_rate=rate, fte__isnull=False)
                 .select_related("fiscal_year", "category", "funding_source")
+                .order_by("pk")
             )
             for line in lines:
                 # A line with FTE has its months too (budget_line_personnel_basis_complete).

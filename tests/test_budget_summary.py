@@ -209,3 +209,110 @@ def test_programme_sums_follow_a_change_of_the_funding_source(
     after, _all, _budget = money.rollup_programme()  # cached before, yet not stale
     assert after.planned == before.planned + Decimal("7.01")
     assert _summary() == _fresh_sums()
+
+
+def _wait_until_someone_waits_for_a_lock(seconds: float = 10) -> None:
+    import time
+
+    from django.db import connections
+
+    with connections["default"].cursor() as cursor:  # the test's own connection
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            # Inside a transaction PostgreSQL keeps the first look at the activity: look anew.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() "
+                "AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("the other transaction never waited")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_cost_rate_while_a_budget_is_saved_waits_instead_of_deadlocking(
+    reference_data, itd, space, authority, monkeypatch
+):
+    """A new rate recomputes the personnel lines of every project using it; a budget save
+    changes its lines one after another. Here the save has written a material-cost line (and
+    so holds the budget version) when the rate change starts, before the save reaches the
+    personnel line the rate change would lock: the rate change waits (services._lock_budget;
+    the fiscal year's row, locked by both, serialises them too), and both end with the right
+    figures."""
+    year = FiscalYear.objects.get(year=2026)
+    year.closed = False
+    year.save()
+    CostRate.objects.update_or_create(
+        fiscal_year=year, pay_grade="E 13", defaults={"annual_full_cost": Decimal("90000")}
+    )
+    project = ProjectFactory(slug="rate-race", primary_space=space, lead_authority=authority)
+    personnel = CostCategory.objects.get(code="personal")
+    material = CostCategory.objects.get(code="sach")
+    own = FundingSource.objects.get(code="eigen")
+    basis = {"fte": Decimal("1.00"), "pay_grade": "E 13", "months": 12}
+    people, things = services.budget_lines_save(
+        actor=itd,
+        project=project,
+        fiscal_year=year,
+        rows=[
+            services.LineInput(category=personnel, funding_source=own, **basis),
+            services.LineInput(category=material, funding_source=own, planned=Decimal("500")),
+        ],
+    )
+
+    rate_change: dict[str, Any] = {}
+
+    def change_the_rate() -> None:
+        try:
+            rate_change["result"] = services.cost_rate_set(
+                actor=itd, fiscal_year=year, pay_grade="E 13", annual_full_cost=Decimal("96000")
+            )
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            rate_change["error"] = exc
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=change_the_rate)
+    save_line = services._save_line
+
+    def save_then_let_the_rate_change_come_between(**kwargs: Any) -> Any:
+        line = save_line(**kwargs)
+        if not other.is_alive() and not rate_change:
+            other.start()  # the save holds the budget version now and goes on to the people
+            _wait_until_someone_waits_for_a_lock()
+        return line
+
+    monkeypatch.setattr(services, "_save_line", save_then_let_the_rate_change_come_between)
+    services.budget_lines_save(
+        actor=itd,
+        project=project,
+        fiscal_year=year,
+        rows=[
+            services.LineInput(
+                category=material,
+                funding_source=own,
+                line_id=things.pk,
+                version=things.version,
+                planned=Decimal("600"),
+            ),
+            services.LineInput(
+                category=personnel,
+                funding_source=own,
+                line_id=people.pk,
+                version=people.version,
+                note="geprüft",
+                **basis,
+            ),
+        ],
+    )
+    other.join(timeout=60)
+    assert "error" not in rate_change, rate_change["error"]
+    _rate, recomputed = rate_change["result"]
+    assert recomputed == 1
+    people.refresh_from_db()
+    assert (people.planned, people.note) == (Decimal("96000.00"), "geprüft")
+    assert BudgetLine.objects.get(pk=things.pk).planned == Decimal("600.00")
+    assert _summary() == _fresh_sums()
