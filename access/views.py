@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from contacts.models import User
 from core.audiences import Actor, SignedInRequest
+from core.dates import format_date
 from core.flows import handle_form
 from core.forms import posted
 from core.models import SecurityEvent
@@ -301,7 +302,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         success=lambda result: _welcome(request, *result),
         message=lambda result: (
             _("Willkommen: %(target)s. Ihr Zugang gilt bis %(until)s.")
-            % {"target": result[0].target, "until": result[0].until.strftime("%d.%m.%Y")}
+            % {"target": result[0].target, "until": format_date(result[0].until)}
         ),
         template="access/invitation_accept.html",
         context={"invitation": invitation, "mode": mode},

@@ -8,7 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,12 +23,21 @@ def today() -> dt.date:
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:
-    """A date as 31.12.2026 (the local date of an aware datetime); '' for no date."""
+    """A date in the active language, 31.12.2026 or 31 Dec 2026 (the local date of an aware
+    datetime; hamburg_digital/formats); '' for no date."""
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
     return ""
+
+
+def format_datetime(value: dt.datetime | None) -> str:
+    """A moment in local time in the active language: 31.12.2026 14:30 or 31 Dec 2026, 14:30."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return formats.date_format(local, "SHORT_DATETIME_FORMAT")
 
 
 def year_validators() -> list[BaseValidator]:
@@ -70,7 +79,7 @@ def guest_until_errors(until: dt.date | None, *, on: dt.date | None = None) -> l
             _("Ein Gastzugang gilt höchstens %(days)s Tage ab heute (bis %(date)s).")
             % {
                 "days": guest_access_max_days(),
-                "date": (on + dt.timedelta(days=guest_access_max_days())).strftime("%d.%m.%Y"),
+                "date": format_date(on + dt.timedelta(days=guest_access_max_days())),
             }
         ]
     return []

@@ -408,6 +408,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Internationalisation: German first, English second.
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
+# Dates in the reader's language: 31.12.2026 and 31 Dec 2026 (templates and core.dates use
+# SHORT_DATE_FORMAT and SHORT_DATETIME_FORMAT, never a fixed pattern).
+FORMAT_MODULE_PATH = ["hamburg_digital.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True

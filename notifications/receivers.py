@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from core import events
 from core.audiences import Viewer
+from core.dates import format_date
 from core.money import format_euro
 from projects.models import Project
 
@@ -80,7 +81,7 @@ def on_invitation_accepted(*, invitation: Any, actor: Viewer, **rest: Any) -> No
             "target": target,
         }
         return title, [
-            _("Der Zugang gilt bis %(until)s.") % {"until": invitation.until.strftime("%d.%m.%Y")}
+            _("Der Zugang gilt bis %(until)s.") % {"until": format_date(invitation.until)}
         ]
 
     notify(

@@ -11,13 +11,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from contacts.models import Person
 from core import events
 from core.audiences import Actor
-from core.dates import guest_until_errors, today
+from core.dates import format_datetime, guest_until_errors, today
 from core.models import AuditEntry
 from core.services import audit_record, diff, snapshot, timebox_close
 from core.text import slugify_german
@@ -79,7 +78,7 @@ def _stale_message(updated_at: dt.datetime) -> str:
     return _(
         "Inzwischen hat jemand anderes diesen Stand geändert (%(when)s). Ihre Änderungen wurden "
         "nicht gespeichert: Bitte laden Sie die Seite neu und tragen Sie sie erneut ein."
-    ) % {"when": date_format(timezone.localtime(updated_at), "d.m.Y H:i")}
+    ) % {"when": format_datetime(updated_at)}
 
 
 def _lock_budget() -> None:

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from core import pdf
+from core.dates import format_datetime
 from core.money import format_euro
 from core.tabular import Sheet, XlsxBook, money, write_csv
 from projects.exports import budget_lines_table
@@ -57,7 +58,7 @@ def _overview(data: content.BudgetReport) -> list[list[Any]]:
         [_("Bericht"), data.meta.title, None, None, None, None],
         [_("Umfang"), data.meta.scope, None, None, None, None],
         [_("Haushaltsjahr"), str(data.meta.fiscal_year or ""), None, None, None, None],
-        [_("erstellt am"), data.meta.created.strftime("%d.%m.%Y %H:%M"), None, None, None, None],
+        [_("erstellt am"), format_datetime(data.meta.created), None, None, None, None],
         [_("angefordert von"), data.meta.requester, None, None, None, None],
         [_("Projekte"), data.year.projects, None, None, None, None],
         [_("Budgetzeilen"), data.year.lines, None, None, None, None],

@@ -10,12 +10,12 @@ from typing import Any
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Person
 from core.audiences import Viewer
+from core.dates import format_date, format_datetime
 from discussions.models import Post, Thread
 from discussions.permissions import POST
 from documents.models import Document
@@ -160,7 +160,7 @@ def _shape_posts(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:
 def _post_meta(post: Post) -> str:
     thread = post.thread
     where = thread.space.name if thread.space is not None else str(thread.project)
-    return f"{where} · {post.created_at:%d.%m.%Y}"
+    return f"{where} · {format_date(post.created_at)}"
 
 
 # --- Meetings -----------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ def _shape_meetings(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:
 
 
 def _meeting_meta(meeting: Meeting) -> str:
-    return f"{meeting.space.name} · {timezone.localtime(meeting.starts_at):%d.%m.%Y %H:%M}"
+    return f"{meeting.space.name} · {format_datetime(meeting.starts_at)}"
 
 
 # --- Documents ----------------------------------------------------------------------------------

@@ -290,3 +290,32 @@ def test_no_label_or_note_says_eur_any_more():
                 text = path.read_text(encoding="utf-8")
                 for marker in ("(EUR)", "0,00 EUR", ",99 EUR"):
                     assert marker not in text, f"{path}: {marker}"
+
+
+# --- Dates --------------------------------------------------------------------------------------
+
+
+def test_dates_read_in_the_language_with_the_month_by_name_in_english():
+    import datetime as dt
+
+    from core.dates import format_date, format_datetime
+
+    moment = dt.datetime(2026, 3, 4, 22, 30, tzinfo=dt.UTC)  # 23:30 in Hamburg
+    with override("de"):
+        assert format_date(dt.date(2026, 12, 31)) == "31.12.2026"
+        assert format_datetime(moment) == "04.03.2026 23:30"
+    with override("en"):
+        assert format_date(dt.date(2026, 12, 31)) == "31 Dec 2026"
+        assert format_datetime(moment) == "4 Mar 2026, 23:30"
+        assert format_date(moment) == "4 Mar 2026"
+
+
+def test_the_project_page_writes_its_dates_in_the_language(itd):
+    import datetime as dt
+
+    project = ProjectFactory(start=dt.date(2025, 1, 1), end=dt.date(2027, 12, 31))
+    english = _page(itd, project.get_absolute_url(), "en")
+    assert "1 Jan 2025 – 31 Dec 2027" in english
+    assert "01.01.2025" not in english
+    german = _page(itd, project.get_absolute_url(), "de")
+    assert "01.01.2025 – 31.12.2027" in german
