@@ -17,6 +17,7 @@ from contacts.models import User
 from contacts.security import MFA_TYPES
 from core.audiences import Actor, Viewer
 from core.models import SecurityEvent
+from core.narrowing import Narrowed, clean_query, narrowed
 from core.timebox import STATUS_ANNOTATION
 from projects.models import Project
 
@@ -58,33 +59,21 @@ def invitations_page(
     return paginated, rows, status
 
 
-@dataclass
-class ProjectChoices:
-    shown: list[Project]
-    total: int
-    query: str
-
-    @property
-    def more(self) -> bool:
-        return self.total > len(self.shown)
-
-
 def projects_to_invite_into(
     viewer: Viewer, query: str, limit: int = PROJECTS_TO_PICK
-) -> ProjectChoices:
+) -> Narrowed[Project]:
     """The projects the viewer sees whose title or short name holds every word of `query`, in
-    title order: the first `limit`, and how many match (none without a query: a search, not a
-    list of every project of the city)."""
-    query = " ".join(query.split()[:5])[:100]
-    if not query:
-        return ProjectChoices([], 0, "")
-    projects = Project.objects.visible_to(viewer)
-    for word in query.split():
-        projects = projects.filter(Q(title__icontains=word) | Q(slug__icontains=word))
-    projects = projects.order_by("title", "pk").only("slug", "title")
-    shown = list(projects[:limit])
-    total = len(shown) if len(shown) < limit else projects.count()
-    return ProjectChoices(shown, total, query)
+    title order: the first `limit`, and how many match. Without a query none: a search, not a
+    list of every project of the city."""
+    if not clean_query(query):
+        return Narrowed([], 0, "")
+    return narrowed(
+        Project.objects.visible_to(viewer).only("slug", "title"),
+        query,
+        ("title", "slug"),
+        limit=limit,
+        order=("title", "pk"),
+    )
 
 
 def invitation_for_token(token: str) -> Invitation | None:

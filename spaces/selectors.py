@@ -15,6 +15,7 @@ from contacts.models import Authority, DigitalOfficer, Person
 from contacts.selectors import ContactCard, active_officers, contact_card, officers_by_authority
 from core.audiences import Viewer, is_staff_of_administration
 from core.dates import today
+from core.narrowing import Narrowed, narrowed
 
 from .home import Activity
 from .models import Membership, Space
@@ -285,39 +286,23 @@ def people_for_directory(
 PEOPLE_TO_PICK = 50  # options the member form's person list shows at once
 
 
-@dataclass
-class PersonChoices:
-    shown: list[Person]
-    total: int  # how many match the query
-    query: str
-
-    @property
-    def more(self) -> bool:
-        return self.total > len(self.shown)
-
-
-def person_choices(query: str, *, keep: str = "", limit: int = PEOPLE_TO_PICK) -> PersonChoices:
+def person_choices(query: str, *, keep: str = "", limit: int = PEOPLE_TO_PICK) -> Narrowed[Person]:
     """The active people to add to a space whose name or e-mail address holds every word of
     `query`, in name order: the first `limit` of them (plus `keep`, the person a form sent back
     with an error had chosen), and how many match. A list of thousands becomes a search."""
-    query = " ".join(query.split()[:5])[:100]
-    people = Person.objects.filter(user__is_active=True)
-    for word in query.split():
-        people = people.filter(
-            Q(user__first_name__icontains=word)
-            | Q(user__last_name__icontains=word)
-            | Q(user__email__icontains=word)
-        )
-    people = people.select_related("user", "authority", "organisation").order_by(
-        "user__last_name", "user__first_name", "pk"
+    people = Person.objects.filter(user__is_active=True).select_related(
+        "user", "authority", "organisation"
     )
-    shown = list(people[:limit])
-    total = len(shown) if len(shown) < limit else people.count()
-    if keep.isdigit() and all(str(p.pk) != keep for p in shown):
-        shown += Person.objects.filter(user__is_active=True, pk=int(keep)).select_related(
-            "user", "authority", "organisation"
-        )
-    return PersonChoices(shown, total, query)
+    found = narrowed(
+        people,
+        query,
+        ("user__first_name", "user__last_name", "user__email"),
+        limit=limit,
+        order=("user__last_name", "user__first_name", "pk"),
+    )
+    if keep.isdigit() and all(str(p.pk) != keep for p in found.shown):
+        found.shown += people.filter(pk=int(keep))
+    return found
 
 
 @dataclass
