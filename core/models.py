@@ -58,6 +58,9 @@ class AuditEntry(models.Model):
             # The trail of a project names the project in every budget line's entry
             # (changes.project_ref): the project page finds them without walking the whole log.
             models.Index(KeyTransform("project_ref", "changes"), name="audit_project_ref_idx"),
+            # The newest entries of one kind of object (a space's news: its projects' changes)
+            # are read in this order, a few at a time.
+            models.Index(fields=("content_type", "-created_at", "-id"), name="audit_newest_idx"),
         ]
 
     def __str__(self) -> str:

@@ -179,7 +179,8 @@ class Post(models.Model):
                 name="post_hidden_with_a_reason",
             ),
         ]
-        indexes = [models.Index(fields=("-created_at",), name="post_recent_idx")]
+        # The newest posts (a space's news, the dashboard), in the order they are shown.
+        indexes = [models.Index(fields=("-created_at", "-id"), name="post_newest_idx")]
 
     def __str__(self) -> str:
         return f"{self.thread.title} #{self.number}"

@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from access.models import Invitation
@@ -32,7 +32,7 @@ from discussions.models import Thread
 from documents import selectors as document_selectors
 from meetings import selectors as meeting_selectors
 from meetings.models import Answer
-from projects.models import Milestone, Project, ProjectGuest
+from projects.models import BudgetLine, Milestone, Project, ProjectGuest
 from projects.permissions import invited_project_ids
 from spaces.models import Membership, Space
 from spaces.permissions import coordinated_space_ids, guest_space_ids, staff_space_ids
@@ -273,10 +273,13 @@ def _budget_to_update(user: Viewer) -> Limited:
     qs = (
         Project.objects.restrict(user, "edit_budget")
         .filter(lead_authority_id__in=authorities, status__in=RUNNING)
+        # Per project its newest line of the year, found through the lines' unique index
+        # (project, fiscal year, ...): no pass over every line of the portfolio.
         .annotate(
-            last_change=Max(
-                "budget_lines__updated_at",
-                filter=Q(budget_lines__fiscal_year__year=year),
+            last_change=Subquery(
+                BudgetLine.objects.filter(project=OuterRef("pk"), fiscal_year__year=year)
+                .order_by("-updated_at")
+                .values("updated_at")[:1]
             )
         )
         .filter(Q(last_change__isnull=True) | Q(last_change__lt=stale_before))

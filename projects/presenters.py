@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -198,17 +199,24 @@ Names = Mapping[str, Mapping[str, str]]
 def choice_names(model: type[models.Model]) -> dict[str, dict[str, str]]:
     """Per choice field of `model`: its code and its German and English labels -> the label in
     the active language. The trail stores the German label (core.services.snapshot); entries
-    written before that rule, or by the benchmark data, may hold the code or English."""
+    written before that rule, or by the benchmark data, may hold the code or English. Worked
+    out once per model and language (the labels are fixed in the code); do not change it."""
+    return _choice_names(model, translation.get_language() or "de")
+
+
+@cache
+def _choice_names(model: type[models.Model], language: str) -> dict[str, dict[str, str]]:
     names: dict[str, dict[str, str]] = {}
     for f in model._meta.concrete_fields:
         if not f.choices:
             continue
         shown: dict[str, str] = {}
         for value, label in f.flatchoices:
-            current = str(label)
+            with translation.override(language):
+                current = str(label)
             shown[str(value)] = current
-            for language in ("de", "en"):
-                with translation.override(language):
+            for other in ("de", "en"):
+                with translation.override(other):
                     shown[str(label)] = current
         names[f.name] = shown
     return names

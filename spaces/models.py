@@ -134,6 +134,10 @@ class Membership(TimeBoxed):
                 ),
             ),
         ]
+        # The newest members of a space (its news), in the order they are shown.
+        indexes = [
+            models.Index(fields=("space", "-created_at", "-id"), name="membership_newest_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} – {self.space} ({self.get_role_display()})"
