@@ -66,10 +66,17 @@ def _authority_codes(terms: Terms) -> Q | None:
     codes = [w.upper() for w in terms.words if 2 <= len(w) <= 20]
     if not codes:
         return None
-    ids = Authority.objects.filter(code__in=codes).values("pk")
-    taking_part = Project.participating_authorities.through.objects.filter(
-        authority_id__in=ids
-    ).values("project_id")
+    # Looked up first (two small queries): a condition on plain ids keeps the whole filter
+    # indexable (the text index OR the lead authority's index OR the primary key), where a
+    # subquery in the OR made PostgreSQL compute the text vector of every project.
+    ids = list(Authority.objects.filter(code__in=codes).values_list("pk", flat=True))
+    if not ids:
+        return None
+    taking_part = list(
+        Project.participating_authorities.through.objects.filter(authority_id__in=ids).values_list(
+            "project_id", flat=True
+        )
+    )
     return Q(lead_authority_id__in=ids) | Q(pk__in=taking_part)
 
 
