@@ -222,9 +222,12 @@ def _choice_names(model: type[models.Model], language: str) -> dict[str, dict[st
     return names
 
 
-def shown_value(name: str, value: Any, names: Names | None = None, *, decimal: bool = False) -> str:
+def shown_value(
+    name: str, value: Any, names: Names | None = None, *, places: int | None = None
+) -> str:
     """A value of a snapshot as a person reads it: money, numbers, dates, yes/no, lists, a choice
-    or reference data in the reader's language, or "–" for nothing."""
+    or reference data in the reader's language, or "–" for nothing. `places`: the value is a
+    number of a decimal field with that many places."""
     if value is None or value == "" or value == []:
         return "–"
     if name in MONEY_FIELDS:
@@ -234,8 +237,8 @@ def shown_value(name: str, value: Any, names: Names | None = None, *, decimal: b
         return ", ".join(named.get(str(v), str(v)) for v in value)
     if isinstance(value, bool):
         return _("ja") if value else _("nein")
-    if decimal:
-        return format_number(value, _places(value)) or str(value)
+    if places is not None:
+        return format_number(value, places) or str(value)
     if isinstance(value, str) and value in named:
         return named[value]
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
@@ -246,23 +249,15 @@ def shown_value(name: str, value: Any, names: Names | None = None, *, decimal: b
     return str(value)
 
 
-def _places(value: Any) -> int:
-    exponent = Decimal(str(value)).as_tuple().exponent if _is_number(value) else 0
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
-def _is_number(value: Any) -> bool:
+def _decimal_places(model: type[models.Model], name: str) -> int | None:
+    """The decimal places of `model`'s field `name` if it is a decimal field (money aside)."""
     try:
-        return Decimal(str(value)).is_finite()
-    except ArithmeticError:
-        return False
-
-
-def _is_decimal_field(model: type[models.Model], name: str) -> bool:
-    try:
-        return isinstance(model._meta.get_field(name), models.DecimalField)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
-        return False
+        return None
+    if name in MONEY_FIELDS or not isinstance(field, models.DecimalField):
+        return None
+    return field.decimal_places
 
 
 def shown_changes(
@@ -276,9 +271,9 @@ def shown_changes(
     for name, change in (changes or {}).items():
         if not isinstance(change, dict):
             continue  # e.g. project_ref: which project a line belonged to
-        decimal = name not in MONEY_FIELDS and _is_decimal_field(model, name)
+        places = _decimal_places(model, name)
         old, new = (
-            shown_value(name, change.get(key), every, decimal=decimal) for key in ("old", "new")
+            shown_value(name, change.get(key), every, places=places) for key in ("old", "new")
         )
         if old != new:
             rows.append((field_label(model, name), old, new))

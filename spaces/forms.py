@@ -11,7 +11,7 @@ from core.dates import guest_until_errors, today
 from core.forms import DateInput, form_field
 
 from .models import Membership, Space
-from .selectors import person_choices
+from .selectors import addable_people, person_choices
 
 
 class PeopleFilterForm(forms.Form):
@@ -95,7 +95,7 @@ class MembershipAddForm(forms.Form):
         super().__init__(*args, **kwargs)
         person = form_field(self, "person", PersonField)
         # Any active person is valid; the list shows those the search found (person_choices).
-        person.queryset = Person.objects.filter(user__is_active=True)
+        person.queryset = addable_people()
         if self.is_bound:
             person_query = str(self.data.get("person_query", ""))
         self.people = person_choices(

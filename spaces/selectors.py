@@ -286,13 +286,19 @@ def people_for_directory(
 PEOPLE_TO_PICK = 50  # options the member form's person list shows at once
 
 
-def person_choices(query: str, *, keep: str = "", limit: int = PEOPLE_TO_PICK) -> Narrowed[Person]:
-    """The active people to add to a space whose name or e-mail address holds every word of
-    `query`, in name order: the first `limit` of them (plus `keep`, the person a form sent back
-    with an error had chosen), and how many match. A list of thousands becomes a search."""
-    people = Person.objects.filter(user__is_active=True).select_related(
+def addable_people() -> QuerySet[Person]:
+    """Who can be added to a space: every person with an active account."""
+    return Person.objects.filter(user__is_active=True).select_related(
         "user", "authority", "organisation"
     )
+
+
+def person_choices(query: str, *, keep: str = "", limit: int = PEOPLE_TO_PICK) -> Narrowed[Person]:
+    """The people to add to a space (`addable_people`) whose name or e-mail address holds every
+    word of `query`, in name order: the first `limit` of them (plus `keep`, the person a form
+    sent back with an error had chosen), and how many match. A list of thousands becomes a
+    search."""
+    people = addable_people()
     found = narrowed(
         people,
         query,

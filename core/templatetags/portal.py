@@ -52,7 +52,7 @@ def number(value, places: int = 0) -> str:
 
 @register.filter
 def de_date(value) -> str:
-    """A date as 31.12.2026."""
+    """A date in the active language (31.12.2026, 31 Dec 2026): core.dates.format_date."""
     return format_date(value)
 
 

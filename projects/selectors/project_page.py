@@ -109,7 +109,7 @@ def reference_names(pairs: set[tuple[type[models.Model], str]]) -> Names:
     and only for the fields the entries name."""
     loaded: dict[type[models.Model], dict[str, str]] = {}
     names: dict[str, dict[str, str]] = {}
-    for model, name in sorted(pairs, key=lambda pair: (pair[0].__name__, pair[1])):
+    for model, name in pairs:
         try:
             related = model._meta.get_field(name).related_model
         except FieldDoesNotExist:
