@@ -20,6 +20,9 @@ MANAGE  := $(PYTHON) manage.py
 STAMP   := $(VENV)/.installed
 
 PYTEST_ARGS ?=
+# The suite runs in parallel (pytest-xdist), a database per process; the browser and worker-kill
+# tests stay together in one process (tests/conftest.py). TEST_PROCESSES=0 runs it in one.
+TEST_PROCESSES ?= 2
 
 # `make run` and `make messages`: DEBUG on, and the embedded defaults (SQLite file db.sqlite3,
 # local-memory cache, Celery tasks in-process) instead of whatever services the shell points at.
@@ -69,7 +72,7 @@ test: export SECURE_SSL_REDIRECT = false
 
 test: venv browser pdf-deps check-services
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
 check-services: venv
 	$(PYTHON) scripts/check_services.py
@@ -167,7 +170,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint templates --check
 	$(VENV)/bin/djlint templates --lint
-	$(DEV_ENV) $(VENV)/bin/mypy
+	$(DEV_ENV) $(VENV)/bin/mypy $$($(PYTHON) -m hamburg_digital.layers)
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	$(DEPLOY_ENV) $(MANAGE) makemigrations --check --dry-run
 

@@ -9,4 +9,9 @@ class ContactsConfig(AppConfig):
     def ready(self) -> None:
         # Models are ready only now: the rule tables register; the security log listens to
         # sign-in, MFA, password, e-mail and session events.
+        from core.personal_data import SELF_SERVICE
+
         from . import permissions, receivers  # noqa: F401
+
+        # The privacy statement (core) links to the page of one's own data.
+        SELF_SERVICE["url_name"] = "contacts:my_data"

@@ -5,7 +5,6 @@ from . import views
 app_name = "contacts"
 
 urlpatterns = [
-    path("contacts/authorities/", views.authority_list, name="authority_list"),
     path("my-profile/", views.my_profile, name="my_profile"),
     path("my-data/", views.my_data, name="my_data"),
     path("my-data/export/", views.my_data_export, name="my_data_export"),

@@ -1,4 +1,5 @@
-"""Contacts: the list of authorities, my profile, my data (export and deletion)."""
+"""Contacts: my profile, my data (export and deletion). The list of authorities links into the
+spaces (who represents each authority where), so it is a page of `spaces`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import json
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,27 +24,8 @@ from core.services import security_log
 
 from . import selectors, services
 from .forms import AccountDeleteForm, ProfileForm
-from .permissions import GLOBAL
 
 MY_DATA_PREVIEW = 20
-
-
-@login_required
-@require_safe
-def authority_list(request: SignedInRequest) -> HttpResponse:
-    if not GLOBAL.can(request.user, "view_authorities"):
-        raise PermissionDenied
-    return render(
-        request,
-        "contacts/authority_list.html",
-        {
-            "authorities": selectors.authorities_for_list(),
-            # Only staff see the officers here, and staff open every active person's page
-            # (contacts.permissions.PERSON "view"), so every name is a link.
-            "show_people": GLOBAL.can(request.user, "view_directory")
-            and selectors.sees_affiliations(request.user),
-        },
-    )
 
 
 @never_cache
@@ -110,4 +91,4 @@ def my_data_delete(request: SignedInRequest) -> HttpResponse:
         request,
         _("Ihr Konto wurde gelöscht: Name und Kontaktdaten sind entfernt, Sie sind abgemeldet."),
     )
-    return redirect("portal:home")
+    return redirect("home")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db import models, transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils.module_loading import autodiscover_modules
 
 if TYPE_CHECKING:
@@ -143,3 +144,14 @@ def mentioning(queryset: _QS, fields: Iterable[str], needles: Iterable[str]) -> 
     if not condition:
         return queryset.none()
     return queryset.annotate(**annotations).filter(condition)
+
+
+# The page where signed-in people see, export and delete their own data belongs to a higher
+# layer (contacts: /my-data/); it names its URL here in its AppConfig.ready(), and the privacy
+# statement links to it without naming that layer.
+SELF_SERVICE: dict[str, str] = {}
+
+
+def self_service_url() -> str:
+    """The address of the "Meine Daten" page; "" where no app has registered one."""
+    return reverse(SELF_SERVICE["url_name"]) if "url_name" in SELF_SERVICE else ""

@@ -10,4 +10,8 @@ urlpatterns = [
     path("legal-notice/", views.legal_notice, name="legal_notice"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("terms/", views.terms, name="terms"),
+    # Help and glossary: in the lowest layer, so every app's forms and pages may link to them.
+    path("help/", views.help_index, name="help"),
+    path("help/glossary/", views.glossary, name="glossary"),
+    path("help/<slug:area>/", views.help_area, name="help_area"),
 ]

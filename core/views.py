@@ -7,15 +7,17 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
+from . import help
 from .limits import respond_429
 from .models import SecurityEvent
+from .personal_data import self_service_url
 from .services import security_log
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ def _legal_context() -> dict:
         "security_log_retention_days": settings.SECURITY_LOG_RETENTION_DAYS,
         "session_hours": settings.SESSION_COOKIE_AGE // 3600,
         "invitation_link_days": 14,
+        "my_data_url": self_service_url(),
     }
 
 
@@ -81,6 +84,25 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 def terms(request: HttpRequest) -> HttpResponse:
     """Nutzungsbedingungen, accepted with an invitation."""
     return render(request, "core/terms.html", _legal_context())
+
+
+@require_safe
+def help_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/help_index.html", {"areas": help.AREAS})
+
+
+@require_safe
+def help_area(request: HttpRequest, area: str) -> HttpResponse:
+    found = help.area(area)
+    if found is None:
+        raise Http404
+    terms = [help.TERMS[t] for t in found.terms]
+    return render(request, "core/help_area.html", {"area": found, "terms": terms})
+
+
+@require_safe
+def glossary(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/glossary.html", {"terms": help.GLOSSARY})
 
 
 def error_400(

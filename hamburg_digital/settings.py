@@ -17,6 +17,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from hamburg_digital.layers import APPS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -97,18 +99,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "csp",
-    "core",
-    "contacts",
-    "spaces",
-    "projects",
-    "access",
-    "notifications",
-    "discussions",
-    "meetings",
-    "documents",
-    "search",
-    "reports",
-    "portal",
+    # The portal's own apps, lowest layer first: the one list (hamburg_digital/layers.py).
+    *APPS,
     "django_celery_beat",
 ]
 
@@ -359,8 +351,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "portal:dashboard"
-ACCOUNT_LOGOUT_REDIRECT_URL = "portal:home"
+LOGIN_REDIRECT_URL = "dashboard"
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Digitale Räume Hamburg"
 

@@ -1,9 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-# Every app's urls.py holds its full public paths (see DESIGN: stable, bookmarkable).
+from portal import views as portal
+
+# Every app's urls.py holds its full public paths (stable, bookmarkable).
 urlpatterns = [
-    path("", include("portal.urls")),
+    # The frame's two addresses, named without a namespace: every app's pages may send people
+    # home or to their dashboard (base.html, error pages, "Zur Startseite") without naming the
+    # top layer; the pages themselves are the portal app's, which reads every app.
+    path("", portal.home, name="home"),
+    path("dashboard/", portal.dashboard, name="dashboard"),
     path("", include("core.urls")),
     path("", include("contacts.urls")),
     path("", include("spaces.urls")),

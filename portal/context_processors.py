@@ -2,6 +2,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 
 from access.permissions import can as can_access
 from core.audiences import Audience, audience
@@ -22,6 +23,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_matrix": signed_in and can_spaces(user, "view_matrix"),
         "nav_invitations": signed_in and can_access(user, "view_all_invitations"),
         "nav_reports": signed_in and can_reports(user, "view_archive"),
+        # Pages of lower layers offer a report (projects' export page) by this address.
+        "nav_reports_url": reverse("reports:archive"),
         "nav_admin": kind == Audience.ITD,
         "unread_notifications": unread_count(user) if signed_in else 0,
         "debug": settings.DEBUG,

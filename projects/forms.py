@@ -287,7 +287,7 @@ def glossary_hint(hint: Any, anchor: str) -> str:
     lives in the portal, above this app)."""
     link = format_html(
         '<a class="kern-link" href="{}#{}">{}</a>',
-        reverse("portal:glossary"),
+        reverse("core:glossary"),
         anchor,
         _("Erklärung im Glossar"),
     )

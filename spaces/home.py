@@ -65,6 +65,36 @@ def register_activity(key: str, source: ActivitySource) -> None:
     ACTIVITY_SOURCES[key] = source
 
 
+@dataclass(frozen=True)
+class ManageLink:
+    """A page of a higher app that those who manage a space reach from its pages (access: invite a
+    person, the space's invitations). Shown where the space page shows "Mitglied hinzufügen":
+    the viewer may manage the space, which the linked page checks again with its own rule."""
+
+    key: str
+    label: str | Promise
+    url: Callable[[Space], str]
+    primary: bool = False
+
+
+MANAGE_LINKS: dict[str, ManageLink] = {}
+
+
+def register_manage_link(link: ManageLink) -> None:
+    MANAGE_LINKS[link.key] = link
+
+
+def manage_links(space: Space) -> list[tuple[ManageLink, str]]:
+    """(link, its address for this space), in the order the apps registered them."""
+    return [(link, link.url(space)) for link in MANAGE_LINKS.values()]
+
+
+def manage_link_url(space: Space, key: str) -> str:
+    """The address of one registered link for this space; "" where no app offers it."""
+    link = MANAGE_LINKS.get(key)
+    return link.url(space) if link else ""
+
+
 @dataclass
 class ShownSection:
     section: Section

@@ -14,6 +14,7 @@ urlpatterns = [
     path("spaces/<slug:slug>/members/<int:pk>/end/", views.member_end, name="member_end"),
     path("contacts/people/", views.people_list, name="people"),
     path("contacts/people/<int:pk>/", views.person_detail, name="person"),
+    path("contacts/authorities/", views.authority_list, name="authority_list"),
     path("contacts/authorities/<slug:code>/", views.authority_detail, name="authority_detail"),
     path("contacts/matrix/", views.matrix, name="matrix"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from contacts.models import Authority, Person
 from contacts.permissions import GLOBAL as CONTACTS
-from contacts.selectors import contact_cards
+from contacts.selectors import authorities_for_list, contact_cards, sees_affiliations
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
@@ -62,6 +62,7 @@ def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "detail": detail,
             "home": home.home(request.user, space),
+            "manage_links": home.manage_links(space) if detail.can_manage else [],
             "form": form,
             "page": detail.page,
             "query": query.urlencode(),
@@ -106,7 +107,7 @@ def member_add(request: SignedInRequest, slug: str) -> HttpResponse:
             % {"person": membership.person, "role": membership.get_role_display(), "space": space}
         ),
         template="spaces/membership_add.html",
-        context={"space": space},
+        context={"space": space, "invite_url": home.manage_link_url(space, "invite")},
     )
 
 
@@ -204,6 +205,25 @@ def person_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     )
     return render(
         request, "spaces/person_detail.html", {"page": selectors.person_page(request.user, person)}
+    )
+
+
+@login_required
+@require_safe
+def authority_list(request: SignedInRequest) -> HttpResponse:
+    """Every authority with its officers; each links to its page of memberships."""
+    if not CONTACTS.can(request.user, "view_authorities"):
+        raise PermissionDenied
+    return render(
+        request,
+        "spaces/authority_list.html",
+        {
+            "authorities": authorities_for_list(),
+            # Only staff see the officers here, and staff open every active person's page
+            # (contacts.permissions.PERSON "view"), so every name is a link.
+            "show_people": CONTACTS.can(request.user, "view_directory")
+            and sees_affiliations(request.user),
+        },
     )
 
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 import pytest
@@ -29,6 +30,54 @@ from .factories import (
     PersonFactory,
     UserFactory,
 )
+
+# --- The parallel suite (pytest-xdist) --------------------------------------------------------
+# `make test` runs the suite in several processes. pytest-django gives each its own database
+# (test_<name>_gw0, _gw1, ...); the cache is ours to separate: every test empties it
+# (`_fresh_cache`), and FLUSHDB on a shared Redis database would empty the others' too.
+SERIAL_GROUP = "serial"
+REDIS_DB_OF_WORKER = {"gw0": None, "gw1": 10, "gw2": 11, "gw3": 12}
+
+
+def _redis_url_of_worker(url: str, worker: str) -> str:
+    """gw0 keeps the configured database; gw1.. take 10, 11, 12 (8 is the benchmark's, 14 the
+    worker-kill test's broker)."""
+    if worker not in REDIS_DB_OF_WORKER:
+        raise pytest.UsageError(f"at most {len(REDIS_DB_OF_WORKER)} test processes (-n)")
+    number = REDIS_DB_OF_WORKER[worker]
+    if number is None:
+        return url
+    base, _, last = url.rpartition("/")
+    return f"{base}/{number}" if base and last.isdigit() else f"{url.rstrip('/')}/{number}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    cache = settings.CACHES["default"]
+    if worker and cache["BACKEND"].endswith("RedisCache"):
+        cache["LOCATION"] = _redis_url_of_worker(cache["LOCATION"], worker)
+
+
+def _must_run_alone(item: pytest.Item) -> bool:
+    """The browser tests (a live server and Chromium each) and the worker-kill test (real Celery
+    workers) take the machine's cores for themselves: they run one after another in one process,
+    while the other processes take the rest."""
+    fixtures = getattr(item, "fixturenames", ())
+    return (
+        item.get_closest_marker("e2e") is not None
+        or "live_server" in fixtures
+        or item.path.name == "test_worker_kill.py"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _must_run_alone(item):
+            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
+
 
 # Each role's account has a distinctive last name, so "name not on the page" can never be a
 # coincidence of two random names.

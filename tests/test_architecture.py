@@ -1,45 +1,37 @@
 """The house stays layered and its views thin: these tests read the source.
 
-- Layers import one way only (LAYERS, lowest first); a lower layer that must react to a higher
-  one offers a hook (a registry it reads), never an import upwards.
+- Every app is named once, with its layer, in hamburg_digital/layers.py; a package with an
+  `apps.py` that is not there fails here.
+- Layers import one way only, lowest first; the apps of one layer are siblings and import none
+  of each other. The same holds at run time: a URL name in `reverse()` or `{% url %}` and a
+  template `{% include %}`/`{% extends %}` name only the app's own layer or lower ones. A lower
+  layer that must react to a higher one offers a hook (a registry it reads), never a reference
+  upwards.
 - No import hides in a function to dodge a circle: the only function-level imports of the
   project's own modules are in an AppConfig's `ready()` (models are loaded only then) or carry a
   comment that names the reason ("Imported here: ...").
 - Views stay thin: no view function above 40 lines (ruff's C901 keeps complexity at 10).
+- Every app has the same rooms.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from hamburg_digital.layers import APPS, CONFIG, LAYERS, layer_of, may_use
 
-# Lowest first. The configuration package may import every app (urls, settings, Celery).
-LAYERS = [
-    "core",
-    "contacts",
-    "spaces",
-    "projects",
-    "access",
-    "notifications",
-    "discussions",
-    "meetings",
-    "documents",
-    "search",
-    "reports",
-    "portal",
-]
-CONFIG = "hamburg_digital"
-FIRST_PARTY = {*LAYERS, CONFIG}
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_PARTY = {*APPS, CONFIG}
 MAX_VIEW_LINES = 40
 
 
 def _modules() -> list[Path]:
     files = []
-    for package in (*LAYERS, CONFIG):
+    for package in (*APPS, CONFIG):
         for path in sorted((ROOT / package).rglob("*.py")):
             if "migrations" not in path.parts:
                 files.append(path)
@@ -63,10 +55,6 @@ def _imports(tree: ast.AST, package: str) -> list[tuple[int, str]]:
     return found
 
 
-def _layer(package: str) -> int:
-    return LAYERS.index(package) if package in LAYERS else len(LAYERS)
-
-
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_imports_go_down_the_layers_only(path):
     package = path.relative_to(ROOT).parts[0]
@@ -74,9 +62,9 @@ def test_imports_go_down_the_layers_only(path):
     upward = [
         f"line {line}: imports {target}"
         for line, target in _imports(tree, package)
-        if package != CONFIG and _layer(target) > _layer(package)
+        if not may_use(package, target)
     ]
-    assert not upward, f"{path.relative_to(ROOT)} imports a higher layer: {upward}"
+    assert not upward, f"{path.relative_to(ROOT)} imports its own layer or a higher one: {upward}"
 
 
 Scope = ast.FunctionDef | ast.AsyncFunctionDef
@@ -139,16 +127,165 @@ def test_the_layering_test_sees_an_upward_import(tmp_path):
     tree = ast.parse("from projects.models import Project\nfrom . import models\n")
     found = _imports(tree, "contacts")
     assert (1, "projects") in found
-    assert _layer("projects") > _layer("contacts")
+    assert not may_use("contacts", "projects")
 
 
-def test_every_app_has_the_same_rooms():
-    """models, permissions, services, views, urls, admin in every domain app."""
-    rooms = ("models.py", "permissions.py", "services.py", "views.py", "urls.py", "admin.py")
-    missing = [
-        f"{app}/{room}"
-        for app in ("contacts", "spaces", "projects", "access")
-        for room in rooms
-        if not (ROOT / app / room).exists()
+# --- One list of apps ----------------------------------------------------------------------------
+
+
+def test_every_package_with_an_app_config_is_in_the_one_list():
+    """An app added to INSTALLED_APPS by hand, or a package with an apps.py nobody listed, would
+    be invisible to the layer test, the permission matrix and the type check."""
+    packages = {path.parent.name for path in ROOT.glob("*/apps.py")}
+    assert packages - set(APPS) == set(), "apps.py without a place in hamburg_digital/layers.py"
+    assert set(APPS) - packages == set(), "hamburg_digital/layers.py names a package without apps"
+
+
+def test_settings_install_exactly_the_listed_apps():
+    from django.apps import apps
+
+    first_party = [c.name for c in apps.get_app_configs() if c.name.split(".")[0] in FIRST_PARTY]
+    assert sorted(first_party) == sorted(APPS)
+
+
+def test_siblings_may_not_use_each_other():
+    """discussions, meetings, documents and reports stand side by side: none may name another."""
+    (siblings,) = (layer for layer in LAYERS if "discussions" in layer)
+    assert {"meetings", "documents", "reports"} <= set(siblings)
+    assert not may_use("discussions", "documents")
+    assert not may_use("reports", "meetings")
+    assert may_use("search", "documents")
+    assert may_use(CONFIG, "portal")
+    with pytest.raises(KeyError):
+        layer_of("unlisted")
+
+
+# --- Names used at run time: URL names and templates ----------------------------------------------
+
+
+def _namespaces() -> dict[str, str]:
+    """URL namespace -> the app whose urls.py declares it."""
+    found = {}
+    for app in APPS:
+        urls = ROOT / app / "urls.py"
+        if urls.exists():
+            match = re.search(r"^app_name\s*=\s*[\"'](\w+)[\"']", urls.read_text(), re.M)
+            if match:
+                found[match.group(1)] = app
+    return found
+
+
+NAMESPACES = _namespaces()
+URL_NAME = re.compile(r"""["'](\w+):[\w-]+["']""")
+TEMPLATE_TAG = re.compile(r"""{%\s*(?:include|extends)\s+["']([^"']+)["']""")
+URL_TAG = re.compile(r"""{%\s*url\s+["'](\w+):[\w-]+["']""")
+
+
+def _template_owner(name: str) -> str:
+    """templates/<app>/... belong to that app; the frame (base.html, error pages, partials/,
+    allauth's pages) belongs to the configuration: any app may extend or include it."""
+    top = name.split("/")[0]
+    return top if top in APPS else CONFIG
+
+
+def _url_names_used_upwards(package: str, source: str) -> list[str]:
+    return [
+        f"{match.group(0)} ({NAMESPACES[match.group(1)]})"
+        for match in URL_NAME.finditer(source)
+        if match.group(1) in NAMESPACES and not may_use(package, NAMESPACES[match.group(1)])
     ]
-    assert not missing
+
+
+def _template_names_used_upwards(package: str, source: str) -> list[str]:
+    used = [
+        f"{{% url {m.group(1)}:… %}}"
+        for m in URL_TAG.finditer(source)
+        if m.group(1) in NAMESPACES and not may_use(package, NAMESPACES[m.group(1)])
+    ]
+    used += [
+        f"template {m.group(1)}"
+        for m in TEMPLATE_TAG.finditer(source)
+        if _template_owner(m.group(1)) != CONFIG
+        and not may_use(package, _template_owner(m.group(1)))
+    ]
+    return used
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_code_names_no_url_or_template_of_a_higher_layer(path):
+    package = path.relative_to(ROOT).parts[0]
+    source = path.read_text(encoding="utf-8")
+    upward = _url_names_used_upwards(package, source)
+    upward += [
+        f"template {name}"
+        for name in re.findall(r"""["']((?:\w+/)+[\w.-]+\.html)["']""", source)
+        if _template_owner(name) != CONFIG and not may_use(package, _template_owner(name))
+    ]
+    assert not upward, f"{path.relative_to(ROOT)} names a higher layer at run time: {upward}"
+
+
+def _templates() -> list[Path]:
+    return sorted((ROOT / "templates").rglob("*.html"))
+
+
+@pytest.mark.parametrize("path", _templates(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_templates_name_no_url_or_template_of_a_higher_layer(path):
+    owner = _template_owner(str(path.relative_to(ROOT / "templates")))
+    upward = _template_names_used_upwards(owner, path.read_text(encoding="utf-8"))
+    assert not upward, f"{path.relative_to(ROOT)} ({owner}) names a higher layer: {upward}"
+
+
+def test_the_run_time_check_sees_an_upward_name():
+    """The two tests above can fail."""
+    assert _url_names_used_upwards("projects", 'reverse("reports:archive")')
+    assert _template_names_used_upwards("spaces", "{% url 'access:invite' space.slug %}")
+    assert _template_names_used_upwards("meetings", '{% include "documents/partials/x.html" %}')
+    assert not _template_names_used_upwards("projects", '{% include "partials/form.html" %}')
+    assert not _url_names_used_upwards("portal", 'reverse("projects:detail")')
+
+
+# --- The same rooms in every app ------------------------------------------------------------------
+
+ROOMS = (
+    "models.py",
+    "permissions.py",
+    "services.py",
+    "selectors.py",
+    "forms.py",
+    "views.py",
+    "urls.py",
+    "admin.py",
+    "privacy.py",
+)
+# Rooms an app leaves out on purpose (a room may also be a package: projects/selectors/).
+WITHOUT = {
+    # The machinery every app's rules are built from (core.rules); core's own records (audit
+    # trail, security log) are read through the admin and the project pages, not a page of
+    # their own with a scope.
+    "core": {"permissions.py", "selectors.py"},
+    # The search stores nothing: it reads what the apps below offer through their selectors.
+    "search": {"models.py", "permissions.py", "services.py", "admin.py", "privacy.py"},
+    # The start page and dashboards store nothing: they read every app's selectors. Their two
+    # addresses belong to the frame (hamburg_digital/urls.py), so every layer may link to them.
+    "portal": {
+        "models.py",
+        "permissions.py",
+        "services.py",
+        "forms.py",
+        "urls.py",
+        "admin.py",
+        "privacy.py",
+    },
+}
+
+
+def _has_room(app: str, room: str) -> bool:
+    return (ROOT / app / room).exists() or (ROOT / app / room.removesuffix(".py")).is_dir()
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_every_app_has_the_same_rooms(app):
+    missing = [r for r in ROOMS if r not in WITHOUT.get(app, set()) and not _has_room(app, r)]
+    assert not missing, f"{app} lacks {missing} (or say why in WITHOUT)"
+    stale = [r for r in WITHOUT.get(app, set()) if _has_room(app, r)]
+    assert not stale, f"{app} has {stale} now: take it off WITHOUT"

@@ -202,11 +202,11 @@ def test_the_officers_heading_and_the_cockpit_name_authorities_in_english(office
     with override("en"):
         english_name = authority.name
     assert english_name == authority.name_en and english_name != authority.name_de
-    page = _page(officer, reverse("portal:dashboard"), "en")
+    page = _page(officer, reverse("dashboard"), "en")
     assert f"Digitalisation officers of your authority: {english_name}" in page
     project = ProjectFactory(lead_authority=authority)
     budget_line(project, planned=Decimal("10.00"))
-    cockpit = _page(itd, reverse("portal:dashboard"), "en")
+    cockpit = _page(itd, reverse("dashboard"), "en")
     assert f"{english_name} ({authority.code})" in cockpit
     assert f"{authority.name_de} ({authority.code})" not in cockpit
 

@@ -48,7 +48,7 @@ def _attention(page: str) -> str:
 
 
 def test_the_dashboard_url_is_the_portal_dashboard():
-    assert reverse("portal:dashboard") == URL
+    assert reverse("dashboard") == URL
 
 
 # --- Coordinator -------------------------------------------------------------------------------

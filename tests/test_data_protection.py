@@ -154,7 +154,7 @@ def test_deleting_my_account_anonymises_it_and_keeps_history_under_a_pseudonym(m
     assert all(old_name not in e.object_repr for e in membership_audit)
     assert all(old_name not in json.dumps(e.changes) for e in membership_audit)
     # Signed out, and the old password opens nothing.
-    assert client.get(reverse("portal:dashboard")).status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 302
     assert not Client().login(email="member@test.example.org", password=PASSWORD)
 
 
@@ -183,7 +183,7 @@ def test_pseudonyms_differ_between_people(member, outsider):
 
 def test_an_ended_guest_is_signed_out_at_the_next_request(guest_ended, other_space):
     client = client_for(guest_ended)
-    response = client.get(reverse("portal:dashboard"), follow=True)
+    response = client.get(reverse("dashboard"), follow=True)
     assert response.redirect_chain[0][1] == 302
     assert "Ihr Zugang ist beendet" in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -207,7 +207,7 @@ def test_the_daily_job_closes_the_access_and_ends_the_guests_sessions(guest_ende
 
 def test_a_guest_whose_access_ends_keeps_staff_untouched(outsider):
     client = _tracked_client(outsider)  # staff without any membership keep their account
-    assert client.get(reverse("portal:dashboard")).status_code == 200
+    assert client.get(reverse("dashboard")).status_code == 200
     tasks.end_expired_access()
     assert UserSession.objects.filter(user=outsider).exists()
 
@@ -343,13 +343,13 @@ def test_placeholders_are_marked_as_such(db, settings):
 
 
 def test_footer_links_the_legal_pages(db, member):
-    anonymous = Client().get(reverse("portal:home")).content.decode()
+    anonymous = Client().get(reverse("home")).content.decode()
     for name in ("core:privacy", "core:legal_notice", "core:accessibility", "core:terms"):
         assert f'href="{reverse(name)}"' in anonymous
     assert f'href="{reverse("contacts:my_data")}"' not in anonymous
     assert (
         f'href="{reverse("contacts:my_data")}"'
-        in client_for(member).get(reverse("portal:home")).content.decode()
+        in client_for(member).get(reverse("home")).content.decode()
     )
 
 

@@ -38,7 +38,7 @@ def _policy(response) -> dict[str, list[str]]:
 
 
 def test_content_security_policy_forbids_inline_scripts_and_styles():
-    policy = _policy(Client().get(reverse("portal:home")))
+    policy = _policy(Client().get(reverse("home")))
     assert policy["default-src"] == ["'self'"]
     assert "'unsafe-inline'" not in policy["script-src"]
     assert "'unsafe-eval'" not in policy["script-src"]
@@ -100,7 +100,7 @@ def test_enrolment_page_shows_the_qr_code_as_an_image_the_policy_allows(coordina
 
 
 def test_basic_security_headers_are_set():
-    response = Client().get(reverse("portal:home"))
+    response = Client().get(reverse("home"))
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
@@ -112,7 +112,7 @@ def test_basic_security_headers_are_set():
 def test_hsts_is_sent_over_https_when_configured(settings):
     settings.SECURE_HSTS_SECONDS = 31536000
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    response = Client().get(reverse("portal:home"), secure=True)
+    response = Client().get(reverse("home"), secure=True)
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
@@ -132,7 +132,7 @@ def test_account_pages_are_never_cached_even_for_visitors(url):
 
 
 def test_public_pages_for_visitors_may_be_cached():
-    assert not _no_store(Client().get(reverse("portal:home")))
+    assert not _no_store(Client().get(reverse("home")))
 
 
 def test_personal_data_paths_are_never_cached(settings):

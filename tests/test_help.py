@@ -10,7 +10,7 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils.translation import override
 
-from portal import help
+from core import help
 from projects.models import CostCategory, FundingSource
 
 from .conftest import client_for
@@ -43,9 +43,9 @@ def _get(client, url: str, lang: str = "de") -> str:
 
 def test_there_is_a_help_page_per_area_in_german_and_english(client):
     assert {a.slug for a in help.AREAS} == AREA_SLUGS
-    index = _get(client, reverse("portal:help"))
+    index = _get(client, reverse("core:help"))
     for area in help.AREAS:
-        url = reverse("portal:help_area", kwargs={"area": area.slug})
+        url = reverse("core:help_area", kwargs={"area": area.slug})
         assert url in index
         with override("de"):
             german = str(area.title)
@@ -63,11 +63,11 @@ def test_an_unknown_help_area_is_404(client):
 
 def test_the_glossary_explains_the_budget_terms_with_anchors(client):
     assert set(help.TERMS) >= BUDGET_TERMS
-    page = _get(client, reverse("portal:glossary"))
+    page = _get(client, reverse("core:glossary"))
     for anchor in BUDGET_TERMS:
         assert f'id="{anchor}"' in page, anchor
     assert "Vollzeitäquivalent" in page
-    english = _get(client, reverse("portal:glossary"), "en")
+    english = _get(client, reverse("core:glossary"), "en")
     assert "full-time equivalent" in english and "Revised plan minus committed" in english
 
 
@@ -80,13 +80,13 @@ def test_every_glossary_link_of_a_help_page_has_its_entry(client):
 
 
 def test_the_footer_links_to_the_help(client):
-    assert reverse("portal:help") in _get(client, "/")
+    assert reverse("core:help") in _get(client, "/")
 
 
 def test_the_budget_editor_links_its_columns_to_the_glossary(itd):
     project = ProjectFactory()
     page = _get(client_for(itd), reverse("projects:budget", kwargs={"slug": project.slug}))
-    glossary = reverse("portal:glossary")
+    glossary = reverse("core:glossary")
     for anchor in ("kostenart", "finanzierungsquelle", "vzae", "plan", "fortgeschriebener-plan"):
         assert f'href="{glossary}#{anchor}"' in page, anchor
     for anchor in ("gebunden", "ist", "entgeltgruppe"):
@@ -98,7 +98,7 @@ def test_the_budget_editor_links_its_columns_to_the_glossary(itd):
 def test_the_project_form_hints_link_to_the_glossary(itd):
     project = ProjectFactory()
     page = _get(client_for(itd), reverse("projects:edit", kwargs={"slug": project.slug}))
-    glossary = reverse("portal:glossary")
+    glossary = reverse("core:glossary")
     for anchor in ("federfuehrend", "ampel", "sichtbarkeit"):
         assert f'href="{glossary}#{anchor}"' in page, anchor
     # The link sits in the hint the field names with aria-describedby.
@@ -155,11 +155,11 @@ def test_the_budget_editor_shows_reference_data_in_english(itd):
 
 def test_the_cockpit_heading_reads_right_in_both_languages(itd):
     client = client_for(itd)
-    assert "Budget nach federführender Behörde" in _get(client, reverse("portal:dashboard"))
-    assert "Budget je federführende" not in _get(client, reverse("portal:dashboard"))
-    assert "Budget by lead authority" in _get(client, reverse("portal:dashboard"), "en")
+    assert "Budget nach federführender Behörde" in _get(client, reverse("dashboard"))
+    assert "Budget je federführende" not in _get(client, reverse("dashboard"))
+    assert "Budget by lead authority" in _get(client, reverse("dashboard"), "en")
 
 
 def test_the_officers_heading_reads_right_in_english(officer, authority):
-    page = _get(client_for(officer), reverse("portal:dashboard"), "en")
+    page = _get(client_for(officer), reverse("dashboard"), "en")
     assert f"Digitalisation officers of your authority: {authority.name}" in page

@@ -589,7 +589,7 @@ def test_end_access_early_ends_the_membership_and_the_guests_sessions(coordinato
     assert invitation.membership.ended_at is not None
     assert not UserSession.objects.filter(user=user).exists()
     # The guest's browser now answers as to an anonymous visitor.
-    assert guest_client.get(reverse("portal:dashboard")).status_code == 302
+    assert guest_client.get(reverse("dashboard")).status_code == 302
     assert SecurityEvent.objects.filter(detail__action="access_ended").exists()
 
 
@@ -728,7 +728,7 @@ def test_itd_invites_a_guest_into_a_single_project(
     assert client.get(restricted_project.get_absolute_url()).status_code == 200
     assert client.get(other_project.get_absolute_url()).status_code == 404
     assert "Ihre Rolle" not in client.get(space.get_absolute_url()).content.decode()
-    assert client.get(reverse("portal:dashboard")).status_code == 200
+    assert client.get(reverse("dashboard")).status_code == 200
 
 
 def test_only_itd_invites_into_a_single_project(coordinator, restricted_project):
@@ -767,7 +767,7 @@ def test_project_access_is_extended_and_ended_early(itd, restricted_project):
     assert invitation.project_guest.ended_at is not None
     # Without any access left the guest is signed out: the project is invisible again.
     assert client.get(restricted_project.get_absolute_url()).status_code == 404
-    assert client.get(reverse("portal:dashboard")).status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 302
     assert "_auth_user_id" not in client.session
 
 

@@ -175,7 +175,7 @@ def test_the_main_pages_carry_breadcrumbs_down_to_the_page_itself(
 
 @pytest.mark.django_db
 def test_the_language_switch_is_a_labelled_select_with_a_button(member):
-    html = client_for(member).get(reverse("portal:dashboard")).content.decode()
+    html = client_for(member).get(reverse("dashboard")).content.decode()
     form = html[html.index('<form class="portal-language"') :]
     form = form[: form.index("</form>")]
     assert '<label class="kern-label portal-language__label" for="language-select">' in form
@@ -351,7 +351,7 @@ def test_the_health_chart_counts_on_an_axis_and_in_each_segment():
 def test_the_cockpit_draws_axes_values_and_a_legend_beside_its_tables(itd):
     project = ProjectFactory()
     budget_line(project, planned=Decimal("1529579"), revised=Decimal("1529579"))
-    page = client_for(itd).get(reverse("portal:dashboard")).content.decode()
+    page = client_for(itd).get(reverse("dashboard")).content.decode()
     assert page.count('class="portal-chart-axis"') >= 3
     assert 'class="portal-chart-value"' in page and ">1,5</text>" in page
     assert page.count('aria-label="Legende"') == 2

@@ -148,7 +148,7 @@ def test_guests_anonymous_and_other_staff_never_get_a_single_project_budget_figu
 def test_the_public_project_page_shows_no_budget_to_anonymous_but_the_programme_total_is_public(
     projects,
 ):
-    home = client_for(None).get(reverse("portal:home")).content.decode()
+    home = client_for(None).get(reverse("home")).content.decode()
     assert "Programmbudget" in home
     assert projects["public"].title in home
     assert projects["internal"].title not in home
@@ -258,7 +258,7 @@ def test_project_pages_work_in_english_with_english_money_and_exports_keep_their
         reverse("projects:milestones", kwargs={"slug": project.slug}),
         reverse("projects:cost_rates"),
         reverse("projects:programme_budget"),
-        reverse("portal:dashboard"),
+        reverse("dashboard"),
     ]
     for url in urls:
         response = client.get(url)

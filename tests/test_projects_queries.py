@@ -96,9 +96,9 @@ def test_cockpit_makes_the_same_number_of_queries_for_10_and_1000_projects(
 ):
     client = client_for(all_roles[role])
     _bulk_projects(10, authority)
-    few = _count(client, reverse("portal:dashboard"))
+    few = _count(client, reverse("dashboard"))
     _bulk_projects(990, authority)
-    many = _count(client, reverse("portal:dashboard"))
+    many = _count(client, reverse("dashboard"))
     assert few == many
 
 

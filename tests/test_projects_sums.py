@@ -146,7 +146,7 @@ def test_cockpit_totals_equal_the_lines_and_flag_over_budget_projects(itd, portf
     assert by_year["2026"].revised == _line_sums(fiscal_year__year=2026)["revised"]
     flagged = {row.project["project__slug"] for row in data.over_budget}
     assert flagged == {"summe-0", "summe-5", "summe-10"}
-    page = client_for(itd).get(reverse("portal:dashboard")).content.decode()
+    page = client_for(itd).get(reverse("dashboard")).content.decode()
     assert "Strategie-Cockpit" in page
     assert 'role="img"' in page
     assert euro(sums["actual"]) in page
@@ -167,7 +167,7 @@ def test_cockpit_is_scoped_for_officers_and_absent_for_members(
     assert data.total.planned == _line_sums(project__in=portfolio)["planned"]
     assert (
         "Strategie-Cockpit"
-        not in client_for(member).get(reverse("portal:dashboard")).content.decode()
+        not in client_for(member).get(reverse("dashboard")).content.decode()
     )
 
 

@@ -156,7 +156,7 @@ def test_matrix_makes_the_same_number_of_queries_for_few_and_many(
 def test_dashboard_shows_twelve_itd_contacts_and_links_to_the_directory(officer, itd_authority):
     for i in range(30):
         PersonFactory(authority=itd_authority, user__last_name=f"Itdkontakt{i:02d}")
-    page = client_for(officer).get(reverse("portal:dashboard")).content.decode()
+    page = client_for(officer).get(reverse("dashboard")).content.decode()
     assert page.count("Itdkontakt") == 12
     assert f"{reverse('spaces:people')}?authority=ITD" in page
 
@@ -201,7 +201,7 @@ def test_cached_programme_figures_follow_every_budget_write(itd, space, authorit
         "funding_source": FundingSource.objects.get(code="itd"),
     }
     before = money.published_aggregates()["programme"].planned
-    client_for(None).get(reverse("portal:home"))  # the landing page fills the cache
+    client_for(None).get(reverse("home"))  # the landing page fills the cache
     (line,) = services.budget_lines_save(
         actor=itd,
         project=project,

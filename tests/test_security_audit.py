@@ -272,11 +272,11 @@ def test_an_invited_staff_account_loses_access_when_its_membership_ends(itd, spa
     person = PersonFactory(user__invited_account=True, authority=authority)
     membership = MembershipFactory(person=person, space=space, role="member")
     client = client_for(person.user)
-    assert client.get(reverse("portal:dashboard")).status_code == 200
+    assert client.get(reverse("dashboard")).status_code == 200
     membership.ended_at = timezone.now()
     membership.until = _today() - dt.timedelta(days=1)
     membership.save()
-    response = client.get(reverse("portal:dashboard"))
+    response = client.get(reverse("dashboard"))
     assert response.status_code == 302
     assert not _signed_in(client)
     # ... and cannot sign in again.
@@ -285,7 +285,7 @@ def test_an_invited_staff_account_loses_access_when_its_membership_ends(itd, spa
 
 
 def test_staff_created_by_itd_keep_their_account_without_memberships(outsider):
-    assert client_for(outsider).get(reverse("portal:dashboard")).status_code == 200
+    assert client_for(outsider).get(reverse("dashboard")).status_code == 200
 
 
 # --- 4. Exports clean control characters -----------------------------------------------------

@@ -21,7 +21,7 @@ from .factories import PASSWORD
 
 
 def _signed_in(client: Client) -> bool:
-    return client.get(reverse("portal:dashboard")).status_code == 200
+    return client.get(reverse("dashboard")).status_code == 200
 
 
 def _set_session(client: Client, **values) -> None:
@@ -50,13 +50,13 @@ def test_session_ends_after_30_minutes_without_activity(member, settings):
     client = client_for(member)
     now = int(time.time())
     _set_session(client, **{SESSION_SEEN_AT: now - settings.SESSION_IDLE_TIMEOUT - 1})
-    response = client.get(reverse("portal:dashboard"))
+    response = client.get(reverse("dashboard"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
     assert SecurityEvent.objects.filter(
         kind=SecurityEvent.Kind.LOGOUT, user=member, detail__reason="timeout_idle"
     ).exists()
-    page = client.get(reverse("portal:home"))
+    page = client.get(reverse("home"))
     assert "nach 30 Minuten ohne Aktivität abgelaufen" in page.content.decode()
 
 
@@ -77,7 +77,7 @@ def test_session_ends_12_hours_after_sign_in_however_active(member, settings):
         client,
         **{SESSION_LOGIN_AT: now - settings.SESSION_ABSOLUTE_TIMEOUT - 1, SESSION_SEEN_AT: now},
     )
-    response = client.get(reverse("portal:dashboard"))
+    response = client.get(reverse("dashboard"))
     assert response.status_code == 302
     assert SecurityEvent.objects.filter(
         kind=SecurityEvent.Kind.LOGOUT, user=member, detail__reason="timeout_absolute"

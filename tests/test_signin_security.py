@@ -62,7 +62,7 @@ def _unenrolled(role: str, request: pytest.FixtureRequest) -> User:
 @pytest.mark.parametrize("role", ["member", "guest", "outsider"])
 def test_other_roles_may_work_without_second_factor(role, request: pytest.FixtureRequest):
     user = request.getfixturevalue(role)
-    assert client_for(user, enrol=False).get(reverse("portal:dashboard")).status_code == 200
+    assert client_for(user, enrol=False).get(reverse("dashboard")).status_code == 200
 
 
 def test_enrolment_reauthentication_and_sign_out_stay_open_to_those_who_must_enrol(coordinator):
@@ -86,7 +86,7 @@ def test_coordinator_enrols_right_after_signing_in_and_then_reaches_the_pages(
     client = Client()
     response = _sign_in(client, coordinator.email)
     assert response.status_code == 302
-    response = client.get(reverse("portal:dashboard"))
+    response = client.get(reverse("dashboard"))
     assert response["Location"] == ENROL
     page = client.get(ENROL)
     assert page.status_code == 200
@@ -98,7 +98,7 @@ def test_coordinator_enrols_right_after_signing_in_and_then_reaches_the_pages(
         response = client.post(ENROL, {"code": totp_code(secret)})
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_view_recovery_codes")
-    assert client.get(reverse("portal:dashboard")).status_code == 200
+    assert client.get(reverse("dashboard")).status_code == 200
     assert Authenticator.objects.filter(user=coordinator, type="totp").exists()
     assert Authenticator.objects.filter(user=coordinator, type="recovery_codes").exists()
     assert SecurityEvent.objects.filter(
@@ -116,7 +116,7 @@ def test_wrong_code_at_enrolment_is_refused_with_a_message(coordinator):
     assert response.status_code == 200
     assert "Dieser Code ist falsch oder wurde bereits verwendet." in response.content.decode()
     assert not Authenticator.objects.filter(user=coordinator).exists()
-    assert client.get(reverse("portal:dashboard"))["Location"] == ENROL
+    assert client.get(reverse("dashboard"))["Location"] == ENROL
 
 
 def test_those_who_must_have_a_second_factor_cannot_switch_it_off(itd):
@@ -143,7 +143,7 @@ def test_itd_signs_in_with_password_and_authenticator_code(itd):
     assert not _signed_in(client)
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     assert response.status_code == 302
-    assert response["Location"] == reverse("portal:dashboard")
+    assert response["Location"] == reverse("dashboard")
     assert _signed_in(client)
     assert client.get(reverse("admin:index")).status_code == 200
     assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.LOGIN, user=itd).count() == 1
@@ -210,7 +210,7 @@ def test_demo_itd_and_officer_are_enrolled_with_the_demo_secret_and_the_coordina
     assert not _signed_in(client)  # the password alone is not enough
     client.post(reverse("mfa_authenticate"), {"code": totp_code(settings.DEMO_TOTP_SECRET)})
     assert _signed_in(client)
-    assert client.get(reverse("portal:dashboard")).status_code == 200
+    assert client.get(reverse("dashboard")).status_code == 200
 
 
 # --- Rate limits and lock-out --------------------------------------------------------------

@@ -268,4 +268,4 @@ def glossary_url(anchor: str) -> str:
     """The address of a glossary entry (for info links next to form fields)."""
     if anchor not in TERMS:
         raise KeyError(anchor)
-    return f"{reverse('portal:glossary')}#{anchor}"
+    return f"{reverse('core:glossary')}#{anchor}"
