@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contacts.models import User
 from core.audiences import Actor, Viewer
@@ -32,6 +33,10 @@ from .models import BODY_MAX, REASON_MAX, TITLE_MAX, Follow, Mention, Post, Post
 from .permissions import POST, THREAD, may_discuss
 
 EXCERPT = 300
+# Why the author of a hidden post may not edit it (the edit page's 403, the service's refusal).
+HIDDEN_POST = gettext_lazy(
+    "Dieser Beitrag wurde von der Moderation ausgeblendet und kann nicht mehr bearbeitet werden."
+)
 
 
 # --- Checks ---------------------------------------------------------------------------------
@@ -241,9 +246,11 @@ def post_edit(*, actor: Actor, post: Post, body: str, title: str | None = None) 
     version is kept for the moderators; the post shows "bearbeitet" with the time."""
     if post.author_id != actor.pk or not POST.can(actor, "view", post):
         raise PermissionDenied
-    _check_open(post.thread)
     if post.is_hidden:
-        raise ValidationError(_("Ein ausgeblendeter Beitrag kann nicht bearbeitet werden."))
+        # The rule "edit" refuses it (permissions.POST): a moderator took it out of the
+        # discussion, so it is not the author's to change any more.
+        raise PermissionDenied(HIDDEN_POST)
+    _check_open(post.thread)
     body = clean_body(body)
     thread = post.thread
     new_title = clean_title(title) if post.is_opening and title is not None else thread.title

@@ -168,6 +168,9 @@ def post_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     post = _post(request, pk)
     if post.author_id != request.user.pk:
         raise PermissionDenied  # someone else's post
+    if not POST.can(request.user, "edit", post) and post.is_hidden:
+        # Hidden by a moderator: the author is told why (the page shows not the hidden text).
+        return render(request, "403.html", {"reason": services.HIDDEN_POST}, status=403)
     initial = {"title": post.thread.title, "body": post.body}
     return handle_form(
         request,

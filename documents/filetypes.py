@@ -7,9 +7,11 @@ numbers) gives a first guess; our own checks decide:
 - executables (MZ, ELF, Mach-O, a `#!` script) are refused whatever they are called;
 - an office file is a ZIP whose `[Content_Types].xml` names the main part of a document,
   workbook or presentation (macro-enabled variants are refused), or whose first entry `mimetype`
-  names an OpenDocument type;
+  names an OpenDocument type; a ZIP is never unpacked whole: only those two members are read,
+  streamed and cut off at a limit, and an archive of too many members, a member that unpacks
+  beyond its limit or ratio, an archive inside them, or sizes that do not match are refused;
 - text must decode as UTF-8 (a BOM allowed), contain no NUL, and not be markup a browser would
-  run (HTML, SVG, XML);
+  run (HTML, SVG, XML), checked throughout the file, not only at its start;
 - SVG is not allowed at all (it can carry script); the legacy binary formats (doc, xls, ppt)
   are not either: their container (OLE2) cannot be told apart from other OLE2 files reliably
   without parsing it, and it can carry macros.
@@ -24,6 +26,7 @@ import codecs
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -36,8 +39,38 @@ from django.utils.translation import gettext_lazy
 HEAD = 8192
 CHUNK = 64 * 1024
 MAX_NAME = 200
-# [Content_Types].xml is small; a larger one is not an office document we accept.
+
+# Reading inside an office file (a ZIP). The upload is at most DOCUMENT_MAX_SIZE packed, but a
+# member can unpack to far more (1 GiB of spaces deflates to about 1 MB), and the sizes in the
+# archive's directory are the uploader's word. So a member is read in CHUNKs, at most its limit
+# and one byte more (to know it is over), whatever size the archive claims for it.
+# [Content_Types].xml lists one line per part; a large presentation needs some 100 KB.
 MAX_CONTENT_TYPES = 1024 * 1024
+# `mimetype` holds one media type ("application/vnd.oasis.opendocument.presentation", 47 bytes).
+MAX_MIMETYPE = 1024
+# XML deflates about 5-20 to 1; more than 100 to 1 is a bomb, not a document. Checked once a
+# member has unpacked RATIO_FLOOR bytes: small members can pack oddly well and cost nothing.
+MAX_RATIO = 100
+RATIO_FLOOR = 64 * 1024
+# zipfile keeps one object (about 500 bytes) per member while it is open. A document has a few
+# hundred parts, a large presentation a few thousand; the directory of 5000 members takes well
+# under 1 MB. Both are checked before zipfile reads the directory (a directory of 1 MB holds at
+# most some 20,000 members, about 10 MB in memory), the count once more after.
+MAX_MEMBERS = 5000
+MAX_DIRECTORY = 1024 * 1024
+# What another archive starts with (ZIP, gzip, bzip2, xz, 7z, RAR): never inside a member we read.
+_ARCHIVE_MAGIC = (
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+)
+# The longest tag _SCRIPT_ANYWHERE looks for ("<iframe" and the character after it) fits in it:
+# each chunk is searched together with the end of the one before, so a tag split across two
+# chunks is found.
+OVERLAP = 16
 
 
 @dataclass(frozen=True)
@@ -170,23 +203,41 @@ def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
+def _starts_with_markup(handle: IO[bytes]) -> bool:
+    """Markup at the start of the text, after a BOM and any amount of white space."""
+    offset = 0
+    for chunk in _chunks(handle):
+        if offset == 0 and chunk.startswith(codecs.BOM_UTF8):
+            offset, chunk = len(codecs.BOM_UTF8), chunk[len(codecs.BOM_UTF8) :]
+        stripped = chunk.lstrip()
+        offset += len(chunk) - len(stripped)
+        if stripped:
+            handle.seek(offset)
+            return bool(_MARKUP.match(handle.read(HEAD)))
+    return False
+
+
 def _is_text(handle: IO[bytes]) -> bool:
-    """UTF-8 throughout (an optional BOM), no NUL, not markup."""
+    """UTF-8 throughout (an optional BOM), no NUL, no markup: the whole file, not its start."""
+    if _starts_with_markup(handle):
+        return False
     decoder = codecs.getincrementaldecoder("utf-8")()
-    first = True
+    tail = b""
     for chunk in _chunks(handle):
         if b"\x00" in chunk:
             return False
-        if first:
-            if chunk.startswith(codecs.BOM_UTF8):
-                chunk = chunk[len(codecs.BOM_UTF8) :]
-            if _MARKUP.match(chunk[:HEAD]) or _SCRIPT_ANYWHERE.search(chunk[:HEAD]):
-                return False
-            first = False
+        window = tail + chunk
+        # A tag that ends exactly at the end of the window may go on in the next chunk
+        # ("<script" + "x" is no tag); the overlap brings it into the next window, decided there.
+        if any(m.end() < len(window) for m in _SCRIPT_ANYWHERE.finditer(window)):
+            return False
+        tail = window[-OVERLAP:]
         try:
             decoder.decode(chunk)
         except UnicodeDecodeError:
             return False
+    if _SCRIPT_ANYWHERE.search(tail):
+        return False
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -194,21 +245,120 @@ def _is_text(handle: IO[bytes]) -> bool:
     return True
 
 
+def _archive_refused(message: str) -> ValidationError:
+    return _error(message, "archive")
+
+
+def _too_large() -> ValidationError:
+    return _archive_refused(
+        _(
+            "Die Datei wird nicht angenommen: Ein Teil des Archivs wäre entpackt unzulässig "
+            "groß (eine sogenannte ZIP-Bombe)."
+        )
+    )
+
+
+def _too_many() -> ValidationError:
+    return _archive_refused(
+        _("Die Datei besteht aus zu vielen Teilen (höchstens %(n)s werden angenommen).")
+        % {"n": MAX_MEMBERS}
+    )
+
+
+def _check_directory(handle: IO[bytes]) -> None:
+    """Refuse an archive whose directory is too large, before zipfile reads it into memory.
+
+    zipfile reads the directory by the size its end record gives, whatever the count there
+    says. `_EndRecData` is zipfile's own reader of that record (ZIP64 included; not in its
+    public API or type stubs), so what is checked here is exactly what zipfile will read.
+    """
+    handle.seek(0)
+    end_record = zipfile._EndRecData(handle)  # type: ignore[attr-defined]
+    if end_record is None:
+        return  # not a ZIP; zipfile says so
+    entries = end_record[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
+    size = end_record[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
+    if entries > MAX_MEMBERS or size > MAX_DIRECTORY:
+        raise _too_many()
+
+
+def _size_lies() -> ValidationError:
+    return _archive_refused(
+        _(
+            "Die Datei ist beschädigt oder manipuliert: Die Größenangaben im Archiv passen "
+            "nicht zu seinem Inhalt."
+        )
+    )
+
+
+def _plainly_packed(info: zipfile.ZipInfo) -> bool:
+    """Stored or deflated, as office programs write them. zipfile unpacks bzip2 and LZMA
+    without a bound per read (a few KB can unpack to many MB at once), so those are not read."""
+    return info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """The member's content, read in chunks and never beyond `limit` (+1 byte to see it is
+    over), whatever size the archive's directory claims for it."""
+    if info.file_size > limit:
+        raise _too_large()
+    packed = max(info.compress_size, 1)
+    data = bytearray()
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(min(CHUNK, limit + 1 - len(data))):
+                data += chunk
+                if len(data) > limit:
+                    raise _too_large()
+                if len(data) > RATIO_FLOOR and len(data) > MAX_RATIO * packed:
+                    raise _too_large()
+    except zipfile.BadZipFile as error:
+        # zipfile stops at the claimed size; a member that is longer fails its checksum there.
+        raise _size_lies() from error
+    # A member shorter than claimed (or longer, cut off at the claim) does not match its entry.
+    if len(data) != info.file_size:
+        raise _size_lies()
+    if bytes(data[:8]).startswith(_ARCHIVE_MAGIC):
+        raise _archive_refused(
+            _("Die Datei wird nicht angenommen: Sie enthält ein weiteres Archiv.")
+        )
+    return bytes(data)
+
+
 def _office_kind(handle: IO[bytes]) -> str | None:
-    """docx/xlsx/pptx/odt/ods/odp from the ZIP's own declaration, or None."""
+    """docx/xlsx/pptx/odt/ods/odp from the ZIP's own declaration, or None.
+
+    ValidationError (code "archive") for an archive that would cost more to look into than a
+    document can: too many members, a member too large or too packed, sizes that lie.
+    """
+    _check_directory(handle)
     handle.seek(0)
     try:
         with zipfile.ZipFile(handle) as archive:
-            names = archive.namelist()
-            if names and names[0] == "mimetype":
-                return _ODF_MIMETYPES.get(archive.read("mimetype").strip())
-            if "[Content_Types].xml" not in names:
+            members = archive.infolist()
+            if len(members) > MAX_MEMBERS:
+                raise _too_many()
+            if members and members[0].filename == "mimetype":
+                if not _plainly_packed(members[0]):
+                    return None
+                return _ODF_MIMETYPES.get(_read_member(archive, members[0], MAX_MIMETYPE).strip())
+            try:
+                info = archive.getinfo("[Content_Types].xml")
+            except KeyError:
                 return None
-            info = archive.getinfo("[Content_Types].xml")
-            if info.file_size > MAX_CONTENT_TYPES:
+            if not _plainly_packed(info):
                 return None
-            declared = archive.read(info)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, RuntimeError):
+            declared = _read_member(archive, info, MAX_CONTENT_TYPES)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+    ):
+        # Not a ZIP, damaged, encrypted, or packed in a way zipfile cannot unpack.
         return None
     found = {kind for main, kind in _OOXML_MAIN.items() if main.encode() in declared}
     return found.pop() if len(found) == 1 else None

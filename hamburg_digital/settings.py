@@ -166,14 +166,18 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and Celery: Redis when REDIS_URL is set; otherwise a local-memory cache and tasks that
-# run in-process (CELERY_TASK_ALWAYS_EAGER).
+# run in-process (CELERY_TASK_ALWAYS_EAGER). The cache holds nothing that cannot be computed
+# again: while Redis cannot be reached, core.cache answers like an empty cache (pages and the
+# sign-in from the database, only /healthz says 503), and the timeouts keep an unreachable host
+# from holding a request for long.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "hd"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
 else:

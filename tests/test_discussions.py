@@ -9,10 +9,11 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contacts.models import Authority, User
 from contacts.permissions import forget_cached_facts
@@ -20,7 +21,7 @@ from core.models import AuditEntry
 from discussions import services
 from discussions.markup import handle_for, render
 from discussions.models import Follow, Mention, Post, PostRevision, Thread
-from discussions.permissions import THREAD, may_discuss
+from discussions.permissions import POST, THREAD, may_discuss
 from discussions.selectors import readers
 from notifications.kinds import Kind
 from notifications.models import Notification
@@ -388,6 +389,32 @@ def test_editing_someone_elses_post_is_refused(officer, thread):
     assert client_for(officer).post(url, {"title": "X", "body": "Übernommen"}).status_code == 403
     post.refresh_from_db()
     assert post.body == "Wer hat Zahlen?" and not PostRevision.objects.exists()
+
+
+def test_the_author_of_a_hidden_post_is_told_it_can_no_longer_be_edited(
+    officer, coordinator, thread
+):
+    """Audit finding (issue 16): the edit page showed the hidden text, saving gave a bare 400."""
+    post = services.post_reply(actor=officer, thread=thread, body="Unsachlicher Satz")
+    services.post_hide(actor=coordinator, post=post, reason="Ton der Diskussion")
+    post.refresh_from_db()
+    assert not POST.can(officer, "edit", post)
+    client = client_for(officer)
+    url = reverse("discussions:post_edit", args=[post.pk])
+    for response in (client.get(url), client.post(url, {"body": "Sachlich formuliert"})):
+        assert response.status_code == 403
+        page = response.content.decode()
+        assert "wurde von der Moderation ausgeblendet" in page
+        assert "Unsachlicher Satz" not in page and "Ton der Diskussion" not in page
+    with pytest.raises(PermissionDenied):
+        services.post_edit(actor=officer, post=post, body="Sachlich formuliert")
+    post.refresh_from_db()
+    assert post.body == "Unsachlicher Satz" and not PostRevision.objects.exists()
+    client.cookies["django_language"] = "en"
+    # The locale middleware leaves English active in this thread: give German back after.
+    with translation.override("de"):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert "hidden by the moderators and can no longer be edited" in response.content.decode()
 
 
 # --- Moderation ------------------------------------------------------------------------------

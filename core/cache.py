@@ -1,0 +1,121 @@
+"""The cache may fail; the portal goes on without it.
+
+Redis holds only what can be worked out again (the cockpit's sums under the budget version,
+allauth's rate-limit counters, the TOTP codes used). When it cannot be reached, every page and
+the sign-in answer from the database instead of failing with 500; only `/healthz` reports it
+(503: the key it writes cannot be read back). Django's RedisCache has no switch for that, so
+this backend catches the connection errors of every operation and answers as an empty cache:
+
+- get: the default (so the figure is computed from the database), set/delete: nothing stored;
+- add: True, as if stored. allauth's rate limits take a lock with `add` and wait while it fails,
+  and the TOTP check refuses a code whose `add` fails as "used already": both would lock
+  everyone out. So while Redis is down the rate limits count nothing and a TOTP code is not
+  remembered (the sign-in still needs the password and the second factor).
+
+The first failure is logged as a warning (once, not on every request); after it the cache is
+not asked again for RETRY_AFTER seconds, so an unreachable host (a connect timeout, not a quick
+refusal) slows no page down more than once in that time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Seconds without asking the cache after a failure.
+RETRY_AFTER = 10.0
+# When the cache failed last, by location (the backend object exists once per thread; the state
+# is the process's, so the warning is logged once per process and outage).
+_down_since: dict[str, float] = {}
+FAILURES = (RedisError, OSError)
+
+
+class DegradingRedisCache(RedisCache):
+    """Django's RedisCache that answers like an empty cache while Redis cannot be reached."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._where = str(server)
+
+    def _try(self, operation: Callable[[], T], fallback: T) -> T:
+        failed = _down_since.get(self._where)
+        if failed is not None and time.monotonic() - failed < RETRY_AFTER:
+            return fallback
+        try:
+            result = operation()
+        except FAILURES as error:
+            if failed is None:
+                logger.warning(
+                    "Cache unreachable (%s): pages are computed from the database until it is "
+                    "back.",
+                    error,
+                )
+            _down_since[self._where] = time.monotonic()
+            return fallback
+        if failed is not None:
+            del _down_since[self._where]
+            logger.warning("Cache reachable again.")
+        return result
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
+        return self._try(
+            lambda: super(DegradingRedisCache, self).add(key, value, timeout, version), True
+        )
+
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        return self._try(
+            lambda: super(DegradingRedisCache, self).get(key, default, version), default
+        )
+
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> None:
+        self._try(lambda: super(DegradingRedisCache, self).set(key, value, timeout, version), None)
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return self._try(
+            lambda: super(DegradingRedisCache, self).touch(key, timeout, version), False
+        )
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        return self._try(lambda: super(DegradingRedisCache, self).delete(key, version), False)
+
+    def get_many(self, keys: Any, version: int | None = None) -> dict[str, Any]:
+        return self._try(lambda: super(DegradingRedisCache, self).get_many(keys, version), {})
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        return self._try(lambda: super(DegradingRedisCache, self).has_key(key, version), False)
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        missing = object()
+        found = self._try(
+            lambda: super(DegradingRedisCache, self).incr(key, delta, version), missing
+        )
+        if found is missing:
+            raise ValueError(f"Key '{key}' not found")  # what an empty cache says
+        return found  # type: ignore[return-value]
+
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[Any]:
+        return self._try(
+            lambda: super(DegradingRedisCache, self).set_many(data, timeout, version), list(data)
+        )
+
+    def delete_many(self, keys: Any, version: int | None = None) -> None:
+        self._try(lambda: super(DegradingRedisCache, self).delete_many(keys, version), None)
+
+    def clear(self) -> None:
+        self._try(lambda: super(DegradingRedisCache, self).clear(), None)
