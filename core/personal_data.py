@@ -55,8 +55,9 @@ class Subject:
             self.first_name = str(getattr(self.user, "first_name", "") or "")
         if self.last_name is None:
             self.last_name = str(getattr(self.user, "last_name", "") or "")
-        if not self.emails and getattr(self.user, "email", ""):
-            self.emails = [str(self.user.email)]
+        email = str(getattr(self.user, "email", None) or "")
+        if not self.emails and email:
+            self.emails = [email]
 
     def add_about(self, model: type[models.Model], pks: Iterable[Any]) -> None:
         self.about.setdefault(model, set()).update(pks)

@@ -30,7 +30,7 @@ from django.utils import timezone
 from access import services as access_services
 from contacts.models import DigitalOfficer
 from contacts.services import user_anonymise
-from core.personal_data import name_spellings
+from core.personal_data import name_spellings, redact
 from discussions import services as discussion_services
 from discussions.markup import handle_for
 from documents import services as document_services
@@ -173,7 +173,7 @@ def _upload(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content)
 
 
-def _uses_everything(who: dict, *, itd, coordinator, space, other_space, authority):
+def _uses_everything(who, *, itd, coordinator, space, other_space, authority):
     """The person in every app, and mails to others that name them, still waiting."""
     first, last, email = who["first"], who["last"], who["email"]
     full = f"{first} {last}"
@@ -290,9 +290,8 @@ def _uses_everything(who: dict, *, itd, coordinator, space, other_space, authori
     )
     # A file stored before names were generated: the stored name itself names her.
     version = DocumentVersion.objects.get(document=notes)
-    legacy = f"documents/legacy/{stem}-Notizen.txt"
     with document_storage.open(version.file.name, "rb") as handle:
-        legacy = document_storage.save(legacy, handle)
+        legacy = document_storage.save(f"documents/legacy/{stem}-Notizen.txt", handle)
     document_storage.delete(version.file.name)
     DocumentVersion.objects.filter(pk=version.pk).update(file=legacy)
     # Meetings: she is invited; agenda and minutes name her.
@@ -367,7 +366,7 @@ def test_after_deleting_an_account_no_dump_file_or_mail_names_the_person(
 # --- A digest being sent while the person is deleted --------------------------------------------
 
 
-def _digest_naming(who: dict, *, coordinator, space, authority) -> tuple:
+def _digest_naming(who, *, coordinator, space, authority):
     """A document she uploads is announced to the coordinator in a daily digest, built and
     waiting to be sent."""
     person = PersonFactory(
@@ -480,3 +479,62 @@ def test_a_digest_sent_while_the_deletion_runs_does_not_name_the_person(
     hits = _mail_hits([mail], spellings)
     assert not hits, "\n".join(hits)
     assert "Bericht von Gelöschte Person" in mail.body
+
+
+# --- The spellings themselves -------------------------------------------------------------------
+
+
+def test_the_spellings_of_a_name_cover_hyphen_dot_case_umlauts_and_both_orders():
+    spellings = set(name_spellings("Jürgen-Björn", "Groß-Äpfelbaum", "jb@example.org"))
+    for expected in (
+        "Jürgen-Björn Groß-Äpfelbaum",
+        "Jürgen Björn Groß Äpfelbaum",
+        "Juergen-Bjoern Gross-Aepfelbaum",
+        "Jurgen-Bjorn Gross-Apfelbaum",
+        "Groß-Äpfelbaum Jürgen-Björn",
+        "Groß-Äpfelbaum, Jürgen-Björn",
+        "Juergen-Bjoern.Gross-Aepfelbaum",
+        "Jürgen-Björn_Groß-Äpfelbaum",
+        "Jürgen-Björn",
+        "Groß-Äpfelbaum",
+        "GrossAepfelbaum",
+        "jb@example.org",
+    ):
+        assert expected in spellings, expected
+    # A part of a double name alone is no spelling ("Groß" is also a word).
+    assert "Groß" not in spellings and "Jürgen" not in spellings
+    assert name_spellings("", "", "nur@example.org") == ["nur@example.org"]
+    # Only a last name: that is the full name.
+    assert "Aepfelbaum" in name_spellings("", "Äpfelbaum")
+    # A one-letter first name is not looked for alone (it would hit every "a").
+    assert "A" not in name_spellings("Å", "Øre") and "Å" not in name_spellings("Å", "Øre")
+
+
+def test_redact_finds_mixtures_and_line_breaks_but_not_longer_words():
+    spellings = name_spellings("Jürgen-Björn", "Groß-Äpfelbaum", "jb@example.org")
+    assert redact("Gruß, JÜRGEN-BJÖRN GROSS-ÄPFELBAUM!", spellings, "X") == "Gruß, X!"
+    assert redact("Jurgen Bjorn\nGross Apfelbaum schrieb", spellings, "X") == "X schrieb"
+    assert redact("Juergen-Bjoern_Gross-Aepfelbaum-Notizen.pdf", spellings, "X") == "X-Notizen.pdf"
+    assert redact("Mail an JB@Example.org.", spellings, "X") == "Mail an X."
+    assert redact("&lt;Jürgen-Björn&gt;", spellings, "X") == "&lt;X&gt;"
+    anna = name_spellings("Anna", "Meyer")
+    assert redact("Annahme von Anna, Meyers Hund", anna, "X") == "Annahme von X, Meyers Hund"
+    assert redact("", spellings, "X") == ""
+
+
+def test_a_first_name_another_account_bears_stays_where_the_person_is_not_named(db):
+    from core.personal_data import Subject
+
+    anna = PersonFactory(user__first_name="Anna", user__last_name="Groß-Äpfelbaum").user
+    PersonFactory(user__first_name="Anna", user__last_name="Schmidt")
+    subject = Subject(user=anna, person=anna.person, pseudonym="Gelöschte Person 1")
+    # Another Anna's text keeps her name; the last name no other account bears goes anywhere.
+    assert subject.redact("Anna Schmidt und Anna kommen.") == "Anna Schmidt und Anna kommen."
+    assert subject.redact("Frau Gross-Aepfelbaum kommt.") == "Frau Gelöschte Person 1 kommt."
+    # A text that names her in full: "Anna" there is her too.
+    assert (
+        subject.redact("Anna Groß-Äpfelbaum schreibt: Anna kommt.")
+        == "Gelöschte Person 1 schreibt: Gelöschte Person 1 kommt."
+    )
+    # In what she wrote or what is about her, the first name alone goes too.
+    assert subject.redact("Gruß, Anna", own=True) == "Gruß, Gelöschte Person 1"
