@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+
 from contacts.services import PSEUDONYM_NAME, pseudonym_email
-from core.personal_data import Holding, Subject, mentioning, needle_variants, register, scrub
+from core.personal_data import Holding, Subject, redact_rows, register
 
 from .models import Invitation
 
@@ -49,16 +51,18 @@ def _collect(subject: Subject) -> None:
 def _anonymise(subject: Subject) -> None:
     """Received invitations keep no address, name or message; lists show the pseudonym. The
     messages the person wrote to others keep their text, without the person's name."""
+    redact_rows(
+        Invitation.objects.exclude(pk__in=_received(subject)),
+        ("message",),
+        subject,
+        own=Q(invited_by=subject.user),
+    )
     _received(subject).update(
         email=pseudonym_email(subject.user),
         first_name=PSEUDONYM_NAME,
         last_name=str(subject.user.pk),
         message="",
     )
-    needles = needle_variants(subject.needles)
-    for invitation in mentioning(Invitation.objects.all(), ("message",), subject.needles):
-        invitation.message = scrub(invitation.message, needles, subject.pseudonym)
-        invitation.save(update_fields=["message"])
 
 
 register(

@@ -89,9 +89,6 @@ def sees_affiliations(viewer: Viewer) -> bool:
 def personal_data(user: Actor) -> dict[str, Any]:
     """Everything the portal stores about one account (every app's privacy.py)."""
     person = own_person(user)
-    needles = [user.get_full_name(), user.email]
-    if person is not None and person.phone:
-        needles.append(person.phone)
-    return export_personal_data(
-        Subject(user=user, person=person, needles=[n for n in needles if n])
-    )
+    # The name in every spelling and the address come from the Subject; the phone as written.
+    needles = [person.phone] if person is not None and person.phone else []
+    return export_personal_data(Subject(user=user, person=person, needles=needles))

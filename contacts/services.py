@@ -296,9 +296,12 @@ def user_anonymise(
         if is_anonymised(user):
             return user
         person = Person.objects.filter(user=user).first()
-        needles = [user.get_full_name(), user.email]
-        if person is not None and person.phone:
-            needles.append(person.phone)
+        # The name in every spelling comes from the Subject; the phone is looked for as written.
+        needles = [person.phone] if person is not None and person.phone else []
+        emails = [
+            user.email,
+            *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+        ]
         security_log(
             kind=SecurityEvent.Kind.DELETION,
             user=user,
@@ -311,7 +314,10 @@ def user_anonymise(
                 user=user,
                 person=person,
                 pseudonym=pseudonym_for(user),
-                needles=[n for n in needles if n],
+                needles=needles,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                emails=list(dict.fromkeys(e.lower() for e in emails if e)),
             )
         )
         user.refresh_from_db()

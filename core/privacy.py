@@ -1,6 +1,8 @@
 """What core holds about a person: the audit trail (as actor and as subject), the security log,
 and the admin's change log. Anonymisation runs last here: every text that still names the
-person (snapshots of contact persons, guests, memberships) is scrubbed to the pseudonym."""
+person in any spelling (snapshots of contact persons, guests, memberships, a document's file
+name, old and new values in the JSON of a change) becomes the pseudonym. In the entries the
+person made or that are about them, the first or last name alone goes too."""
 
 from __future__ import annotations
 
@@ -8,11 +10,10 @@ from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
 from django.db.models import Q
 
 from .models import AuditEntry, SecurityEvent
-from .personal_data import Holding, Subject, mentioning, needle_variants, register, scrub
+from .personal_data import Holding, Subject, mentioning, redact_rows, register
 
 
 def _about_me(subject: Subject) -> Q:
@@ -40,10 +41,15 @@ def _audit_made(subject: Subject) -> list[dict[str, Any]]:
 
 
 def _audit_about(subject: Subject) -> list[dict[str, Any]]:
-    mentions = mentioning(AuditEntry.objects.all(), ("object_repr", "changes"), subject.needles)
-    entries = AuditEntry.objects.filter(
-        _about_me(subject) | Q(pk__in=mentions.values("pk"))
-    ).exclude(actor=subject.user)
+    fields = ("object_repr", "changes")
+    mentions = [
+        e.pk
+        for e in mentioning(AuditEntry.objects.all(), fields, subject.probes)
+        if subject.mentioned_in([e.object_repr, e.changes])
+    ]
+    entries = AuditEntry.objects.filter(_about_me(subject) | Q(pk__in=mentions)).exclude(
+        actor=subject.user
+    )
     return [_audit_entry(e) for e in entries]
 
 
@@ -63,27 +69,26 @@ def _admin_log(subject: Subject) -> list[dict[str, Any]]:
     ]
 
 
-def _scrub_rows(queryset: models.QuerySet[Any], fields: tuple[str, ...], subject: Subject) -> None:
-    needles = needle_variants(subject.needles)
-    for row in mentioning(queryset, fields, subject.needles):
-        for name in fields:
-            value = scrub(getattr(row, name), needles, subject.pseudonym)
-            if isinstance(value, str):
-                value = value[: row._meta.get_field(name).max_length or None]
-            setattr(row, name, value)
-        row.save(update_fields=list(fields))
-
-
 def _anonymise_history(subject: Subject) -> None:
     """The history stays whole, under the pseudonym."""
-    AuditEntry.objects.filter(actor=subject.user).update(actor_label=subject.pseudonym)
-    _scrub_rows(AuditEntry.objects.all(), ("actor_label", "object_repr", "changes"), subject)
-    SecurityEvent.objects.filter(user=subject.user).update(user_label=subject.pseudonym)
-    SecurityEvent.objects.filter(user__isnull=True, user_label__in=subject.needles).update(
-        user_label=subject.pseudonym
+    user = subject.user
+    AuditEntry.objects.filter(actor=user).update(actor_label=subject.pseudonym)
+    redact_rows(
+        AuditEntry.objects.all(),
+        ("actor_label", "object_repr", "changes"),
+        subject,
+        own=Q(actor=user) | _about_me(subject),
     )
-    _scrub_rows(SecurityEvent.objects.all(), ("user_label", "detail"), subject)
-    _scrub_rows(LogEntry.objects.all(), ("object_repr", "change_message"), subject)
+    SecurityEvent.objects.filter(user=user).update(user_label=subject.pseudonym)
+    labels = Q()
+    for email in subject.emails:
+        labels |= Q(user_label__iexact=email)
+    if labels:
+        SecurityEvent.objects.filter(labels, user__isnull=True).update(user_label=subject.pseudonym)
+    redact_rows(SecurityEvent.objects.all(), ("user_label", "detail"), subject, own=Q(user=user))
+    redact_rows(
+        LogEntry.objects.all(), ("object_repr", "change_message"), subject, own=Q(user=user)
+    )
 
 
 register(

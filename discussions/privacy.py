@@ -2,8 +2,9 @@
 versions), what they moderated, the threads they follow and where they were mentioned.
 
 Deleting the account keeps the discussion readable for the others (a reply answers a post):
-the posts stay without an author, and the person's name, address and phone, and their
-@mention, are replaced by the pseudonym in every post, version and title.
+the posts stay without an author, and the person's name in every spelling, address and phone,
+and their @mention, are replaced by the pseudonym in every post, version and title (in their
+own posts and the threads they took part in, the first or last name alone too).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from core.personal_data import Holding, Subject, mentioning, needle_variants, register, scrub
+from core.personal_data import Holding, Subject, redact_rows, register
 
 from .markup import handle_for
 from .models import Follow, Mention, Post, PostRevision, Thread
@@ -47,14 +48,33 @@ def _export_activity(subject: Subject) -> dict[str, Any]:
     }
 
 
-def _needles(subject: Subject) -> list[str]:
-    user = subject.user
-    handle = handle_for(user.first_name, user.last_name)
-    return needle_variants([*subject.needles, f"@{handle}" if handle else ""])
-
-
 def _anonymise(subject: Subject) -> None:
     user = subject.user
+    handle = handle_for(subject.first_name or "", subject.last_name or "")
+    if handle:
+        # The mention key ("@juergen.gross-aepfelbaum") is one more spelling of the name.
+        subject.add_needles(f"@{handle}")
+    # Before the posts lose their author: in the person's own posts and in the threads they
+    # took part in, the first or last name alone is theirs as well ("Danke, Jürgen").
+    took_part = Post.objects.filter(author=user).values("thread_id")
+    redact_rows(
+        Thread.objects.all(),
+        ("title", "hidden_reason"),
+        subject,
+        own=Q(author=user) | Q(pk__in=took_part),
+    )
+    redact_rows(
+        Post.objects.all(),
+        ("body", "body_html", "hidden_reason"),
+        subject,
+        own=Q(author=user) | Q(thread_id__in=took_part),
+    )
+    redact_rows(
+        PostRevision.objects.all(),
+        ("title", "body"),
+        subject,
+        own=Q(post__author=user) | Q(post__thread_id__in=took_part),
+    )
     Follow.objects.filter(user=user).delete()
     Mention.objects.filter(user=user).delete()
     Thread.objects.filter(author=user).update(author=None)
@@ -62,16 +82,6 @@ def _anonymise(subject: Subject) -> None:
     Thread.objects.filter(locked_by=user).update(locked_by=None)
     Post.objects.filter(author=user).update(author=None)
     Post.objects.filter(hidden_by=user).update(hidden_by=None)
-    needles = _needles(subject)
-    for model, fields in (
-        (Thread, ("title", "hidden_reason")),
-        (Post, ("body", "body_html", "hidden_reason")),
-        (PostRevision, ("title", "body")),
-    ):
-        for row in mentioning(model.objects.all(), fields, needles):
-            for name in fields:
-                setattr(row, name, scrub(getattr(row, name), needles, subject.pseudonym))
-            row.save(update_fields=list(fields))
 
 
 register(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.personal_data import Holding, Subject, mentioning, needle_variants, register, scrub
+from django.db.models import Q
+
+from core.personal_data import Holding, Subject, redact_rows, register
 
 from .models import CalendarFeed, Invitee, Meeting
 
@@ -32,16 +34,21 @@ def _export(subject: Subject) -> list[dict[str, Any]]:
 
 
 def _anonymise(subject: Subject) -> None:
+    user = subject.user
+    # Titles, places, agendas and minutes name people: the person's name in every spelling
+    # becomes the pseudonym there (in the meetings they were invited to or scheduled, the
+    # first or last name alone too: "TOP 2: Jürgen berichtet").
+    invited_to = Invitee.objects.filter(person__user=user).values("meeting_id")
+    redact_rows(
+        Meeting.objects.all(),
+        ("title", "place", "agenda", "minutes"),
+        subject,
+        own=Q(created_by=user) | Q(pk__in=invited_to),
+    )
     # The meeting stays for the others; the person's invitation, answer and feed go.
-    Invitee.objects.filter(person__user=subject.user).delete()
-    Meeting.objects.filter(created_by=subject.user).update(created_by=None)
-    CalendarFeed.objects.filter(user=subject.user).delete()
-    # Agendas and minutes name people: the person's name becomes the pseudonym there.
-    needles = needle_variants(subject.needles)
-    for meeting in mentioning(Meeting.objects.all(), ("agenda", "minutes"), subject.needles):
-        meeting.agenda = scrub(meeting.agenda, needles, subject.pseudonym)
-        meeting.minutes = scrub(meeting.minutes, needles, subject.pseudonym)
-        meeting.save(update_fields=["agenda", "minutes"])
+    Invitee.objects.filter(person__user=user).delete()
+    Meeting.objects.filter(created_by=user).update(created_by=None)
+    CalendarFeed.objects.filter(user=user).delete()
 
 
 register(

@@ -446,7 +446,13 @@ def deliver_digest(digest_id: int) -> str:
         )
         if digest is None:
             return "skipped"
-        items = list(digest.items.select_related("space", "project"))
+        # The notices locked too: a deletion that rewrites them (notifications.privacy) either
+        # waits for this mail or is committed before these rows are read, never in between.
+        items = list(
+            digest.items.select_for_update(of=("self",))
+            .select_related("space", "project")
+            .order_by("pk")
+        )
         recipient = digest.recipient
         if not recipient.is_active or not items:
             digest.mail_status = MailStatus.CANCELLED

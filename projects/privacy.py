@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from core.models import AuditEntry
-from core.personal_data import Holding, Subject, register
+from core.personal_data import Holding, Subject, redact_rows, register
 from core.services import audit_record
 
-from .models import Project, ProjectGuest
+from .models import BudgetLine, Milestone, ProgrammeBudget, Project, ProjectGuest, ProjectLink
 from .services import project_guest_end
 
 ContactPersons = Project.contact_persons.through
@@ -48,8 +48,22 @@ def _anonymise_guest_roles(subject: Subject) -> None:
         project_guest_end(actor=None, guest=guest, check_permission=False)
 
 
+def _anonymise_texts(subject: Subject) -> None:
+    """What people wrote about projects names the person nowhere (in any spelling). The
+    project's address (slug) stays: links to it must keep working."""
+    redact_rows(
+        Project.objects.all(), ("title", "summary", "description", "health_reason"), subject
+    )
+    redact_rows(Milestone.objects.all(), ("title",), subject)
+    redact_rows(ProjectLink.objects.all(), ("title",), subject)
+    redact_rows(BudgetLine.objects.all(), ("note",), subject)
+    redact_rows(ProgrammeBudget.objects.all(), ("note",), subject)
+
+
 def _anonymise_contact_for(subject: Subject) -> None:
-    """A deleted person is no contact person any more (the change is audited)."""
+    """A deleted person is no contact person any more (the change is audited); no project
+    text names them."""
+    _anonymise_texts(subject)
     if subject.person is None:
         return
     for project in subject.person.contact_for_projects.all():

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.personal_data import Holding, Subject, register
+from django.db.models import Q
+
+from core.personal_data import Holding, Subject, redact_rows, register
 
 from .models import Report, ReportSchedule, report_storage
 
@@ -38,6 +40,9 @@ def _anonymise(subject: Subject) -> None:
     Report.objects.filter(requested_by=subject.user).update(
         requested_by=None, file="", size=None, status="removed"
     )
+    # What names the person in the archive of others (a schedule's title, an error).
+    redact_rows(ReportSchedule.objects.all(), ("title",), subject, own=Q(created_by=subject.user))
+    redact_rows(Report.objects.all(), ("error", "filename"), subject)
     for schedule in ReportSchedule.objects.filter(recipients=subject.user):
         schedule.recipients.remove(subject.user)
     ReportSchedule.objects.filter(created_by=subject.user).update(created_by=None, active=False)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.personal_data import Holding, Subject, register
+from core.personal_data import Holding, Subject, redact_rows, register
 
-from .models import Membership
+from .models import Membership, Space
 from .services import membership_close
 
 
@@ -38,7 +38,9 @@ def _collect(subject: Subject) -> None:
 
 
 def _anonymise(subject: Subject) -> None:
-    """Open memberships end today; their history stays (the audit trail names the pseudonym)."""
+    """Open memberships end today; their history stays (the audit trail names the pseudonym).
+    A space's description names the person nowhere."""
+    redact_rows(Space.objects.all(), ("description_de", "description_en"), subject)
     for membership in _memberships(subject).open():
         membership_close(membership=membership, actor=None)
 
