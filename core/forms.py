@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django import forms
@@ -11,6 +12,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from .dates import YEAR_MAX, YEAR_MIN
+from .money import format_euro, input_number, parse_amount
 
 _F = TypeVar("_F", bound=forms.Field)
 
@@ -40,6 +42,81 @@ class PlausibleDateInput(DateInput):
         super().__init__(**kwargs)
         self.attrs.setdefault("min", f"{YEAR_MIN:04d}-01-01")
         self.attrs.setdefault("max", f"{YEAR_MAX:04d}-12-31")
+
+
+# Said once where amounts are typed (the budget grid, cost rates, the programme budget).
+AMOUNT_HELP = _(
+    "Beträge in Euro, z. B. 1.234,56: Komma vor den Cent, Punkte zwischen den Tausendern "
+    "(auch die englische Schreibweise 1,234.56 wird verstanden)."
+)
+
+
+class AmountInput(forms.TextInput):
+    """A number typed in the active language's notation. A stored value is shown with its
+    thousands grouped ('92.192,21', '92,192.21'), which MoneyField reads back; what the person
+    typed comes back unchanged when the form is shown again with a message."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, places: int = 2) -> None:
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+        self.places = places
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, str):
+            return value
+        return input_number(value, self.places)
+
+
+class MoneyField(forms.Field):
+    """A euro amount, the field of every amount the portal takes (core.money.parse_amount: the
+    active language's notation, the other one where it is unambiguous): not negative, at most
+    two decimals (cents); anything else is refused with a message that explains the notation."""
+
+    widget = AmountInput
+    default_error_messages = {
+        "invalid": _(
+            "Bitte geben Sie einen Betrag in Euro ein, z. B. 1.234,56 (Komma vor den Cent, "
+            "Punkte zwischen den Tausendern)."
+        ),
+        "negative": _("Der Betrag darf nicht negativ sein."),
+        "decimals": _(
+            "Höchstens zwei Nachkommastellen (Cent). Das Komma trennt die Cent ab, Punkte die "
+            "Tausender: 1.000,50 sind tausend Euro und fünfzig Cent."
+        ),
+        "too_large": _("Der Betrag ist zu groß (höchstens %(most)s)."),
+    }
+
+    def __init__(self, *, places: int = 2, max_whole_digits: int = 12, **kwargs: Any) -> None:
+        self.places = places
+        self.max_whole_digits = max_whole_digits
+        kwargs.setdefault("widget", AmountInput(places=places))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            number = value
+        else:
+            try:
+                number = parse_amount(str(value))
+            except ValueError as exc:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        if not number.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if number < 0:
+            raise ValidationError(self.error_messages["negative"], code="negative")
+        exponent = number.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -self.places:
+            # Written decimals beyond cents, even zeros: "1,000" in German is not a thousand.
+            raise ValidationError(self.error_messages["decimals"], code="decimals")
+        if number >= Decimal(10) ** self.max_whole_digits:
+            most = Decimal(10) ** self.max_whole_digits - Decimal(1).scaleb(-self.places)
+            raise ValidationError(
+                self.error_messages["too_large"],
+                code="too_large",
+                params={"most": format_euro(most)},
+            )
+        return number
 
 
 def posted(request: HttpRequest) -> QueryDict | None:

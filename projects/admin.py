@@ -46,7 +46,15 @@ class ProjectAdmin(ReadOnlyLogAdmin):
 
 @admin.register(BudgetLine)
 class BudgetLineAdmin(ReadOnlyLogAdmin):
-    list_display = ("project", "fiscal_year", "category", "funding_source", "planned", "actual")
+    list_display = (
+        "project",
+        "fiscal_year",
+        "category",
+        "funding_source",
+        "description",
+        "planned",
+        "actual",
+    )
     list_filter = ("fiscal_year", "category", "funding_source")
-    search_fields = ("project__title",)
+    search_fields = ("project__title", "description")
     list_select_related = ("project", "fiscal_year", "category", "funding_source")

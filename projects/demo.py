@@ -497,6 +497,7 @@ def _lines(project, slug, rng, years, rates, categories, sources, index) -> None
                 fiscal_year=fiscal_year,
                 category=categories[category],
                 funding_source=sources[source],
+                description="",  # the demo has one line per key; one added by hand may share it
                 defaults={
                     "einzelplan": "1.2",
                     "aufgabenbereich": "256",

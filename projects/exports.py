@@ -151,6 +151,8 @@ def budget_lines_queryset(
             "fiscal_year__year",
             "category__position",
             "funding_source__position",
+            "description",
+            "pk",
         )
         .values_list(
             "project__title",
@@ -161,6 +163,7 @@ def budget_lines_queryset(
             "fiscal_year__double_budget",
             _localized("category__name", german=""),
             _localized("funding_source__name", german=""),
+            "description",
             "einzelplan",
             "aufgabenbereich",
             "produktgruppe",
@@ -246,6 +249,10 @@ def portfolio_table(
     return header, rows()
 
 
+# The column of the plan in the budget-lines export: the four amounts follow it.
+LINE_AMOUNTS_AT = 15
+
+
 def budget_lines_table(
     user: Viewer, projects: QuerySet[Project], *, year: int | None
 ) -> tuple[list[str], Iterator[list[Any]]]:
@@ -259,6 +266,7 @@ def budget_lines_table(
         _("Doppelhaushalt"),
         _("Kostenart"),
         _("Finanzierungsquelle"),
+        _("Bezeichnung"),
         _("Einzelplan"),
         _("Aufgabenbereich"),
         _("Produktgruppe"),
@@ -276,14 +284,14 @@ def budget_lines_table(
     def rows() -> Iterator[list[Any]]:
         for values in lines.iterator(chunk_size=5000):
             row = list(values)
-            for i in range(14, 18):
+            for i in range(LINE_AMOUNTS_AT, LINE_AMOUNTS_AT + 4):
                 row[i] = Money(row[i])
             yield row
         # The sum row is the SQL sum of the same lines, so it equals the lines to the cent.
         sums = portfolio_totals(user, projects, year=year)
         yield (
             [_("Summe")]
-            + [None] * 13
+            + [None] * (LINE_AMOUNTS_AT - 1)
             + [
                 _money(sums.planned),
                 _money(sums.revised),
@@ -450,6 +458,7 @@ def _budget_lines_columns() -> list[Any]:
         text(F("fiscal_year__double_budget")),
         text(_localized("category__name", german="")),
         text(_localized("funding_source__name", german="")),
+        text(F("description")),
         text(F("einzelplan")),
         text(F("aufgabenbereich")),
         text(F("produktgruppe")),
@@ -496,7 +505,7 @@ def _sum_row(
     sums = portfolio_totals(user, projects, year=year)
     if kind == "budget":
         amounts = [sums.planned, sums.revised, sums.committed, sums.actual, None]
-        return [_("Summe"), *[None] * 13, *(_money(v) for v in amounts)]
+        return [_("Summe"), *[None] * (LINE_AMOUNTS_AT - 1), *(_money(v) for v in amounts)]
     amounts = [sums.planned, sums.revised, sums.committed, sums.actual, sums.remaining]
     return [_("Summe (sichtbare Budgets)"), *[None] * 10, *(_money(v) for v in amounts)]
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -10,13 +9,14 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import format_lazy
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation
 from core.audiences import Viewer
 from core.dates import plausible_dates_hint
 from core.forms import (
+    AMOUNT_HELP,
+    MoneyField,
     PlausibleDateInput,
     PortalFormSet,
     StateField,
@@ -24,144 +24,23 @@ from core.forms import (
     form_field,
     quiet_formset,
 )
-from core.money import format_euro
 from core.text import slugify_german
 from spaces.models import Space
 
-from .models import SLUG_MAX_LENGTH, BudgetLine, FiscalYear, Project
+from .models import (
+    BUDGET_LINE_DESCRIPTION_MAX_LENGTH,
+    SLUG_MAX_LENGTH,
+    BudgetLine,
+    FiscalYear,
+    Project,
+)
 from .permissions import contact_person_candidates
 from .services import LineInput, LinkInput, MilestoneInput, check_fiscal_year
 
-_NUMBER = re.compile(r"[+-]?\d+(\.\d*)?|[+-]?\.\d+")
-
-
-def _grouped(separator: str) -> re.Pattern[str]:
-    return re.compile(rf"[+-]?\d{{1,3}}(\{separator}\d{{3}})+")
-
-
-def _english(language: str | None) -> bool:
-    return (language or get_language() or "de").startswith("en")
-
-
-def parse_amount(raw: str, *, language: str | None = None) -> Decimal:
-    """An amount as people type it, in the notation of the active language, and the other one
-    where that is unambiguous; ValueError if it is not a number.
-
-    German: the comma separates the cents, points group the thousands ('1.234,56', '1234,5',
-    '1.529.579'). English: the point separates the cents, commas group the thousands
-    ('1,234.56', '1,529,579'). Both separators in one amount are unambiguous in either language:
-    the last one separates the cents ('1,000.50' and '1.000,50' are 1000.50). One separator
-    alone is read as the language reads it, except that a single point or comma not followed by
-    exactly three digits always separates decimals ('1234.56' is understood in German too)."""
-    text = raw.strip().replace("\u00a0", "").replace(" ", "")
-    text = re.sub(r"(EUR|€)$", "", text, flags=re.IGNORECASE).strip()
-    grouping = "," if _english(language) else "."
-    if "," in text and "." in text:
-        last = max(text.rfind(","), text.rfind("."))
-        whole, cents, group = text[:last], text[last + 1 :], "." if text[last] == "," else ","
-        if not _grouped(group).fullmatch(whole) and not whole.lstrip("+-").isdigit():
-            raise ValueError(raw)
-        text = f"{whole.replace(group, '')}.{cents}"
-    else:
-        separator = "," if "," in text else "."
-        if text.count(separator) > 1 or (
-            separator == grouping and _grouped(separator).fullmatch(text)
-        ):
-            if not _grouped(separator).fullmatch(text):
-                raise ValueError(raw)
-            text = text.replace(separator, "")
-        text = text.replace(",", ".")
-    if not _NUMBER.fullmatch(text):
-        raise ValueError(raw)
-    try:
-        return Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError(raw) from exc
-
-
-def parse_german_decimal(raw: str) -> Decimal:
-    """'1.234,56' or '1234,56' or '1234.56' -> Decimal('1234.56'); ValueError if not a number."""
-    return parse_amount(raw, language="de")
-
-
-def format_german_decimal(value) -> str:
-    """The amount in a form field: '1234,50' in German, '1234.50' in English (no grouping, so
-    that it reads back unambiguously)."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, str):
-        return value
-    text = f"{value:.2f}"
-    return text if _english(None) else text.replace(".", ",")
-
-
-# Said once where amounts are typed (the budget grid, cost rates, the programme budget).
-AMOUNT_HELP = _(
-    "Beträge in Euro, z. B. 1.234,56: Komma vor den Cent, Punkte zwischen den Tausendern "
-    "(auch die englische Schreibweise 1,234.56 wird verstanden)."
-)
-
-
-class GermanDecimalInput(forms.TextInput):
-    def __init__(self, attrs=None):
-        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
-
-    def format_value(self, value):
-        return format_german_decimal(value)
-
-
-class MoneyField(forms.Field):
-    """A euro amount (parse_amount: the active language's notation, the other one where it is
-    unambiguous): not negative, at most two decimals (cents)."""
-
-    widget = GermanDecimalInput
-    default_error_messages = {
-        "invalid": _(
-            "Bitte geben Sie einen Betrag in Euro ein, z. B. 1.234,56 (Komma vor den Cent, "
-            "Punkte zwischen den Tausendern)."
-        ),
-        "negative": _("Der Betrag darf nicht negativ sein."),
-        "decimals": _(
-            "Höchstens zwei Nachkommastellen (Cent). Das Komma trennt die Cent ab, Punkte die "
-            "Tausender: 1.000,50 sind tausend Euro und fünfzig Cent."
-        ),
-        "too_large": _("Der Betrag ist zu groß (höchstens %(most)s)."),
-    }
-
-    def __init__(self, *, places: int = 2, max_whole_digits: int = 12, **kwargs):
-        self.places = places
-        self.max_whole_digits = max_whole_digits
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, Decimal):
-            number = value
-        else:
-            try:
-                number = parse_amount(str(value))
-            except ValueError as exc:
-                raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
-        if not number.is_finite():
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        if number < 0:
-            raise ValidationError(self.error_messages["negative"], code="negative")
-        exponent = number.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -self.places:
-            # Written decimals beyond cents, even zeros: "1,000" in German is not a thousand.
-            raise ValidationError(self.error_messages["decimals"], code="decimals")
-        if number >= Decimal(10) ** self.max_whole_digits:
-            most = Decimal(10) ** self.max_whole_digits - Decimal(1).scaleb(-self.places)
-            raise ValidationError(
-                self.error_messages["too_large"],
-                code="too_large",
-                params={"most": format_euro(most)},
-            )
-        return number
-
 
 class FteField(MoneyField):
+    """Full-time equivalents, typed like an amount ('0,5'; '0.5' in English)."""
+
     default_error_messages = {
         "invalid": _("Bitte eine Zahl eingeben, z. B. 0,5."),
         "negative": _("VZÄ dürfen nicht negativ sein."),
@@ -456,6 +335,10 @@ class BudgetLineForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("Bitte eine Quelle aus der Liste wählen.")},
     )
+    # Required by the service when several rows share category and source.
+    description = forms.CharField(
+        label=_("Bezeichnung"), max_length=BUDGET_LINE_DESCRIPTION_MAX_LENGTH, required=False
+    )
     einzelplan = forms.CharField(label=_("Einzelplan"), max_length=10, required=False)
     aufgabenbereich = forms.CharField(label=_("Aufgabenbereich"), max_length=20, required=False)
     produktgruppe = forms.CharField(label=_("Produktgruppe"), max_length=20, required=False)
@@ -545,6 +428,7 @@ def line_input(data: dict) -> LineInput:
         version=data.get("version"),
         category=data["category"],
         funding_source=data["funding_source"],
+        description=data.get("description", ""),
         einzelplan=data.get("einzelplan", ""),
         aufgabenbereich=data.get("aufgabenbereich", ""),
         produktgruppe=data.get("produktgruppe", ""),
@@ -574,6 +458,7 @@ def line_initial(line: BudgetLine) -> dict:
         "version": line.version,
         "category": line.category_id,
         "funding_source": line.funding_source_id,
+        "description": line.description,
         "einzelplan": line.einzelplan,
         "aufgabenbereich": line.aufgabenbereich,
         "produktgruppe": line.produktgruppe,

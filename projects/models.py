@@ -423,8 +423,16 @@ def personnel_amount(*, fte: Decimal, months: int, annual_full_cost: Decimal) ->
     )
 
 
+BUDGET_LINE_DESCRIPTION_MAX_LENGTH = 100
+
+
 class BudgetLine(models.Model):
-    """Project × fiscal year × cost category × funding source: plan, revised, committed, actual."""
+    """Project × fiscal year × cost category × funding source: plan, revised, committed, actual.
+
+    Several lines may share year, category and source (two teams paid from the same funds, two
+    pay grades): each then has its own description, which tells them apart on the page, in the
+    exports and in the audit trail. A line alone with its key needs none.
+    """
 
     project = models.ForeignKey(
         Project, verbose_name=_("Projekt"), on_delete=models.CASCADE, related_name="budget_lines"
@@ -443,6 +451,15 @@ class BudgetLine(models.Model):
         verbose_name=_("Finanzierungsquelle"),
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    description = models.CharField(
+        _("Bezeichnung"),
+        max_length=BUDGET_LINE_DESCRIPTION_MAX_LENGTH,
+        blank=True,
+        help_text=_(
+            "Unterscheidet Zeilen derselben Kostenart und Quelle, z. B. „E 13 Team Plattform“; "
+            "Pflicht, sobald es mehrere solche Zeilen gibt."
+        ),
     )
     einzelplan = models.CharField(_("Einzelplan"), max_length=10, blank=True)
     aufgabenbereich = models.CharField(_("Aufgabenbereich"), max_length=20, blank=True)
@@ -489,11 +506,14 @@ class BudgetLine(models.Model):
         verbose_name_plural = _("Budgetzeilen")
         ordering = ("fiscal_year__year", "category__position", "funding_source__position", "pk")
         constraints = [
+            # Lines that share year, category and source differ in their description (the
+            # service also requires one on each of them; a constraint cannot count rows).
             models.UniqueConstraint(
-                fields=("project", "fiscal_year", "category", "funding_source"),
-                name="budget_line_unique_per_year_category_source",
+                fields=("project", "fiscal_year", "category", "funding_source", "description"),
+                name="budget_line_unique_per_key_and_description",
                 violation_error_message=_(
-                    "Für dieses Jahr gibt es bereits eine Zeile mit dieser Kostenart und Quelle."
+                    "Für dieses Jahr gibt es bereits eine Zeile mit dieser Kostenart, Quelle und "
+                    "Bezeichnung."
                 ),
             ),
             models.CheckConstraint(
@@ -516,9 +536,12 @@ class BudgetLine(models.Model):
         indexes = [models.Index(fields=("fiscal_year", "project"), name="budget_line_year_idx")]
 
     def __str__(self) -> str:
-        return (
+        """'2026 · Personalkosten · Eigenmittel der Behörde · E 13 Team Plattform': the name the
+        audit trail keeps, so each of several lines with the same key is named distinctly."""
+        name = (
             f"{self.fiscal_year_id and self.fiscal_year} · {self.category} · {self.funding_source}"
         )
+        return f"{name} · {self.description}" if self.description else name
 
     @property
     def is_personnel_basis(self) -> bool:

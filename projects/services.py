@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,6 +60,7 @@ PROJECT_M2M = ("spaces", "participating_authorities", "partner_organisations", "
 PROJECT_AUDITED = (*PROJECT_FIELDS, *PROJECT_M2M)
 
 LINE_FIELDS = (
+    "description",
     "einzelplan",
     "aufgabenbereich",
     "produktgruppe",
@@ -571,6 +573,7 @@ class LineInput:
     funding_source: FundingSource
     line_id: int | None = None
     version: int | None = None
+    description: str = ""
     einzelplan: str = ""
     aufgabenbereich: str = ""
     produktgruppe: str = ""
@@ -615,7 +618,14 @@ def _rate_for(fiscal_year: FiscalYear, pay_grade: str) -> CostRate:
 def _apply_line_input(line: BudgetLine, row: LineInput) -> None:
     line.category = row.category
     line.funding_source = row.funding_source
-    for name in ("einzelplan", "aufgabenbereich", "produktgruppe", "note", "pay_grade"):
+    for name in (
+        "description",
+        "einzelplan",
+        "aufgabenbereich",
+        "produktgruppe",
+        "note",
+        "pay_grade",
+    ):
         setattr(line, name, (getattr(row, name) or "").strip())
     line.committed = row.committed or Decimal("0")
     line.actual = row.actual or Decimal("0")
@@ -692,25 +702,69 @@ def _over_plan(project: Project, fiscal_year: FiscalYear) -> Figures | None:
     return figures if figures is not None and figures.over_budget else None
 
 
+def _line_key(row: LineInput) -> tuple[int, int]:
+    return (row.category.pk, row.funding_source.pk)
+
+
+def _unnamed_among_several(rows: Sequence[LineInput]) -> dict[int, ValidationError]:
+    """The rows that share category and source with another row but have no description: each
+    line of such a key needs one, so that the page, the exports and the trail tell them apart."""
+    counts: dict[tuple[int, int], int] = {}
+    for row in rows:
+        counts[_line_key(row)] = counts.get(_line_key(row), 0) + 1
+    return {
+        index: ValidationError(
+            {
+                "description": _(
+                    "Mehrere Zeilen haben diese Kostenart und Quelle: Bitte geben Sie jeder eine "
+                    "Bezeichnung, die sie unterscheidet, z. B. die Entgeltgruppe oder das Team."
+                )
+            },
+            code="description_needed",
+        )
+        for index, row in enumerate(rows)
+        if counts[_line_key(row)] > 1 and not row.description.strip()
+    }
+
+
+def _check_several_named(project: Project, fiscal_year: FiscalYear) -> None:
+    """After the rows are written: no key of the year has several lines of which one lacks a
+    description. The form checks its rows first; this catches a line someone else added since
+    the page was opened (the project's lock makes the check see every line)."""
+    clash = (
+        BudgetLine.objects.filter(project=project, fiscal_year=fiscal_year)
+        .values("category", "funding_source")
+        .annotate(lines=Count("pk"), unnamed=Count("pk", filter=Q(description="")))
+        .filter(lines__gt=1, unnamed__gt=0)
+        .order_by("category", "funding_source")
+        .first()
+    )
+    if clash is not None:
+        category = CostCategory.objects.get(pk=clash["category"])
+        source = FundingSource.objects.get(pk=clash["funding_source"])
+        raise ValidationError(
+            _(
+                "Inzwischen gibt es für %(year)s mehrere Zeilen „%(category)s“ aus „%(source)s“, "
+                "nicht alle mit Bezeichnung. Ihre Eingaben wurden nicht gespeichert: Bitte laden "
+                "Sie die Seite neu und geben Sie jeder dieser Zeilen eine Bezeichnung."
+            )
+            % {
+                "year": fiscal_year.year,
+                "category": category.label,
+                "source": source.label,
+            },
+            code="description_needed",
+        )
+
+
 def _save_rows(
     *, actor: Actor, project: Project, fiscal_year: FiscalYear, rows: Sequence[LineInput]
 ) -> list[BudgetLine]:
-    errors: dict[int, ValidationError] = {}
+    errors = _unnamed_among_several(rows)
     saved: list[BudgetLine] = []
-    seen: dict[tuple[int, int], int] = {}
     for index, row in enumerate(rows):
-        key = (row.category.pk, row.funding_source.pk)
-        if key in seen:
-            errors[index] = ValidationError(
-                {
-                    "funding_source": _(
-                        "Diese Kombination aus Kostenart und Quelle steht schon in Zeile %(row)s."
-                    )
-                    % {"row": seen[key] + 1}
-                }
-            )
+        if index in errors:
             continue
-        seen[key] = index
         try:
             line = _save_line(actor=actor, project=project, fiscal_year=fiscal_year, row=row)
         except ValidationError as error:
@@ -721,6 +775,7 @@ def _save_rows(
     if errors:
         transaction.set_rollback(True)
         raise RowsInvalid({"lines": errors})
+    _check_several_named(project, fiscal_year)
     return saved
 
 
@@ -756,35 +811,42 @@ def _save_line(
     changes = diff(before, after)
     if action == AuditEntry.Action.UPDATE and not changes:
         return line
+    # The same description in another case is refused too: "Team A" and "team a" would read as
+    # one line on the page.
     clash = BudgetLine.objects.filter(
         project=project,
         fiscal_year=fiscal_year,
         category=line.category,
         funding_source=line.funding_source,
+        description__iexact=line.description,
     ).exclude(pk=line.pk)
     if clash.exists():
-        raise ValidationError(
-            {
-                "funding_source": _(
-                    "Für dieses Jahr gibt es bereits eine Zeile mit dieser Kostenart und Quelle."
-                )
-            }
-        )
+        raise _clash_error(line)
     line.version = (line.version or 0) + 1 if line.pk else 1
     line.updated_at = timezone.now()
     try:
         with transaction.atomic():
             line.save()
     except IntegrityError as exc:  # a concurrent request inserted the same combination
-        raise ValidationError(
-            {
-                "funding_source": _(
-                    "Für dieses Jahr gibt es bereits eine Zeile mit dieser Kostenart und Quelle."
-                )
-            }
-        ) from exc
+        raise _clash_error(line) from exc
     _audit_line(actor=actor, line=line, action=action, changes=changes)
     return line
+
+
+def _clash_error(line: BudgetLine) -> ValidationError:
+    if line.description:
+        message = _(
+            "Für dieses Jahr gibt es bereits eine Zeile mit dieser Kostenart, Quelle und "
+            "Bezeichnung. Bitte geben Sie dieser Zeile eine eigene Bezeichnung."
+        )
+    else:
+        # The form names every line of a key it holds; an unnamed twin is one it does not show.
+        message = _(
+            "Für dieses Jahr gibt es bereits eine Zeile mit dieser Kostenart und Quelle, die hier "
+            "nicht steht. Bitte laden Sie die Seite neu: Mehrere Zeilen mit derselben Kostenart "
+            "und Quelle brauchen je eine Bezeichnung."
+        )
+    return ValidationError({"description": message}, code="clash")
 
 
 def budget_line_delete(*, actor: Actor, line: BudgetLine, version: int) -> None:

@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils.translation import override
 
 from contacts.models import Authority, User
+from core.forms import MoneyField
 from core.models import AuditEntry
 from core.reference import fill_authority_english_names, reference
 from projects import services
-from projects.forms import MoneyField, ProgrammeBudgetForm
+from projects.forms import ProgrammeBudgetForm
 from projects.models import BudgetLine, CostCategory, FiscalYear, FundingSource, Project
 from reports.services import generate, report_request
 from spaces.models import Space

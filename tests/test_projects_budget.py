@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEntry
+from core.money import parse_amount
 from projects import services
-from projects.forms import parse_german_decimal
 from projects.models import BudgetLine, CostCategory, CostRate, FiscalYear, FundingSource, Project
 
 from .conftest import client_for
@@ -122,6 +122,10 @@ BAD_AMOUNTS = [
     ("-5", "nicht negativ"),
     ("zwölf", "Betrag in Euro"),
     ("12,345", "zwei Nachkommastellen"),
+    ("1.234,567", "zwei Nachkommastellen"),
+    ("1.2.3", "Betrag in Euro"),
+    ("12,345,6", "Betrag in Euro"),
+    ("12.34.567", "Betrag in Euro"),
     ("1e5", "Betrag in Euro"),
     ("NaN", "Betrag in Euro"),
 ]
@@ -138,15 +142,20 @@ def test_bad_amounts_are_refused_at_the_field_and_nothing_is_written(
     assert response.status_code == 400
     formset = response.context["formset"]
     assert message in " ".join(formset[1].errors[field])
-    assert f'id="id_lines-1-{field}_error"' in response.content.decode()
+    html = response.content.decode()
+    assert f'id="id_lines-1-{field}_error"' in html
+    # The whole grid comes back with what was typed, the bad amount too.
+    assert f'name="lines-1-{field}" value="{amount}"' in html
+    assert 'name="lines-0-planned" value="50"' in html
     assert not BudgetLine.objects.filter(project=project).exists()
 
 
-def test_a_duplicate_category_and_source_in_one_form_is_refused(officer, project):
+def test_two_rows_of_one_category_and_source_without_descriptions_are_refused(officer, project):
     data = _formset([_row("sach", "itd", planned="1"), _row("sach", "itd", planned="2")])
     response = client_for(officer).post(_budget_url(project), data)
     assert response.status_code == 400
-    assert "Zeile 1" in " ".join(response.context["formset"][1].errors["funding_source"])
+    for row in response.context["formset"]:
+        assert "Bitte geben Sie jeder eine Bezeichnung" in " ".join(row.errors["description"])
     assert not BudgetLine.objects.filter(project=project).exists()
 
 
@@ -156,7 +165,8 @@ def test_a_line_that_exists_already_cannot_be_added_twice(officer, project):
     data = _formset([_row("sach", "itd", planned="7")])
     response = client_for(officer).post(_budget_url(project), data)
     assert response.status_code == 400
-    assert "bereits eine Zeile" in " ".join(response.context["formset"][0].errors["funding_source"])
+    message = " ".join(response.context["formset"][0].errors["description"])
+    assert "bereits eine Zeile mit dieser Kostenart und Quelle, die hier nicht steht" in message
     assert BudgetLine.objects.get(project=project).planned == Decimal("5.00")
 
 
@@ -406,7 +416,7 @@ def test_milestones_are_saved_and_overdue_ones_marked(itd, project):
     ],
 )
 def test_german_amounts_are_understood(text, value):
-    assert parse_german_decimal(text) == value
+    assert parse_amount(text, language="de") == value
 
 
 def test_cost_rates_and_programme_budget_are_itd_only_and_validated(itd, officer):

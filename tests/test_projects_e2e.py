@@ -1,13 +1,16 @@
-"""In a real browser: an officer enters a budget line in German notation and sees it flagged."""
+"""In a real browser: an officer enters a budget line in German notation and sees it flagged,
+and budgets two personnel lines from the same funds."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from contacts.models import Authority
-from projects.models import Project
+from projects.models import CostRate, FiscalYear, Project
+from projects.selectors import project_page
 from spaces.models import Space
 
 from .conftest import TEST_TOTP_SECRET, enrol_mfa
@@ -23,8 +26,10 @@ pytestmark = [
 
 @pytest.mark.django_db(transaction=True)
 def test_officer_enters_a_budget_line_and_sees_it_flagged(
-    live_server, reference_data, request: pytest.FixtureRequest
+    live_server, reference_data, request: pytest.FixtureRequest, monkeypatch
 ):
+    # The editor opens on the current fiscal year: 2026 here, whatever the day of the run.
+    monkeypatch.setattr(project_page, "today", lambda: dt.date(2026, 6, 1))
     page = request.getfixturevalue("browser_page")  # the browser of test_e2e_browser
     base = live_server.url
     authority = Authority.objects.get(code="BVM")
@@ -143,3 +148,55 @@ def test_rows_are_added_and_removed_and_lists_filtered_in_the_browser(
     assert not _violations(page)
     page.get_by_role("link", name="Zu den Meilensteinen und Links").click()
     page.wait_for_url(f"{base}/projects/{project.slug}/milestones/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_officer_budgets_two_personnel_lines_from_the_same_funds(
+    live_server, reference_data, request: pytest.FixtureRequest, monkeypatch
+):
+    """Issue 16: a second personnel line from the same funds with another grade, each named;
+    the editor opens on the current year and shows amounts with thousands separators."""
+    monkeypatch.setattr(project_page, "today", lambda: dt.date(2026, 6, 1))
+    page = request.getfixturevalue("browser_page")
+    base = live_server.url
+    authority = Authority.objects.get(code="BVM")
+    person = PersonFactory.create(user__email="browser.teams@example.org", authority=authority)
+    DigitalOfficerFactory(person=person, authority=authority, since=dt.date(2024, 1, 1))
+    project = ProjectFactory.create(
+        slug="zwei-teams",
+        title="Zwei Teams",
+        primary_space=Space.objects.get(slug="mobilitaet-energie"),
+        lead_authority=authority,
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2027, 12, 31),
+    )
+    year = FiscalYear.objects.get(year=2026)
+    CostRate.objects.create(fiscal_year=year, pay_grade="E 13", annual_full_cost=Decimal("98300"))
+    CostRate.objects.create(fiscal_year=year, pay_grade="E 11", annual_full_cost=Decimal("86000"))
+
+    enrol_mfa(person.user)
+    _sign_in(page, base, person.user.email, totp_secret=TEST_TOTP_SECRET)
+    page.goto(f"{base}/projects/{project.slug}/budget/")
+    assert page.locator("h1").inner_text() == "Budgetzeilen 2026 bearbeiten"
+    for row, (grade, fte, team) in enumerate(
+        (("E 13", "1", "Team Plattform"), ("E 11", "0,5", "Team Betrieb"))
+    ):
+        if row:
+            page.get_by_role("button", name="Zeile hinzufügen").click()
+        page.select_option(f"#id_lines-{row}-category", label="Personalkosten")
+        page.select_option(f"#id_lines-{row}-funding_source", label="Eigenmittel der Behörde")
+        page.fill(f"#id_lines-{row}-description", team)
+        page.fill(f"#id_lines-{row}-fte", fte)
+        page.fill(f"#id_lines-{row}-pay_grade", grade)
+        page.fill(f"#id_lines-{row}-months", "12")
+    page.get_by_role("button", name="Alle Zeilen speichern").click()
+    page.wait_for_url(f"{base}{project.get_absolute_url()}#budget-2026")
+    body = page.locator("main").inner_text()
+    assert "Team Plattform" in body and "Team Betrieb" in body
+    assert "141.300,00\u00a0€" in body  # 98,300 + 0.5 x 86,000
+    assert project.budget_lines.count() == 2
+
+    page.goto(f"{base}/projects/{project.slug}/budget/")
+    assert page.input_value("#id_lines-0-planned") == "98.300,00"
+    assert page.input_value("#id_lines-1-planned") == "43.000,00"
+    assert not _violations(page)

@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from contacts.models import User
 from core.models import AuditEntry
+from core.money import parse_amount
 from core.text import slugify_german
-from projects.forms import parse_amount
 from projects.models import BudgetLine, CostCategory, FundingSource, Milestone, Project, ProjectLink
 
 from .conftest import client_for
@@ -268,11 +268,11 @@ def test_the_budget_editor_says_which_notation_it_takes(officer, project):
     assert "the German 1.234,56 is understood too" in html
 
 
-def test_english_amounts_are_shown_with_a_decimal_point(officer, project):
+def test_amounts_are_shown_with_the_languages_separators(officer, project):
     budget_line(project, 2026, planned=Decimal("1234.50"))
     html = _english(officer).get(_budget_url(project)).content.decode()
-    assert 'value="1234.50"' in html
-    assert 'value="1234,50"' in client_for(officer).get(_budget_url(project)).content.decode()
+    assert 'value="1,234.50"' in html
+    assert 'value="1.234,50"' in client_for(officer).get(_budget_url(project)).content.decode()
 
 
 # --- Budget editor ----------------------------------------------------------------------------

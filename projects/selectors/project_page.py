@@ -18,6 +18,7 @@ from contacts.models import Authority, Person
 from contacts.permissions import PERSON
 from contacts.selectors import ContactCard, contact_card
 from core.audiences import Viewer
+from core.dates import today
 from core.models import AuditEntry
 from spaces.models import Space
 
@@ -223,23 +224,16 @@ def line_count(project: Project) -> int:
 
 
 def default_budget_year(project: Project) -> int:
-    """The budget editor opens the latest year that has lines, else the project's first year."""
-    latest = (
-        BudgetLine.objects.filter(
-            project=project, fiscal_year__year__range=(project.start.year, project.end.year)
-        )
-        .order_by("-fiscal_year__year")
-        .values_list("fiscal_year__year", flat=True)
-        .first()
+    """The year the budget editor opens on: the current fiscal year (the calendar year in
+    Hamburg, core.dates.today), moved into the project's period (its first year before it
+    starts, its last after it ended), and among the years set up the nearest to that, the
+    earlier of two as near. The year selector reaches the others."""
+    current = min(max(today().year, project.start.year), project.end.year)
+    years = FiscalYear.objects.filter(year__range=(project.start.year, project.end.year))
+    nearest = min(
+        years.values_list("year", flat=True), key=lambda y: (abs(y - current), y), default=None
     )
-    if latest is not None:
-        return latest
-    first = (
-        FiscalYear.objects.filter(year__range=(project.start.year, project.end.year))
-        .values_list("year", flat=True)
-        .first()
-    )
-    return first if first is not None else project.start.year
+    return nearest if nearest is not None else current
 
 
 def budget_choices() -> dict[str, list[Any]]:
