@@ -148,6 +148,17 @@ def test_the_cockpits_years_and_total_equal_the_lines(itd, known):
     for row in rows:
         assert fig.figures_of(row) == by_year[int(row.attrs["data-year"])]
     assert fig.figures_of(table.one("tr", data_row="total")) == fig.total()
+    # The chart above the table names each bar's amount (its tooltip and accessible name).
+    chart = table.one("figure", aria_labelledby="year-chart-caption")
+    bars = {}
+    for bar in chart.find_all("rect"):
+        label, _colon, shown = bar.one("title").text().partition(": ")
+        bars[label] = fig.amount(shown, spoken=False)
+    assert bars == {
+        f"{year} {name}": sums[key]
+        for year, sums in by_year.items()
+        for name, key in (("Plan", "planned"), ("Ist", "actual"))
+    }
 
 
 def test_the_cockpits_rollups_by_space_and_authority_equal_the_lines(itd, known):
@@ -364,15 +375,7 @@ def test_the_budget_report_pdf_states_each_row_as_the_lines_sum(
 ):
     if pdf.missing():
         pytest.skip(pdf.missing())
-    reader = PdfReader(_report(itd, django_capture_on_commit_callbacks, "pdf"))
-    # Each row of a table is one line of text: its label, then its amounts.
-    rows: dict[str, list[list[D]]] = {}
-    for page in reader.pages:
-        for line in page.extract_text().splitlines():
-            amounts = fig.amounts_in(line)
-            if amounts:
-                label = fig.AMOUNT_ANYWHERE.split(line, maxsplit=1)[0].strip()
-                rows.setdefault(label, []).append(amounts)
+    rows = _pdf_rows(_report(itd, django_capture_on_commit_callbacks, "pdf"))
 
     def figures(amounts: list[D]) -> dict[str, D]:
         return dict(zip(fig.FIGURES, amounts, strict=True))
@@ -404,6 +407,87 @@ def test_the_budget_report_pdf_states_each_row_as_the_lines_sum(
     )
     assert stated == budget and figures(amounts) == every_year
     assert not rows, f"amounts in the PDF this test did not check: {rows}"
+
+
+def _pdf_rows(path: Path) -> dict[str, list[list[D]]]:
+    """{label: [amounts of each line so labelled]}: each table row of the PDF is one line of
+    text, its label and then its amounts."""
+    rows: dict[str, list[list[D]]] = {}
+    for page in PdfReader(path).pages:
+        for line in page.extract_text().splitlines():
+            amounts = fig.amounts_in(line)
+            if amounts:
+                label = fig.AMOUNT_ANYWHERE.split(line, maxsplit=1)[0].strip()
+                rows.setdefault(label, []).append(amounts)
+    return rows
+
+
+def test_the_portfolio_report_pdf_states_each_over_plan_year_as_the_lines_sum(
+    itd, known, django_capture_on_commit_callbacks
+):
+    if pdf.missing():
+        pytest.skip(pdf.missing())
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_services.report_request(
+            actor=itd, kind="portfolio", format="pdf", scope="programme"
+        )
+    report.refresh_from_db()
+    assert report.status == Status.READY, report.error
+    rows = _pdf_rows(Path(report.file.path))
+    over = fig.line_sums("p.title || ' ' || y.year", having=OVER)
+    assert len(over) == 4
+    for label, sums in over.items():
+        assert [dict(zip(fig.FIGURES, a, strict=True)) for a in rows.pop(label)] == [sums], label
+    assert not rows, f"amounts in the PDF this test did not check: {rows}"
+
+
+# --- The portfolio's and the budget lines' exports (they come at once, from the list) -----------
+
+
+def _csv_rows(response: Any) -> tuple[list[str], list[list[str]]]:
+    assert response.status_code == 200, response.status_code
+    header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";")
+    return header, rows
+
+
+def test_each_row_of_the_portfolio_export_equals_the_lines(itd, known):
+    header, rows = _csv_rows(client_for(itd).get(reverse("projects:export", kwargs={"fmt": "csv"})))
+    slug, plan = header.index("Kurzname"), header.index("Plan")
+    *body, last = rows
+    by_project = fig.line_sums("p.slug")
+    zero = dict.fromkeys(fig.FIGURES, D("0.00"))
+    assert {r[slug]: _cells(r[plan : plan + 5]) for r in body} == {
+        p.slug: by_project.get(p.slug, zero) for p in known.values()
+    }
+    assert last[0] == "Summe (sichtbare Budgets)" and _cells(last[plan : plan + 5]) == fig.total()
+    response = client_for(itd).get(reverse("projects:export", kwargs={"fmt": "xlsx"}))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header, *rows = sheet.iter_rows(values_only=True)
+    *body, last = rows
+    slug, plan = header.index("Kurzname"), header.index("Plan")
+    assert {r[slug]: _cells(r[plan : plan + 5]) for r in body} == {
+        p.slug: by_project.get(p.slug, zero) for p in known.values()
+    }
+    assert _cells(last[plan : plan + 5]) == fig.total()
+
+
+def test_each_line_of_the_budget_lines_export_equals_its_line(itd, known):
+    header, rows = _csv_rows(
+        client_for(itd).get(reverse("projects:budget_export", kwargs={"fmt": "csv"}))
+    )
+    note, plan = header.index("Bemerkung"), header.index("Plan")
+    *body, last = rows
+    by_note = {k: {n: v[n] for n in fig.AMOUNTS} for k, v in fig.line_sums("l.note").items()}
+    shown = {
+        r[note]: dict(zip(fig.AMOUNTS, _amounts(r[plan : plan + 4]), strict=True)) for r in body
+    }
+    assert shown == by_note and len(body) == 12
+    total = fig.total()
+    assert _amounts(last[plan : plan + 4]) == [total[n] for n in fig.AMOUNTS]
+
+
+def _amounts(values: Any) -> list[D]:
+    return [D(str(v).replace(",", ".")).quantize(D("0.01")) for v in values]
 
 
 def test_figures_from_a_row_without_the_named_amounts_raise():
