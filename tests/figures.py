@@ -199,7 +199,7 @@ class Node:
     def one(self, tag: str | None = None, **attrs: str | bool) -> Node:
         """The one descendant so described; raises naming it when there is none or several."""
         found = self.find_all(tag, **attrs)
-        described = f"<{tag or '*'} {attrs}>"
+        described = _described(tag, attrs)
         assert found, f"no {described} in this part of the page"
         assert len(found) == 1, f"{len(found)} elements {described}, expected one"
         return found[0]
@@ -244,12 +244,21 @@ def page(response: Any) -> Node:
     return tree(response.content.decode())
 
 
+def _described(tag: str | None, attrs: dict[str, str | bool]) -> str:
+    """<section aria-labelledby="cockpit-over">: the element as the page would spell it."""
+    named = [
+        name.replace("_", "-") if value is True else f'{name.replace("_", "-")}="{value}"'
+        for name, value in attrs.items()
+    ]
+    return f"<{' '.join([tag or '*', *named])}>"
+
+
 def section(response: Any, tag: str | None = None, **attrs: str | bool) -> Node:
     """The one element of the response's page so described (e.g. `id="cockpit-over"`); raises
     naming it and the response's status when it is missing."""
     found = tree(response.content.decode()).find_all(tag, **attrs)
     assert len(found) == 1, (
-        f"{len(found)} elements <{tag or '*'} {attrs}> on the page "
+        f"{len(found)} elements {_described(tag, attrs)} on the page "
         f"(status {response.status_code}), expected one"
     )
     return found[0]

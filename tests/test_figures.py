@@ -498,3 +498,24 @@ def test_figures_from_a_row_without_the_named_amounts_raise():
     assert Figures.from_row(row).committed == D("0.00")
     with pytest.raises(KeyError, match="s_planned"):
         Figures.from_row(row, prefix="s_")
+
+
+def test_amounts_are_read_only_in_the_languages_notation():
+    assert fig.amount("1.234,56\u00a0€") == D("1234.56")
+    assert fig.amount("negativ \u22121.234,56\u00a0€") == D("-1234.56")
+    assert fig.amount("negative \u2212€1,234.56", "en") == D("-1234.56")
+    for text, language in [
+        ("€1,234.56", "de"),  # English notation on a German page
+        ("1.234,56\u00a0€", "en"),
+        ("1234,56\u00a0€", "de"),  # no thousands separator
+        ("\u22121.234,56\u00a0€", "de"),  # negative without the word screen readers read
+        ("-1.234,56\u00a0€", "de"),  # a hyphen, not a minus sign
+    ]:
+        with pytest.raises(AssertionError):
+            fig.amount(text, language)
+
+
+def test_a_missing_section_raises_naming_it_and_the_status(known):
+    response = client_for(None).get(reverse("portal:dashboard"))  # a visitor: sent to sign in
+    with pytest.raises(AssertionError, match=r"aria-labelledby.*cockpit-over.*status 302"):
+        fig.section(response, "section", aria_labelledby="cockpit-over")
