@@ -63,10 +63,11 @@ class Cockpit:
     year_chart: Chart | None = None
 
     @property
-    def rollups(self) -> list[tuple[str, list[RollupRow]]]:
+    def rollups(self) -> list[tuple[str, str, list[RollupRow]]]:
+        """(key, title, rows): the key names the table on the page, whatever its title."""
         return [
-            (_("Budget je Raum (federführend)"), self.by_space),
-            (_("Budget nach federführender Behörde"), self.by_authority),
+            ("space", _("Budget je Raum (federführend)"), self.by_space),
+            ("authority", _("Budget nach federführender Behörde"), self.by_authority),
         ]
 
 
@@ -133,7 +134,7 @@ def cockpit(user: Viewer) -> Cockpit | None:
                 "project__slug": names[r["project_id"]].slug,
                 "fiscal_year__year": fiscal[r["fiscal_year_id"]],
             },
-            figures=Figures.from_row(r, prefix="s_"),
+            figures=Figures.from_row(r),
         )
         for r in over_rows
     ]

@@ -86,8 +86,13 @@ class Figures:
 
     @classmethod
     def from_row(cls, row: dict[str, Any], prefix: str = "", **kwargs: Any) -> Figures:
+        """The amounts named `<prefix><amount>` in a row; NULL is zero, but a missing name is
+        a mistake and raises (a wrong prefix once showed every figure as 0,00 €)."""
+        missing = [f"{prefix}{name}" for name in AMOUNTS if f"{prefix}{name}" not in row]
+        if missing:
+            raise KeyError(f"the row has no {', '.join(missing)}: {sorted(row)}")
         return cls(
-            **{name: row.get(f"{prefix}{name}") or ZERO for name in AMOUNTS},
+            **{name: row[f"{prefix}{name}"] or ZERO for name in AMOUNTS},
             over_budget=bool(row.get(f"{prefix}over_budget", False)),
             **kwargs,
         )
