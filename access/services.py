@@ -25,7 +25,7 @@ from contacts.permissions import forget_cached_facts
 from contacts.security import verify_password
 from contacts.services import user_anonymise, user_sessions_end
 from core import events
-from core.audiences import Actor, Viewer
+from core.audiences import SYSTEM_ACTOR, Actor, Viewer
 from core.dates import guest_until_errors, today
 from core.models import AuditEntry, SecurityEvent
 from core.services import audit_record, diff, security_log, snapshot
@@ -493,13 +493,15 @@ def _grant_access(invitation: Invitation, person: Person) -> None:
             until=invitation.until,
         )
     else:
+        # The role was checked when the invitation was issued: the system carries it out for
+        # the inviter (MEMBERSHIP "add"), who may have moved on since.
         invitation.membership = membership_create(
-            actor=invitation.invited_by,
+            actor=SYSTEM_ACTOR,
             space=target,
             person=person,
             role=invitation.role,
             until=invitation.until,
-            check_permission=False,
+            invited_by=invitation.invited_by,
         )
 
 

@@ -20,6 +20,7 @@ from core.audiences import (
     EXTERNAL,
     ITD,
     STAFF,
+    SYSTEM,
     Viewer,
     is_signed_in,
 )
@@ -98,7 +99,14 @@ BUDGET_LINE = RuleTable(
 MILESTONE = RuleTable(Milestone, {"view": Via("project", "view"), "edit": Via("project", "edit")})
 LINK = RuleTable(ProjectLink, {"view": Via("project", "view"), "edit": Via("project", "edit")})
 PROJECT_GUEST = RuleTable(
-    ProjectGuest, {"view": Via("project", "edit"), "edit": Via("project", "edit")}
+    ProjectGuest,
+    {
+        "view": Via("project", "edit"),
+        "edit": Via("project", "edit"),
+        # Ending a guest's access: its editors, and the system (the daily job for an end date
+        # that passed, anonymisation, a new invitation replacing an expired one).
+        "end": Via("project", "edit") | SYSTEM,
+    },
 )
 
 STEERS_SOMETHING = has_any(coordinated_space_ids, "coordinates") | has_any(
