@@ -611,6 +611,6 @@ def guests_anonymise_after_retention(*, on: dt.date | None = None) -> int:
     for person in people:
         last_end = _last_access_end(person, on)
         if last_end is not None and last_end < cutoff:
-            user_anonymise(actor=None, user=person.user, reason="retention")
+            user_anonymise(actor=SYSTEM_ACTOR, user=person.user, reason="retention")
             done += 1
     return done
