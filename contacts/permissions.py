@@ -78,7 +78,14 @@ OFFICER = RuleTable(
 
 # Anonymising an account (Art. 17 DSGVO): the person themselves, ITD, and the system when the
 # retention period of a guest has passed.
-USER = RuleTable(User, {"anonymise": Self("pk") | ITD | SYSTEM})
+USER = RuleTable(
+    User,
+    {
+        "anonymise": Self("pk") | ITD | SYSTEM,
+        # Which channel each kind of notice takes: the account's own choice only.
+        "set_preferences": Self("pk"),
+    },
+)
 
 GLOBAL = RuleTable(
     None,
