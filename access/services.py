@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,7 +44,13 @@ from spaces.services import (
 )
 
 from .models import Invitation
-from .permissions import INVITATION, can_invite_to_project, has_active_access, invitable_roles
+from .permissions import (
+    INVITATION,
+    can_invite_to_project,
+    has_active_access,
+    invitable_roles,
+    invitation_bound_users,
+)
 
 INVITATION_LINK_DAYS = 14
 INVITATION_MAX_DAYS = 365
@@ -557,20 +562,13 @@ def invitation_accept(
 # --- Guest access ending and retention -----------------------------------------------------
 
 
-def _invitation_bound_users() -> QuerySet[User]:
-    """Accounts whose access depends on invitations (permissions.access_depends_on_invitations)."""
-    return User.objects.filter(is_itd_staff=False).filter(
-        Q(invited_account=True) | Q(person__isnull=True) | Q(person__authority__isnull=True)
-    )
-
-
 def guest_access_end_expired() -> int:
     """The daily job: close memberships and project invitations past their end, and sign out
     every account whose access depended on them."""
     memberships_close_expired()
     project_guests_close_expired()
     candidates = (
-        _invitation_bound_users()
+        invitation_bound_users()
         .filter(usersession__isnull=False)
         .exclude(pk__in=Membership.objects.active().values("person__user_id"))
         .exclude(pk__in=ProjectGuest.objects.active().values("person__user_id"))
@@ -602,7 +600,7 @@ def guests_anonymise_after_retention(*, on: dt.date | None = None) -> int:
     cutoff = on - dt.timedelta(days=settings.GUEST_RETENTION_DAYS)
     prefetch = ["memberships", "project_guests"]
     people = (
-        Person.objects.filter(user__in=_invitation_bound_users())
+        Person.objects.filter(user__in=invitation_bound_users())
         .exclude(user__email__endswith="@anonymisiert.invalid")
         .select_related("user")
         .prefetch_related(*prefetch)

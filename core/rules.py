@@ -17,6 +17,7 @@ import typing
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 
@@ -81,7 +82,12 @@ NOBODY = UserRule(lambda user: False, "nobody")
 
 def _resolve(obj: Any, path: str) -> Any:
     for part in path.split("__"):
-        obj = getattr(obj, part)
+        try:
+            obj = getattr(obj, part)
+        except ObjectDoesNotExist:
+            # A missing one-to-one row (an account without a profile) is None, as the SQL's
+            # outer join reads it.
+            return None
         if obj is None:
             return None
     return obj

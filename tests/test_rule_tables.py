@@ -388,3 +388,26 @@ def test_actions_on_no_object_answer_for_every_role(name, all_roles, world):
         # The ITD is allowed everything on no object.
         if role == "itd":
             assert all(table.can(_user(role, all_roles), a) for a in table.actions), name
+
+
+def test_whose_access_depends_on_invitations_reads_the_same_both_ways(all_roles, world):
+    """access.permissions.INVITATION_BOUND on one account and as the jobs' SQL: staff an
+    invitation created, an account without a profile, an inactive guest included."""
+    from access.permissions import access_depends_on_invitations, invitation_bound_users
+
+    invited_staff = PersonFactory(authority=Authority.objects.get(code="FB")).user
+    invited_staff.invited_account = True
+    invited_staff.save()
+    UserFactory(email="ohne.profil@example.org")
+    inactive = ExternalPersonFactory().user
+    inactive.is_active = False
+    inactive.save()
+    bound = set(invitation_bound_users().values_list("pk", flat=True))
+    for user in User.objects.all():
+        fresh = User.objects.get(pk=user.pk)
+        if fresh.is_active:
+            assert access_depends_on_invitations(fresh) is (user.pk in bound), user
+    names = {role for role, user in all_roles.items() if user is not None and user.pk in bound}
+    assert names == {"guest", "guest_ended"}
+    assert invited_staff.pk in bound and inactive.pk in bound
+    assert User.objects.get(email="ohne.profil@example.org").pk in bound
