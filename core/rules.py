@@ -205,6 +205,30 @@ class Via(Rule):
         return parent is not None and table_for(type(parent)).can(user, self.action, parent)
 
 
+class Through(Rule):
+    """The object's parent (a nullable foreign key) is set and satisfies `rule`, a rule written
+    for the parent's model (a thread or a document of a space or of a project). Like Via, but
+    with a rule of the caller's app instead of an action of the parent's table."""
+
+    def __init__(self, path: str, rule: Rule) -> None:
+        self.path, self.rule = path, rule
+        self.label = f"{path}: {rule.label}"
+
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
+        parent = model._meta.get_field(self.path).related_model
+        assert isinstance(parent, type) and issubclass(parent, models.Model), self.path
+        condition = self.rule.q(user, parent)
+        if condition is None:
+            return None
+        if condition == EVERYTHING:
+            return Q(**{f"{self.path}__isnull": False})
+        return Q(**{f"{self.path}__in": parent._default_manager.filter(condition).values("pk")})
+
+    def test(self, user: Viewer, obj: Any) -> bool:
+        parent = getattr(obj, self.path)
+        return parent is not None and self.rule.test(user, parent)
+
+
 class Extensible(Rule):
     """A place where higher layers add grants (a registry): e.g. contacts lets the spaces app
     add "guests see the people of their own spaces" without importing it."""

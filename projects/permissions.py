@@ -70,17 +70,26 @@ LEADS = STAFF & (
     | AttrIn("lead_authority_id", officer_authority_ids)
 )
 
+# Public: everyone; internal: staff, and guests of its spaces or of the project; restricted:
+# ITD, own people, guests invited to this project.
+VIEW = (
+    ITD
+    | PUBLIC
+    | (ADMINISTRATION & INTERNAL)
+    | OWN
+    | (EXTERNAL & INTERNAL & _in_spaces(guest_space_ids))
+    | INVITED
+)
+# Who takes part in its discussions and documents: ITD, its own people, guests of its spaces
+# and guests invited to it, within who may see it (other staff may see an internal project,
+# but do not take part).
+TAKES_PART = ITD | OWN | INVITED | (EXTERNAL & _in_spaces(guest_space_ids))
+
 PROJECT = RuleTable(
     Project,
     {
-        # Public: everyone; internal: staff, and guests of its spaces or of the project;
-        # restricted: ITD, own people, guests invited to this project.
-        "view": ITD
-        | PUBLIC
-        | (ADMINISTRATION & INTERNAL)
-        | OWN
-        | (EXTERNAL & INTERNAL & _in_spaces(guest_space_ids))
-        | INVITED,
+        "view": VIEW,
+        "take_part": VIEW & TAKES_PART,
         "edit": ITD | LEADS,
         "delete": ITD | LEADS,
         # Budget figures: ITD, own coordinators, officers and members. Never guests or other
