@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
+from contacts.models import User
 from contacts.permissions import officer_authority_ids
 from core import rules
 from core.audiences import ITD, STAFF, Actor, Audience, Viewer, audience, is_signed_in
@@ -80,14 +81,25 @@ def mfa_required(user: Viewer) -> bool:
     return SECOND_FACTOR.test(user, None)
 
 
+# A rule on an account (the object, a User): its access comes only from memberships and
+# invitations. Every external account (no authority: guests are always external) and every
+# account created by accepting an invitation; never ITD. Staff accounts that ITD created keep
+# their access whatever their memberships. Read on one account (access_depends_on_invitations)
+# and as SQL (the daily jobs' invitation_bound_users).
+INVITATION_BOUND = Attr("is_itd_staff", False) & (
+    Attr("invited_account", True) | Attr("person__authority_id", None)
+)
+
+
 def access_depends_on_invitations(user: Viewer) -> bool:
-    """Whose access comes only from memberships and invitations: every external account (guests
-    are always external) and every account created by accepting an invitation. Staff accounts
-    that ITD created keep their access whatever their memberships."""
-    kind = audience(user)
-    if kind == Audience.ITD:
-        return False
-    return kind == Audience.EXTERNAL or bool(getattr(user, "invited_account", False))
+    return is_signed_in(user) and INVITATION_BOUND.test(user, user)
+
+
+def invitation_bound_users() -> QuerySet[User]:
+    """Every account whose access depends on invitations, active or not (INVITATION_BOUND)."""
+    condition = INVITATION_BOUND.q(None, User)
+    assert condition is not None  # Attr rules always have a condition
+    return User.objects.filter(condition)
 
 
 def has_active_access(user: Viewer) -> bool:

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +24,7 @@ from contacts.permissions import forget_cached_facts
 from contacts.security import verify_password
 from contacts.services import user_anonymise, user_sessions_end
 from core import events
-from core.audiences import Actor, Viewer
+from core.audiences import SYSTEM_ACTOR, Actor, Viewer
 from core.dates import guest_until_errors, today
 from core.models import AuditEntry, SecurityEvent
 from core.services import audit_record, diff, security_log, snapshot
@@ -45,7 +44,13 @@ from spaces.services import (
 )
 
 from .models import Invitation
-from .permissions import INVITATION, can_invite_to_project, has_active_access, invitable_roles
+from .permissions import (
+    INVITATION,
+    can_invite_to_project,
+    has_active_access,
+    invitable_roles,
+    invitation_bound_users,
+)
 
 INVITATION_LINK_DAYS = 14
 INVITATION_MAX_DAYS = 365
@@ -493,13 +498,15 @@ def _grant_access(invitation: Invitation, person: Person) -> None:
             until=invitation.until,
         )
     else:
+        # The role was checked when the invitation was issued: the system carries it out for
+        # the inviter (MEMBERSHIP "add"), who may have moved on since.
         invitation.membership = membership_create(
-            actor=invitation.invited_by,
+            actor=SYSTEM_ACTOR,
             space=target,
             person=person,
             role=invitation.role,
             until=invitation.until,
-            check_permission=False,
+            invited_by=invitation.invited_by,
         )
 
 
@@ -555,20 +562,13 @@ def invitation_accept(
 # --- Guest access ending and retention -----------------------------------------------------
 
 
-def _invitation_bound_users() -> QuerySet[User]:
-    """Accounts whose access depends on invitations (permissions.access_depends_on_invitations)."""
-    return User.objects.filter(is_itd_staff=False).filter(
-        Q(invited_account=True) | Q(person__isnull=True) | Q(person__authority__isnull=True)
-    )
-
-
 def guest_access_end_expired() -> int:
     """The daily job: close memberships and project invitations past their end, and sign out
     every account whose access depended on them."""
     memberships_close_expired()
     project_guests_close_expired()
     candidates = (
-        _invitation_bound_users()
+        invitation_bound_users()
         .filter(usersession__isnull=False)
         .exclude(pk__in=Membership.objects.active().values("person__user_id"))
         .exclude(pk__in=ProjectGuest.objects.active().values("person__user_id"))
@@ -600,7 +600,7 @@ def guests_anonymise_after_retention(*, on: dt.date | None = None) -> int:
     cutoff = on - dt.timedelta(days=settings.GUEST_RETENTION_DAYS)
     prefetch = ["memberships", "project_guests"]
     people = (
-        Person.objects.filter(user__in=_invitation_bound_users())
+        Person.objects.filter(user__in=invitation_bound_users())
         .exclude(user__email__endswith="@anonymisiert.invalid")
         .select_related("user")
         .prefetch_related(*prefetch)
@@ -609,6 +609,6 @@ def guests_anonymise_after_retention(*, on: dt.date | None = None) -> int:
     for person in people:
         last_end = _last_access_end(person, on)
         if last_end is not None and last_end < cutoff:
-            user_anonymise(actor=None, user=person.user, reason="retention")
+            user_anonymise(actor=SYSTEM_ACTOR, user=person.user, reason="retention")
             done += 1
     return done

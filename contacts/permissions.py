@@ -16,12 +16,13 @@ from core.audiences import (
     EXTERNAL,
     ITD,
     SIGNED_IN,
+    SYSTEM,
     Viewer,
     is_signed_in,
 )
 from core.rules import Attr, Extensible, RuleTable, Self
 
-from .models import Authority, DigitalOfficer, Person
+from .models import Authority, DigitalOfficer, Person, User
 
 # Facts about the user are cached on the user object for the request, as `_portal_*` attributes.
 _OFFICER_CACHE = "_portal_officer_authorities"
@@ -69,7 +70,22 @@ PERSON = RuleTable(
 )
 
 AUTHORITY = RuleTable(Authority, {"view": SIGNED_IN, "manage": ITD})
-OFFICER = RuleTable(DigitalOfficer, {"view": SIGNED_IN, "manage": ITD})
+OFFICER = RuleTable(
+    DigitalOfficer,
+    # Ending a role: ITD, and the system when it anonymises the person.
+    {"view": SIGNED_IN, "manage": ITD, "end": ITD | SYSTEM},
+)
+
+# Anonymising an account (Art. 17 DSGVO): the person themselves, ITD, and the system when the
+# retention period of a guest has passed.
+USER = RuleTable(
+    User,
+    {
+        "anonymise": Self("pk") | ITD | SYSTEM,
+        # Which channel each kind of notice takes: the account's own choice only.
+        "set_preferences": Self("pk"),
+    },
+)
 
 GLOBAL = RuleTable(
     None,

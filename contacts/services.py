@@ -21,12 +21,12 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from core import personal_data
-from core.audiences import Actor, Viewer
+from core.audiences import SYSTEM_ACTOR, Actor, SystemActor, Viewer
 from core.models import AuditEntry, SecurityEvent
 from core.services import audit_record, diff, security_log, snapshot, timebox_close
 
 from .models import Authority, DigitalOfficer, Person, User
-from .permissions import GLOBAL, PERSON, forget_cached_facts
+from .permissions import GLOBAL, OFFICER, PERSON, USER, forget_cached_facts
 
 # --- Sessions and access changes ------------------------------------------------------------
 
@@ -45,7 +45,11 @@ def user_sessions_end(*, user: User, keep_session_key: str | None = None, reason
 
 
 def user_access_changed(
-    *, actor: Actor | None, user: User, changes: dict[str, Any], request: HttpRequest | None = None
+    *,
+    actor: Actor | SystemActor | None,
+    user: User,
+    changes: dict[str, Any],
+    request: HttpRequest | None = None,
 ) -> int:
     """An account was disabled or its role changed: log it and end every session of it.
 
@@ -237,10 +241,10 @@ def officer_save(*, actor: Actor, officer: DigitalOfficer) -> DigitalOfficer:
     return officer
 
 
-def officer_end(*, actor: Actor | None, officer: DigitalOfficer) -> DigitalOfficer:
-    """End an officer role today (actor None: the system, e.g. on anonymisation)."""
-    if actor is not None:
-        _require_itd(actor)
+def officer_end(*, actor: Actor | SystemActor, officer: DigitalOfficer) -> DigitalOfficer:
+    """End an officer role today (by ITD, or by the system on anonymisation)."""
+    if not OFFICER.can(actor, "end", officer):
+        raise PermissionDenied
     with transaction.atomic():
         officer, was_open = timebox_close(actor=actor, obj=officer, audited_fields=OFFICER_AUDITED)
         if was_open:
@@ -250,7 +254,7 @@ def officer_end(*, actor: Actor | None, officer: DigitalOfficer) -> DigitalOffic
 
 
 def _officer_changed(
-    *, actor: Actor | None, officer: DigitalOfficer, changes: dict[str, Any]
+    *, actor: Actor | SystemActor, officer: DigitalOfficer, changes: dict[str, Any]
 ) -> None:
     changes = {"authority": officer.authority.code, **changes}
     user_access_changed(actor=actor, user=officer.person.user, changes=changes)
@@ -281,7 +285,7 @@ def is_anonymised(user: User) -> bool:
 
 
 def user_anonymise(
-    *, actor: Actor | None, user: User, reason: str, request: HttpRequest | None = None
+    *, actor: Actor | SystemActor, user: User, reason: str, request: HttpRequest | None = None
 ) -> User:
     """Remove name and contact data everywhere; keep the history under a pseudonym.
 
@@ -289,7 +293,7 @@ def user_anonymise(
     database names the person any more: every app's privacy.py anonymises what it holds
     (core.personal_data runs them), and the history keeps "Gelöschte Person 30".
     """
-    if actor is not None and actor.pk != user.pk and not GLOBAL.can(actor, "manage_reference_data"):
+    if not USER.can(actor, "anonymise", user):
         raise PermissionDenied
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
@@ -361,7 +365,7 @@ def profile_anonymise(subject: personal_data.Subject) -> None:
     if person is None:
         return
     for officer in DigitalOfficer.objects.open().filter(person=person):
-        officer_end(actor=None, officer=officer)
+        officer_end(actor=SYSTEM_ACTOR, officer=officer)
     person.function = ""
     person.phone = ""
     person.email_visible_to_guests = False

@@ -21,8 +21,11 @@ class PortalAdminSite(admin.AdminSite):
     index_title = _("Stammdaten und Protokolle")
 
     def has_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return bool(user.is_active and user.is_staff and getattr(user, "is_itd_staff", False))
+        # Imported here: this module is imported with the app list, before the models (which
+        # core.audiences needs) are ready.
+        from .permissions import can
+
+        return can(request.user, "use_admin")
 
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeAlias, TypeGuard
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest
 
@@ -23,10 +24,23 @@ if TYPE_CHECKING:
 
 Actor: TypeAlias = "_User"
 """An account that is signed in: who calls a service, whose data is at stake (the user model,
-settings.AUTH_USER_MODEL). A daily job acts as nobody: such parameters are `Actor | None`."""
+settings.AUTH_USER_MODEL). A job acts as SYSTEM (below)."""
 
 Viewer: TypeAlias = "_User | AnonymousUser | None"
 """Whoever looks: an account, an anonymous visitor (`request.user` of both kinds), or nobody."""
+
+
+class SystemActor(AnonymousUser):
+    """The portal itself, acting in a job: a daily task, the privacy orchestrator, an accepted
+    invitation, the demo seed. It is never signed in (so no audience's rule lets it in) and may
+    do exactly what the rule tables grant the rule SYSTEM by name; the audit trail records it as
+    "System". One object, so a service tells it apart from an anonymous visitor."""
+
+    def __str__(self) -> str:
+        return "System"
+
+
+SYSTEM_ACTOR = SystemActor()
 
 
 class SignedInRequest(HttpRequest):
@@ -91,3 +105,5 @@ STAFF = UserRule(lambda user: audience(user) == Audience.INTERNAL, "staff")
 ADMINISTRATION = UserRule(is_staff_of_administration, "ITD or staff")
 EXTERNAL = UserRule(lambda user: audience(user) == Audience.EXTERNAL, "external")
 SIGNED_IN = UserRule(is_signed_in, "signed in")
+# The jobs (SystemActor): named in a table only for the actions they need.
+SYSTEM = UserRule(lambda user: isinstance(user, SystemActor), "system")

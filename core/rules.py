@@ -17,6 +17,7 @@ import typing
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 
@@ -81,7 +82,12 @@ NOBODY = UserRule(lambda user: False, "nobody")
 
 def _resolve(obj: Any, path: str) -> Any:
     for part in path.split("__"):
-        obj = getattr(obj, part)
+        try:
+            obj = getattr(obj, part)
+        except ObjectDoesNotExist:
+            # A missing one-to-one row (an account without a profile) is None, as the SQL's
+            # outer join reads it.
+            return None
         if obj is None:
             return None
     return obj
@@ -197,6 +203,30 @@ class Via(Rule):
     def test(self, user: Viewer, obj: Any) -> bool:
         parent = getattr(obj, self.path)
         return parent is not None and table_for(type(parent)).can(user, self.action, parent)
+
+
+class Through(Rule):
+    """The object's parent (a nullable foreign key) is set and satisfies `rule`, a rule written
+    for the parent's model (a thread or a document of a space or of a project). Like Via, but
+    with a rule of the caller's app instead of an action of the parent's table."""
+
+    def __init__(self, path: str, rule: Rule) -> None:
+        self.path, self.rule = path, rule
+        self.label = f"{path}: {rule.label}"
+
+    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
+        parent = model._meta.get_field(self.path).related_model
+        assert isinstance(parent, type) and issubclass(parent, models.Model), self.path
+        condition = self.rule.q(user, parent)
+        if condition is None:
+            return None
+        if condition == EVERYTHING:
+            return Q(**{f"{self.path}__isnull": False})
+        return Q(**{f"{self.path}__in": parent._default_manager.filter(condition).values("pk")})
+
+    def test(self, user: Viewer, obj: Any) -> bool:
+        parent = getattr(obj, self.path)
+        return parent is not None and self.rule.test(user, parent)
 
 
 class Extensible(Rule):

@@ -17,53 +17,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
-from django.db.models import Q
-
 from core import rules
-from core.audiences import EXTERNAL, ITD, STAFF, Viewer
-from core.rules import EVERYTHING, AnyRelated, Attr, AttrIn, RuleTable, Self, Via
-from projects.permissions import INVITED, OWN, PROJECT
-from spaces.permissions import coordinated_space_ids, guest_space_ids, member_space_ids
+from core.audiences import ITD, STAFF, Viewer
+from core.rules import Attr, AttrIn, RuleTable, Self, Through, Via
+from projects.permissions import PROJECT
+from spaces.permissions import coordinated_space_ids, member_space_ids
 
 from .models import Post, Thread
-
-
-class Through(rules.Rule):
-    """A rule about the object's parent (a foreign key), written on the parent's model: the
-    thread's space is one the user discusses in. Like core.rules.Via, but with a rule of this
-    app instead of an action of the parent's table."""
-
-    def __init__(self, path: str, rule: rules.Rule) -> None:
-        self.path, self.rule = path, rule
-        self.label = f"{path}: {rule.label}"
-
-    def q(self, user: Viewer, model: type[models.Model]) -> rules.Condition:
-        parent = model._meta.get_field(self.path).related_model
-        assert isinstance(parent, type) and issubclass(parent, models.Model), self.path
-        condition = self.rule.q(user, parent)
-        if condition is None:
-            return None
-        if condition == EVERYTHING:
-            return Q(**{f"{self.path}__isnull": False})
-        return Q(**{f"{self.path}__in": parent._default_manager.filter(condition).values("pk")})
-
-    def test(self, user: Viewer, obj: Any) -> bool:
-        parent = getattr(obj, self.path)
-        return parent is not None and self.rule.test(user, parent)
-
 
 # On a Space: ITD and its members in every role (guests included).
 DISCUSSES_IN_SPACE = ITD | AttrIn("pk", member_space_ids)
 
-# On a Project: who takes part in it (the project's own people, its guests, guests of its
-# spaces), within who may see it (a guest of a space sees its restricted projects only when
-# invited to the very project).
-_GUEST_OF_ITS_SPACES = EXTERNAL & (
-    AttrIn("primary_space_id", guest_space_ids) | AnyRelated("spaces", guest_space_ids)
-)
-TAKES_PART = ITD | OWN | INVITED | _GUEST_OF_ITS_SPACES
-DISCUSSES_ON_PROJECT = PROJECT.rule("view") & TAKES_PART
+# On a Project: who takes part in it (projects' PROJECT "take_part").
+DISCUSSES_ON_PROJECT = PROJECT.rule("take_part")
 
 READS = Through("space", DISCUSSES_IN_SPACE) | Through("project", DISCUSSES_ON_PROJECT)
 MODERATES = READS & (

@@ -18,75 +18,26 @@ the rule is written once here and read by the upload page and the service alike.
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db import models
-from django.db.models import Q
-
-from contacts.permissions import officer_authority_ids
-from core.audiences import EXTERNAL, ITD, STAFF, Viewer
-from core.rules import EVERYTHING, AnyRelated, Attr, AttrIn, Condition, Rule, RuleTable, Self, Via
+from core.audiences import ITD, STAFF, Viewer
+from core.rules import Attr, AttrIn, RuleTable, Self, Through, Via
 from projects.models import Project
-from projects.permissions import PROJECT, invited_project_ids
+from projects.permissions import PROJECT
 from spaces.models import Space
 from spaces.permissions import (
     SPACE,
     coordinated_space_ids,
-    guest_space_ids,
     member_space_ids,
-    staff_space_ids,
 )
 
 from .models import Document, DocumentVersion
-
-
-class Through(Rule):
-    """The object's parent (a nullable foreign key) is set and satisfies `rule` (a rule
-    written for the parent's model)."""
-
-    def __init__(self, path: str, rule: Rule) -> None:
-        self.path, self.rule = path, rule
-        self.label = f"{path}: {rule.label}"
-
-    def q(self, user: Viewer, model: type[models.Model]) -> Condition:
-        parent = model._meta.get_field(self.path).related_model
-        assert isinstance(parent, type) and issubclass(parent, models.Model), self.path
-        condition = self.rule.q(user, parent)
-        if condition is None:
-            return None
-        if condition == EVERYTHING:
-            return Q(**{f"{self.path}__isnull": False})
-        return Q(**{f"{self.path}__in": parent._default_manager.filter(condition).values("pk")})
-
-    def test(self, user: Viewer, obj: Any) -> bool:
-        parent = getattr(obj, self.path)
-        return parent is not None and self.rule.test(user, parent)
-
-
-def _in_spaces(ids: Any) -> Rule:
-    return AttrIn("primary_space_id", ids) | AnyRelated("spaces", ids)
-
 
 # On a space.
 SPACE_READERS = SPACE.rule("view_members")
 SPACE_PEOPLE = ITD | AttrIn("pk", member_space_ids)
 SPACE_COORDINATORS = ITD | (STAFF & AttrIn("pk", coordinated_space_ids))
 
-# On a project: who takes part in it (and may see it).
-TAKES_PART = (
-    ITD
-    | (
-        STAFF
-        & (
-            _in_spaces(staff_space_ids)
-            | AttrIn("lead_authority_id", officer_authority_ids)
-            | AnyRelated("participating_authorities", officer_authority_ids)
-        )
-    )
-    | (EXTERNAL & _in_spaces(guest_space_ids))
-    | AttrIn("pk", invited_project_ids)
-)
-PROJECT_PEOPLE = PROJECT.rule("view") & TAKES_PART
+# On a project: who takes part in it (projects' PROJECT "take_part").
+PROJECT_PEOPLE = PROJECT.rule("take_part")
 PROJECT_COORDINATORS = ITD | (STAFF & AttrIn("primary_space_id", coordinated_space_ids))
 
 LIVE = Attr("deleted_at", None)

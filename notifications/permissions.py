@@ -15,11 +15,18 @@ NOTIFICATION = RuleTable(
     {
         "view": Self("recipient_id"),
         "mark_read": Self("recipient_id"),
-        "retry": ITD,
     },
 )
 
-GLOBAL = RuleTable(None, {"view_centre": SIGNED_IN, "view_failed": ITD})
+GLOBAL = RuleTable(
+    None,
+    {
+        "view_centre": SIGNED_IN,
+        "view_failed": ITD,
+        # Send failed notices and digests again (one or all of them).
+        "retry_failed": ITD,
+    },
+)
 
 
 def can(user: Viewer, action: str, obj: Any = None) -> bool:

@@ -33,10 +33,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contacts.models import User
+from contacts.permissions import USER
 from core.audiences import Audience, Viewer, audience
 
+from . import permissions
 from .kinds import ITD_DEFAULTS, KINDS, Channel, configurable_kinds
 from .models import Digest, MailStatus, Notification, Preference
+from .permissions import NOTIFICATION
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +78,7 @@ def channel_for(user: User | None, kind: str) -> str:
 
 def preferences_set(*, actor: Viewer, user: User, channels: dict[str, str]) -> None:
     """Save a person's channel per kind; security notices stay as they are (fixed)."""
-    if actor is None or actor.pk != user.pk:
+    if not USER.can(actor, "set_preferences", user):
         raise PermissionDenied
     unknown = [k for k in channels if k not in configurable_kinds() or KINDS[k].fixed]
     bad = [v for v in channels.values() if v not in Channel.values]
@@ -333,7 +336,7 @@ def retry(
     *, actor: Viewer, notification: Notification | None = None, digest: Digest | None = None
 ) -> None:
     """ITD sends a failed notice (or digest) again."""
-    if audience(actor) != Audience.ITD:
+    if not permissions.can(actor, "retry_failed"):
         raise PermissionDenied
     target = notification or digest
     if target is None or target.mail_status != MailStatus.FAILED:
@@ -353,7 +356,7 @@ def retry(
 def retry_all_failed(*, actor: Viewer) -> int:
     """After a mail server outage: every failed notice and digest is pending again. The first
     are handed out after commit, the rest by the requeue job (a few hundred a minute)."""
-    if audience(actor) != Audience.ITD:
+    if not permissions.can(actor, "retry_failed"):
         raise PermissionDenied
     with transaction.atomic():
         count = 0
@@ -492,7 +495,7 @@ def deliver_digest(digest_id: int) -> str:
 
 
 def mark_read(*, actor: Viewer, notification: Notification) -> None:
-    if notification.recipient_id != getattr(actor, "pk", None):
+    if not NOTIFICATION.can(actor, "mark_read", notification):
         raise PermissionDenied
     Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=timezone.now())
 

@@ -136,42 +136,22 @@ def _red_first(qs: QuerySet[Project]) -> QuerySet[Project]:
     )
 
 
-def _in_spaces(ids: Any) -> Q:
-    return Q(primary_space_id__in=ids) | Q(spaces__in=ids)
-
-
-def _of_authorities(ids: Any) -> Q:
-    return Q(lead_authority_id__in=ids) | Q(participating_authorities__in=ids)
-
-
-def _person_authority_id(user: Viewer) -> int | None:
-    person = getattr(user, "person", None)
-    return getattr(person, "authority_id", None)
-
-
 def project_scope(user: Viewer) -> tuple[str, QuerySet[Project]]:
-    """Which projects are "mine" on the dashboard, always within what the user may view."""
-    visible = Project.objects.visible_to(user)
+    """Which projects are "mine" on the dashboard (PROJECT "dashboard", within what the user
+    may view), and what to call them."""
+    projects = Project.objects.restrict(user, "dashboard")
     kind = audience(user)
     if kind == Audience.ITD:
-        return "all", visible
-    if kind == Audience.EXTERNAL:
-        where = _in_spaces(guest_space_ids(user)) | Q(pk__in=invited_project_ids(user))
+        label = "all"
+    elif kind == Audience.EXTERNAL:
         label = "guest"
     elif coordinated_space_ids(user):
-        where = _in_spaces(coordinated_space_ids(user)) | _of_authorities(
-            officer_authority_ids(user)
-        )
         label = "coordinated"
-    elif officer_authority_ids(user):
-        where = _of_authorities(officer_authority_ids(user))
+    elif officer_authority_ids(user) or not staff_space_ids(user):
         label = "authority"
     else:
-        own = {a for a in [_person_authority_id(user)] if a}
-        where = _in_spaces(staff_space_ids(user)) | _of_authorities(own)
-        label = "own" if staff_space_ids(user) else "authority"
-    ids = Project.objects.filter(where).order_by().values("pk")
-    return label, visible.filter(pk__in=ids)
+        label = "own"
+    return label, projects
 
 
 def _attention(user: Viewer, projects: QuerySet[Project]) -> Attention:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 
 from contacts.models import Person
@@ -20,6 +21,7 @@ from core.audiences import (
     EXTERNAL,
     ITD,
     STAFF,
+    SYSTEM,
     Viewer,
     is_signed_in,
 )
@@ -63,23 +65,60 @@ OWN = STAFF & (_in_spaces(staff_space_ids) | _of_authorities(officer_authority_i
 INVITED = AttrIn("pk", invited_project_ids)
 # The cockpit's scope: the spaces a coordinator runs and the authorities an officer represents.
 STEERED = STAFF & (_in_spaces(coordinated_space_ids) | _of_authorities(officer_authority_ids))
+STEERS_SOMETHING = has_any(coordinated_space_ids, "coordinates") | has_any(
+    officer_authority_ids, "officer"
+)
+
+
+def own_authority_ids(user: Viewer) -> frozenset[int]:
+    """The authority the user works for (their profile's), if any."""
+    if not is_signed_in(user):
+        return frozenset()
+    try:
+        authority_id = user.person.authority_id
+    except ObjectDoesNotExist:
+        return frozenset()
+    return frozenset({authority_id}) if authority_id is not None else frozenset()
+
+
+# "My projects" on the dashboard: a guest's (of their spaces, invited to), what a coordinator or
+# officer steers, else a staff member's spaces and their own authority's projects.
+MINE = (
+    ITD
+    | (EXTERNAL & (_in_spaces(guest_space_ids) | INVITED))
+    | STEERED
+    | (
+        STAFF
+        & ~STEERS_SOMETHING
+        & (_in_spaces(staff_space_ids) | _of_authorities(own_authority_ids))
+    )
+)
 # Edit: the coordinator of the primary space, an officer of the lead authority.
 LEADS = STAFF & (
     AttrIn("primary_space_id", coordinated_space_ids)
     | AttrIn("lead_authority_id", officer_authority_ids)
 )
 
+# Public: everyone; internal: staff, and guests of its spaces or of the project; restricted:
+# ITD, own people, guests invited to this project.
+VIEW = (
+    ITD
+    | PUBLIC
+    | (ADMINISTRATION & INTERNAL)
+    | OWN
+    | (EXTERNAL & INTERNAL & _in_spaces(guest_space_ids))
+    | INVITED
+)
+# Who takes part in its discussions and documents: ITD, its own people, guests of its spaces
+# and guests invited to it, within who may see it (other staff may see an internal project,
+# but do not take part).
+TAKES_PART = ITD | OWN | INVITED | (EXTERNAL & _in_spaces(guest_space_ids))
+
 PROJECT = RuleTable(
     Project,
     {
-        # Public: everyone; internal: staff, and guests of its spaces or of the project;
-        # restricted: ITD, own people, guests invited to this project.
-        "view": ITD
-        | PUBLIC
-        | (ADMINISTRATION & INTERNAL)
-        | OWN
-        | (EXTERNAL & INTERNAL & _in_spaces(guest_space_ids))
-        | INVITED,
+        "view": VIEW,
+        "take_part": VIEW & TAKES_PART,
         "edit": ITD | LEADS,
         "delete": ITD | LEADS,
         # Budget figures: ITD, own coordinators, officers and members. Never guests or other
@@ -87,6 +126,8 @@ PROJECT = RuleTable(
         "see_budget": ITD | OWN,
         "edit_budget": ITD | (STAFF & AttrIn("lead_authority_id", officer_authority_ids)),
         "cockpit": ITD | STEERED,
+        # The projects of one's dashboard, within what one may see.
+        "dashboard": VIEW & MINE,
         # Guests into one single project: ITD only.
         "invite_guest": ITD,
     },
@@ -98,12 +139,16 @@ BUDGET_LINE = RuleTable(
 MILESTONE = RuleTable(Milestone, {"view": Via("project", "view"), "edit": Via("project", "edit")})
 LINK = RuleTable(ProjectLink, {"view": Via("project", "view"), "edit": Via("project", "edit")})
 PROJECT_GUEST = RuleTable(
-    ProjectGuest, {"view": Via("project", "edit"), "edit": Via("project", "edit")}
+    ProjectGuest,
+    {
+        "view": Via("project", "edit"),
+        "edit": Via("project", "edit"),
+        # Ending a guest's access: its editors, and the system (the daily job for an end date
+        # that passed, anonymisation, a new invitation replacing an expired one).
+        "end": Via("project", "edit") | SYSTEM,
+    },
 )
 
-STEERS_SOMETHING = has_any(coordinated_space_ids, "coordinates") | has_any(
-    officer_authority_ids, "officer"
-)
 GLOBAL = RuleTable(
     None,
     {

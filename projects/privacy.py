@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.audiences import SYSTEM_ACTOR
 from core.models import AuditEntry
 from core.personal_data import Holding, Subject, redact_rows, register
 from core.services import audit_record
@@ -45,7 +46,7 @@ def _collect(subject: Subject) -> None:
 
 def _anonymise_guest_roles(subject: Subject) -> None:
     for guest in _guest_roles(subject).open():
-        project_guest_end(actor=None, guest=guest, check_permission=False)
+        project_guest_end(actor=SYSTEM_ACTOR, guest=guest)
 
 
 def _anonymise_texts(subject: Subject) -> None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Person
 from core import events
-from core.audiences import Actor
+from core.audiences import SYSTEM_ACTOR, Actor, SystemActor
 from core.dates import format_datetime, guest_until_errors, today
 from core.models import AuditEntry
 from core.services import audit_record, diff, snapshot, timebox_close
@@ -491,14 +491,10 @@ def project_guest_add(
     project: Project,
     person: Person,
     until: dt.date,
-    check_permission: bool = True,
 ) -> ProjectGuest:
-    """Invite an external person to one project until a date (always limited).
-
-    check_permission=False is for a caller that checked already, e.g. an invitation accepted by
-    the invitee, which an editor of the project issued.
-    """
-    if check_permission and not permissions.can(actor, "edit", project):
+    """Invite an external person to one project until a date (always limited). An accepted
+    invitation calls it as the one who issued it, who must still be allowed to."""
+    if not permissions.can(actor, "edit", project):
         raise PermissionDenied
     errors = guest_until_errors(until)
     if errors:
@@ -513,7 +509,7 @@ def project_guest_add(
     with transaction.atomic():
         # An expired invitation is closed before a new one may open.
         for old in ProjectGuest.objects.past_until().filter(project=project, person=person):
-            project_guest_end(actor=None, guest=old, check_permission=False)
+            project_guest_end(actor=SYSTEM_ACTOR, guest=old)
         guest.full_clean()
         try:
             with transaction.atomic():
@@ -529,10 +525,8 @@ def project_guest_add(
     return guest
 
 
-def project_guest_end(
-    *, actor: Actor | None, guest: ProjectGuest, check_permission: bool = True
-) -> ProjectGuest:
-    if check_permission and not permissions.can(actor, "edit", guest.project):
+def project_guest_end(*, actor: Actor | SystemActor, guest: ProjectGuest) -> ProjectGuest:
+    if not permissions.can(actor, "end", guest):
         raise PermissionDenied
     closed, _was_open = timebox_close(actor=actor, obj=guest, audited_fields=("until", "ended_at"))
     return closed
@@ -965,6 +959,6 @@ def project_guests_close_expired(*, on: dt.date | None = None) -> int:
     on = on or today()
     closed = 0
     for guest in ProjectGuest.objects.past_until(on):
-        project_guest_end(actor=None, guest=guest, check_permission=False)
+        project_guest_end(actor=SYSTEM_ACTOR, guest=guest)
         closed += 1
     return closed

@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from contacts.permissions import officer_authority_ids
 from core import rules
-from core.audiences import ITD, STAFF, Audience, Viewer, audience
+from core.audiences import ITD, STAFF, Viewer
 from core.rules import Attr, AttrIn, RuleTable, Self, has_any
 from projects.models import Project
 from projects.permissions import budget_condition
@@ -27,10 +27,14 @@ OF_MY_AUTHORITY = (
     STAFF & Attr("scope", Scope.AUTHORITY) & AttrIn("authority_id", officer_authority_ids)
 )
 
+# Who may see a report of its scope, and so request one (tested on an unsaved Report).
+OF_MY_SCOPE = ITD | OF_MY_SPACE | OF_MY_AUTHORITY
+
 REPORT = RuleTable(
     Report,
     {
-        "view": ITD | OF_MY_SPACE | OF_MY_AUTHORITY,
+        "view": OF_MY_SCOPE,
+        "request": OF_MY_SCOPE,
         # Its requester (while they may still see it) removes a report; ITD any.
         "delete": ITD | ((OF_MY_SPACE | OF_MY_AUTHORITY) & Self("requested_by_id")),
     },
@@ -53,16 +57,15 @@ def can(user: Viewer, action: str, obj: Any = None) -> bool:
 
 
 def may_use_scope(user: Viewer, scope: str, *, space: Any = None, authority: Any = None) -> bool:
-    """May `user` request a report of this scope (the same rule as for seeing one)."""
-    if not can(user, "request"):
+    """May `user` request a report of this scope (REPORT "request": the rule for seeing one)."""
+    if scope not in Scope.values:
         return False
-    if audience(user) == Audience.ITD:
-        return scope in Scope.values
-    if scope == Scope.SPACE:
-        return space is not None and space.pk in coordinated_space_ids(user)
-    if scope == Scope.AUTHORITY:
-        return authority is not None and authority.pk in officer_authority_ids(user)
-    return False
+    probe = Report(
+        scope=scope,
+        space=space if scope == Scope.SPACE else None,
+        authority=authority if scope == Scope.AUTHORITY else None,
+    )
+    return REPORT.can(user, "request", probe)
 
 
 def content_condition(report: Report | ReportSchedule, requester: Viewer) -> Q | None:

@@ -10,10 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from contacts.models import Authority, DigitalOfficer, User
-from contacts.permissions import officer_authority_ids
-from core.audiences import Audience, Viewer, audience
+from core.audiences import Viewer
 from spaces.models import Membership, Space
-from spaces.permissions import coordinated_space_ids
 
 from . import permissions
 from .models import Report, ReportSchedule, Scope, Status
@@ -34,19 +32,22 @@ def scope_value(item: Report | ReportSchedule) -> str:
 
 
 def scope_options(user: Viewer, *, fixed_only: bool = False) -> list[tuple[str, str]]:
-    """The scopes `user` may request (as the form's select offers them)."""
-    is_itd = audience(user) == Audience.ITD
+    """The scopes `user` may request (as the form's select offers them): each tested with the
+    rule the service checks (permissions.may_use_scope), on the few spaces and authorities."""
+    may = permissions.may_use_scope
     options: list[tuple[str, str]] = []
-    if is_itd:
+    if may(user, Scope.PROGRAMME):
         options.append((Scope.PROGRAMME, _("gesamte Strategie (alle Projekte)")))
-    spaces = (
-        Space.objects.all() if is_itd else Space.objects.filter(pk__in=coordinated_space_ids(user))
-    )
-    options += [(f"space:{s.slug}", _("Raum %(name)s") % {"name": s.name}) for s in spaces]
-    authorities = Authority.objects.current().order_by("kind", "code")
-    if not is_itd:
-        authorities = authorities.filter(pk__in=officer_authority_ids(user))
-    options += [(f"authority:{a.code}", f"{a.name} ({a.code})") for a in authorities]
+    options += [
+        (f"space:{s.slug}", _("Raum %(name)s") % {"name": s.name})
+        for s in Space.objects.all()
+        if may(user, Scope.SPACE, space=s)
+    ]
+    options += [
+        (f"authority:{a.code}", f"{a.name} ({a.code})")
+        for a in Authority.objects.current().order_by("kind", "code")
+        if may(user, Scope.AUTHORITY, authority=a)
+    ]
     return options
 
 

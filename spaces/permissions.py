@@ -16,9 +16,8 @@ from core.audiences import (
     EXTERNAL,
     ITD,
     STAFF,
-    Audience,
+    SYSTEM,
     Viewer,
-    audience,
     is_signed_in,
 )
 from core.rules import ANYONE, Attr, AttrIn, InSubquery, RuleTable, Via, has_any
@@ -87,17 +86,20 @@ SPACE = RuleTable(
     },
 )
 
+# Coordinators manage members and guests of their space; coordinators are ITD's.
+CHANGE_MEMBERSHIP = ITD | (
+    STAFF & AttrIn("space_id", coordinated_space_ids) & ~Attr("role", Membership.Role.COORDINATOR)
+)
+
 MEMBERSHIP = RuleTable(
     Membership,
     {
         "view": Via("space", "view_members"),
-        # Coordinators manage members and guests of their space; coordinators are ITD's.
-        "change": ITD
-        | (
-            STAFF
-            & AttrIn("space_id", coordinated_space_ids)
-            & ~Attr("role", Membership.Role.COORDINATOR)
-        ),
+        "change": CHANGE_MEMBERSHIP,
+        # A new membership (tested on the unsaved row: its space and role): whoever may change
+        # it, and the system for an accepted invitation (checked when it was issued) and the
+        # demo seed.
+        "add": CHANGE_MEMBERSHIP | SYSTEM,
     },
 )
 
@@ -122,9 +124,10 @@ def is_any_coordinator(user: Viewer) -> bool:
 
 
 def assignable_roles(user: Viewer, space: Space) -> list[str]:
-    """Coordinators may add members and guests; only ITD names coordinators."""
-    if audience(user) == Audience.ITD:
-        return [r.value for r in Membership.Role]
-    if SPACE.can(user, "manage_members", space):
-        return [Membership.Role.MEMBER.value, Membership.Role.GUEST.value]
-    return []
+    """The roles the user may give in the space (MEMBERSHIP "change" on a row of that role):
+    coordinators members and guests; only ITD names coordinators."""
+    return [
+        r.value
+        for r in Membership.Role
+        if MEMBERSHIP.can(user, "change", Membership(space=space, role=r.value))
+    ]

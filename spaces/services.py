@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from contacts.models import Authority, Organisation, Person
 from contacts.services import user_access_changed
 from core import events
-from core.audiences import Actor
+from core.audiences import Actor, SystemActor
 from core.dates import guest_until_errors, today
 from core.models import AuditEntry
 from core.services import audit_record, diff, snapshot, timebox_close
@@ -59,7 +59,7 @@ def _roles_changed(*, actor: Actor | None, membership: Membership, changes: dict
 
 def membership_create(
     *,
-    actor: Actor | None,
+    actor: Actor | SystemActor,
     space: Space,
     person: Person,
     role: str,
@@ -67,12 +67,13 @@ def membership_create(
     organisation: Organisation | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
-    check_permission: bool = True,
+    invited_by: Actor | None = None,
 ) -> Membership:
-    """Add a person to a space. check_permission=False is for a caller that checked already:
-    an invitation accepted by the invitee, which a coordinator or ITD issued."""
-    if check_permission and role not in assignable_roles(actor, space):
+    """Add a person to a space (MEMBERSHIP "add"). An accepted invitation is carried out by the
+    system for the one who issued it (`invited_by`): the audit trail and the notices name them."""
+    if not MEMBERSHIP.can(actor, "add", Membership(space=space, role=role)):
         raise PermissionDenied
+    acting: Actor | SystemActor = invited_by if invited_by is not None else actor
     since = since or today()
     _check_guest_until(role, until)
     if authority is None and organisation is None:
@@ -87,7 +88,7 @@ def membership_create(
         organisation=organisation,
         since=since,
         until=until,
-        invited_by=actor if actor is not None and actor.is_authenticated else None,
+        invited_by=acting if acting.is_authenticated else None,
     )
     with transaction.atomic():
         _close_expired(person=person, space=space, on=today())
@@ -98,12 +99,12 @@ def membership_create(
         except IntegrityError as exc:  # a concurrent request won the race
             raise ValidationError(_("Diese Person ist bereits Mitglied dieses Raums.")) from exc
         audit_record(
-            actor=actor,
+            actor=acting,
             instance=membership,
             action=AuditEntry.Action.CREATE,
             changes=diff({}, snapshot(membership, AUDITED_FIELDS)),
         )
-        events.emit(events.MEMBERSHIP_ADDED, membership=membership, actor=actor)
+        events.emit(events.MEMBERSHIP_ADDED, membership=membership, actor=acting)
     return membership
 
 

@@ -26,7 +26,7 @@ from pypdf import PdfReader
 
 from contacts.models import Authority
 from core import pdf
-from core.audiences import Actor
+from core.audiences import SYSTEM_ACTOR, Actor
 from notifications.kinds import Kind as NoticeKind
 from notifications.models import Notification
 from projects.models import BudgetLine, FiscalYear
@@ -703,6 +703,6 @@ def test_personal_data_names_the_reports_and_anonymising_removes_their_files(
     )
     path = Path(own.file.path)
     assert any("Budgetzeilen" in item["report"] for item in personal_data(coordinator)["reports"])
-    user_anonymise(user=coordinator, actor=None, reason="Test")
+    user_anonymise(user=coordinator, actor=SYSTEM_ACTOR, reason="Test")
     own.refresh_from_db()
     assert own.requested_by is None and own.status == Status.REMOVED and not path.exists()

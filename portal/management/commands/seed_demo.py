@@ -14,6 +14,7 @@ from django.db import transaction
 from contacts.models import Authority, DigitalOfficer, Organisation, Person, User
 from contacts.services import user_totp_enrol
 from core import events
+from core.audiences import SYSTEM_ACTOR
 from core.dates import today
 from discussions.demo import seed_discussions
 from documents.demo import seed_documents
@@ -209,13 +210,12 @@ class Command(BaseCommand):
         if Membership.objects.open().filter(space=space, person=person).exists():
             return
         membership_create(
-            actor=None,
+            actor=SYSTEM_ACTOR,
             space=space,
             person=person,
             role=role,
             since=dt.date(2024, 1, 15),
             until=until,
-            check_permission=False,
         )
 
     def seed_memberships(self) -> None:
