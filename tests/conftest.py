@@ -153,10 +153,8 @@ def _require_postgresql(db):
     )
 
 
-@pytest.fixture
-def reference_data(transactional_db):
-    """Transactional tests start from an empty database (the one before them flushed it): load
-    what the data migrations load. Name it before the role fixtures, which read it."""
+def _load_reference_data() -> None:
+    """What the data migrations load: the spaces, the authorities, the budget's reference data."""
     import importlib
 
     from django.apps import apps
@@ -167,6 +165,38 @@ def reference_data(transactional_db):
     load_authorities(Authority)
     importlib.import_module("projects.migrations.0002_reference_budget").load(apps, None)
     importlib.import_module("projects.migrations.0009_reference_names_en").load(apps, None)
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Transactional tests may start from an empty database: load what the data migrations
+    load. Name it before the role fixtures, which read it."""
+    if not Space.objects.exists():
+        _load_reference_data()
+
+
+def _flushes_the_database(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return (
+        "transactional_db" in fixtures
+        or "live_server" in fixtures
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """A transactional test empties the database when its fixtures end. In one process such
+    tests ran last; in the parallel suite a process may take ordinary tests after one, and those
+    expect the reference data the migrations loaded: it is loaded again, after the flush."""
+    result = yield
+    if _flushes_the_database(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _load_reference_data()
+    return result
 
 
 @pytest.fixture

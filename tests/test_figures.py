@@ -131,7 +131,7 @@ def test_the_over_plan_table_shows_each_projects_figures_of_the_year(itd, known)
     }
     assert over["ampelnetz/2026"]["actual"] == D("297906.09")  # the data is what it says
     assert over["ampelnetz/2026"]["available"] < 0
-    response = client_for(itd).get(reverse("portal:dashboard"))
+    response = client_for(itd).get(reverse("dashboard"))
     table = fig.section(response, "section", aria_labelledby="cockpit-over")
     rows = table.find_all("tr", data_project=True)
     assert sorted(_key(r) for r in rows) == sorted(over)
@@ -140,7 +140,7 @@ def test_the_over_plan_table_shows_each_projects_figures_of_the_year(itd, known)
 
 
 def test_the_cockpits_years_and_total_equal_the_lines(itd, known):
-    response = client_for(itd).get(reverse("portal:dashboard"))
+    response = client_for(itd).get(reverse("dashboard"))
     table = fig.section(response, "section", aria_labelledby="cockpit-years")
     by_year = fig.line_sums("y.year")
     rows = table.find_all("tr", data_year=True)
@@ -162,7 +162,7 @@ def test_the_cockpits_years_and_total_equal_the_lines(itd, known):
 
 
 def test_the_cockpits_rollups_by_space_and_authority_equal_the_lines(itd, known):
-    response = client_for(itd).get(reverse("portal:dashboard"))
+    response = client_for(itd).get(reverse("dashboard"))
     rollups = fig.section(response, "section", aria_labelledby="cockpit-rollups")
     spaces = {s.pk: s.name for s in Space.objects.all()}
     by_space = {spaces[k]: v for k, v in fig.line_sums("p.primary_space_id").items()}
@@ -181,7 +181,7 @@ def test_the_cockpits_rollups_by_space_and_authority_equal_the_lines(itd, known)
 
 
 def test_the_cockpits_programme_rows_equal_the_lines_of_the_programme_sources(itd, known):
-    response = client_for(itd).get(reverse("portal:dashboard"))
+    response = client_for(itd).get(reverse("dashboard"))
     table = fig.section(response, "section", aria_labelledby="cockpit-programme")
     budget = fig.programme_budget()
     programme = fig.total("s.is_programme")
@@ -207,7 +207,7 @@ def test_an_officers_cockpit_holds_the_sums_of_their_authoritys_projects(
     client = client_for(officer)
     if language == "en":
         _english(client)
-    response = client.get(reverse("portal:dashboard"))
+    response = client.get(reverse("dashboard"))
     years = fig.section(response, "section", aria_labelledby="cockpit-years")
     by_year = fig.line_sums("y.year", steered, params)
     rows = years.find_all("tr", data_year=True)
@@ -516,6 +516,6 @@ def test_amounts_are_read_only_in_the_languages_notation():
 
 
 def test_a_missing_section_raises_naming_it_and_the_status(known):
-    response = client_for(None).get(reverse("portal:dashboard"))  # a visitor: sent to sign in
+    response = client_for(None).get(reverse("dashboard"))  # a visitor: sent to sign in
     with pytest.raises(AssertionError, match=r"aria-labelledby.*cockpit-over.*status 302"):
         fig.section(response, "section", aria_labelledby="cockpit-over")
