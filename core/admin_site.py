@@ -21,8 +21,8 @@ class PortalAdminSite(admin.AdminSite):
     index_title = _("Stammdaten und Protokolle")
 
     def has_permission(self, request: HttpRequest) -> bool:
-        # Imported here: this module is imported with the app list, before the models (which
-        # core.audiences needs) are ready.
+        # The app list imports this module before the models (which core.audiences needs) are
+        # ready. Imported here: so the rule table is read only when the admin is used.
         from .permissions import can
 
         return can(request.user, "use_admin")

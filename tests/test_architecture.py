@@ -259,10 +259,9 @@ ROOMS = (
 )
 # Rooms an app leaves out on purpose (a room may also be a package: projects/selectors/).
 WITHOUT = {
-    # The machinery every app's rules are built from (core.rules); core's own records (audit
-    # trail, security log) are read through the admin and the project pages, not a page of
-    # their own with a scope.
-    "core": {"permissions.py", "selectors.py"},
+    # core's own records (audit trail, security log) are read through the admin and the apps'
+    # pages, not a page of their own: no selectors.
+    "core": {"selectors.py"},
     # The search stores nothing: it reads what the apps below offer through their selectors.
     "search": {"models.py", "permissions.py", "services.py", "admin.py", "privacy.py"},
     # The start page and dashboards store nothing: they read every app's selectors. Their two

@@ -28,7 +28,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from access import services as access_services
-from contacts.models import DigitalOfficer
+from contacts.models import DigitalOfficer, User
 from contacts.services import user_anonymise
 from core.personal_data import name_spellings, redact
 from discussions import services as discussion_services
@@ -409,7 +409,9 @@ def _in_thread(target, *args) -> tuple[threading.Thread, dict]:
     return thread, outcome
 
 
-def _delete(user, hold: threading.Event | None = None, deleted: threading.Event | None = None):
+def _delete(
+    user: User, hold: threading.Event | None = None, deleted: threading.Event | None = None
+):
     """The deletion, in a transaction kept open until `hold` is set (if given)."""
     with transaction.atomic():
         user_anonymise(actor=user, user=user, reason="request")

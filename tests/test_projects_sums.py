@@ -165,10 +165,7 @@ def test_cockpit_is_scoped_for_officers_and_absent_for_members(
     data = cockpit(officer)
     assert data.project_count == len(portfolio)
     assert data.total.planned == _line_sums(project__in=portfolio)["planned"]
-    assert (
-        "Strategie-Cockpit"
-        not in client_for(member).get(reverse("dashboard")).content.decode()
-    )
+    assert "Strategie-Cockpit" not in client_for(member).get(reverse("dashboard")).content.decode()
 
 
 def test_cockpit_lists_overdue_milestones(coordinator, portfolio):

@@ -162,7 +162,7 @@ def _starts() -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
 
 
-def _person(user: Any) -> Any:
+def _person(user: User | None) -> Any:
     return ExternalPersonFactory() if user is None else user.person
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from .test_architecture import CONFIG, LAYERS
+from hamburg_digital.layers import APPS, CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every app of the house (a new layer is checked without being added here), and the rest.
-PACKAGES = (*LAYERS, CONFIG, "scripts", "bench", "tests")
+PACKAGES = (*APPS, CONFIG, "scripts", "bench", "tests")
 TYPED_NAMES = {"user", "actor", "viewer", "request"}
 
 
