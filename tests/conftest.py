@@ -55,9 +55,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    cache = settings.CACHES["default"]
-    if worker and cache["BACKEND"].endswith("RedisCache"):
-        cache["LOCATION"] = _redis_url_of_worker(cache["LOCATION"], worker)
+    cache: dict[str, Any] = settings.CACHES["default"]
+    if worker and str(cache["BACKEND"]).endswith("RedisCache"):
+        cache["LOCATION"] = _redis_url_of_worker(str(cache["LOCATION"]), worker)
 
 
 def _must_run_alone(item: pytest.Item) -> bool:

@@ -163,7 +163,7 @@ def _starts() -> dt.datetime:
 
 
 def _person(user: User | None) -> Any:
-    return ExternalPersonFactory() if user is None else user.person
+    return ExternalPersonFactory.create() if user is None else user.person
 
 
 CASES: dict[str, Case] = {
@@ -383,7 +383,7 @@ CASES: dict[str, Case] = {
     "projects.services.project_guest_add": Case(
         lambda w, u: projects_rules.can(u, "edit", w.project),
         lambda w, u: projects.project_guest_add(
-            actor=u, project=w.project, person=ExternalPersonFactory(), until=_until()
+            actor=u, project=w.project, person=ExternalPersonFactory.create(), until=_until()
         ),
     ),
     "projects.services.project_guest_end": Case(
@@ -451,7 +451,7 @@ CASES: dict[str, Case] = {
         lambda w, u: spaces.membership_create(
             actor=u,
             space=w.space,
-            person=ExternalPersonFactory(),
+            person=ExternalPersonFactory.create(),
             role=Membership.Role.GUEST,
             until=_until(),
         ),
@@ -488,9 +488,9 @@ def _fresh(role: str, roles: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def world(all_roles, space, authority, itd, coordinator, member, officer) -> World:
-    project = ProjectFactory(slug="abgelehnt", primary_space=space, lead_authority=authority)
+    project = ProjectFactory.create(slug="abgelehnt", primary_space=space, lead_authority=authority)
     fiscal_year = FiscalYear.objects.get(year=2026)
-    guest_person = ExternalPersonFactory()
+    guest_person = ExternalPersonFactory.create()
     project_guest = ProjectGuest.objects.create(
         project=project, person=guest_person, since=timezone.localdate(), until=_until()
     )
