@@ -191,7 +191,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     tests ran last; in the parallel suite a process may take ordinary tests after one, and those
     expect the reference data the migrations loaded: it is loaded again, after the flush."""
     result = yield
-    if _flushes_the_database(item):
+    # After the last test the session's fixtures are gone too (the test database dropped).
+    if _flushes_the_database(item) and nextitem is not None:
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
