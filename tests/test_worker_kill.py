@@ -124,7 +124,9 @@ def test_a_killed_worker_loses_no_mail_and_sends_none_twice_but_those_in_flight(
     ids = [n.pk for n in Notification.objects.bulk_create(batch)]
 
     # A client of its own on the same broker and queue (the portal's app may run in-process).
-    client = Celery(broker=BROKER_URL)
+    # Not the current app: the tests after this one (in the same process) must keep sending
+    # tasks to the portal's app, which runs them in-process.
+    client = Celery(broker=BROKER_URL, set_as_current=False)
     client.conf.task_default_queue = queue
     broker = redis.Redis.from_url(BROKER_URL)
     broker.flushdb()
