@@ -166,6 +166,20 @@ def budget_line(project, year: int = 2026, category: str = "sach", source: str =
 # --- Issue 12: meetings -------------------------------------------------------------------------
 
 
+def budget_formset(rows: list[dict], initial: int = 0) -> dict:
+    """The budget editor's POST data: the formset's management form and one prefix per row."""
+    data = {
+        "lines-TOTAL_FORMS": str(len(rows)),
+        "lines-INITIAL_FORMS": str(initial),
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"lines-{i}-{key}"] = value
+    return data
+
+
 def make_meeting(*, space, invitees=(), days: int = 5, hours: float = 1.5, **fields):
     """A meeting of `space` in `days` days at 10:00 (Europe/Berlin), inviting `invitees` (people
     or accounts), written directly (no notices)."""

@@ -25,7 +25,7 @@ from projects.selectors import money, project_page
 from reports.content import category_rows
 
 from .conftest import client_for
-from .factories import ProjectFactory, budget_line
+from .factories import ProjectFactory, budget_formset, budget_line
 from .test_projects_forms import _english
 
 
@@ -39,19 +39,6 @@ def rates(db):
     year = FiscalYear.objects.get(year=2026)
     for grade, cost in (("E 13", "98300.00"), ("E 11", "86000.00")):
         CostRate.objects.create(fiscal_year=year, pay_grade=grade, annual_full_cost=Decimal(cost))
-
-
-def _lines(rows: list[dict], initial: int = 0) -> dict:
-    data = {
-        "lines-TOTAL_FORMS": str(len(rows)),
-        "lines-INITIAL_FORMS": str(initial),
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "1000",
-    }
-    for i, row in enumerate(rows):
-        for key, value in row.items():
-            data[f"lines-{i}-{key}"] = value
-    return data
 
 
 def _row(category="personal", source="eigen", **values) -> dict:
@@ -79,14 +66,14 @@ def _sql_sums(**filters) -> dict[str, Decimal]:
 def test_a_second_personnel_line_from_the_same_funds_with_another_grade(officer, project, rates):
     client = client_for(officer)
     first = _row(fte="1", pay_grade="E 13", months="12")
-    assert client.post(_budget_url(project), _lines([first])).status_code == 302
+    assert client.post(_budget_url(project), budget_formset([first])).status_code == 302
     line = BudgetLine.objects.get(project=project)
     assert line.description == ""  # alone with its key, a line needs no description
 
     # The officer names the first line and adds a second one from the same funds.
     named = {**first, "line_id": line.pk, "version": line.version, "description": "Team Plattform"}
     second = _row(fte="0,5", pay_grade="E 11", months="12", description="Team Betrieb")
-    response = client.post(_budget_url(project), _lines([named, second], initial=1))
+    response = client.post(_budget_url(project), budget_formset([named, second], initial=1))
     assert response.status_code == 302, response.content.decode()[:3000]
 
     lines = {b.description: b for b in BudgetLine.objects.filter(project=project)}
@@ -121,7 +108,7 @@ def test_a_second_personnel_line_from_the_same_funds_with_another_grade(officer,
 
 
 def test_rows_sharing_category_and_source_each_need_a_description(officer, project):
-    data = _lines(
+    data = budget_formset(
         [
             _row("sach", "eigen", planned="100", description="Lizenzen"),
             _row("sach", "eigen", planned="200"),
@@ -142,14 +129,14 @@ def test_an_existing_line_must_be_named_before_a_second_one_joins_it(officer, pr
     line = budget_line(project, 2026, "sach", "eigen", planned=Decimal("100"))
     existing = _row("sach", "eigen", planned="100,00", line_id=line.pk, version=line.version)
     added = _row("sach", "eigen", planned="50", description="Schulungen")
-    response = client_for(officer).post(_budget_url(project), _lines([existing, added], 1))
+    response = client_for(officer).post(_budget_url(project), budget_formset([existing, added], 1))
     assert response.status_code == 400
     assert "description" in response.context["formset"][0].errors
     assert BudgetLine.objects.filter(project=project).count() == 1
 
 
 def test_the_same_description_twice_is_refused_whatever_its_case(officer, project):
-    data = _lines(
+    data = budget_formset(
         [
             _row("sach", "eigen", planned="100", description="Team A"),
             _row("sach", "eigen", planned="200", description="team a"),
@@ -166,7 +153,7 @@ def test_a_line_added_meanwhile_without_description_stops_the_save(officer, proj
     """The page was opened before someone else added an unnamed line with the same key: the
     new, named row alone would leave two lines of which one has no description."""
     budget_line(project, 2026, "sach", "eigen", planned=Decimal("5"))
-    data = _lines([_row("sach", "eigen", planned="7", description="Schulungen")])
+    data = budget_formset([_row("sach", "eigen", planned="7", description="Schulungen")])
     response = client_for(officer).post(_budget_url(project), data)
     assert response.status_code == 400
     assert "Bitte laden Sie die Seite neu" in " ".join(response.context["formset"].service_errors)
@@ -277,13 +264,13 @@ def test_the_editor_shows_and_takes_german_separators(officer, project):
     html = client.get(_budget_url(project)).content.decode()
     assert 'name="lines-0-planned" value="92.192,21"' in html
     row = _row("sach", "itd", line_id=line.pk, version=line.version)
-    data = _lines([{**row, "planned": "92.192,21", "actual": "1.000.000"}], initial=1)
+    data = budget_formset([{**row, "planned": "92.192,21", "actual": "1.000.000"}], initial=1)
     assert client.post(_budget_url(project), data).status_code == 302
     line.refresh_from_db()
     assert (line.planned, line.actual) == (Decimal("92192.21"), Decimal("1000000"))
     # Without separators too.
     line.refresh_from_db()
-    data = _lines([{**row, "version": line.version, "planned": "92193,5"}], initial=1)
+    data = budget_formset([{**row, "version": line.version, "planned": "92193,5"}], initial=1)
     assert client.post(_budget_url(project), data).status_code == 302
     line.refresh_from_db()
     assert line.planned == Decimal("92193.50")
@@ -294,7 +281,7 @@ def test_the_english_editor_shows_and_takes_english_separators(officer, project)
     client = _english(officer)
     html = client.get(_budget_url(project)).content.decode()
     assert 'name="lines-0-planned" value="92,192.21"' in html
-    data = _lines(
+    data = budget_formset(
         [_row("sach", "itd", line_id=line.pk, version=line.version, planned="1,234,567.89")],
         initial=1,
     )
@@ -305,7 +292,9 @@ def test_the_english_editor_shows_and_takes_english_separators(officer, project)
 
 @pytest.mark.parametrize("typed", ["12,345,6", "1.2.3", "1,234.5.6", "zwölf", "1.234,567", "-5"])
 def test_bad_english_amounts_are_refused_and_the_grid_comes_back(officer, project, typed):
-    data = _lines([_row("sach", "itd", planned="1,000"), _row("it-dl", "itd", planned=typed)])
+    data = budget_formset(
+        [_row("sach", "itd", planned="1,000"), _row("it-dl", "itd", planned=typed)]
+    )
     response = _english(officer).post(_budget_url(project), data)
     assert response.status_code == 400
     assert response.context["formset"][1].errors["planned"]

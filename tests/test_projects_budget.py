@@ -15,7 +15,7 @@ from projects import services
 from projects.models import BudgetLine, CostCategory, CostRate, FiscalYear, FundingSource, Project
 
 from .conftest import client_for
-from .factories import ProjectFactory, budget_line
+from .factories import ProjectFactory, budget_formset, budget_line
 
 
 @pytest.fixture
@@ -29,19 +29,6 @@ def _ids():
     return cats, srcs
 
 
-def _formset(rows: list[dict], initial: int = 0) -> dict:
-    data = {
-        "lines-TOTAL_FORMS": str(len(rows)),
-        "lines-INITIAL_FORMS": str(initial),
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "1000",
-    }
-    for i, row in enumerate(rows):
-        for key, value in row.items():
-            data[f"lines-{i}-{key}"] = value
-    return data
-
-
 def _row(category="sach", source="itd", **values) -> dict:
     cats, srcs = _ids()
     return {"category": cats[category], "funding_source": srcs[source], **values}
@@ -52,7 +39,7 @@ def _budget_url(project, year=2026) -> str:
 
 
 def test_officer_saves_the_lines_of_a_year_in_one_form(officer, project):
-    data = _formset(
+    data = budget_formset(
         [
             _row("sach", "itd", planned="1.234,56", committed="100", actual="0,44"),
             _row("it-dl", "eigen", planned="20000", revised="21.000,00", einzelplan="1.2"),
@@ -74,7 +61,7 @@ def test_personnel_line_is_computed_from_the_cost_rate_and_shows_its_basis(offic
     CostRate.objects.create(
         fiscal_year=fiscal_year, pay_grade="E 13", annual_full_cost=Decimal("98300.00")
     )
-    data = _formset([_row("personal", "eigen", fte="1,5", pay_grade="E 13", months="8")])
+    data = budget_formset([_row("personal", "eigen", fte="1,5", pay_grade="E 13", months="8")])
     assert client_for(officer).post(_budget_url(project), data).status_code == 302
     line = BudgetLine.objects.get(project=project)
     # 1.5 x 98,300.00 x 8 / 12 = 98,300.00
@@ -137,7 +124,7 @@ def test_bad_amounts_are_refused_at_the_field_and_nothing_is_written(
     officer, project, field, amount, message
 ):
     values = {"planned": "100", field: amount}
-    data = _formset([_row("sach", "eigen", planned="50"), _row("sach", "itd", **values)])
+    data = budget_formset([_row("sach", "eigen", planned="50"), _row("sach", "itd", **values)])
     response = client_for(officer).post(_budget_url(project), data)
     assert response.status_code == 400
     formset = response.context["formset"]
@@ -151,7 +138,7 @@ def test_bad_amounts_are_refused_at_the_field_and_nothing_is_written(
 
 
 def test_two_rows_of_one_category_and_source_without_descriptions_are_refused(officer, project):
-    data = _formset([_row("sach", "itd", planned="1"), _row("sach", "itd", planned="2")])
+    data = budget_formset([_row("sach", "itd", planned="1"), _row("sach", "itd", planned="2")])
     response = client_for(officer).post(_budget_url(project), data)
     assert response.status_code == 400
     for row in response.context["formset"]:
@@ -162,7 +149,7 @@ def test_two_rows_of_one_category_and_source_without_descriptions_are_refused(of
 def test_a_line_that_exists_already_cannot_be_added_twice(officer, project):
     budget_line(project, 2026, "sach", "itd", planned=Decimal("5"))
     # The form was opened before the line existed: it posts it as a new row.
-    data = _formset([_row("sach", "itd", planned="7")])
+    data = budget_formset([_row("sach", "itd", planned="7")])
     response = client_for(officer).post(_budget_url(project), data)
     assert response.status_code == 400
     message = " ".join(response.context["formset"][0].errors["description"])
@@ -175,7 +162,7 @@ def test_a_fiscal_year_outside_the_project_period_is_refused_at_the_field(office
     response = client_for(officer).get(url)
     assert response.status_code == 400
     assert "außerhalb der Projektlaufzeit" in " ".join(response.context["year_form"].errors["year"])
-    response = client_for(officer).post(url, _formset([_row(planned="1")]))
+    response = client_for(officer).post(url, budget_formset([_row(planned="1")]))
     assert response.status_code == 400
     assert not BudgetLine.objects.exists()
     for bad in ("abc", "99999"):
@@ -199,10 +186,10 @@ def test_a_stale_budget_edit_is_refused_and_the_newer_values_stay(officer, itd, 
     line = budget_line(project, 2026, "sach", "itd", planned=Decimal("100"))
     stale = {"line_id": line.pk, "version": line.version}
     # Someone else saves first.
-    first = _formset([_row("sach", "itd", planned="200", **stale)], initial=1)
+    first = budget_formset([_row("sach", "itd", planned="200", **stale)], initial=1)
     assert client_for(itd).post(_budget_url(project), first).status_code == 302
     # The second save, based on the old version, is refused with a clear message.
-    second = _formset([_row("sach", "itd", planned="300", **stale)], initial=1)
+    second = budget_formset([_row("sach", "itd", planned="300", **stale)], initial=1)
     response = client_for(officer).post(_budget_url(project), second)
     assert response.status_code == 400
     assert "Inzwischen hat jemand anderes" in " ".join(
@@ -214,7 +201,7 @@ def test_a_stale_budget_edit_is_refused_and_the_newer_values_stay(officer, itd, 
 
 def test_one_bad_row_keeps_every_other_row_unwritten(officer, project):
     line = budget_line(project, 2026, "sach", "itd", planned=Decimal("100"))
-    data = _formset(
+    data = budget_formset(
         [
             _row("sach", "itd", planned="150", line_id=line.pk, version=line.version),
             _row("it-dl", "itd", planned="-1"),
@@ -241,7 +228,9 @@ def test_deleting_a_line_asks_first_and_keeps_it_in_the_audit_trail(officer, pro
 
 
 def test_coordinator_may_not_edit_budget_lines(coordinator, project):
-    response = client_for(coordinator).post(_budget_url(project), _formset([_row(planned="1")]))
+    response = client_for(coordinator).post(
+        _budget_url(project), budget_formset([_row(planned="1")])
+    )
     assert response.status_code == 403
     assert not BudgetLine.objects.exists()
 
@@ -447,7 +436,7 @@ def test_tampered_or_incomplete_posts_answer_400_not_500(officer, itd, project, 
     # No management form at all.
     assert client.post(_budget_url(project), {}).status_code == 400
     # A line of another project smuggled into this project's form.
-    data = _formset(
+    data = budget_formset(
         [_row(planned="1", line_id=foreign_line.pk, version=foreign_line.version)], initial=1
     )
     assert client.post(_budget_url(project), data).status_code == 400

@@ -19,7 +19,7 @@ from core.text import slugify_german
 from projects.models import BudgetLine, CostCategory, FundingSource, Milestone, Project, ProjectLink
 
 from .conftest import client_for
-from .factories import ProjectFactory, budget_line
+from .factories import ProjectFactory, budget_formset, budget_line
 
 
 @pytest.fixture
@@ -205,19 +205,6 @@ def test_badly_grouped_amounts_are_not_guessed(text):
             parse_amount(text, language=language)
 
 
-def _lines(rows: list[dict], initial: int = 0) -> dict:
-    data = {
-        "lines-TOTAL_FORMS": str(len(rows)),
-        "lines-INITIAL_FORMS": str(initial),
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "1000",
-    }
-    for i, row in enumerate(rows):
-        for key, value in row.items():
-            data[f"lines-{i}-{key}"] = value
-    return data
-
-
 def _row(category="sach", source="itd", **values) -> dict:
     return {
         "category": CostCategory.objects.get(code=category).pk,
@@ -231,21 +218,23 @@ def _budget_url(project, year=2026) -> str:
 
 
 def test_an_english_amount_is_understood_in_the_german_budget_editor(officer, project):
-    data = _lines([_row(planned="1,000.50")])
+    data = budget_formset([_row(planned="1,000.50")])
     assert client_for(officer).post(_budget_url(project), data).status_code == 302
     assert BudgetLine.objects.get(project=project).planned == Decimal("1000.50")
 
 
 def test_an_english_amount_is_understood_in_the_english_budget_editor(officer, project):
     client = _english(officer)
-    data = _lines([_row(planned="1,000.50", actual="12,345")])
+    data = budget_formset([_row(planned="1,000.50", actual="12,345")])
     assert client.post(_budget_url(project), data).status_code == 302
     line = BudgetLine.objects.get(project=project)
     assert (line.planned, line.actual) == (Decimal("1000.50"), Decimal("12345"))
 
 
 def test_too_many_decimals_explain_the_german_notation(officer, project):
-    response = client_for(officer).post(_budget_url(project), _lines([_row(planned="1,000")]))
+    response = client_for(officer).post(
+        _budget_url(project), budget_formset([_row(planned="1,000")])
+    )
     # "1,000" in German is one euro with three decimals: refused, with the notation explained.
     assert response.status_code == 400
     message = " ".join(response.context["formset"][0].errors["planned"])
@@ -254,7 +243,9 @@ def test_too_many_decimals_explain_the_german_notation(officer, project):
 
 
 def test_a_bad_amount_explains_the_english_notation_in_english(officer, project):
-    response = _english(officer).post(_budget_url(project), _lines([_row(planned="1.000.5")]))
+    response = _english(officer).post(
+        _budget_url(project), budget_formset([_row(planned="1.000.5")])
+    )
     assert response.status_code == 400
     message = " ".join(response.context["formset"][0].errors["planned"])
     assert "1,234.56" in message
@@ -286,7 +277,7 @@ def test_the_budget_editor_opens_the_latest_year_with_lines(officer, project):
 
 def test_adding_a_row_without_javascript_writes_nothing(officer, project):
     line = budget_line(project, 2026, planned=Decimal("10"))
-    data = _lines(
+    data = budget_formset(
         [
             {
                 **_row(planned="10,00"),
@@ -325,7 +316,7 @@ def test_saving_the_grid_unchanged_writes_no_audit_entry(officer, project):
     client = client_for(officer)
     rows = client.get(_budget_url(project)).context["formset"].forms[:2]
     # As a person would leave them: the same amounts written another way, zeros as "0".
-    data = _lines(
+    data = budget_formset(
         [
             {k: v for k, v in f.initial.items() if v is not None}
             | {"planned": "1.234,50", "revised": "1234,5", "committed": "0", "actual": "0,00"}
@@ -467,14 +458,14 @@ def test_checkbox_choices_are_saved(officer, space, other_space, authority):
     ],
 )
 def test_a_tampered_add_row_post_writes_nothing_and_answers_no_500(officer, project, management):
-    data = {**_lines([_row(planned="5")]), **management, "add_row": "lines"}
+    data = {**budget_formset([_row(planned="5")]), **management, "add_row": "lines"}
     response = client_for(officer).post(_budget_url(project), data)
     assert response.status_code in (200, 400)
     assert not BudgetLine.objects.exists()
 
 
 def test_an_unknown_add_row_value_is_an_ordinary_save(officer, project):
-    data = {**_lines([_row(planned="5")]), "add_row": "milestones"}
+    data = {**budget_formset([_row(planned="5")]), "add_row": "milestones"}
     assert client_for(officer).post(_budget_url(project), data).status_code == 302
     assert BudgetLine.objects.count() == 1
 
