@@ -507,10 +507,11 @@ def test_a_tampered_version_is_answered_with_a_message(itd, project, space, auth
 
 
 def test_a_foreign_budget_line_is_not_called_deleted(officer, project, other_space):
-    from .test_projects_budget import _budget_url, _formset, _row
+    from .factories import budget_formset
+    from .test_projects_budget import _budget_url, _row
 
     foreign = budget_line(ProjectFactory(primary_space=other_space), 2026, planned=Decimal("9"))
-    data = _formset([_row(planned="1", line_id=foreign.pk, version=foreign.version)], initial=1)
+    data = budget_formset([_row(planned="1", line_id=foreign.pk, version=foreign.version)], initial=1)
     response = client_for(officer).post(_budget_url(project), data)
     assert response.status_code == 400
     html = response.content.decode()
@@ -519,10 +520,11 @@ def test_a_foreign_budget_line_is_not_called_deleted(officer, project, other_spa
 
 
 def test_a_budget_post_without_rows_is_not_called_saved(officer, project):
-    from .test_projects_budget import _budget_url, _formset
+    from .factories import budget_formset
+    from .test_projects_budget import _budget_url
 
     audit_before = AuditEntry.objects.count()
-    response = client_for(officer).post(_budget_url(project), _formset([]))
+    response = client_for(officer).post(_budget_url(project), budget_formset([]))
     assert response.status_code == 400
     html = response.content.decode()
     assert "keine Zeile ausgefüllt" in html
