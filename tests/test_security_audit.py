@@ -511,7 +511,9 @@ def test_a_foreign_budget_line_is_not_called_deleted(officer, project, other_spa
     from .test_projects_budget import _budget_url, _row
 
     foreign = budget_line(ProjectFactory(primary_space=other_space), 2026, planned=Decimal("9"))
-    data = budget_formset([_row(planned="1", line_id=foreign.pk, version=foreign.version)], initial=1)
+    data = budget_formset(
+        [_row(planned="1", line_id=foreign.pk, version=foreign.version)], initial=1
+    )
     response = client_for(officer).post(_budget_url(project), data)
     assert response.status_code == 400
     html = response.content.decode()
