@@ -7,8 +7,11 @@ people of their own space) without this module knowing them.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
+
+from django.db.models import Q
 
 from core import rules
 from core.audiences import (
@@ -20,7 +23,7 @@ from core.audiences import (
     Viewer,
     is_signed_in,
 )
-from core.rules import Attr, Extensible, RuleTable, Self
+from core.rules import Attr, Extensible, RuleTable, Self, fact
 
 from .models import Authority, DigitalOfficer, Person, User
 
@@ -28,6 +31,15 @@ from .models import Authority, DigitalOfficer, Person, User
 _OFFICER_CACHE = "_portal_officer_authorities"
 
 
+def _officers_of(ids: Collection[int] | None) -> Q:
+    """The accounts that are active officers of one of `ids` (of any authority: None)."""
+    roles = DigitalOfficer.objects.active()
+    if ids is not None:
+        roles = roles.filter(authority_id__in=list(ids))
+    return Q(person__in=roles.values("person_id"))
+
+
+@fact(_officers_of)
 def officer_authority_ids(user: Viewer) -> frozenset[int]:
     """Authorities the user is an active digitalisation officer of; one query, cached."""
     if not is_signed_in(user):

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, TypeAlias, TypeGuard
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
 from django.http import HttpRequest
 
-from .rules import UserRule
+from .rules import EVERYTHING, UserRule
 
 if TYPE_CHECKING:
     # `_User` exists only in django-stubs: its plugin reads it as the model AUTH_USER_MODEL names
@@ -99,11 +100,21 @@ def is_staff_of_administration(user: Viewer) -> bool:
     return audience(user) in (Audience.ITD, Audience.INTERNAL)
 
 
-# The audiences as rules (core.rules), for the rule tables of the apps.
-ITD = UserRule(lambda user: audience(user) == Audience.ITD, "ITD")
-STAFF = UserRule(lambda user: audience(user) == Audience.INTERNAL, "staff")
-ADMINISTRATION = UserRule(is_staff_of_administration, "ITD or staff")
-EXTERNAL = UserRule(lambda user: audience(user) == Audience.EXTERNAL, "external")
-SIGNED_IN = UserRule(is_signed_in, "signed in")
-# The jobs (SystemActor): named in a table only for the actions they need.
-SYSTEM = UserRule(lambda user: isinstance(user, SystemActor), "system")
+# The audiences as rules (core.rules), for the rule tables of the apps; each with the same
+# condition on the accounts (the user model's fields that `audience()` reads).
+_ITD_ACCOUNTS = Q(is_itd_staff=True)
+_STAFF_ACCOUNTS = Q(is_itd_staff=False, person__authority__isnull=False)
+# No profile, or a profile without an authority (isnull=True reads the outer join).
+_EXTERNAL_ACCOUNTS = Q(is_itd_staff=False, person__authority__isnull=True)
+
+ITD = UserRule(lambda user: audience(user) == Audience.ITD, "ITD", lambda: _ITD_ACCOUNTS)
+STAFF = UserRule(lambda user: audience(user) == Audience.INTERNAL, "staff", lambda: _STAFF_ACCOUNTS)
+ADMINISTRATION = UserRule(
+    is_staff_of_administration, "ITD or staff", lambda: _ITD_ACCOUNTS | _STAFF_ACCOUNTS
+)
+EXTERNAL = UserRule(
+    lambda user: audience(user) == Audience.EXTERNAL, "external", lambda: _EXTERNAL_ACCOUNTS
+)
+SIGNED_IN = UserRule(is_signed_in, "signed in", lambda: EVERYTHING)
+# The jobs (SystemActor): named in a table only for the actions they need. No account is it.
+SYSTEM = UserRule(lambda user: isinstance(user, SystemActor), "system", lambda: None)

@@ -1,11 +1,14 @@
-"""Access rules written once, read two ways: as a SQL condition and as a test of one object.
+"""Access rules written once, read three ways: as a SQL condition on the objects, as a test of
+one object, and as a SQL condition on the accounts that hold the rule for one object.
 
 A rule table maps each action on a model ("view", "edit", "edit_budget") to a rule built from
 the small pieces below. `restrict(queryset, user, action)` filters with the rule's SQL
 condition (lists, exports, roll-ups); `can(user, action, obj)` evaluates the same rule on one
-object in Python (buttons, checks in views and services). Both come from the same rule, so a
-list can never show what the detail page would refuse (NetBox's `restrict()`, Sentry's scope
-map). A test compares the two for every role, object and action.
+object in Python (buttons, checks in views and services); `holders(action, obj)` lists the
+active accounts the rule admits (who reads a thread and is told of a reply, who may receive a
+report). All come from the same rule, so a list can never show what the detail page would
+refuse, nor a notice go to someone who may not open it (NetBox's `restrict()`, Sentry's scope
+map). Tests compare the readings for every role, object and action.
 
 Rules only read: facts about the user (their audience, roles, the ids of their spaces) come
 from functions each app defines and caches for the request.
@@ -29,6 +32,85 @@ EVERYTHING = Q()
 Condition = Q | None
 IdsOf = Callable[["Viewer"], Collection[Any]]
 
+
+class NoHolders(TypeError):
+    """A rule (or a fact in it) that cannot be read as the accounts holding it."""
+
+
+class Fact:
+    """A fact about a user that rules read: the ids of their spaces, of the authorities they
+    represent. Read two ways: `fact(user)` gives the user's ids (cached by the function for the
+    request); `fact.holders(ids)` is the condition on the user model for the accounts that have
+    one of `ids` (None: any at all). Both are written side by side in the app that owns the
+    fact, and a test compares them."""
+
+    def __init__(
+        self, ids: IdsOf, holders: Callable[[Collection[Any] | None], Q], name: str = ""
+    ) -> None:
+        self._ids, self._holders = ids, holders
+        self.__name__ = name or getattr(ids, "__name__", "fact")
+        self.__doc__ = ids.__doc__
+
+    def __call__(self, user: Viewer) -> Collection[Any]:
+        return self._ids(user)
+
+    def holders(self, ids: Collection[Any] | None = None) -> Q:
+        return self._holders(ids)
+
+    def __repr__(self) -> str:
+        return f"<fact {self.__name__}>"
+
+
+def fact(holders: Callable[[Collection[Any] | None], Q]) -> Callable[[IdsOf], Fact]:
+    """Decorate a user's ids function with its reading as accounts (see Fact)."""
+
+    def wrap(ids: IdsOf) -> Fact:
+        return Fact(ids, holders)
+
+    return wrap
+
+
+def _holders_of(ids: IdsOf, values: Collection[Any] | None) -> Condition:
+    if not isinstance(ids, Fact):
+        raise NoHolders(f"{getattr(ids, '__name__', ids)!r} is not a rules.Fact")
+    if values is not None and not values:
+        return None
+    return ids.holders(values)
+
+
+def _all(rules: Iterable[Rule], read: Callable[[Rule], Condition]) -> Condition:
+    """AND of the rules' conditions, each read when needed (None: nothing, the rest unasked)."""
+    result = EVERYTHING
+    for rule in rules:
+        condition = read(rule)
+        if condition is None:
+            return None
+        if condition != EVERYTHING:
+            result = condition if result == EVERYTHING else result & condition
+    return result
+
+
+def _any(rules: Iterable[Rule], read: Callable[[Rule], Condition]) -> Condition:
+    """OR of the rules' conditions, each read when needed (EVERYTHING: all, the rest unasked)."""
+    result: Condition = None
+    for rule in rules:
+        condition = read(rule)
+        if condition is None:
+            continue
+        if condition == EVERYTHING:
+            return EVERYTHING
+        result = condition if result is None else result | condition
+    return result
+
+
+def _not(condition: Condition) -> Condition:
+    if condition is None:
+        return EVERYTHING
+    if condition == EVERYTHING:
+        return None
+    return ~condition
+
+
 _M = TypeVar("_M", bound=models.Model)
 _QS = TypeVar("_QS", bound="models.QuerySet[Any]")
 
@@ -43,6 +125,10 @@ class Rule:
 
     def test(self, user: Viewer, obj: Any) -> bool:
         raise NotImplementedError
+
+    def holders(self, obj: Any) -> Condition:
+        """The condition on the user model for the accounts this rule admits on `obj`."""
+        raise NoHolders(f"{self.label}: no reading as accounts")
 
     def __or__(self, other: Rule) -> Rule:
         return Any_(self, other)
@@ -60,9 +146,17 @@ class Rule:
 class UserRule(Rule):
     """A condition on the user alone (an audience, having some role at all)."""
 
-    def __init__(self, predicate: Callable[[Viewer], bool], label: str) -> None:
+    def __init__(
+        self,
+        predicate: Callable[[Viewer], bool],
+        label: str,
+        accounts: Callable[[], Condition] | None = None,
+    ) -> None:
         self.predicate = predicate
         self.label = label
+        # The same condition as the accounts that meet it (a Q on the user model); None: the
+        # rule has no such reading.
+        self.accounts = accounts
 
     def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         return EVERYTHING if self.predicate(user) else None
@@ -70,14 +164,19 @@ class UserRule(Rule):
     def test(self, user: Viewer, obj: Any) -> bool:
         return bool(self.predicate(user))
 
+    def holders(self, obj: Any) -> Condition:
+        if self.accounts is None:
+            return super().holders(obj)
+        return self.accounts()
+
 
 def has_any(ids: IdsOf, label: str) -> UserRule:
     """The user has at least one of something (a coordinated space, an officer role)."""
-    return UserRule(lambda user: bool(ids(user)), label)
+    return UserRule(lambda user: bool(ids(user)), label, lambda: _holders_of(ids, None))
 
 
-ANYONE = UserRule(lambda user: True, "anyone")
-NOBODY = UserRule(lambda user: False, "nobody")
+ANYONE = UserRule(lambda user: True, "anyone", lambda: EVERYTHING)
+NOBODY = UserRule(lambda user: False, "nobody", lambda: None)
 
 
 def _resolve(obj: Any, path: str) -> Any:
@@ -106,6 +205,9 @@ class Attr(Rule):
     def test(self, user: Viewer, obj: Any) -> bool:
         return bool(_resolve(obj, self.path) == self.value)
 
+    def holders(self, obj: Any) -> Condition:
+        return EVERYTHING if self.test(None, obj) else None
+
 
 class AttrIn(Rule):
     """The object's field (a `__` path) is one of the user's ids (e.g. their spaces)."""
@@ -120,6 +222,10 @@ class AttrIn(Rule):
 
     def test(self, user: Viewer, obj: Any) -> bool:
         return _resolve(obj, self.path) in self.ids(user)
+
+    def holders(self, obj: Any) -> Condition:
+        value = _resolve(obj, self.path)
+        return None if value is None else _holders_of(self.ids, [value])
 
 
 class InSubquery(Rule):
@@ -162,6 +268,10 @@ class Self(Rule):
         pk = getattr(user, "pk", None)
         return pk is not None and _resolve(obj, self.path) == pk
 
+    def holders(self, obj: Any) -> Condition:
+        pk = _resolve(obj, self.path)
+        return None if pk is None else Q(pk=pk)
+
 
 class AnyRelated(Rule):
     """Some object over a many-relation (further spaces, participating authorities) is one of
@@ -181,6 +291,9 @@ class AnyRelated(Rule):
     def test(self, user: Viewer, obj: Any) -> bool:
         ids = self.ids(user)
         return bool(ids) and any(o.pk in ids for o in getattr(obj, self.relation).all())
+
+    def holders(self, obj: Any) -> Condition:
+        return _holders_of(self.ids, [o.pk for o in getattr(obj, self.relation).all()])
 
 
 class Via(Rule):
@@ -203,6 +316,12 @@ class Via(Rule):
     def test(self, user: Viewer, obj: Any) -> bool:
         parent = getattr(obj, self.path)
         return parent is not None and table_for(type(parent)).can(user, self.action, parent)
+
+    def holders(self, obj: Any) -> Condition:
+        parent = getattr(obj, self.path)
+        if parent is None:
+            return None
+        return table_for(type(parent)).rule(self.action).holders(parent)
 
 
 class Through(Rule):
@@ -228,6 +347,10 @@ class Through(Rule):
         parent = getattr(obj, self.path)
         return parent is not None and self.rule.test(user, parent)
 
+    def holders(self, obj: Any) -> Condition:
+        parent = getattr(obj, self.path)
+        return None if parent is None else self.rule.holders(parent)
+
 
 class Extensible(Rule):
     """A place where higher layers add grants (a registry): e.g. contacts lets the spaces app
@@ -246,6 +369,9 @@ class Extensible(Rule):
     def test(self, user: Viewer, obj: Any) -> bool:
         return any(part.test(user, obj) for part in self.parts)
 
+    def holders(self, obj: Any) -> Condition:
+        return Any_(*self.parts).holders(obj)
+
 
 class All(Rule):
     def __init__(self, *rules: Rule) -> None:
@@ -253,17 +379,13 @@ class All(Rule):
         self.label = " & ".join(r.label for r in rules)
 
     def q(self, user: Viewer, model: type[models.Model]) -> Condition:
-        result = EVERYTHING
-        for rule in self.rules:
-            condition = rule.q(user, model)
-            if condition is None:
-                return None
-            if condition != EVERYTHING:
-                result = condition if result == EVERYTHING else result & condition
-        return result
+        return _all(self.rules, lambda rule: rule.q(user, model))
 
     def test(self, user: Viewer, obj: Any) -> bool:
         return all(rule.test(user, obj) for rule in self.rules)
+
+    def holders(self, obj: Any) -> Condition:
+        return _all(self.rules, lambda rule: rule.holders(obj))
 
 
 class Any_(Rule):  # noqa: N801 - `Any` is typing's
@@ -272,18 +394,13 @@ class Any_(Rule):  # noqa: N801 - `Any` is typing's
         self.label = " | ".join(r.label for r in rules) or "nobody"
 
     def q(self, user: Viewer, model: type[models.Model]) -> Condition:
-        result: Condition = None
-        for rule in self.rules:
-            condition = rule.q(user, model)
-            if condition is None:
-                continue
-            if condition == EVERYTHING:
-                return EVERYTHING
-            result = condition if result is None else result | condition
-        return result
+        return _any(self.rules, lambda rule: rule.q(user, model))
 
     def test(self, user: Viewer, obj: Any) -> bool:
         return any(rule.test(user, obj) for rule in self.rules)
+
+    def holders(self, obj: Any) -> Condition:
+        return _any(self.rules, lambda rule: rule.holders(obj))
 
 
 class Not(Rule):
@@ -292,15 +409,13 @@ class Not(Rule):
         self.label = f"not ({rule.label})"
 
     def q(self, user: Viewer, model: type[models.Model]) -> Condition:
-        condition = self.rule.q(user, model)
-        if condition is None:
-            return EVERYTHING
-        if condition == EVERYTHING:
-            return None
-        return ~condition
+        return _not(self.rule.q(user, model))
 
     def test(self, user: Viewer, obj: Any) -> bool:
         return not self.rule.test(user, obj)
+
+    def holders(self, obj: Any) -> Condition:
+        return _not(self.rule.holders(obj))
 
 
 def any_of(*rules: Rule) -> Rule:
@@ -333,6 +448,16 @@ class RuleTable:
 
     def can(self, user: Viewer, action: str, obj: Any = None) -> bool:
         return self.rule(action).test(user, obj)
+
+    def holders(self, action: str, obj: Any = None) -> models.QuerySet[Any]:
+        """The active accounts that may do `action` with `obj` (the rule read as accounts)."""
+        from django.contrib.auth import get_user_model
+
+        accounts = get_user_model()._default_manager.filter(is_active=True)
+        condition = self.rule(action).holders(obj)
+        if condition is None:
+            return accounts.none()
+        return accounts if condition == EVERYTHING else accounts.filter(condition)
 
     def restrict(self, queryset: _QS, user: Viewer, action: str) -> _QS:
         condition = self.q(user, action)

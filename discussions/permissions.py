@@ -10,7 +10,7 @@
   take part in its discussions.
 - Moderation (hide with a reason, lock): ITD and the coordinators of the thread's space (for a
   project thread: of the project's primary space).
-- Editing: the author, their own post only.
+- Editing: the author, their own post only, while it is not hidden and the thread is open.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ POST = RuleTable(
     Post,
     {
         "view": Via("thread", "view"),
+        # One's own post in a thread one may read (the edit page tells its author why an edit
+        # is refused: hidden by a moderator, the thread locked).
+        "own": Self("author_id") & Via("thread", "view"),
         # One's own post, while the thread is open and the post is not hidden.
         "edit": Self("author_id") & Attr("hidden_at", None) & Via("thread", "reply"),
         "moderate": Via("thread", "moderate"),

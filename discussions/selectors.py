@@ -11,14 +11,14 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 
-from contacts.models import DigitalOfficer, User
+from contacts.models import User
 from core.audiences import Viewer, is_signed_in
-from projects.models import Project, ProjectGuest
-from spaces.models import Membership, Space
+from projects.models import Project
+from spaces.models import Space
 
 from .markup import Target, handle_for
 from .models import Follow, Post, Thread
-from .permissions import POST, THREAD
+from .permissions import DISCUSSES_IN_SPACE, DISCUSSES_ON_PROJECT, POST, THREAD
 
 POSTS_PER_PAGE = 25
 THREADS_PER_PAGE = 25
@@ -29,37 +29,13 @@ THREADS_PER_PAGE = 25
 
 def readers(where: Space | Project) -> QuerySet[User]:
     """The accounts that may read (and write in) the discussions of a space or a project: the
-    rule of discussions.permissions written for the people instead of the threads (a test
-    compares the two for every role)."""
-    if isinstance(where, Space):
-        members = Membership.objects.active().filter(space=where).values("person_id")
-        condition = Q(is_itd_staff=True) | Q(person__in=members)
-    else:
-        condition = _project_readers(where)
-    return User.objects.filter(condition, is_active=True)
-
-
-def _project_readers(project: Project) -> Q:
-    space_ids = [project.primary_space_id, *project.spaces.values_list("pk", flat=True)]
-    authority_ids = [
-        project.lead_authority_id,
-        *project.participating_authorities.values_list("pk", flat=True),
-    ]
-    in_spaces = Membership.objects.active().filter(space_id__in=space_ids)
-    staff = Q(is_itd_staff=False, person__authority__isnull=False)
-    own = Q(person__in=in_spaces.exclude(role=Membership.Role.GUEST).values("person_id")) | Q(
-        person__in=DigitalOfficer.objects.active()
-        .filter(authority_id__in=authority_ids)
-        .values("person_id")
-    )
-    guests = ProjectGuest.objects.active().filter(project=project).values("person_id")
-    invited = Q(person__in=guests)
-    condition = Q(is_itd_staff=True) | (staff & own) | invited
-    if project.visibility != Project.Visibility.RESTRICTED:
-        external = Q(is_itd_staff=False, person__authority__isnull=True)
-        space_guests = in_spaces.filter(role=Membership.Role.GUEST).values("person_id")
-        condition |= external & Q(person__in=space_guests)
-    return condition
+    rule of its threads (permissions.DISCUSSES_*) read as accounts, not written a second time."""
+    rule = DISCUSSES_IN_SPACE if isinstance(where, Space) else DISCUSSES_ON_PROJECT
+    condition = rule.holders(where)
+    accounts = User.objects.filter(is_active=True)
+    if condition is None:
+        return accounts.none()
+    return accounts.filter(condition)
 
 
 def person_url(person_id: int | None) -> str:

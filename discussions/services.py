@@ -244,13 +244,16 @@ def post_reply(*, actor: Actor, thread: Thread, body: str) -> Post:
 def post_edit(*, actor: Actor, post: Post, body: str, title: str | None = None) -> Post:
     """The author changes their post (the opening post: the thread's title too). The earlier
     version is kept for the moderators; the post shows "bearbeitet" with the time."""
-    if post.author_id != actor.pk or not POST.can(actor, "view", post):
+    if not POST.can(actor, "own", post):
         raise PermissionDenied
+    # The rule "edit" (permissions.POST) is "own", not hidden, in an open thread: the author is
+    # told which of these fails. Hidden: a moderator took it out of the discussion, so it is
+    # not the author's to change any more.
     if post.is_hidden:
-        # The rule "edit" refuses it (permissions.POST): a moderator took it out of the
-        # discussion, so it is not the author's to change any more.
         raise PermissionDenied(HIDDEN_POST)
     _check_open(post.thread)
+    if not POST.can(actor, "edit", post):
+        raise PermissionDenied
     body = clean_body(body)
     thread = post.thread
     new_title = clean_title(title) if post.is_opening and title is not None else thread.title

@@ -165,9 +165,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponseRedirect:
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_edit(request: SignedInRequest, pk: int) -> HttpResponse:
-    post = _post(request, pk)
-    if post.author_id != request.user.pk:
-        raise PermissionDenied  # someone else's post
+    post = _post(request, pk, "own")  # someone else's post: 403
     if not POST.can(request.user, "edit", post) and post.is_hidden:
         # Hidden by a moderator: the author is told why (the page shows not the hidden text).
         return render(request, "403.html", {"reason": services.HIDDEN_POST}, status=403)

@@ -8,6 +8,7 @@ to that very project.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -25,7 +26,7 @@ from core.audiences import (
     Viewer,
     is_signed_in,
 )
-from core.rules import AnyRelated, Attr, AttrIn, RuleTable, Via, has_any
+from core.rules import AnyRelated, Attr, AttrIn, RuleTable, Via, fact, has_any
 from spaces.models import Membership
 from spaces.permissions import coordinated_space_ids, guest_space_ids, staff_space_ids
 
@@ -35,6 +36,15 @@ from .models import BudgetLine, Milestone, Project, ProjectGuest, ProjectLink
 _INVITED_CACHE = "_portal_invited_projects"
 
 
+def _guests_of(ids: Collection[int] | None) -> Q:
+    """The accounts that are active guests of one of the projects `ids` (of any: None)."""
+    invitations = ProjectGuest.objects.active()
+    if ids is not None:
+        invitations = invitations.filter(project_id__in=list(ids))
+    return Q(person__in=invitations.values("person_id"))
+
+
+@fact(_guests_of)
 def invited_project_ids(user: Viewer) -> frozenset[int]:
     """Projects the user is an active guest of (a single-project invitation); cached."""
     if not is_signed_in(user):
@@ -70,6 +80,9 @@ STEERS_SOMETHING = has_any(coordinated_space_ids, "coordinates") | has_any(
 )
 
 
+@fact(
+    lambda ids: Q(person__authority__isnull=False) if ids is None else Q(person__authority__in=ids)
+)
 def own_authority_ids(user: Viewer) -> frozenset[int]:
     """The authority the user works for (their profile's), if any."""
     if not is_signed_in(user):

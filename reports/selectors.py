@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from contacts.models import Authority, DigitalOfficer, User
+from contacts.models import Authority, User
 from core.audiences import Viewer
-from spaces.models import Membership, Space
+from spaces.models import Space
 
 from . import permissions
 from .models import Report, ReportSchedule, Scope, Status
@@ -97,16 +97,7 @@ def schedules() -> QuerySet[ReportSchedule]:
 
 
 def recipient_candidates() -> QuerySet[User]:
-    """Who can receive a scheduled report: ITD staff, coordinators and officers (the form's
-    service checks each against the report's scope)."""
-    coordinating = Membership.objects.active().filter(role=Membership.Role.COORDINATOR)
-    steering = (
-        Q(is_itd_staff=True)
-        | Q(person__memberships__in=coordinating)
-        | Q(person__officer_roles__in=DigitalOfficer.objects.active())
-    )
-    return (
-        User.objects.filter(steering, is_active=True)
-        .distinct()
-        .order_by("last_name", "first_name", "pk")
-    )
+    """Who can receive a scheduled report: whoever may request one (GLOBAL "request": ITD
+    staff, coordinators and officers, read as accounts); the form's service checks each
+    against the report's scope."""
+    return permissions.GLOBAL.holders("request").order_by("last_name", "first_name", "pk")

@@ -6,9 +6,10 @@ guests of their spaces; naming coordinators is ITD's.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core import rules
 from core.audiences import (
@@ -20,7 +21,7 @@ from core.audiences import (
     Viewer,
     is_signed_in,
 )
-from core.rules import ANYONE, Attr, AttrIn, InSubquery, RuleTable, Via, has_any
+from core.rules import ANYONE, Attr, AttrIn, InSubquery, RuleTable, Via, fact, has_any
 
 from .models import Membership, Space
 
@@ -45,20 +46,39 @@ def role_in(user: Viewer, space: Space) -> str | None:
     return space_roles(user).get(space.pk)
 
 
+def _holding(*roles: str) -> Any:
+    """The accounts with an active membership in one of `ids` (any space: None) in one of
+    `roles` (any role: none named): the facts below read as accounts."""
+
+    def holders(ids: Collection[int] | None) -> Q:
+        memberships = Membership.objects.active()
+        if ids is not None:
+            memberships = memberships.filter(space_id__in=list(ids))
+        if roles:
+            memberships = memberships.filter(role__in=roles)
+        return Q(person__in=memberships.values("person_id"))
+
+    return holders
+
+
+@fact(_holding())
 def member_space_ids(user: Viewer) -> frozenset[int]:
     """Spaces the user is in, in any role."""
     return frozenset(space_roles(user))
 
 
+@fact(_holding(Membership.Role.COORDINATOR))
 def coordinated_space_ids(user: Viewer) -> frozenset[int]:
     return frozenset(s for s, r in space_roles(user).items() if r == Membership.Role.COORDINATOR)
 
 
+@fact(_holding(Membership.Role.COORDINATOR, Membership.Role.MEMBER))
 def staff_space_ids(user: Viewer) -> frozenset[int]:
     """Spaces where the user works as coordinator or member (not as a guest)."""
     return frozenset(s for s, r in space_roles(user).items() if r != Membership.Role.GUEST)
 
 
+@fact(_holding(Membership.Role.GUEST))
 def guest_space_ids(user: Viewer) -> frozenset[int]:
     return frozenset(s for s, r in space_roles(user).items() if r == Membership.Role.GUEST)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import types
 from typing import Any
 
 import pytest
@@ -412,3 +413,99 @@ def test_whose_access_depends_on_invitations_reads_the_same_both_ways(all_roles,
     assert names == {"guest", "guest_ended"}
     assert invited_staff.pk in bound and inactive.pk in bound
     assert User.objects.get(email="ohne.profil@example.org").pk in bound
+
+
+# --- The third reading: the accounts a rule admits (core.rules `holders`) -------------------
+
+# Rules that must read as accounts: the portal asks them who to tell or to offer (the readers of
+# a thread, who may receive a report, the authors of their own posts).
+MUST_HOLD = {("Thread", "view"), ("Post", "own"), ("Post", "edit"), ("reports.GLOBAL", "request")}
+
+
+def _accounts() -> list[Any]:
+    """Every active account of the world, fresh (no facts cached)."""
+    return [User.objects.get(pk=pk) for pk in User.objects.filter(is_active=True).values_list("pk", flat=True)]
+
+
+def _holder_disagreements(
+    name: str, table: rules.RuleTable, objects: list[Any], accounts: list[Any]
+) -> tuple[list[str], int]:
+    disagreements, read = [], 0
+    for action in table.actions:
+        for obj in objects:
+            try:
+                held = set(table.holders(action, obj).values_list("pk", flat=True))
+            except rules.NoHolders:
+                assert (name, action) not in MUST_HOLD, f"{name} {action} has no holders"
+                continue
+            read += 1
+            for user in accounts:
+                allowed = table.can(user, action, obj)
+                if allowed is not (user.pk in held):
+                    disagreements.append(
+                        f"{user.email} {action} {name} {getattr(obj, 'pk', '-')}: "
+                        f"can={allowed}, holders={'has' if user.pk in held else 'lacks'}"
+                    )
+    return disagreements, read
+
+
+@pytest.mark.parametrize("model_name", sorted(_our_models() - WITHOUT_TABLE))
+def test_the_accounts_a_rule_admits_are_those_it_allows(model_name, all_roles, world):
+    """`holders(action, obj)` (SQL on the accounts) holds exactly the active accounts for which
+    `can(user, action, obj)` is true, for every object and action that has the reading."""
+    table = TABLES[model_name]
+    objects = list(table.model._base_manager.order_by("pk"))
+    accounts = _accounts()
+    assert len(accounts) > len(ROLES) - 2
+    disagreements, _read = _holder_disagreements(model_name, table, objects, accounts)
+    assert not disagreements, f"{len(disagreements)} disagreements:\n" + "\n".join(disagreements)
+
+
+@pytest.mark.parametrize("name", sorted(_global_tables()))
+def test_the_accounts_an_action_on_no_object_admits(name, all_roles, world):
+    disagreements, _read = _holder_disagreements(name, _global_tables()[name], [None], _accounts())
+    assert not disagreements, "\n".join(disagreements)
+
+
+def test_the_readings_as_accounts_are_not_vacuous(all_roles, world):
+    """The rules the portal asks for accounts have the reading, and it admits some and not all."""
+    from discussions.models import Thread
+
+    for thread in Thread.objects.all():
+        held = TABLES["Thread"].holders("view", thread).count()
+        assert 0 < held < User.objects.filter(is_active=True).count(), thread
+    request = _global_tables()["reports.GLOBAL"].holders("request")
+    assert all_roles["itd"] in request and all_roles["officer"] in request
+    assert all_roles["member"] not in request and all_roles["guest"] not in request
+
+
+def test_every_fact_reads_the_same_as_accounts(all_roles, world):
+    """Each rules.Fact: `fact(user)` holds an id exactly when the user is among
+    `fact.holders([id])`, and has any exactly when among `fact.holders()`."""
+    facts = {
+        value
+        for config in apps.get_app_configs()
+        if config.name in APPS
+        for module_name in (f"{config.name}.permissions",)
+        for value in vars(_module(module_name)).values()
+        if isinstance(value, rules.Fact)
+    }
+    assert len(facts) >= 7, facts
+    accounts = _accounts()
+    for fact in facts:
+        some = set(User.objects.filter(fact.holders()).values_list("pk", flat=True))
+        ids = {i for user in accounts for i in fact(user)}
+        assert ids, f"{fact} holds for nobody in the world"
+        for user in accounts:
+            assert bool(fact(User.objects.get(pk=user.pk))) is (user.pk in some), (fact, user)
+        for i in ids:
+            held = set(User.objects.filter(fact.holders([i])).values_list("pk", flat=True))
+            for user in accounts:
+                assert (i in fact(user)) is (user.pk in held), (fact, i, user)
+
+
+def _module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:
+        return types.SimpleNamespace()
