@@ -31,6 +31,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("notifications",),
     # collaboration and reporting, built side by side on the layers below
     ("discussions", "meetings", "documents", "reports"),
+    # the strategy above the projects: goals, measures, indicators, reporting rounds (its round
+    # report goes through the reports archive, its reminders through the outbox)
+    ("strategy",),
     # one search over what the siblings offer
     ("search",),
     # the start page, the dashboards and the cockpit: reads every app

@@ -31,6 +31,9 @@ class Kind(models.TextChoices):
     MEETING_CHANGED = "meeting_changed", _("Termin geändert oder abgesagt")
     MEETING_REMINDER = "meeting_reminder", _("Erinnerung: Termin am nächsten Tag")
     DOCUMENT_ADDED = "document_added", _("Neues Dokument oder neue Version")
+    STRATEGY_ROUND_OPENED = "strategy_round_opened", _("Berichtsrunde eröffnet: Meldung erwartet")
+    STRATEGY_DEADLINE = "strategy_deadline", _("Erinnerung: Abgabefrist einer Berichtsrunde")
+    STRATEGY_RETURNED = "strategy_returned", _("Meldung zur Berichtsrunde zurückgegeben")
     ACCOUNT = "account", _("Konto: Passwort, E-Mail-Adresse, Anmeldung")
     SECURITY = "security", _("Sicherheit: neue Anmeldemethode, Passwort geändert")
 
@@ -73,6 +76,9 @@ KINDS: dict[str, KindInfo] = {
     Kind.MEETING_CHANGED: KindInfo(Channel.IMMEDIATE),
     Kind.MEETING_REMINDER: KindInfo(Channel.IMMEDIATE),
     Kind.DOCUMENT_ADDED: KindInfo(Channel.DAILY),
+    Kind.STRATEGY_ROUND_OPENED: KindInfo(Channel.IMMEDIATE),
+    Kind.STRATEGY_DEADLINE: KindInfo(Channel.IMMEDIATE),
+    Kind.STRATEGY_RETURNED: KindInfo(Channel.IMMEDIATE),
     Kind.ACCOUNT: KindInfo(Channel.IMMEDIATE, fixed=True),
     Kind.SECURITY: KindInfo(Channel.IMMEDIATE, fixed=True),
 }

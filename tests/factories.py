@@ -199,3 +199,43 @@ def make_meeting(*, space, invitees=(), days: int = 5, hours: float = 1.5, **fie
         person = getattr(who, "person", who)
         Invitee.objects.create(meeting=meeting, person=person)
     return meeting
+
+
+def strategy_tree(*, space, authority, responsible=None, projects=(), today=None):
+    """A goal of `space` with one measure led by `authority` and an indicator on each
+    (percent, higher is better: 20 -> 80 over two years, an intermediate target of 40)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from strategy.models import Goal, Indicator, Measure, PathPoint
+
+    today = today or dt.date.today()
+    goal = Goal.objects.create(space=space, code=f"G{Goal.objects.count() + 1}", title="Ziel")
+    measure = Measure.objects.create(
+        goal=goal,
+        code=f"{goal.code}.1",
+        title="Maßnahme",
+        lead_authority=authority,
+        responsible=responsible,
+        starts_on=today - dt.timedelta(days=365),
+        ends_on=today + dt.timedelta(days=365),
+    )
+    measure.projects.set(projects)
+    base = today - dt.timedelta(days=365)
+    indicators = []
+    for measure_of in (None, measure):
+        indicator = Indicator.objects.create(
+            goal=goal,
+            measure=measure_of,
+            name="Anteil online" if measure_of else "Zufriedenheit",
+            unit="%",
+            baseline_value=Decimal("20"),
+            baseline_on=base,
+            target_value=Decimal("80"),
+            target_on=base + dt.timedelta(days=730),
+        )
+        PathPoint.objects.create(
+            indicator=indicator, on=base + dt.timedelta(days=365), value=Decimal("40")
+        )
+        indicators.append(indicator)
+    return goal, measure, indicators
