@@ -424,7 +424,10 @@ MUST_HOLD = {("Thread", "view"), ("Post", "own"), ("Post", "edit"), ("reports.GL
 
 def _accounts() -> list[Any]:
     """Every active account of the world, fresh (no facts cached)."""
-    return [User.objects.get(pk=pk) for pk in User.objects.filter(is_active=True).values_list("pk", flat=True)]
+    return [
+        User.objects.get(pk=pk)
+        for pk in User.objects.filter(is_active=True).values_list("pk", flat=True)
+    ]
 
 
 def _holder_disagreements(
