@@ -9,6 +9,7 @@ from core.audiences import Audience, audience
 from notifications.selectors import unread_count
 from reports.permissions import can as can_reports
 from spaces.permissions import can as can_spaces
+from strategy.permissions import can as can_strategy
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -21,6 +22,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_staff": kind in (Audience.ITD, Audience.INTERNAL),
         "nav_signed_in": signed_in,
         "nav_matrix": signed_in and can_spaces(user, "view_matrix"),
+        "nav_strategy": signed_in and can_strategy(user, "view_strategy"),
         "nav_invitations": signed_in and can_access(user, "view_all_invitations"),
         "nav_reports": signed_in and can_reports(user, "view_archive"),
         # Pages of lower layers offer a report (projects' export page) by this address.

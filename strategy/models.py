@@ -250,7 +250,16 @@ class Round(models.Model):
     )
     opened_at = models.DateTimeField(_("eröffnet am"), default=timezone.now, editable=False)
     frozen_at = models.DateTimeField(_("eingefroren am"), null=True, blank=True, editable=False)
-    frozen_by_label = models.CharField(_("eingefroren von"), max_length=200, blank=True)
+    # Accounts are anonymised, never deleted (contacts.privacy): the link shows the name as
+    # it is now, and a frozen round never needs to change for a deletion.
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("eingefroren von"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # What was reported, as it stood at the freeze (strategy.snapshots), and its SHA-256
     # chained to the previous frozen round's: a changed snapshot or a dropped round shows.
     snapshot = models.JSONField(_("Stand"), null=True, blank=True, editable=False)
@@ -338,7 +347,14 @@ class Submission(models.Model):
     light = models.CharField(_("Ampel"), max_length=5, choices=Light.choices, blank=True)
     text = models.TextField(_("Bericht"), blank=True, max_length=10000)
     submitted_at = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
-    submitted_by_label = models.CharField(_("eingereicht von"), max_length=200, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("eingereicht von"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     late = models.BooleanField(_("nach der Frist"), default=False)
     review_comment = models.TextField(_("Anmerkung der Prüfung"), blank=True, max_length=5000)
     # ITD's own rating on the same scale, beside the self-assessment (disagreements show).

@@ -20,7 +20,7 @@ from contacts.models import Authority, Person
 from core.audiences import Actor, Viewer
 from core.dates import today
 from core.models import AuditEntry
-from core.services import actor_label_for, audit_record, diff, snapshot
+from core.services import audit_record, diff, snapshot
 from notifications.kinds import Kind
 from notifications.services import notify_each
 from projects.models import Project
@@ -495,7 +495,7 @@ def _notify_officers(
     count = 0
     for user, mine in by_user.values():
 
-        def compose(user: Any, mine: list[Measure] = mine) -> tuple[str, list[str]]:
+        def compose(user: Viewer, mine: list[Measure] = mine) -> tuple[str, list[str]]:
             deadline = round_.deadline.strftime("%d.%m.%Y")
             if kind == Kind.STRATEGY_DEADLINE:
                 title = _("Erinnerung: Meldung zur Berichtsrunde „%(round)s“ bis %(date)s") % {
@@ -596,9 +596,9 @@ def submission_save(
         if submit:
             submission.status = Submission.Status.SUBMITTED
             submission.submitted_at = timezone.now()
-            submission.submitted_by_label = actor_label_for(actor)
+            submission.submitted_by = actor
             submission.late = today() > round_.deadline
-            fields += ["status", "submitted_at", "submitted_by_label", "late"]
+            fields += ["status", "submitted_at", "submitted_by", "late"]
         _touch(submission, fields)
         submission.reported_values.exclude(indicator__in=[v.indicator for v in values]).delete()
         for item in values:
@@ -655,7 +655,7 @@ def submission_return(*, actor: Actor, submission: Submission, comment: str) -> 
             },
         )
 
-        def compose(user: Any) -> tuple[str, list[str]]:
+        def compose(user: Viewer) -> tuple[str, list[str]]:
             return (
                 _("Meldung zurückgegeben: %(measure)s") % {"measure": submission.measure},
                 [_("ITD bittet um Änderungen:"), comment],
@@ -729,7 +729,7 @@ def round_freeze(*, actor: Actor, round_: Round) -> Round:
         locked.previous_digest = previous or ""
         locked.digest = snapshots.digest(content, locked.previous_digest)
         locked.status, locked.frozen_at = Round.Status.FROZEN, now
-        locked.frozen_by_label = actor_label_for(actor)
+        locked.frozen_by = actor
         locked.save(
             update_fields=[
                 "snapshot",
@@ -737,7 +737,7 @@ def round_freeze(*, actor: Actor, round_: Round) -> Round:
                 "digest",
                 "status",
                 "frozen_at",
-                "frozen_by_label",
+                "frozen_by",
             ]
         )
         audit_record(

@@ -120,7 +120,8 @@ def build(round_: Round, *, at: dt.datetime) -> dict[str, Any]:
                         "title": measure.title,
                         "lead_authority": measure.lead_authority.name_de,
                         "lead_authority_en": measure.lead_authority.name_en,
-                        "responsible": str(measure.responsible or ""),
+                        # By id: the name lives on the account, which a deletion pseudonymises.
+                        "responsible_id": measure.responsible_id,
                         "period": [measure.starts_on.isoformat(), measure.ends_on.isoformat()],
                         "projects": [
                             {

@@ -207,9 +207,10 @@ def strategy_tree(*, space, authority, responsible=None, projects=(), today=None
     import datetime as dt
     from decimal import Decimal
 
+    from core.dates import today as today_here
     from strategy.models import Goal, Indicator, Measure, PathPoint
 
-    today = today or dt.date.today()
+    today = today or today_here()
     goal = Goal.objects.create(space=space, code=f"G{Goal.objects.count() + 1}", title="Ziel")
     measure = Measure.objects.create(
         goal=goal,

@@ -18,6 +18,7 @@ Nothing but an allowed POST may change the database or send an e-mail.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import NamedTuple
 
 import pytest
@@ -202,6 +203,18 @@ DOCUMENT_DELETERS = roles(403, itd=200, coordinator=200, member=200, guest=404, 
 DOCUMENT_DELETERS_DONE = roles(
     403, itd=DONE, coordinator=DONE, member=DONE, guest=404, anonymous=LOGIN
 )
+
+# Issue 17: the strategy. The rows' goal is in the coordinator's space, its measure led by the
+# officer's authority; the administration reads it, the guest (of another space) does not
+# (403 on the space's page: the space is public; 404 on its goals); ITD and the coordinators
+# write it, the officer enters the measure's values and writes its report in the open round.
+STRATEGY_READERS = roles(200, guest=404, anonymous=LOGIN)
+STRATEGY_WRITERS = roles(403, itd=200, coordinator=200, guest=404, anonymous=LOGIN)
+STRATEGY_WRITERS_FORM = roles(403, itd=INVALID, coordinator=INVALID, guest=404, anonymous=LOGIN)
+VALUE_ENTERERS = {**STRATEGY_WRITERS, "officer": 200}
+VALUE_ENTERERS_FORM = {**STRATEGY_WRITERS_FORM, "officer": INVALID}
+ROUND_PEOPLE = roles(404, itd=200, coordinator=200, officer=200, anonymous=LOGIN)
+ROUND_MANAGERS = roles(404, itd=200, coordinator=403, officer=403, anonymous=LOGIN)
 
 # url name -> Row
 MATRIX: dict[str, Row] = {
@@ -410,6 +423,57 @@ MATRIX: dict[str, Row] = {
         GET_POST,
         frozenset({"itd"}),
     ),
+    "strategy:index": page(None, SIGNED_IN),
+    "strategy:space": page("space", roles(200, guest=403, anonymous=LOGIN)),
+    "strategy:goal_create": Row("space", MANAGERS, MANAGERS_FORM, GET_POST),
+    "strategy:goal": page("strategy_goal", STRATEGY_READERS),
+    "strategy:goal_edit": Row("strategy_goal", STRATEGY_WRITERS, STRATEGY_WRITERS_FORM, GET_POST),
+    "strategy:measure_create": Row(
+        "strategy_goal", STRATEGY_WRITERS, STRATEGY_WRITERS_FORM, GET_POST
+    ),
+    "strategy:indicator_create": Row(
+        "strategy_goal", STRATEGY_WRITERS, STRATEGY_WRITERS_FORM, GET_POST
+    ),
+    "strategy:measure": page("strategy_measure", STRATEGY_READERS),
+    "strategy:measure_edit": Row(
+        "strategy_measure", STRATEGY_WRITERS, STRATEGY_WRITERS_FORM, GET_POST
+    ),
+    "strategy:indicator": page("strategy_indicator", STRATEGY_READERS),
+    "strategy:indicator_edit": Row(
+        "strategy_indicator", STRATEGY_WRITERS, STRATEGY_WRITERS_FORM, GET_POST
+    ),
+    "strategy:value_add": Row("strategy_indicator", VALUE_ENTERERS, VALUE_ENTERERS_FORM, GET_POST),
+    "strategy:rounds": page(None, REPORT_ARCHIVE),
+    "strategy:round_open": Row(None, ITD_ONLY, ITD_ONLY_FORM, GET_POST),
+    "strategy:round": page("strategy_round", ROUND_PEOPLE),
+    # Freezing needs its confirmation: the empty POST is refused with the message.
+    "strategy:round_freeze": Row(
+        "strategy_round",
+        ROUND_MANAGERS,
+        roles(404, itd=INVALID, coordinator=403, officer=403, anonymous=LOGIN),
+        GET_POST,
+    ),
+    "strategy:round_compare": page("strategy_round", ROUND_MANAGERS),
+    # The officer's draft: an empty POST saves the (empty) draft; the others only read it.
+    "strategy:submission": Row(
+        "strategy_submission",
+        ROUND_PEOPLE,
+        roles(404, itd=403, coordinator=403, officer=DONE, anonymous=LOGIN),
+        GET_POST,
+        frozenset({"officer"}),
+    ),
+    # The coordinator's note may be empty: saved as it is.
+    "strategy:submission_note": post_only(
+        "strategy_submission",
+        roles(404, itd=403, coordinator=DONE, officer=403, anonymous=LOGIN),
+        frozenset({"coordinator"}),
+    ),
+    # A review needs its decision: the empty POST is refused with the message.
+    "strategy:submission_review": post_only(
+        "strategy_submitted",
+        roles(404, itd=INVALID, coordinator=403, officer=403, anonymous=LOGIN),
+        frozenset(),
+    ),
 }
 
 
@@ -471,6 +535,44 @@ def url_kwargs(space, authority, member, coordinator):
         **_meeting_kwargs(space, member),
         **_discussion_kwargs(space, member),
         **_document_kwargs(space, member),
+        **_strategy_kwargs(space, authority),
+    }
+
+
+def _strategy_kwargs(space, authority) -> dict:
+    from strategy.models import Measure, Round, Submission
+
+    from .factories import strategy_tree
+
+    goal, measure, (_of_goal, indicator) = strategy_tree(space=space, authority=authority)
+    second = Measure.objects.create(
+        goal=goal,
+        code="G.2",
+        title="Zweite",
+        lead_authority=authority,
+        starts_on=measure.starts_on,
+        ends_on=measure.ends_on,
+    )
+    rounds = [
+        Round.objects.create(name=name, period_start=start, period_end=end, deadline=end)
+        for name, start, end in (
+            ("2026/1", dt.date(2026, 1, 1), dt.date(2026, 6, 30)),
+            ("2025/2", dt.date(2025, 7, 1), dt.date(2025, 12, 31)),
+        )
+    ]
+    for round_ in rounds:
+        round_.spaces.add(space)
+    draft = Submission.objects.create(round=rounds[0], measure=measure)
+    submitted = Submission.objects.create(
+        round=rounds[0], measure=second, status=Submission.Status.SUBMITTED
+    )
+    return {
+        "strategy_goal": {"pk": goal.pk},
+        "strategy_measure": {"pk": measure.pk},
+        "strategy_indicator": {"pk": indicator.pk},
+        "strategy_round": {"pk": rounds[0].pk},
+        "strategy_submission": {"pk": draft.pk},
+        "strategy_submitted": {"pk": submitted.pk},
     }
 
 

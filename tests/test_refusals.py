@@ -53,6 +53,9 @@ from reports.models import Report, ReportSchedule
 from spaces import permissions as spaces_rules
 from spaces import services as spaces
 from spaces.models import Membership
+from strategy import permissions as strategy_rules
+from strategy import services as strategy
+from strategy.models import Measure, Round, Submission
 
 from . import document_files
 from .conftest import ROLES
@@ -62,6 +65,7 @@ from .factories import (
     budget_line,
     make_invitation,
     make_meeting,
+    strategy_tree,
 )
 
 # Public functions that raise PermissionDenied only through a checked service they call as the
@@ -142,6 +146,12 @@ class World(NamedTuple):
     failed_notice: Any
     report: Any
     schedule: Any
+    goal: Any
+    measure: Any
+    indicator: Any
+    strategy_round: Any
+    draft: Any
+    submitted: Any
 
 
 class Case(NamedTuple):
@@ -443,6 +453,87 @@ CASES: dict[str, Case] = {
         lambda w, u: reports_rules.SCHEDULE.can(u, "edit", w.schedule),
         lambda w, u: reports.schedule_delete(actor=u, schedule=w.schedule),
     ),
+    # --- strategy ---
+    "strategy.services.goal_create": Case(
+        lambda w, u: strategy_rules.may_write_space(u, w.space),
+        lambda w, u: strategy.goal_create(actor=u, space=w.space, code="NEU", title="Neu"),
+    ),
+    "strategy.services.goal_update": Case(
+        lambda w, u: strategy_rules.GOAL.can(u, "edit", w.goal),
+        lambda w, u: strategy.goal_update(actor=u, goal=w.goal, title="Anders"),
+    ),
+    "strategy.services.measure_create": Case(
+        lambda w, u: strategy_rules.GOAL.can(u, "edit", w.goal),
+        lambda w, u: strategy.measure_create(
+            actor=u,
+            goal=w.goal,
+            code="NEU",
+            title="Neu",
+            lead_authority=w.measure.lead_authority,
+            starts_on=timezone.localdate(),
+            ends_on=_until(),
+        ),
+    ),
+    "strategy.services.measure_update": Case(
+        lambda w, u: strategy_rules.MEASURE.can(u, "edit", w.measure),
+        lambda w, u: strategy.measure_update(actor=u, measure=w.measure, title="Anders"),
+    ),
+    "strategy.services.indicator_create": Case(
+        lambda w, u: strategy_rules.GOAL.can(u, "edit", w.goal),
+        lambda w, u: strategy.indicator_create(
+            actor=u,
+            goal=w.goal,
+            name="Quote",
+            unit="%",
+            baseline_value=Decimal(1),
+            baseline_on=timezone.localdate(),
+            target_value=Decimal(2),
+            target_on=_until(),
+        ),
+    ),
+    "strategy.services.indicator_update": Case(
+        lambda w, u: strategy_rules.INDICATOR.can(u, "edit", w.indicator),
+        lambda w, u: strategy.indicator_update(actor=u, indicator=w.indicator, name="Anders"),
+    ),
+    "strategy.services.indicator_value_add": Case(
+        lambda w, u: strategy_rules.INDICATOR.can(u, "enter_value", w.indicator),
+        lambda w, u: strategy.indicator_value_add(
+            actor=u, indicator=w.indicator, on=timezone.localdate(), value=Decimal(3)
+        ),
+    ),
+    "strategy.services.round_open": Case(
+        lambda w, u: strategy_rules.GLOBAL.can(u, "open_round"),
+        lambda w, u: strategy.round_open(
+            actor=u,
+            name="Neue Runde",
+            period_start=timezone.localdate(),
+            period_end=_until(),
+            deadline=_until(),
+            spaces=[w.space],
+        ),
+    ),
+    "strategy.services.round_freeze": Case(
+        lambda w, u: strategy_rules.ROUND.can(u, "manage", w.strategy_round),
+        lambda w, u: strategy.round_freeze(actor=u, round_=w.strategy_round),
+    ),
+    "strategy.services.submission_save": Case(
+        lambda w, u: strategy_rules.SUBMISSION.can(u, "write", w.draft),
+        lambda w, u: strategy.submission_save(
+            actor=u, submission=w.draft, rating="", light="", text="Entwurf"
+        ),
+    ),
+    "strategy.services.submission_note": Case(
+        lambda w, u: strategy_rules.SUBMISSION.can(u, "note", w.draft),
+        lambda w, u: strategy.submission_note(actor=u, submission=w.draft, note="Gut"),
+    ),
+    "strategy.services.submission_return": Case(
+        lambda w, u: strategy_rules.SUBMISSION.can(u, "review", w.submitted),
+        lambda w, u: strategy.submission_return(actor=u, submission=w.submitted, comment="x"),
+    ),
+    "strategy.services.submission_accept": Case(
+        lambda w, u: strategy_rules.SUBMISSION.can(u, "review", w.submitted),
+        lambda w, u: strategy.submission_accept(actor=u, submission=w.submitted),
+    ),
     # --- spaces ---
     "spaces.services.membership_create": Case(
         lambda w, u: spaces_rules.MEMBERSHIP.can(
@@ -539,7 +630,41 @@ def world(all_roles, space, authority, itd, coordinator, member, officer) -> Wor
         schedule=ReportSchedule.objects.create(
             title="Quartal", kind="budget", format="xlsx", scope="programme", cadence="monthly"
         ),
+        **_strategy(space, authority, officer),
     )
+
+
+def _strategy(space: Any, authority: Any, officer: Any) -> dict[str, Any]:
+    """A goal of the space, a measure the officer's authority leads, an open round with one
+    report in draft and one submitted."""
+    goal, measure, (_of_goal, indicator) = strategy_tree(
+        space=space, authority=authority, responsible=officer.person
+    )
+    second = Measure.objects.create(
+        goal=goal,
+        code="G.2",
+        title="Zweite",
+        lead_authority=authority,
+        starts_on=measure.starts_on,
+        ends_on=measure.ends_on,
+    )
+    today = timezone.localdate()
+    round_ = Round.objects.create(
+        name="Runde", period_start=today, period_end=today, deadline=_until()
+    )
+    round_.spaces.add(space)
+    draft = Submission.objects.create(round=round_, measure=measure)
+    submitted = Submission.objects.create(
+        round=round_, measure=second, status=Submission.Status.SUBMITTED
+    )
+    return {
+        "goal": goal,
+        "measure": measure,
+        "indicator": indicator,
+        "strategy_round": round_,
+        "draft": draft,
+        "submitted": submitted,
+    }
 
 
 @pytest.mark.parametrize("service", sorted(CASES))

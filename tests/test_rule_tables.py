@@ -75,6 +75,10 @@ WITHOUT_TABLE = {
     "Invitee",
     # A user's own calendar feed, reached by its secret token or the user's own page.
     "CalendarFeed",
+    # Parts of an indicator (its intermediate targets) and of a report (its values), read and
+    # written only through it (INDICATOR, SUBMISSION).
+    "PathPoint",
+    "SubmittedValue",
 }
 
 
@@ -117,6 +121,7 @@ def test_every_protected_model_has_a_table():
         "notifications.GLOBAL",
         "meetings.GLOBAL",
         "reports.GLOBAL",
+        "strategy.GLOBAL",
     }
 
 
@@ -203,6 +208,7 @@ def world(all_roles, space, other_space, authority, itd):
         project=projects[6], person=ExternalPersonFactory(), until=today + dt.timedelta(days=9)
     )
     _documents(all_roles, space, other_space, third_space, projects)
+    _strategy(all_roles, [space, other_space, third_space], [authority, elsewhere], projects)
     for i, p in enumerate(projects):
         budget_line(p, 2026, planned=100 + i)
         Milestone.objects.create(project=p, title="Start", due=dt.date(2026, 3, 1))
@@ -259,6 +265,53 @@ def world(all_roles, space, other_space, authority, itd):
     make_invitation(space=None, project=invited, invited_by=itd)
     make_invitation(space=None, project=projects[0], invited_by=itd)
     return projects
+
+
+def _strategy(
+    all_roles: dict[str, Any],
+    spaces: list[Space],
+    authorities: list[Authority],
+    projects: list[Project],
+) -> None:
+    """Goals in the coordinator's, the guest's and a third space, measures led by the officer's
+    authority and another, each with indicators and a value; an open round with reports in
+    every state and a frozen one."""
+    from decimal import Decimal
+
+    from strategy.models import IndicatorValue, Round, Submission
+
+    from .factories import strategy_tree
+
+    today = timezone.localdate()
+    measures = []
+    for where in spaces:
+        for lead in authorities:
+            _goal, measure, indicators = strategy_tree(
+                space=where, authority=lead, projects=projects[:2]
+            )
+            measures.append(measure)
+            for indicator in indicators:
+                IndicatorValue.objects.create(
+                    indicator=indicator, on=today, value=Decimal(30), entered_by=all_roles["itd"]
+                )
+    for name, status, frozen_at in (
+        ("offen", "open", None),
+        ("eingefroren", "open", None),
+    ):
+        round_ = Round.objects.create(
+            name=name,
+            period_start=today - dt.timedelta(days=90),
+            period_end=today,
+            deadline=today,
+            status=status,
+            frozen_at=frozen_at,
+        )
+        round_.spaces.set(spaces[:2])
+        states = list(Submission.Status.values)
+        for i, measure in enumerate(measures):
+            Submission.objects.create(round=round_, measure=measure, status=states[i % 4])
+    # Frozen last: the database refuses changes to a frozen round's rows from here on.
+    Round.objects.filter(name="eingefroren").update(status="frozen", frozen_at=timezone.now())
 
 
 def _discussions(all_roles: dict[str, Any], spaces: list[Space], projects: list[Project]) -> None:

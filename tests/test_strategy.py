@@ -13,6 +13,8 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
 from core.dates import today
+from notifications.kinds import Kind
+from notifications.models import Notification
 from strategy import progress, services, snapshots
 from strategy.models import Indicator, IndicatorValue, Round, Submission, SubmittedValue
 
@@ -189,16 +191,18 @@ def _report(officer, submission, indicator, *, submit=True, value="45"):
     )
 
 
-def test_a_round_runs_from_opening_to_the_freeze(itd, coordinator, officer, reporting, mailoutbox):
+def test_a_round_runs_from_opening_to_the_freeze(itd, coordinator, officer, reporting):
     round_, measure, (_of_goal, of_measure) = reporting
     submission = Submission.objects.get(round=round_, measure=measure)
     assert submission.status == "draft"
-    assert any("2026/1" in m.subject for m in mailoutbox), "the officer is told"
+    told = Notification.objects.get(recipient=officer, kind=Kind.STRATEGY_ROUND_OPENED)
+    assert "2026/1" in told.title
     _report(officer, submission, of_measure)
     assert submission.status == "submitted" and not submission.late
     services.submission_note(actor=coordinator, submission=submission, note="Plausibel.")
     services.submission_return(actor=itd, submission=submission, comment="Bitte Quelle nennen.")
     assert Submission.objects.get(pk=submission.pk).status == "returned"
+    assert Notification.objects.filter(recipient=officer, kind=Kind.STRATEGY_RETURNED).exists()
     _report(officer, submission, of_measure, value="46")
     services.submission_accept(actor=itd, submission=submission, itd_rating="substantial")
     assert submission.ratings_differ
@@ -303,20 +307,21 @@ def test_a_frozen_round_refuses_every_write_with_the_reason(itd, coordinator, of
         "(SELECT id FROM strategy_submission WHERE round_id = {round})",
         "DELETE FROM strategy_round_spaces WHERE round_id = {round}",
         "INSERT INTO strategy_submission (round_id, measure_id, status, rating, light, text, "
-        "submitted_by_label, late, review_comment, itd_rating, coordinator_note, updated_at) "
-        "SELECT {round}, id, 'draft', '', '', '', '', false, '', '', '', now() "
+        "late, review_comment, itd_rating, coordinator_note, updated_at) "
+        "SELECT {round}, id, 'draft', '', '', '', false, '', '', '', now() "
         "FROM strategy_measure",
     ],
 )
-def test_the_database_refuses_a_direct_change_of_a_frozen_round(
-    itd, officer, reporting, statement
-):
+def test_the_database_refuses_a_direct_change_of_a_frozen_round(itd, officer, reporting, statement):
     round_, measure, (_g, of_measure) = reporting
     _report(officer, Submission.objects.get(round=round_, measure=measure), of_measure)
     services.round_freeze(actor=itd, round_=round_)
-    with pytest.raises(DatabaseError, match="frozen reporting round"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement.format(round=round_.pk))
+    with (
+        pytest.raises(DatabaseError, match="frozen reporting round"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement.format(round=round_.pk))
     assert Round.objects.get(pk=round_.pk).name == "2026/1"
 
 
@@ -344,11 +349,8 @@ def test_each_frozen_round_is_chained_to_the_one_before(itd, reporting, space):
     assert snapshots.verify_chain() == []
 
 
-def test_reminders_go_to_officers_with_reports_missing_once_a_day(
-    itd, officer, reporting, mailoutbox
-):
+def test_reminders_go_to_officers_with_reports_missing_once_a_day(itd, officer, reporting):
     round_, measure, (_g, of_measure) = reporting
-    mailoutbox.clear()
     deadline = round_.deadline
     assert services.deadline_reminders(on=deadline - dt.timedelta(days=3)) == 1
     assert services.deadline_reminders(on=deadline - dt.timedelta(days=3)) == 0

@@ -3,6 +3,8 @@ dates as 31.12.2026, form widgets with their KERN classes."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms, template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -47,6 +49,17 @@ def percent(value, places: int = 1) -> str:
 @register.filter
 def number(value, places: int = 0) -> str:
     """1234 -> '1.234' (German) or '1,234' (English)."""
+    return format_number(value, places)
+
+
+@register.filter
+def figure(value) -> str:
+    """An indicator's figure with the decimals it has, at most four: 45,5 (German), 45.5
+    (English), 1.200; '–' for no value."""
+    if value is None or value == "":
+        return "–"
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    places = min(4, max(0, -exponent)) if isinstance(exponent, int) else 0
     return format_number(value, places)
 
 

@@ -1,0 +1,296 @@
+"""Reads of the strategy, shaped for the pages: the tree of a space with every indicator's
+computed status and the roll-ups, one measure with its projects and budget, the rounds and
+their reports. Every read starts from the rule's scope; the number of queries does not grow
+with the number of goals, measures or indicators."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from core.audiences import Viewer
+from core.rules import EVERYTHING
+from projects.models import BudgetSummary, Project
+from projects.permissions import budget_condition
+from projects.selectors.money import Figures, sums
+from spaces.models import Space
+
+from . import progress
+from .models import (
+    Goal,
+    Indicator,
+    IndicatorValue,
+    Measure,
+    Round,
+    Submission,
+)
+from .permissions import READS_SPACE, SUBMISSION
+
+
+def readable_spaces(viewer: Viewer) -> list[Space]:
+    """The spaces whose strategy the viewer reads, in their order."""
+    return [s for s in Space.objects.order_by("position", "slug") if READS_SPACE.test(viewer, s)]
+
+
+# --- The tree ------------------------------------------------------------------------------------
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    assessment: progress.Assessment
+
+    @property
+    def values(self) -> list[IndicatorValue]:
+        return list(self.indicator.values.all())
+
+
+@dataclass
+class MeasureRow:
+    measure: Measure
+    indicators: list[IndicatorRow]
+    rollup: progress.Rollup
+
+
+@dataclass
+class GoalRow:
+    goal: Goal
+    indicators: list[IndicatorRow]
+    measures: list[MeasureRow]
+    rollup: progress.Rollup
+
+
+@dataclass
+class SpaceTree:
+    space: Space
+    goals: list[GoalRow] = field(default_factory=list)
+    rollup: progress.Rollup = field(default_factory=progress.Rollup)
+
+
+def assessment(indicator: Indicator) -> progress.Assessment:
+    """The indicator's status now (values, path prefetched or read)."""
+    return progress.assess(
+        baseline=progress.Point(indicator.baseline_on, indicator.baseline_value),
+        target=progress.Point(indicator.target_on, indicator.target_value),
+        path=[progress.Point(p.on, p.value) for p in indicator.path.all()],
+        values=[progress.Point(v.on, v.value) for v in indicator.values.all()],
+        higher_is_better=indicator.higher_is_better,
+    )
+
+
+def _indicators_prefetch() -> Any:
+    values: Any = Prefetch("values", queryset=IndicatorValue.objects.order_by("on", "pk"))
+    return Prefetch(
+        "indicators",
+        queryset=Indicator.objects.prefetch_related("path", values).order_by("name", "pk"),
+    )
+
+
+def _rows(indicators: Iterable[Indicator]) -> tuple[list[IndicatorRow], progress.Rollup]:
+    rows = [IndicatorRow(i, assessment(i)) for i in indicators]
+    rollup = progress.Rollup()
+    for row in rows:
+        rollup.add(row.assessment.status)
+    return rows, rollup
+
+
+def _goal_row(goal: Goal) -> GoalRow:
+    # The goal's indicators were prefetched with the measures' own (measure set): the goal's
+    # row holds those without a measure.
+    own, rollup = _rows(i for i in goal.indicators.all() if i.measure_id is None)
+    measures = []
+    for measure in goal.measures.all():
+        rows, measure_rollup = _rows(measure.indicators.all())
+        rollup.merge(measure_rollup)
+        measures.append(MeasureRow(measure, rows, measure_rollup))
+    return GoalRow(goal, own, measures, rollup)
+
+
+def goals_with_tree(queryset: QuerySet[Goal]) -> QuerySet[Goal]:
+    measures = Measure.objects.select_related("lead_authority", "responsible").order_by(
+        "code", "pk"
+    )
+    return queryset.prefetch_related(
+        Prefetch("measures", queryset=measures.prefetch_related(_indicators_prefetch())),
+        _indicators_prefetch(),
+    ).order_by("code", "pk")
+
+
+def space_tree(viewer: Viewer, space: Space) -> SpaceTree:
+    tree = SpaceTree(space)
+    for goal in goals_with_tree(Goal.objects.visible_to(viewer).filter(space=space)):
+        row = _goal_row(goal)
+        tree.goals.append(row)
+        tree.rollup.merge(row.rollup)
+    return tree
+
+
+def goal_row(goal: Goal) -> GoalRow:
+    return _goal_row(goals_with_tree(Goal.objects.filter(pk=goal.pk)).get())
+
+
+def overview(viewer: Viewer) -> list[SpaceTree]:
+    """Every readable space with its goals' roll-ups (the start page of the strategy)."""
+    spaces = readable_spaces(viewer)
+    trees = {s.pk: SpaceTree(s) for s in spaces}
+    goals = goals_with_tree(Goal.objects.visible_to(viewer).filter(space__in=spaces))
+    for goal in goals:
+        row = _goal_row(goal)
+        trees[goal.space_id].goals.append(row)
+        trees[goal.space_id].rollup.merge(row.rollup)
+    return [trees[s.pk] for s in spaces]
+
+
+# --- One measure -------------------------------------------------------------------------------
+
+
+@dataclass
+class MeasureBudget:
+    figures: Figures
+    projects_counted: int
+    projects_hidden: int
+
+
+def measure_projects(viewer: Viewer, measure: Measure) -> list[Project]:
+    return list(
+        Project.objects.visible_to(viewer)
+        .filter(measures=measure)
+        .select_related("lead_authority", "primary_space")
+        .order_by("title", "pk")
+    )
+
+
+def measure_budget(viewer: Viewer, measure: Measure) -> MeasureBudget | None:
+    """The budget of the measure's projects the viewer may see the budget of, all years, summed
+    in SQL from the one money module; None if they may see none of it."""
+    condition = budget_condition(viewer)
+    if condition is None:
+        return None
+    projects = Project.objects.filter(measures=measure)
+    total = projects.count()
+    seen = projects if condition == EVERYTHING else projects.filter(condition)
+    seen_ids = list(seen.values_list("pk", flat=True))
+    row = BudgetSummary.objects.filter(project_id__in=seen_ids).aggregate(**sums())
+    return MeasureBudget(Figures.from_row(row), len(seen_ids), total - len(seen_ids))
+
+
+def measure_indicators(measure: Measure) -> list[IndicatorRow]:
+    indicators = Indicator.objects.filter(measure=measure).prefetch_related(
+        "path", Prefetch("values", queryset=IndicatorValue.objects.order_by("on", "pk"))
+    )
+    return _rows(indicators.order_by("name", "pk"))[0]
+
+
+def measure_reports(viewer: Viewer, measure: Measure) -> QuerySet[Submission]:
+    """The measure's reports in the rounds, newest round first, as far as the viewer sees them."""
+    return (
+        Submission.objects.visible_to(viewer)
+        .filter(measure=measure)
+        .select_related("round")
+        .order_by("-round__period_end", "-round__pk")
+    )
+
+
+# --- Rounds ------------------------------------------------------------------------------------
+
+
+def rounds(viewer: Viewer) -> QuerySet[Round]:
+    counts = {
+        f"n_{status}": Count("submissions", filter=Q(submissions__status=status))
+        for status in Submission.Status.values
+    }
+    return (
+        Round.objects.visible_to(viewer)
+        .annotate(n_total=Count("submissions"), **counts)
+        .prefetch_related("spaces")
+        .order_by("-period_end", "-pk")
+    )
+
+
+def round_submissions(viewer: Viewer, round_: Round) -> list[Submission]:
+    return list(
+        SUBMISSION.restrict(Submission.objects.filter(round=round_), viewer, "view")
+        .select_related("measure__goal__space", "measure__lead_authority", "measure__responsible")
+        .order_by("measure__goal__space__position", "measure__goal__code", "measure__code")
+    )
+
+
+def overdue(submissions: Iterable[Submission], round_: Round, on: Any) -> list[Submission]:
+    """Reports not submitted (or returned and not resubmitted) after the deadline."""
+    if round_.is_frozen or on <= round_.deadline:
+        return []
+    waiting = (Submission.Status.DRAFT, Submission.Status.RETURNED)
+    return [s for s in submissions if s.status in waiting]
+
+
+def submission_values(submission: Submission) -> dict[int, Any]:
+    return {v.indicator_id: v for v in submission.reported_values.all()}
+
+
+def my_open_reports(viewer: Viewer) -> QuerySet[Submission]:
+    """The reports the viewer has to write or correct in open rounds (the dashboard)."""
+    waiting = (Submission.Status.DRAFT, Submission.Status.RETURNED)
+    return (
+        SUBMISSION.restrict(Submission.objects.filter(status__in=waiting), viewer, "write")
+        .select_related("round", "measure")
+        .order_by("round__deadline", "measure__code")
+    )
+
+
+# --- A small chart of an indicator ---------------------------------------------------------------
+
+
+@dataclass
+class Chart:
+    title: str
+    description: str
+    path_points: str
+    value_points: str
+    value_dots: list[tuple[str, str]]
+    width: int = 600
+    height: int = 200
+
+
+def chart(indicator: Indicator, row: IndicatorRow) -> Chart:
+    """The path (baseline, intermediate targets, target) and the values as SVG coordinates:
+    time from the baseline's date to the later of target and last value, figures from the
+    lowest to the highest shown, 20 px of margin."""
+    path = [
+        (indicator.baseline_on, indicator.baseline_value),
+        *((p.on, p.value) for p in indicator.path.all()),
+        (indicator.target_on, indicator.target_value),
+    ]
+    values = [(v.on, v.value) for v in indicator.values.all() if v.on > indicator.baseline_on]
+    dates = [d for d, _v in path + values]
+    figures = [f for _d, f in path + values]
+    start, end = min(dates), max(dates)
+    low, high = min(figures), max(figures)
+    span_days = max((end - start).days, 1)
+    span = (high - low) or 1
+
+    def xy(on: Any, value: Any) -> tuple[str, str]:
+        x = 20 + 560 * (on - start).days / span_days
+        y = 180 - 160 * float((value - low) / span)
+        return f"{x:.1f}", f"{y:.1f}"
+
+    def points(pairs: list[tuple[Any, Any]]) -> str:
+        return " ".join(",".join(xy(on, value)) for on, value in pairs)
+
+    status = row.assessment.label
+    return Chart(
+        title=_("Verlauf: %(name)s") % {"name": indicator.name},
+        description=_("%(n)s Werte gegen den Pfad von %(base)s zu %(target)s; Stand: %(status)s.")
+        % {
+            "n": len(values),
+            "base": indicator.baseline_value.normalize(),
+            "target": indicator.target_value.normalize(),
+            "status": status,
+        },
+        path_points=points(path),
+        value_points=points(values) if len(values) > 1 else "",
+        value_dots=[xy(on, value) for on, value in values],
+    )
