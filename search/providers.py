@@ -24,6 +24,7 @@ from meetings.models import Meeting
 from meetings.selectors import visible as visible_meetings
 from projects.models import Project
 from spaces.models import Membership, Space
+from strategy.models import Goal, Measure
 
 from .engine import Terms, match, with_highlights
 
@@ -211,6 +212,34 @@ def _document_meta(document: Document) -> str:
     return document.space.name if document.space is not None else str(document.project)
 
 
+# --- The strategy: goals and measures ------------------------------------------------------------
+
+STRATEGY_FIELDS = ("code", "title", "description")
+
+
+def _goals(viewer: Viewer, terms: Terms, space: Space | None) -> QuerySet[Any]:
+    found = Goal.objects.visible_to(viewer)
+    if space is not None:
+        found = found.filter(space=space)
+    return match(found, STRATEGY_FIELDS, terms)
+
+
+def _measures(viewer: Viewer, terms: Terms, space: Space | None) -> QuerySet[Any]:
+    found = Measure.objects.visible_to(viewer)
+    if space is not None:
+        found = found.filter(goal__space=space)
+    return match(found, STRATEGY_FIELDS, terms)
+
+
+def _shape_goals(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:
+    return with_highlights(rows.select_related("space"), terms, title="title", text="description")
+
+
+def _shape_measures(rows: QuerySet[Any], terms: Terms) -> QuerySet[Any]:
+    rows = rows.select_related("goal__space", "lead_authority")
+    return with_highlights(rows, terms, title="title", text="description")
+
+
 PROVIDERS: dict[str, Provider] = {}
 
 
@@ -264,6 +293,26 @@ register(
         _shape_meetings,
         url=lambda m: m.get_absolute_url(),
         meta=_meeting_meta,
+    )
+)
+register(
+    Provider(
+        "goals",
+        _("Ziele der Strategie"),
+        _goals,
+        _shape_goals,
+        url=lambda g: g.get_absolute_url(),
+        meta=lambda g: f"{g.code} · {g.space.name}",
+    )
+)
+register(
+    Provider(
+        "measures",
+        _("Maßnahmen der Strategie"),
+        _measures,
+        _shape_measures,
+        url=lambda m: m.get_absolute_url(),
+        meta=lambda m: f"{m.code} · {m.goal.space.name} · {m.lead_authority.code}",
     )
 )
 register(

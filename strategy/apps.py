@@ -7,5 +7,8 @@ class StrategyConfig(AppConfig):
     verbose_name = _("Strategie")
 
     def ready(self) -> None:
-        # Models are ready only now: the rule tables register.
-        from . import permissions  # noqa: F401
+        # Models are ready only now: the rule tables register, and the space and project
+        # pages (lower layers) learn of the strategy through their registries.
+        from . import home, permissions  # noqa: F401
+
+        home.register()

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from core.audiences import Viewer
@@ -231,14 +231,55 @@ def submission_values(submission: Submission) -> dict[int, Any]:
     return {v.indicator_id: v for v in submission.reported_values.all()}
 
 
+WAITING = (Submission.Status.DRAFT, Submission.Status.RETURNED)
+
+
 def my_open_reports(viewer: Viewer) -> QuerySet[Submission]:
-    """The reports the viewer has to write or correct in open rounds (the dashboard)."""
-    waiting = (Submission.Status.DRAFT, Submission.Status.RETURNED)
-    return (
-        SUBMISSION.restrict(Submission.objects.filter(status__in=waiting), viewer, "write")
-        .select_related("round", "measure")
-        .order_by("round__deadline", "measure__code")
+    """The reports the viewer has to write or correct in open rounds (the dashboard): returned
+    ones first, then by deadline."""
+    returned_first = Case(
+        When(status=Submission.Status.RETURNED, then=Value(0)), default=Value(1)
     )
+    return (
+        SUBMISSION.restrict(Submission.objects.filter(status__in=WAITING), viewer, "write")
+        .select_related("round", "measure")
+        .order_by(returned_first, "round__deadline", "measure__code", "pk")
+    )
+
+
+def overdue_reports(viewer: Viewer, on: Any) -> QuerySet[Submission]:
+    """Reports of open rounds past their deadline, not (re)submitted, that the viewer reviews
+    (ITD all, a coordinator those of their spaces): the dashboard's overdue list."""
+    return (
+        Submission.objects.visible_to(viewer)
+        .filter(
+            status__in=WAITING, round__status=Round.Status.OPEN, round__deadline__lt=on
+        )
+        .select_related("round", "measure__lead_authority")
+        .order_by("round__deadline", "measure__code", "pk")
+    )
+
+
+def goals_of_space(viewer: Viewer, space: Space, limit: int) -> list[GoalRow]:
+    """The space page's section: its goals with their roll-ups (a fixed number of queries)."""
+    goals = goals_with_tree(Goal.objects.visible_to(viewer).filter(space=space))[:limit]
+    return [_goal_row(goal) for goal in goals]
+
+
+def measures_of_project(viewer: Viewer, project: Project, limit: int) -> list[MeasureRow]:
+    """The project page's section: the measures the project serves, with their status."""
+    measures = (
+        Measure.objects.visible_to(viewer)
+        .filter(projects=project)
+        .select_related("goal", "lead_authority")
+        .prefetch_related(_indicators_prefetch())
+        .order_by("goal__code", "code", "pk")[:limit]
+    )
+    rows = []
+    for measure in measures:
+        indicators, rollup = _rows(measure.indicators.all())
+        rows.append(MeasureRow(measure, indicators, rollup))
+    return rows
 
 
 # --- A small chart of an indicator ---------------------------------------------------------------

@@ -43,3 +43,29 @@ def table_rows(html: str, index: int = 0) -> list[dict[str, str]]:
     for row in rows:
         assert len(row) == len(header), f"a row with {len(row)} cells under {header}"
     return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def text_of(response) -> str:
+    """The visible text of a response's page, whitespace collapsed (no markup, no scripts)."""
+    parser = _TextParser()
+    parser.feed(response.content.decode())
+    return " ".join(" ".join(parser.parts).split())
