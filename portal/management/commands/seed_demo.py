@@ -23,6 +23,7 @@ from projects.demo import seed_projects
 from projects.models import Project
 from spaces.models import Membership, Space
 from spaces.services import membership_create
+from strategy.demo import seed_strategy
 
 # (email, first, last, function, authority code or None, organisation or None)
 DEMO_ACCOUNTS = [
@@ -108,6 +109,9 @@ class Command(BaseCommand):
             self.seed_memberships()
             # About 40 projects with budget lines in full costs (projects/demo.py).
             seed_projects()
+            # Goals, measures and indicators in every space, a frozen and an open reporting
+            # round (strategy/demo.py).
+            seed_strategy(itd=self.people["itd@example.org"].user)
             # A few meetings with invitees and answers in two spaces (meetings/demo.py).
             seed_meetings()
             # A few threads with replies in two spaces and on one project (discussions/demo.py).
@@ -277,7 +281,11 @@ class Command(BaseCommand):
         rows = [
             ("itd@example.org", "ITD staff (Amt für IT und Digitalisierung)"),
             ("koordination@example.org", "coordinator of Mobilität & Energie"),
-            ("dv.bvm@example.org", "digitalisation officer BVM, member of Mobilität & Energie"),
+            (
+                "dv.bvm@example.org",
+                "digitalisation officer BVM, member of Mobilität & Energie; "
+                "reports due in the open reporting round",
+            ),
             ("mitglied@example.org", "member of Mobilität & Energie for BUKEA"),
             ("gast@example.org", "guest of Wissen & Bildung (HafenCity Universität), 90 days"),
             ("staff@example.org", "administration staff (Finanzbehörde), no membership"),
