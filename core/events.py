@@ -68,10 +68,15 @@ def quiet() -> Iterator[None]:
         _quiet.on = before
 
 
+def is_quiet() -> bool:
+    """Inside `quiet()`: the outbox writes no notice either (notifications.services.notify)."""
+    return bool(getattr(_quiet, "on", False))
+
+
 def emit(event: str, **payload: Any) -> None:
     if event not in EVENTS:
         raise ValueError(f"unknown event {event!r}")
-    if getattr(_quiet, "on", False):
+    if is_quiet():
         return
     for subscriber in list(_SUBSCRIBERS[event]):
         subscriber(**payload)

@@ -45,13 +45,16 @@ class Fact:
     fact, and a test compares them."""
 
     def __init__(
-        self, ids: IdsOf, holders: Callable[[Collection[Any] | None], Q], name: str = ""
+        self,
+        ids: Callable[[Viewer], frozenset[Any]],
+        holders: Callable[[Collection[Any] | None], Q],
+        name: str = "",
     ) -> None:
         self._ids, self._holders = ids, holders
         self.__name__ = name or getattr(ids, "__name__", "fact")
         self.__doc__ = ids.__doc__
 
-    def __call__(self, user: Viewer) -> Collection[Any]:
+    def __call__(self, user: Viewer) -> frozenset[Any]:
         return self._ids(user)
 
     def holders(self, ids: Collection[Any] | None = None) -> Q:
@@ -61,10 +64,12 @@ class Fact:
         return f"<fact {self.__name__}>"
 
 
-def fact(holders: Callable[[Collection[Any] | None], Q]) -> Callable[[IdsOf], Fact]:
+def fact(
+    holders: Callable[[Collection[Any] | None], Q],
+) -> Callable[[Callable[[Viewer], frozenset[Any]]], Fact]:
     """Decorate a user's ids function with its reading as accounts (see Fact)."""
 
-    def wrap(ids: IdsOf) -> Fact:
+    def wrap(ids: Callable[[Viewer], frozenset[Any]]) -> Fact:
         return Fact(ids, holders)
 
     return wrap

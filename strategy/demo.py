@@ -3,9 +3,8 @@ a frozen reporting round (the last complete half-year) and an open one (the curr
 
 The tree and the reports go through the services with the actors of the pages (ITD writes the
 tree, opens, reviews and freezes; the lead authority's officer writes each report), so the demo
-passes the same validation as real input. Two steps are written here instead: opening a round
-and returning a report, because their services notify the officers and `notify()` does not
-heed `core.events.quiet()` (demo data is not news; meetings/demo.py writes directly too).
+passes the same validation as real input; seed_demo's `core.events.quiet()` keeps their notices
+back (demo data is not news).
 
 Dates follow `core.dates.today()`, so the demo stays valid in later years: values lie at
 half-year ends from two years before the frozen round, the frozen round's values at its end,
@@ -20,19 +19,15 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from contacts.models import Authority, DigitalOfficer, Person, User
 from core.dates import today
-from core.models import AuditEntry
-from core.services import audit_record, snapshot
 from projects.models import Project
 from spaces.models import Membership, Space
 
 from . import progress, services
 from .models import Direction, Goal, Indicator, Measure, Rating, Round, Submission
-from .permissions import GLOBAL, SUBMISSION
 
 
 @dataclass(frozen=True)
@@ -1255,58 +1250,23 @@ def _open_round(
     deadline: dt.date,
     opened_at: dt.datetime,
 ) -> Round:
-    """services.round_open without its notices to the officers: the same check, the same
-    drafts (one per measure running in the period), the same audit entry."""
-    if not GLOBAL.can(itd, "open_round"):
-        raise PermissionDenied
-    spaces = list(Space.objects.all())
-    services._check_round(name, start, end, deadline, spaces)
-    round_ = Round.objects.create(
+    """services.round_open for all seven spaces (quiet: seed_demo's `events.quiet()` keeps the
+    notices back), dated back to when a real round would have been opened."""
+    round_ = services.round_open(
+        actor=itd,
         name=name,
         period_start=start,
         period_end=end,
         deadline=deadline,
-        opened_by=itd,
-        opened_at=opened_at,
+        spaces=Space.objects.all(),
     )
-    round_.spaces.set(spaces)
-    measures = Measure.objects.filter(
-        goal__space__in=spaces, starts_on__lte=end, ends_on__gte=start
-    )
-    Submission.objects.bulk_create(Submission(round=round_, measure=m) for m in measures)
-    audit_record(
-        actor=itd,
-        instance=round_,
-        action=AuditEntry.Action.CREATE,
-        changes={
-            "new": {
-                **snapshot(round_, ("name", "period_start", "period_end", "deadline")),
-                "spaces": sorted(s.slug for s in spaces),
-                "measures": len(measures),
-            }
-        },
-    )
+    Round.objects.filter(pk=round_.pk).update(opened_at=opened_at)
+    round_.refresh_from_db()
     return round_
 
 
 def _return(itd: User, submission: Submission, comment: str) -> None:
-    """services.submission_return without its notice to the officers."""
-    if not SUBMISSION.can(itd, "review", submission):
-        raise PermissionDenied
-    if submission.status != Submission.Status.SUBMITTED:
-        raise ValidationError("Zurückgeben lässt sich nur eine eingereichte Meldung.")
-    submission.status, submission.review_comment = Submission.Status.RETURNED, comment
-    submission.updated_at = timezone.now()
-    submission.save(update_fields=["status", "review_comment", "updated_at"])
-    audit_record(
-        actor=itd,
-        instance=submission,
-        action=AuditEntry.Action.UPDATE,
-        changes={
-            "status": {"old": "submitted", "new": "returned"},
-            "review_comment": {"new": comment},
-        },
-    )
+    services.submission_return(actor=itd, submission=submission, comment=comment)
 
 
 def _moment(on: dt.date) -> dt.datetime:

@@ -33,9 +33,7 @@ def register() -> None:
             items=selectors.measures_of_project,
             order=15,
             # The project's primary space's strategy: who reads it there.
-            more_url=lambda project: reverse(
-                "strategy:space", args=[project.primary_space.slug]
-            ),
+            more_url=lambda project: reverse("strategy:space", args=[project.primary_space.slug]),
             may_open=lambda viewer, project: READS_SPACE.test(viewer, project.primary_space),
         )
     )

@@ -237,9 +237,7 @@ WAITING = (Submission.Status.DRAFT, Submission.Status.RETURNED)
 def my_open_reports(viewer: Viewer) -> QuerySet[Submission]:
     """The reports the viewer has to write or correct in open rounds (the dashboard): returned
     ones first, then by deadline."""
-    returned_first = Case(
-        When(status=Submission.Status.RETURNED, then=Value(0)), default=Value(1)
-    )
+    returned_first = Case(When(status=Submission.Status.RETURNED, then=Value(0)), default=Value(1))
     return (
         SUBMISSION.restrict(Submission.objects.filter(status__in=WAITING), viewer, "write")
         .select_related("round", "measure")
@@ -252,9 +250,7 @@ def overdue_reports(viewer: Viewer, on: Any) -> QuerySet[Submission]:
     (ITD all, a coordinator those of their spaces): the dashboard's overdue list."""
     return (
         Submission.objects.visible_to(viewer)
-        .filter(
-            status__in=WAITING, round__status=Round.Status.OPEN, round__deadline__lt=on
-        )
+        .filter(status__in=WAITING, round__status=Round.Status.OPEN, round__deadline__lt=on)
         .select_related("round", "measure__lead_authority")
         .order_by("round__deadline", "measure__code", "pk")
     )

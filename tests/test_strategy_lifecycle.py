@@ -34,7 +34,7 @@ from .factories import DigitalOfficerFactory, PersonFactory, strategy_tree
 pytestmark = pytest.mark.django_db(transaction=False)
 
 ROLES = ("itd", "coordinator", "officer", "member", "other_officer")
-ALLOWED = {
+ALLOWED: dict[str, set[str]] = {
     Submission.Status.DRAFT: {Submission.Status.DRAFT, Submission.Status.SUBMITTED},
     Submission.Status.SUBMITTED: {Submission.Status.RETURNED, Submission.Status.ACCEPTED},
     Submission.Status.RETURNED: {Submission.Status.RETURNED, Submission.Status.SUBMITTED},
