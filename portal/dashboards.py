@@ -36,6 +36,7 @@ from projects.models import BudgetLine, Milestone, Project, ProjectGuest
 from projects.permissions import invited_project_ids
 from spaces.models import Membership, Space
 from spaces.permissions import coordinated_space_ids, guest_space_ids, staff_space_ids
+from strategy import selectors as strategy_selectors
 
 # "Ending soon": access, memberships and invitations that end within this many days.
 ENDING_WITHIN_DAYS = 14
@@ -93,9 +94,20 @@ class Attention:
     ending: list[Ending] = field(default_factory=list)
     unanswered: Limited = field(default_factory=Limited)
     within_days: int = ENDING_WITHIN_DAYS
+    # The strategy: reports the person has to write or correct (returned first), and for ITD
+    # and coordinators the reports of their rounds past the deadline.
+    reports: Limited = field(default_factory=Limited)
+    reports_overdue: Limited = field(default_factory=Limited)
 
     def __bool__(self) -> bool:
-        return bool(self.overdue or self.red or self.ending or self.unanswered)
+        return bool(
+            self.overdue
+            or self.red
+            or self.ending
+            or self.unanswered
+            or self.reports
+            or self.reports_overdue
+        )
 
 
 @dataclass
@@ -177,6 +189,8 @@ def _attention(user: Viewer, projects: QuerySet[Project]) -> Attention:
     )
     if not is_signed_in(user):
         return attention
+    attention.reports = _limited(strategy_selectors.my_open_reports(user))
+    attention.reports_overdue = _limited(strategy_selectors.overdue_reports(user, on))
     for m in (
         Membership.objects.active()
         .filter(person__user=user, until__isnull=False, until__lte=soon)

@@ -327,3 +327,36 @@ def test_query_counts_do_not_grow_with_the_strategy(itd, space, authority, url_n
     few = count()
     _many(space, authority, 1000)
     assert count() == few
+
+
+def test_the_strategy_shows_where_people_work(itd, coordinator, officer, guest, space, authority):
+    """The dashboard's "what needs attention first", the space page, the project page, search."""
+    project = ProjectFactory(primary_space=space, lead_authority=authority, visibility="internal")
+    goal, measure, _ = strategy_tree(
+        space=space, authority=authority, responsible=officer.person, projects=[project]
+    )
+    Measure.objects.filter(pk=measure.pk).update(title="Verkehrsdaten in Echtzeit")
+    round_ = services.round_open(
+        actor=itd,
+        name="2026/2",
+        period_start=today() - dt.timedelta(days=30),
+        period_end=today(),
+        deadline=today() - dt.timedelta(days=1),
+        spaces=[space],
+    )
+    dashboard = client_for(officer).get(reverse("dashboard")).content.decode()
+    assert "data-attention-reports" in dashboard and "2026/2" in dashboard
+    overdue = client_for(coordinator).get(reverse("dashboard")).content.decode()
+    assert "data-attention-reports-overdue" in overdue
+    assert (
+        "data-attention-reports" not in client_for(guest).get(reverse("dashboard")).content.decode()
+    )
+    space_page = client_for(coordinator).get(space.get_absolute_url()).content.decode()
+    assert "data-strategy-goals" in space_page and goal.title in space_page
+    project_page = client_for(coordinator).get(project.get_absolute_url()).content.decode()
+    assert "data-strategy-measures" in project_page and "Verkehrsdaten in Echtzeit" in project_page
+    found = text_of(client_for(itd).get(reverse("search:search"), {"q": "Verkehrsdaten"}))
+    assert "Verkehrsdaten in Echtzeit" in found
+    hidden = text_of(client_for(guest).get(reverse("search:search"), {"q": "Verkehrsdaten"}))
+    assert "Verkehrsdaten in Echtzeit" not in hidden
+    assert round_.pk
