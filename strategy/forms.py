@@ -19,6 +19,7 @@ from core.money import input_number, parse_amount
 from projects.models import Project
 from spaces.models import Space
 
+from . import exchange
 from .models import Direction, Goal, Light, Measure, Rating
 from .services import PathInput
 
@@ -332,3 +333,23 @@ class FreezeForm(forms.Form):
         ),
         error_messages={"required": _("Bitte bestätigen Sie das Einfrieren.")},
     )
+
+
+class RoundImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV-Datei"),
+        help_text=_(
+            "Der Export dieser Runde, ausgefüllt (höchstens 5 MB und 10.000 Zeilen). "
+            "Zahlen mit Komma, ohne Tausenderpunkte: 45,5."
+        ),
+    )
+    submit = forms.BooleanField(
+        label=_("Die Meldungen gleich einreichen (sonst als Entwurf speichern)"), required=False
+    )
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > exchange.MAX_BYTES:
+            raise ValidationError(_("Die Datei ist größer als 5 MB."))
+        content: bytes = upload.read()
+        return content

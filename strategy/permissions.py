@@ -72,6 +72,11 @@ ROUND = RuleTable(
     {
         "view": ITD | (STAFF & STEERS),
         "manage": ITD,
+        # Deliver the figures of one's reports as a file (the CSV import): officers, while the
+        # round is open; each line is checked against SUBMISSION "write" again.
+        "deliver": STAFF
+        & has_any(officer_authority_ids, "officer")
+        & Attr("status", Round.Status.OPEN),
     },
 )
 

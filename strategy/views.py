@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -19,7 +20,7 @@ from core.flows import handle_form
 from core.forms import posted
 from spaces.models import Space
 
-from . import compare, progress, selectors, services
+from . import compare, exchange, progress, selectors, services
 from .forms import (
     FreezeForm,
     GoalForm,
@@ -29,6 +30,7 @@ from .forms import (
     ReportForm,
     ReviewForm,
     RoundForm,
+    RoundImportForm,
     ValueForm,
     path_text,
 )
@@ -383,6 +385,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "overdue": selectors.overdue(submissions, round_, today()),
         "may_manage": ROUND.can(request.user, "manage", round_) and not round_.is_frozen,
         "may_compare": ROUND.can(request.user, "manage", round_),
+        "may_deliver": ROUND.can(request.user, "deliver", round_),
         "others": others,
     }
     return render(request, "strategy/round_detail.html", context)
@@ -423,6 +426,51 @@ def round_compare(request: HttpRequest, pk: int) -> HttpResponse:
         earlier, later = sorted([other, round_], key=lambda r: (r.period_end, r.pk))
         context.update(earlier=earlier, later=later, spaces=compare.compare(earlier, later))
     return render(request, "strategy/round_compare.html", context)
+
+
+@login_required
+@require_safe
+def round_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's reports the viewer sees, as the CSV that the import reads back."""
+    round_ = _round(request, pk)
+    response = HttpResponse(
+        exchange.round_csv(round_, request.user).encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+    )
+    name = slugify(round_.name) or "berichtsrunde"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_import(request: SignedInRequest, pk: int) -> HttpResponse:
+    """An officer delivers the figures of their reports as the round's CSV, all or nothing."""
+    round_ = _round(request, pk)
+    if round_.is_frozen:
+        return render(request, "403.html", {"reason": services.FROZEN}, status=403)
+    _require(ROUND.can(request.user, "deliver", round_))
+
+    def save(data: dict[str, Any]) -> exchange.ImportResult:
+        result = exchange.round_csv_import(
+            actor=request.user, round_=round_, content=data["file"], submit=data["submit"]
+        )
+        if result.errors:
+            raise ValidationError({"file": result.errors})
+        return result
+
+    return handle_form(
+        request,
+        RoundImportForm(posted(request), request.FILES or None),
+        save=save,
+        success=lambda _result: round_.get_absolute_url(),
+        message=lambda result: (
+            _("Die Datei ist übernommen: %(reports)s Meldungen, %(values)s Werte.")
+            % {"reports": result.reports, "values": result.values}
+        ),
+        template="strategy/round_import.html",
+        context={"round": round_},
+    )
 
 
 # --- One report --------------------------------------------------------------------------------

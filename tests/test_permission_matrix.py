@@ -454,6 +454,14 @@ MATRIX: dict[str, Row] = {
         GET_POST,
     ),
     "strategy:round_compare": page("strategy_round", ROUND_MANAGERS),
+    "strategy:round_export": page("strategy_round", ROUND_PEOPLE),
+    # The officers deliver their figures as a file; an empty upload is refused with the message.
+    "strategy:round_import": Row(
+        "strategy_round",
+        roles(404, itd=403, coordinator=403, officer=200, anonymous=LOGIN),
+        roles(404, itd=403, coordinator=403, officer=INVALID, anonymous=LOGIN),
+        GET_POST,
+    ),
     # The officer's draft: an empty POST saves the (empty) draft; the others only read it.
     "strategy:submission": Row(
         "strategy_submission",

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +17,16 @@ from django.urls import reverse
 from core.dates import today
 from projects.models import BudgetLine
 from strategy import services
-from strategy.models import Goal, Indicator, IndicatorValue, Measure, PathPoint, Round, Submission
+from strategy.models import (
+    Goal,
+    Indicator,
+    IndicatorValue,
+    Measure,
+    PathPoint,
+    Round,
+    Submission,
+    SubmittedValue,
+)
 
 from .conftest import client_for
 from .factories import ProjectFactory, budget_line, strategy_tree
@@ -360,3 +370,44 @@ def test_the_strategy_shows_where_people_work(itd, coordinator, officer, guest, 
     hidden = text_of(client_for(guest).get(reverse("search:search"), {"q": "Verkehrsdaten"}))
     assert "Verkehrsdaten in Echtzeit" not in hidden
     assert round_.pk
+
+
+def test_an_officer_delivers_the_rounds_csv_through_the_page(itd, officer, space, authority):
+    _goal, measure, (_g, indicator) = strategy_tree(
+        space=space, authority=authority, responsible=officer.person
+    )
+    round_ = services.round_open(
+        actor=itd,
+        name="2026/2",
+        period_start=today() - dt.timedelta(days=30),
+        period_end=today(),
+        deadline=today() + dt.timedelta(days=7),
+        spaces=[space],
+    )
+    client = client_for(officer)
+    exported = client.get(reverse("strategy:round_export", args=[round_.pk]))
+    assert exported.status_code == 200 and exported["Content-Type"].startswith("text/csv")
+    lines = exported.content.decode("utf-8-sig").splitlines()
+    row = lines[1].split(";")
+    row[4], row[5], row[6], row[10], row[11] = (
+        "limited",
+        "amber",
+        "Pilot",
+        today().isoformat(),
+        "45,5",
+    )
+    changed = "\r\n".join([lines[0], ";".join(row)]).encode("utf-8-sig")
+    upload = SimpleUploadedFile("runde.csv", changed, content_type="text/csv")
+    url = reverse("strategy:round_import", args=[round_.pk])
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 302, text_of(response)[:3000]
+    value = SubmittedValue.objects.get(indicator=indicator)
+    assert value.value == Decimal("45.5")
+    bad = ";".join([*row[:11], "45.5", *row[12:]])
+    upload = SimpleUploadedFile(
+        "runde.csv", f"{lines[0]}\r\n{bad}".encode(), content_type="text/csv"
+    )
+    page = text_of(client.post(url, {"file": upload}))
+    assert "Zeile 2" in page
+    assert SubmittedValue.objects.get(indicator=indicator).value == Decimal("45.5")
+    assert Submission.objects.get(round=round_, measure=measure).status == "draft"
