@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contacts.models import Authority, Person
 from core.audiences import Actor, Viewer
@@ -39,7 +40,11 @@ from .models import (
 )
 from .permissions import GLOBAL, GOAL, INDICATOR, MEASURE, ROUND, SUBMISSION, may_write_space
 
-FROZEN = _("Diese Berichtsrunde ist eingefroren: Ihr Stand kann nicht mehr geändert werden.")
+TEXT_MAX = Submission._meta.get_field("text").max_length or 10000
+COMMENT_MAX = SubmittedValue._meta.get_field("comment").max_length or 1000
+FROZEN = gettext_lazy(
+    "Diese Berichtsrunde ist eingefroren: Ihr Stand kann nicht mehr geändert werden."
+)
 
 
 def _require(allowed: bool, reason: str = "") -> None:
@@ -333,23 +338,26 @@ def indicator_update(
     return indicator
 
 
-def closed_period(indicator: Indicator, on: dt.date) -> Round | None:
-    """The frozen round of the indicator's space whose period holds `on`, if any: what it
-    reported stands, so no value may be added into it afterwards."""
-    return (
-        Round.objects.filter(
-            status=Round.Status.FROZEN,
-            spaces=indicator.goal.space_id,
-            period_start__lte=on,
-            period_end__gte=on,
+def frozen_rounds(space_id: int) -> list[Round]:
+    """The frozen rounds of a space, latest period first (one query for many values)."""
+    return list(
+        Round.objects.filter(status=Round.Status.FROZEN, spaces=space_id).order_by(
+            "-period_end", "-pk"
         )
-        .order_by("-period_end")
-        .first()
     )
 
 
+def closed_period(
+    indicator: Indicator, on: dt.date, frozen: list[Round] | None = None
+) -> Round | None:
+    """The frozen round of the indicator's space whose period holds `on`, if any: what it
+    reported stands, so no value may be added into it afterwards."""
+    rounds = frozen if frozen is not None else frozen_rounds(indicator.goal.space_id)
+    return next((r for r in rounds if r.period_start <= on <= r.period_end), None)
+
+
 def _check_value(
-    indicator: Indicator, on: dt.date | None, *, in_round: Round | None = None
+    indicator: Indicator, on: dt.date | None, *, frozen: list[Round] | None = None
 ) -> None:
     if on is None:
         raise ValidationError({"on": _("Bitte den Stichtag angeben.")})
@@ -362,8 +370,8 @@ def _check_value(
         )
     if on > today():
         raise ValidationError({"on": _("Der Stichtag darf nicht in der Zukunft liegen.")})
-    closed = closed_period(indicator, on)
-    if closed is not None and closed != in_round:
+    closed = closed_period(indicator, on, frozen)
+    if closed is not None:
         raise ValidationError(
             {
                 "on": _(
@@ -537,6 +545,25 @@ class ValueInput:
     comment: str = ""
 
 
+def _value_errors(submission: Submission, values: list[ValueInput]) -> dict[str, Any]:
+    errors: dict[str, Any] = {}
+    own = {i.pk for i in submission.measure.indicators.all()}
+    frozen = frozen_rounds(submission.measure.goal.space_id)
+    for item in values:
+        if item.indicator.pk not in own:
+            errors["values"] = _("Eine Kennzahl gehört nicht zu dieser Maßnahme.")
+            continue
+        if len(item.comment) > COMMENT_MAX:
+            errors[f"comment_{item.indicator.pk}"] = _(
+                "Der Kommentar ist zu lang (höchstens %(n)s Zeichen)."
+            ) % {"n": COMMENT_MAX}
+        try:
+            _check_value(item.indicator, item.on, frozen=frozen)
+        except ValidationError as error:
+            errors[f"value_{item.indicator.pk}"] = error.message_dict["on"]
+    return errors
+
+
 def _check_report(
     submission: Submission,
     values: list[ValueInput],
@@ -547,16 +574,9 @@ def _check_report(
     submit: bool,
 ) -> None:
     """The whole report is checked before anything is stored; each problem at its field."""
-    errors: dict[str, Any] = {}
-    own = {i.pk for i in submission.measure.indicators.all()}
-    for item in values:
-        if item.indicator.pk not in own:
-            errors["values"] = _("Eine Kennzahl gehört nicht zu dieser Maßnahme.")
-            continue
-        try:
-            _check_value(item.indicator, item.on)
-        except ValidationError as error:
-            errors[f"value_{item.indicator.pk}"] = error.message_dict["on"]
+    errors = _value_errors(submission, values)
+    if len(text) > TEXT_MAX:
+        errors["text"] = _("Der Bericht ist zu lang (höchstens %(n)s Zeichen).") % {"n": TEXT_MAX}
     if submit:
         if not rating:
             errors["rating"] = _("Zum Einreichen bitte den Umsetzungsstand wählen.")
