@@ -307,8 +307,15 @@ def test_the_main_pages_read_english_pass_axe_and_fit_320_px_in_english(
 FOCUSABLE = """() => {
   const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary,'
     + ' [tabindex]:not([tabindex="-1"])';
+  // A group of radio buttons is one Tab stop (the arrow keys move within it): its checked
+  // button, or its first one when none is checked.
+  const stop = el => {
+    if (el.type !== 'radio') return true;
+    const group = [...document.querySelectorAll(`input[type=radio][name="${el.name}"]`)];
+    return el === (group.find(r => r.checked) || group[0]);
+  };
   return [...document.querySelectorAll(selector)].filter(el => {
-    if (el.disabled || el.closest('[inert]')) return false;
+    if (el.disabled || el.closest('[inert]') || !stop(el)) return false;
     const style = getComputedStyle(el);
     if (style.visibility === 'hidden' || style.display === 'none') return false;
     const box = el.getBoundingClientRect();
@@ -334,6 +341,7 @@ FOCUSED = """() => {
   const visible = styles.some(s => (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
     || s.boxShadow !== 'none');
   return {index: el.dataset.tabIndexE2e ?? null, tag: el.outerHTML.slice(0, 80),
+          segments: ['date', 'datetime-local', 'time', 'month', 'week'].includes(el.type),
           changed: look !== el.dataset.unfocusedLook && visible};
 }"""
 
@@ -345,7 +353,11 @@ def _walk(page) -> list[str]:
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
     problems: list[str] = []
     seen: list[int] = []
-    for _ in range(total + 2):
+    # A date field takes a Tab for each of its parts (day, month, year).
+    dates = page.evaluate(
+        "() => document.querySelectorAll('input[type=date], input[type=datetime-local]').length"
+    )
+    for _ in range(total + 2 + 4 * dates):
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUSED)
         if focused is None:
@@ -354,7 +366,11 @@ def _walk(page) -> list[str]:
             problems.append(f"reached an element not in the list: {focused['tag']}")
             continue
         index = int(focused["index"])
+        if seen and index == seen[-1] and focused["segments"]:
+            continue  # the day, month and year of a date field: Tab stops in each
         if index in seen:
+            if index == seen[0] and len(seen) == total:
+                break  # every element once, then round to the top: the walk is complete
             problems.append(f"focus came back to {focused['tag']} (trap or loop)")
             break
         if seen and index < seen[-1]:
@@ -363,7 +379,7 @@ def _walk(page) -> list[str]:
             problems.append(f"no visible focus: {focused['tag']}")
         seen.append(index)
     else:
-        problems.append(f"{total + 2} Tabs did not leave the page")
+        problems.append(f"{total + 2 + 4 * dates} Tabs did not leave the page")
     if len(seen) != total:
         problems.append(f"Tab reached {len(seen)} of {total} focusable elements")
     return problems
