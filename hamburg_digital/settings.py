@@ -236,6 +236,8 @@ NOTIFICATION_WEEKLY_DIGEST_AT = _at(env_str("NOTIFICATION_WEEKLY_DIGEST_AT"), "0
 NOTIFICATION_WEEKLY_DIGEST_DAY = env_str("NOTIFICATION_WEEKLY_DIGEST_DAY", "monday")
 # Meetings (meetings app): the reminder of tomorrow's meetings goes out at this time.
 MEETING_REMINDER_AT = _at(env_str("MEETING_REMINDER_AT"), "08:00")
+# Strategy (strategy app): the reminder of reports due in three days and today.
+STRATEGY_REMINDER_AT = _at(env_str("STRATEGY_REMINDER_AT"), "08:30")
 # A notice still pending this many seconds after it was handed to a worker goes out again.
 NOTIFICATION_REQUEUE_AFTER = env_int("NOTIFICATION_REQUEUE_AFTER", 5 * 60)
 # SMTP failures: this many retries, 30 s, 1, 2, 4 ... minutes apart, then "failed" for ITD.
@@ -294,6 +296,11 @@ CELERY_BEAT_SCHEDULE = {
     "meetings-reminders": {
         "task": "meetings.tasks.send_meeting_reminders",
         "schedule": crontab(hour=MEETING_REMINDER_AT[0], minute=MEETING_REMINDER_AT[1]),
+    },
+    # Strategy: officers with reports still to submit, three days before the deadline and on it.
+    "strategy-deadline-reminders": {
+        "task": "strategy.tasks.send_deadline_reminders",
+        "schedule": crontab(hour=STRATEGY_REMINDER_AT[0], minute=STRATEGY_REMINDER_AT[1]),
     },
     "notifications-weekly-digest": {
         "task": "notifications.tasks.send_weekly_digests",

@@ -364,3 +364,12 @@ def test_the_reporters_are_the_lead_authoritys_active_officers(space, authority,
     DigitalOfficerFactory(person=deputy, authority=authority)
     _goal, measure, _ = tree(space=space, authority=authority, responsible=deputy)
     assert [u.pk for u in services.reporters(measure)] == [deputy.user_id, officer.pk]
+
+
+def test_the_daily_job_reminds_through_the_task(itd, officer, reporting):
+    from strategy.tasks import send_deadline_reminders
+
+    round_, _measure, _ = reporting
+    Round.objects.filter(pk=round_.pk).update(deadline=today())
+    assert send_deadline_reminders.delay().get() == 1
+    assert send_deadline_reminders.delay().get() == 0
