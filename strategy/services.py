@@ -561,6 +561,15 @@ def _value_errors(submission: Submission, values: list[ValueInput]) -> dict[str,
             _check_value(item.indicator, item.on, frozen=frozen)
         except ValidationError as error:
             errors[f"value_{item.indicator.pk}"] = error.message_dict["on"]
+            continue
+        round_ = submission.round
+        if not round_.period_start <= item.on <= round_.period_end:
+            errors[f"value_{item.indicator.pk}"] = _(
+                "Der Stichtag liegt außerhalb des Berichtszeitraums (%(start)s bis %(end)s)."
+            ) % {
+                "start": round_.period_start.strftime("%d.%m.%Y"),
+                "end": round_.period_end.strftime("%d.%m.%Y"),
+            }
     return errors
 
 

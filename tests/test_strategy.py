@@ -373,3 +373,20 @@ def test_the_daily_job_reminds_through_the_task(itd, officer, reporting):
     Round.objects.filter(pk=round_.pk).update(deadline=today())
     assert send_deadline_reminders.delay().get() == 1
     assert send_deadline_reminders.delay().get() == 0
+
+
+def test_a_reported_value_lies_in_the_rounds_period(officer, reporting):
+    round_, measure, (_g, of_measure) = reporting
+    submission = Submission.objects.get(round=round_, measure=measure)
+    before = round_.period_start - dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as error:
+        services.submission_save(
+            actor=officer,
+            submission=submission,
+            rating="",
+            light="",
+            text="",
+            values=[services.ValueInput(of_measure, before, D(1))],
+        )
+    assert "außerhalb des Berichtszeitraums" in str(error.value)
+    assert not SubmittedValue.objects.exists()
