@@ -390,3 +390,43 @@ def test_a_reported_value_lies_in_the_rounds_period(officer, reporting):
         )
     assert "außerhalb des Berichtszeitraums" in str(error.value)
     assert not SubmittedValue.objects.exists()
+
+
+def test_my_data_and_deletion_cover_the_strategy(itd, officer, coordinator, reporting):
+    """The officer's reports and values are in their export; deleting them ends their
+    responsibility and removes their name from open reports, while a frozen round stays."""
+    from contacts.services import user_anonymise
+    from core.personal_data import Subject, export
+
+    round_, measure, (_g, of_measure) = reporting
+    submission = Submission.objects.get(round=round_, measure=measure)
+    name = officer.get_full_name()
+    _report(officer, submission, of_measure)
+    Submission.objects.filter(pk=submission.pk).update(text=f"Abgestimmt mit {name}.")
+    services.indicator_value_add(
+        actor=officer, indicator=of_measure, on=today() - dt.timedelta(days=3), value=D(2)
+    )
+    exported = export(Subject(user=officer, person=officer.person))["strategy"]
+    assert any("report_submitted" in row for row in exported)
+    assert any("indicator_value" in row for row in exported)
+    assert any("responsible_for_measure" in row for row in exported)
+
+    other = services.round_open(
+        actor=itd,
+        name="Eingefroren",
+        period_start=today() - dt.timedelta(days=300),
+        period_end=today() - dt.timedelta(days=280),
+        deadline=today() - dt.timedelta(days=270),
+        spaces=[measure.goal.space],
+    )
+    frozen_submission = Submission.objects.get(round=other, measure=measure)
+    Submission.objects.filter(pk=frozen_submission.pk).update(text=f"Bericht von {name}")
+    services.round_freeze(actor=itd, round_=other)
+
+    user_anonymise(actor=officer, user=officer, reason="request")
+    assert name not in Submission.objects.get(pk=submission.pk).text
+    measure.refresh_from_db()
+    assert measure.responsible is None
+    # The record of the frozen round stays as it was reported.
+    assert Submission.objects.get(pk=frozen_submission.pk).text == f"Bericht von {name}"
+    assert snapshots.verify_chain() == []
