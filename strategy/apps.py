@@ -7,5 +7,8 @@ class StrategyConfig(AppConfig):
     verbose_name = _("Strategie")
 
     def ready(self) -> None:
-        # Models are ready only now: the rule tables register.
-        from . import permissions  # noqa: F401
+        # Models are ready only now: the rule tables register; the round report joins the
+        # report archive (reports.registry: reports cannot import this app).
+        from . import permissions, round_report  # noqa: F401
+
+        round_report.register()

@@ -22,6 +22,7 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/freeze/", views.round_freeze, name="round_freeze"),
     path("rounds/<int:pk>/compare/", views.round_compare, name="round_compare"),
+    path("rounds/<int:pk>/report/", views.round_report, name="round_report"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission"),
     path("submissions/<int:pk>/note/", views.submission_note, name="submission_note"),
     path("submissions/<int:pk>/review/", views.submission_review, name="submission_review"),
