@@ -18,7 +18,11 @@ from projects.models import FiscalYear
 from spaces.models import Space
 
 from . import selectors
-from .models import Format, Kind, ReportSchedule, Scope
+from .models import SUBJECT_KINDS, Format, Kind, ReportSchedule, Scope
+
+# The archive's own kinds: a report about one object (a reporting round) is requested on that
+# object's page, and never on a schedule.
+ARCHIVE_KINDS = [(value, label) for value, label in Kind.choices if value not in SUBJECT_KINDS]
 
 
 def parse_scope(value: str) -> dict[str, Any]:
@@ -53,7 +57,7 @@ class ScopeField(forms.CharField):
 class ReportRequestForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Bericht"),
-        choices=Kind.choices,
+        choices=ARCHIVE_KINDS,
         error_messages={"invalid_choice": _("Diesen Bericht gibt es nicht.")},
     )
     format = forms.ChoiceField(
@@ -111,6 +115,9 @@ class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = ARCHIVE_KINDS
         self.fields["scope_choice"] = ScopeField(
             label=_("Umfang"), options=selectors.scope_options(user, fixed_only=True)
         )

@@ -1,7 +1,9 @@
 """Reports generated in the background and kept in an archive (/reports/).
 
 A report is requested for a scope (the whole strategy, one space, one authority, or what the
-requester sees), written by a Celery task to a file outside the web root (REPORTS_ROOT), and
+requester sees), and some kinds for one subject besides (the round report: one reporting round,
+named by `subject_id`; its writer is registered by the app above, reports.registry), written by a
+Celery task to a file outside the web root (REPORTS_ROOT), and
 downloadable only by those who may see its content. Files are removed after
 REPORT_RETENTION_DAYS; the row stays, marked as removed.
 """
@@ -56,6 +58,8 @@ class Kind(models.TextChoices):
     BUDGET = "budget", _("Budgetbericht eines Haushaltsjahres")
     LINES = "lines", _("Budgetzeilen")
     PORTFOLIO = "portfolio", _("Portfolio-Statusbericht (Staatsräterunde)")
+    # Of one reporting round (strategy.Round, by subject_id); written by strategy.round_report.
+    ROUND = "round", _("Rundenbericht (Strategie)")
 
 
 class Format(models.TextChoices):
@@ -69,7 +73,12 @@ FORMATS: dict[str, tuple[str, ...]] = {
     Kind.BUDGET: (Format.XLSX, Format.CSV, Format.PDF),
     Kind.LINES: (Format.XLSX, Format.CSV),
     Kind.PORTFOLIO: (Format.PDF,),
+    Kind.ROUND: (Format.PDF, Format.XLSX),
 }
+
+# Kinds about one object of an app above (named by Report.subject_id, not a foreign key: this
+# app cannot know that app's models); requested from that object's page, never on a schedule.
+SUBJECT_KINDS: tuple[str, ...] = (Kind.ROUND,)
 
 
 class Scope(models.TextChoices):
@@ -123,7 +132,8 @@ class ScopedFields(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(kind=Kind.LINES, format=Format.PDF)
-                & ~Q(kind=Kind.PORTFOLIO, format__in=[Format.XLSX, Format.CSV]),
+                & ~Q(kind=Kind.PORTFOLIO, format__in=[Format.XLSX, Format.CSV])
+                & ~Q(kind=Kind.ROUND, format=Format.CSV),
                 name=f"{prefix}_format_fits_kind",
             ),
         ]
@@ -142,6 +152,10 @@ class ReportQuerySet(RestrictedQuerySet["Report"]):
 
 
 class Report(ScopedFields):
+    # The object a report of a SUBJECT_KIND is about (the round's number), and its name when
+    # it was requested: the archive lists it without asking the app above.
+    subject_id = models.PositiveIntegerField(_("Gegenstand (Nummer)"), null=True, blank=True)
+    subject_label = models.CharField(_("Gegenstand"), max_length=200, blank=True)
     fiscal_year = models.ForeignKey(
         "projects.FiscalYear",
         verbose_name=_("Haushaltsjahr"),
@@ -191,6 +205,7 @@ class Report(ScopedFields):
         indexes = [
             models.Index(fields=["status", "created_at"], name="report_status_created"),
             models.Index(fields=["expires_at"], name="report_expires"),
+            models.Index(fields=["kind", "subject_id"], name="report_kind_subject"),
         ]
         constraints = [
             *ScopedFields.scope_constraints("report"),
@@ -199,11 +214,29 @@ class Report(ScopedFields):
                 condition=~Q(kind=Kind.BUDGET) | Q(fiscal_year__isnull=False),
                 name="report_budget_has_year",
             ),
+            # A round report names its round and covers all its spaces or one; no other kind
+            # names a subject.
+            models.CheckConstraint(
+                condition=~Q(kind=Kind.ROUND)
+                | Q(subject_id__isnull=False, scope__in=[Scope.PROGRAMME, Scope.SPACE]),
+                name="report_round_names_its_round",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=SUBJECT_KINDS) | Q(subject_id__isnull=True),
+                name="report_subject_only_for_its_kinds",
+            ),
         ]
 
     def __str__(self) -> str:
-        year = f" {self.fiscal_year}" if self.fiscal_year_id else ""
-        return f"{self.get_kind_display()}{year}: {self.scope_label} ({self.get_format_display()})"
+        return f"{self.heading}: {self.scope_label} ({self.get_format_display()})"
+
+    @property
+    def heading(self) -> str:
+        """The kind with what it is of: "Budgetbericht … 2026", "Rundenbericht … 2026/1"."""
+        year = self.fiscal_year
+        of = self.subject_label or (str(year.year) if year is not None else "")
+        kind = str(self.get_kind_display())  # type: ignore[attr-defined, unused-ignore]
+        return f"{kind} {of}" if of else kind
 
     @property
     def is_pending(self) -> bool:
@@ -246,7 +279,13 @@ class ReportSchedule(ScopedFields):
         verbose_name = _("Berichtszeitplan")
         verbose_name_plural = _("Berichtszeitpläne")
         ordering = ["title", "pk"]
-        constraints = ScopedFields.scope_constraints("report_schedule")
+        constraints = [
+            *ScopedFields.scope_constraints("report_schedule"),
+            # A report about one object is requested once, from its page (SUBJECT_KINDS).
+            models.CheckConstraint(
+                condition=~Q(kind__in=SUBJECT_KINDS), name="report_schedule_kind_repeats"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -37,8 +37,18 @@ from notifications.services import language_of, notify
 from projects.models import FiscalYear
 from spaces.models import Space
 
-from . import content, permissions, writers
-from .models import FORMATS, Format, Kind, Report, ReportSchedule, Scope, Status, report_storage
+from . import content, permissions, registry, writers
+from .models import (
+    FORMATS,
+    SUBJECT_KINDS,
+    Format,
+    Kind,
+    Report,
+    ReportSchedule,
+    Scope,
+    Status,
+    report_storage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +64,26 @@ def check_parameters(
     space: Space | None,
     authority: Authority | None,
     fiscal_year: FiscalYear | None,
+    subject_id: int | None = None,
 ) -> None:
     """Parameters that do not fit together (a clear message at the field, nothing saved)."""
     errors: dict[str, str] = {}
-    if format not in FORMATS.get(kind, ()):
-        names = ", ".join(str(Format(f).label) for f in FORMATS.get(kind, ()))
+    spec = registry.kind(kind)
+    formats = spec.formats if spec is not None else FORMATS.get(kind, ())
+    if format not in formats:
+        names = ", ".join(str(Format(f).label) for f in formats)
         errors["format"] = _("Dieser Bericht wird nur als %(formats)s erstellt.") % {
             "formats": names
         }
+    if kind in SUBJECT_KINDS and (spec is None or subject_id is None):
+        # A report about one object (a reporting round) is requested on that object's page.
+        errors["kind"] = _(
+            "Dieser Bericht wird auf der Seite seines Gegenstands angefordert (z. B. der "
+            "Berichtsrunde)."
+        )
+    elif spec is not None and scope not in spec.scopes:
+        names = ", ".join(str(Scope(s).label) for s in spec.scopes)
+        errors["scope"] = _("Diesen Bericht gibt es nur für: %(scopes)s.") % {"scopes": names}
     if kind == Kind.BUDGET and fiscal_year is None:
         errors["fiscal_year"] = _("Bitte wählen Sie das Haushaltsjahr des Budgetberichts.")
     if scope == Scope.SPACE and space is None:
@@ -82,9 +104,14 @@ def report_request(
     authority: Authority | None = None,
     fiscal_year: FiscalYear | None = None,
     schedule: ReportSchedule | None = None,
+    subject_id: int | None = None,
 ) -> Report:
-    """Queue a report; PermissionDenied for a scope the actor may not use."""
+    """Queue a report; PermissionDenied for a scope the actor may not use, or a subject (a
+    registered kind's object, e.g. a reporting round) they may not request a report of."""
     if not permissions.may_use_scope(actor, scope, space=space, authority=authority):
+        raise PermissionDenied
+    spec = registry.kind(kind)
+    if spec is not None and subject_id is not None and not spec.may_request(actor, subject_id):
         raise PermissionDenied
     assert isinstance(actor, User)
     space = space if scope == Scope.SPACE else None
@@ -96,7 +123,10 @@ def report_request(
         space=space,
         authority=authority,
         fiscal_year=fiscal_year,
+        subject_id=subject_id,
     )
+    # Checked above: a subject's kind has its spec and its subject here.
+    label = "" if spec is None or subject_id is None else spec.describe(subject_id, scope, space)
     with transaction.atomic():
         report = Report.objects.create(
             kind=kind,
@@ -104,7 +134,10 @@ def report_request(
             scope=scope,
             space=space,
             authority=authority,
-            fiscal_year=fiscal_year if kind != Kind.PORTFOLIO else None,
+            # The budget's kinds are of a year; the others show the state they were written in.
+            fiscal_year=fiscal_year if kind in (Kind.BUDGET, Kind.LINES) else None,
+            subject_id=subject_id if kind in SUBJECT_KINDS else None,
+            subject_label=label[:200],
             requested_by=actor,
             schedule=schedule,
             enqueued_at=timezone.now(),
@@ -153,8 +186,9 @@ def _progress(report_id: int, percent: int) -> None:
 
 
 def _meta(report: Report) -> content.Meta:
+    kind = str(report.get_kind_display())
     return content.Meta(
-        title=str(report.get_kind_display()),
+        title=f"{kind} {report.subject_label}" if report.subject_label else kind,
         scope=report.scope_label,
         requester=report.requested_by.get_full_name() if report.requested_by else "–",
         created=timezone.localtime(),
@@ -164,6 +198,9 @@ def _meta(report: Report) -> content.Meta:
 
 def download_name(report: Report) -> str:
     parts = [str(report.get_kind_display()).split(" (")[0]]
+    if report.subject_label:
+        # "2026/1" -> "2026-1" (slugify would drop the slash and run the figures together).
+        parts.append(report.subject_label.replace("/", "-"))
     if report.fiscal_year is not None:
         parts.append(str(report.fiscal_year.year))
     parts.append(report.scope_label)

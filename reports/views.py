@@ -19,7 +19,7 @@ from core.forms import posted
 from core.gone import deleted
 from core.pdf import missing as pdf_missing
 
-from . import selectors, services
+from . import registry, selectors, services
 from .forms import ConfirmForm, ReportRequestForm, ScheduleForm
 from .models import Report, ReportSchedule, Status, report_storage
 from .permissions import REPORT, can, may_download
@@ -82,6 +82,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reports/detail.html",
         {
             "report": report,
+            "subject_url": registry.subject_url(report),
             "may_download": report.status == Status.READY and may_download(request.user, report),
             "may_delete": REPORT.can(request.user, "delete", report) and not report.is_pending,
         },

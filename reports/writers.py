@@ -22,7 +22,7 @@ from projects.exports import budget_lines_table
 from projects.models import Project
 from projects.selectors.money import Figures, RollupRow
 
-from . import content
+from . import content, registry
 from .models import Format, Kind, Report
 
 Progress = Callable[[int], None]
@@ -46,6 +46,9 @@ def write(
     report: Report, condition: Q | None, meta: content.Meta, target: Path, progress: Progress
 ) -> int:
     """Write the report's file to `target`; returns the number of data rows."""
+    spec = registry.kind(report.kind)
+    if spec is not None:  # a kind of an app above (reports.registry): its own content
+        return spec.writers[report.format](report, meta, target, progress)
     writer = WRITERS[(report.kind, report.format)]
     return writer(report, condition, meta, target, progress)
 

@@ -7,8 +7,10 @@ class StrategyConfig(AppConfig):
     verbose_name = _("Strategie")
 
     def ready(self) -> None:
-        # Models are ready only now: the rule tables register, and the space and project
-        # pages (lower layers) learn of the strategy through their registries.
-        from . import home, permissions  # noqa: F401
+        # Models are ready only now: the rule tables register; the space and project pages
+        # (lower layers) learn of the strategy, and the report archive of the round report,
+        # through their registries (they cannot import this app).
+        from . import home, permissions, round_report  # noqa: F401
 
         home.register()
+        round_report.register()

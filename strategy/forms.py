@@ -17,6 +17,8 @@ from core.audiences import Viewer
 from core.forms import AmountInput, PlausibleDateInput
 from core.money import input_number, parse_amount
 from projects.models import Project
+from reports.forms import ScopeField
+from reports.models import Format
 from spaces.models import Space
 
 from . import exchange
@@ -353,3 +355,36 @@ class RoundImportForm(forms.Form):
             raise ValidationError(_("Die Datei ist größer als 5 MB."))
         content: bytes = upload.read()
         return content
+
+
+class RoundReportForm(forms.Form):
+    """The round report's scope and format. The scopes offered are those the person may
+    request (selectors.round_report_scopes); any other existing scope is refused by the
+    service with 403, as in the report archive."""
+
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[(Format.PDF, _("PDF")), (Format.XLSX, _("Excel (XLSX)"))],
+        initial=Format.PDF,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Bitte wählen Sie das Format."),
+            "invalid_choice": _("Dieses Format gibt es für den Rundenbericht nicht."),
+        },
+    )
+
+    def __init__(self, data: Any = None, *, options: list[tuple[str, str]]) -> None:
+        super().__init__(data, initial={"scope": options[0][0]} if options else None)
+        self.fields["scope"] = ScopeField(
+            label=_("Umfang"),
+            options=options,
+            error_messages={"required": _("Bitte wählen Sie den Umfang.")},
+        )
+        self.order_fields(["scope", "format"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        scope = data.pop("scope", None)
+        if isinstance(scope, dict):
+            data["scope"], data["space"] = scope["scope"], scope["space"]
+        return data

@@ -10,6 +10,9 @@
   An officer of a measure's lead authority writes and submits its report; the space's
   coordinators see their space's reports and add their review note. Open ratings are seen
   only by those three; nobody else sees a round before it is frozen.
+- The round report (through the report archive): ITD for the whole round or one space, a
+  coordinator for a space of the round they coordinate; it is then seen and downloaded by
+  whom the archive's rule lets see a report of that scope (reports.permissions.REPORT).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 from contacts.permissions import officer_authority_ids
 from core import rules
 from core.audiences import ADMINISTRATION, EXTERNAL, ITD, STAFF, Viewer
-from core.rules import Attr, AttrIn, RuleTable, Through, Via, has_any
+from core.rules import AnyRelated, Attr, AttrIn, RuleTable, Through, Via, has_any
 from spaces.permissions import coordinated_space_ids, guest_space_ids
 
 from .models import Goal, Indicator, IndicatorValue, Measure, Round, Submission
@@ -77,6 +80,9 @@ ROUND = RuleTable(
         "deliver": STAFF
         & has_any(officer_authority_ids, "officer")
         & Attr("status", Round.Status.OPEN),
+        # Request its report: ITD, and the coordinators of one of its spaces (for that space:
+        # the archive's scope rule checks which).
+        "request_report": ITD | (STAFF & AnyRelated("spaces", coordinated_space_ids)),
     },
 )
 

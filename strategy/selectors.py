@@ -5,8 +5,10 @@ with the number of goals, measures or indicators."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
@@ -17,6 +19,8 @@ from core.rules import EVERYTHING
 from projects.models import BudgetSummary, Project
 from projects.permissions import budget_condition
 from projects.selectors.money import Figures, sums
+from reports.models import Kind, Report, Scope
+from reports.permissions import may_use_scope
 from spaces.models import Space
 
 from . import progress
@@ -28,7 +32,7 @@ from .models import (
     Round,
     Submission,
 )
-from .permissions import READS_SPACE, SUBMISSION
+from .permissions import READS_SPACE, ROUND, SUBMISSION
 
 
 def readable_spaces(viewer: Viewer) -> list[Space]:
@@ -278,6 +282,32 @@ def measures_of_project(viewer: Viewer, project: Project, limit: int) -> list[Me
     return rows
 
 
+def round_report_scopes(viewer: Viewer, round_: Round) -> list[tuple[str, str]]:
+    """The scopes of the round report the viewer may request: the whole round (ITD), each of
+    its spaces they may ask a space report of (the archive's rule, reports.permissions)."""
+    options: list[tuple[str, str]] = []
+    if not ROUND.can(viewer, "request_report", round_):
+        return options
+    if may_use_scope(viewer, Scope.PROGRAMME):
+        options.append((Scope.PROGRAMME, _("alle Räume der Runde")))
+    options += [
+        (f"space:{s.slug}", _("Raum %(name)s") % {"name": s.name})
+        for s in round_.spaces.order_by("position", "slug")
+        if may_use_scope(viewer, Scope.SPACE, space=s)
+    ]
+    return options
+
+
+def round_reports(viewer: Viewer, round_: Round) -> QuerySet[Report]:
+    """The round's reports in the archive that the viewer sees, newest first."""
+    return (
+        Report.objects.visible_to(viewer)
+        .filter(kind=Kind.ROUND, subject_id=round_.pk)
+        .select_related("space")
+        .order_by("-created_at", "-pk")
+    )
+
+
 # --- A small chart of an indicator ---------------------------------------------------------------
 
 
@@ -293,17 +323,34 @@ class Chart:
 
 
 def chart(indicator: Indicator, row: IndicatorRow) -> Chart:
+    """The indicator's chart on its page (values and path prefetched or read)."""
+    return line_chart(
+        name=indicator.name,
+        status=row.assessment.label,
+        baseline=(indicator.baseline_on, indicator.baseline_value),
+        target=(indicator.target_on, indicator.target_value),
+        path=[(p.on, p.value) for p in indicator.path.all()],
+        values=[(v.on, v.value) for v in indicator.values.all()],
+    )
+
+
+def line_chart(
+    *,
+    name: str,
+    status: str,
+    baseline: tuple[dt.date, Decimal],
+    target: tuple[dt.date, Decimal],
+    path: list[tuple[dt.date, Decimal]],
+    values: list[tuple[dt.date, Decimal]],
+) -> Chart:
     """The path (baseline, intermediate targets, target) and the values as SVG coordinates:
     time from the baseline's date to the later of target and last value, figures from the
-    lowest to the highest shown, 20 px of margin."""
-    path = [
-        (indicator.baseline_on, indicator.baseline_value),
-        *((p.on, p.value) for p in indicator.path.all()),
-        (indicator.target_on, indicator.target_value),
-    ]
-    values = [(v.on, v.value) for v in indicator.values.all() if v.on > indicator.baseline_on]
-    dates = [d for d, _v in path + values]
-    figures = [f for _d, f in path + values]
+    lowest to the highest shown, 20 px of margin. The same for an indicator's page and for a
+    round report, which draws it from the frozen snapshot."""
+    line = [baseline, *path, target]
+    shown = [(on, value) for on, value in values if on > baseline[0]]
+    dates = [d for d, _v in line + shown]
+    figures = [f for _d, f in line + shown]
     start, end = min(dates), max(dates)
     low, high = min(figures), max(figures)
     span_days = max((end - start).days, 1)
@@ -317,17 +364,16 @@ def chart(indicator: Indicator, row: IndicatorRow) -> Chart:
     def points(pairs: list[tuple[Any, Any]]) -> str:
         return " ".join(",".join(xy(on, value)) for on, value in pairs)
 
-    status = row.assessment.label
     return Chart(
-        title=_("Verlauf: %(name)s") % {"name": indicator.name},
+        title=_("Verlauf: %(name)s") % {"name": name},
         description=_("%(n)s Werte gegen den Pfad von %(base)s zu %(target)s; Stand: %(status)s.")
         % {
-            "n": len(values),
-            "base": indicator.baseline_value.normalize(),
-            "target": indicator.target_value.normalize(),
+            "n": len(shown),
+            "base": baseline[1].normalize(),
+            "target": target[1].normalize(),
             "status": status,
         },
-        path_points=points(path),
-        value_points=points(values) if len(values) > 1 else "",
-        value_dots=[xy(on, value) for on, value in values],
+        path_points=points(line),
+        value_points=points(shown) if len(shown) > 1 else "",
+        value_dots=[xy(on, value) for on, value in shown],
     )

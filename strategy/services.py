@@ -25,6 +25,9 @@ from core.services import audit_record, diff, snapshot
 from notifications.kinds import Kind
 from notifications.services import notify_each
 from projects.models import Project
+from reports import services as reports
+from reports.models import Kind as ReportKind
+from reports.models import Report
 from spaces.models import Space
 
 from . import snapshots
@@ -792,3 +795,21 @@ def deadline_reminders(*, on: dt.date | None = None) -> int:
         ).select_related("responsible", "lead_authority")
         count += _notify_officers(round_, missing, kind=Kind.STRATEGY_DEADLINE)
     return count
+
+
+def round_report_request(
+    *, actor: Actor, round_: Round, format: str, scope: str, space: Space | None = None
+) -> Report:
+    """The round report, queued in the report archive (strategy.round_report writes it): of
+    all the round's spaces or one. PermissionDenied unless the actor may request it (ROUND
+    "request_report"), and, for the scope asked, the archive's rule (a coordinator: only their
+    own space)."""
+    _require(ROUND.can(actor, "request_report", round_))
+    return reports.report_request(
+        actor=actor,
+        kind=ReportKind.ROUND,
+        format=format,
+        scope=scope,
+        space=space,
+        subject_id=round_.pk,
+    )

@@ -24,6 +24,7 @@ urlpatterns = [
     path("rounds/<int:pk>/compare/", views.round_compare, name="round_compare"),
     path("rounds/<int:pk>/export.csv", views.round_export, name="round_export"),
     path("rounds/<int:pk>/import/", views.round_import, name="round_import"),
+    path("rounds/<int:pk>/report/", views.round_report, name="round_report"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission"),
     path("submissions/<int:pk>/note/", views.submission_note, name="submission_note"),
     path("submissions/<int:pk>/review/", views.submission_review, name="submission_review"),

@@ -18,6 +18,8 @@ from core.audiences import SignedInRequest
 from core.dates import today
 from core.flows import handle_form
 from core.forms import posted
+from reports.models import Report
+from reports.models import Status as ReportStatus
 from spaces.models import Space
 
 from . import compare, exchange, progress, selectors, services
@@ -31,6 +33,7 @@ from .forms import (
     ReviewForm,
     RoundForm,
     RoundImportForm,
+    RoundReportForm,
     ValueForm,
     path_text,
 )
@@ -387,8 +390,40 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_compare": ROUND.can(request.user, "manage", round_),
         "may_deliver": ROUND.can(request.user, "deliver", round_),
         "others": others,
+        "report_form": _round_report_form(request, round_),
+        "round_reports": list(selectors.round_reports(request.user, round_)[:10]),
     }
     return render(request, "strategy/round_detail.html", context)
+
+
+def _report_requested(report: Report) -> str:
+    # Without a broker (make run) the report is written before this page answers.
+    if Report.objects.filter(pk=report.pk, status=ReportStatus.READY).exists():
+        return _("Der Rundenbericht ist fertig.")
+    return _("Der Rundenbericht ist angefordert. Sie werden benachrichtigt, sobald er fertig ist.")
+
+
+def _round_report_form(request: HttpRequest, round_: Round) -> RoundReportForm | None:
+    options = selectors.round_report_scopes(request.user, round_)
+    return RoundReportForm(options=options) if options else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_report(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Request the round report (PDF or XLSX) into the report archive; on to its page there,
+    where its progress shows."""
+    round_ = _round(request, pk, "request_report")
+    options = selectors.round_report_scopes(request.user, round_)
+    return handle_form(
+        request,
+        RoundReportForm(posted(request), options=options),
+        save=lambda data: services.round_report_request(actor=request.user, round_=round_, **data),
+        success=lambda report: reverse("reports:detail", args=[report.pk]),
+        message=_report_requested,
+        template="strategy/round_report.html",
+        context={"round": round_},
+    )
 
 
 @login_required

@@ -215,6 +215,9 @@ VALUE_ENTERERS = {**STRATEGY_WRITERS, "officer": 200}
 VALUE_ENTERERS_FORM = {**STRATEGY_WRITERS_FORM, "officer": INVALID}
 ROUND_PEOPLE = roles(404, itd=200, coordinator=200, officer=200, anonymous=LOGIN)
 ROUND_MANAGERS = roles(404, itd=200, coordinator=403, officer=403, anonymous=LOGIN)
+# The round report: ITD and the coordinators of one of the round's spaces request it.
+ROUND_REPORTERS = roles(404, itd=200, coordinator=200, officer=403, anonymous=LOGIN)
+ROUND_REPORTERS_FORM = roles(404, itd=INVALID, coordinator=INVALID, officer=403, anonymous=LOGIN)
 
 # url name -> Row
 MATRIX: dict[str, Row] = {
@@ -462,6 +465,8 @@ MATRIX: dict[str, Row] = {
         roles(404, itd=403, coordinator=403, officer=INVALID, anonymous=LOGIN),
         GET_POST,
     ),
+    # The round report's request (scope and format): the empty POST is refused with messages.
+    "strategy:round_report": Row("strategy_round", ROUND_REPORTERS, ROUND_REPORTERS_FORM, GET_POST),
     # The officer's draft: an empty POST saves the (empty) draft; the others only read it.
     "strategy:submission": Row(
         "strategy_submission",

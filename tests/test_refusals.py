@@ -516,6 +516,16 @@ CASES: dict[str, Case] = {
         lambda w, u: strategy_rules.ROUND.can(u, "manage", w.strategy_round),
         lambda w, u: strategy.round_freeze(actor=u, round_=w.strategy_round),
     ),
+    # The coordinator's own space: the archive's scope rule lets them, ROUND lets them.
+    "strategy.services.round_report_request": Case(
+        lambda w, u: (
+            strategy_rules.ROUND.can(u, "request_report", w.strategy_round)
+            and reports_rules.may_use_scope(u, "space", space=w.space)
+        ),
+        lambda w, u: strategy.round_report_request(
+            actor=u, round_=w.strategy_round, format="pdf", scope="space", space=w.space
+        ),
+    ),
     "strategy.services.submission_save": Case(
         lambda w, u: strategy_rules.SUBMISSION.can(u, "write", w.draft),
         lambda w, u: strategy.submission_save(
