@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, DigitalOfficer, Person
 from core.audiences import Viewer
+from core.dates import validate_plausible_date
 from core.forms import AmountInput, PlausibleDateInput
 from core.money import input_number, parse_amount
 from projects.models import Project
@@ -62,9 +63,11 @@ class FigureField(forms.Field):
 
 
 def _date(label: Any, **kwargs: Any) -> forms.DateField:
+    # The years the date picker offers (core.dates), checked on the server too.
     return forms.DateField(
         label=label,
         widget=PlausibleDateInput(),
+        validators=[validate_plausible_date],
         input_formats=["%Y-%m-%d", "%d.%m.%Y"],
         error_messages={"invalid": _("Bitte ein Datum angeben, z. B. 31.12.2026.")},
         **kwargs,
@@ -197,6 +200,7 @@ class IndicatorForm(forms.Form):
                     else dt.datetime.strptime(raw_date, "%d.%m.%Y").date()  # noqa: DTZ007
                 )
                 value = figure.clean(raw_value)
+                validate_plausible_date(on)
             except (ValueError, ValidationError) as exc:
                 raise ValidationError(
                     _("Zeile %(n)s: „%(line)s“ ist kein Datum mit einer Zahl.")

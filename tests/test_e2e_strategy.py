@@ -9,14 +9,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pytest
+from pypdf import PdfReader
 
 from contacts.models import Authority
+from core import pdf
 from core.dates import today
+from core.money import format_euro
 from strategy import services
 from strategy.models import Round, Submission
 
-from .factories import strategy_tree
+from .factories import ProjectFactory, budget_line, strategy_tree
 from .test_e2e_browser import CHROMIUM
 from .test_e2e_suite import NARROW, SIDEWAYS, _context, _signed_in, _violations, _walk
 from .test_e2e_suite import browser as browser  # noqa: F401 - the module's Chromium fixture
@@ -32,8 +36,12 @@ def strategy_world(reference_data, itd, coordinator, officer, member, space) -> 
     """A goal of the coordinator's space with a measure the officer's authority leads (the
     officer responsible), a frozen round before and nothing open yet."""
     authority = Authority.objects.get(code="BVM")
+    project = ProjectFactory(primary_space=space, lead_authority=authority, title="Ampeln online")
+    budget_line(
+        project, planned=Decimal("120000.50"), revised=Decimal("125000"), actual=Decimal("45000.25")
+    )
     goal, measure, indicators = strategy_tree(
-        space=space, authority=authority, responsible=officer.person
+        space=space, authority=authority, responsible=officer.person, projects=[project]
     )
     earlier = services.round_open(
         actor=itd,
@@ -138,6 +146,37 @@ def test_a_round_from_opening_to_the_freeze_in_the_browser(
     as_itd.goto(f"{base}/strategy/indicators/{indicator.pk}/")
     assert as_itd.locator("[data-values]").get_by_text("38,5").is_visible()
     assert Decimal("38.5") in {v.value for v in indicator.values.all()}
+
+    # The round report as XLSX and PDF: its figures are those of the measure's page.
+    as_itd.goto(f"{base}/strategy/measures/{measure.pk}/")
+    shown = {
+        name: as_itd.locator(f"[data-budget] [data-figure={name}]").inner_text()
+        for name in ("planned", "revised", "committed", "actual", "available")
+    }
+    assert shown["available"] == "79.999,75\xa0€"
+    for fmt in ("xlsx", "pdf"):
+        if fmt == "pdf" and pdf.missing():
+            continue
+        as_itd.goto(f"{base}/strategy/rounds/{round_.pk}/")
+        section = as_itd.locator("[data-round-report]")
+        section.get_by_label("Excel (XLSX)" if fmt == "xlsx" else "PDF").check()
+        section.get_by_role("button", name="Rundenbericht anfordern").click()
+        as_itd.wait_for_url(f"{base}/reports/*/")
+        with as_itd.expect_download() as download:
+            as_itd.get_by_role("link", name="Herunterladen").click()
+        path = download.value.path()
+        if fmt == "xlsx":
+            book = openpyxl.load_workbook(path)
+            row = next(
+                r for r in book[space.name].iter_rows(values_only=True) if r[1] == measure.code
+            )
+            assert row[5:9] == ("weitgehend umgesetzt", "begrenzt umgesetzt", "weicht ab", "gelb")
+            assert [format_euro(v) for v in row[10:15]] == list(shown.values())
+        else:
+            text = " ".join(p.extract_text() for p in PdfReader(path).pages)
+            assert "weitgehend umgesetzt" in " ".join(text.split())
+            for amount in shown.values():
+                assert amount.replace("\xa0", " ") in " ".join(text.replace("\xa0", " ").split())
 
 
 def _strategy_pages(world: dict[str, Any], space: Any, role: str) -> list[str]:

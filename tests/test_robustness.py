@@ -62,6 +62,7 @@ from .test_permission_matrix import (
     _project_kwargs,
     _project_url_names,
     _report_kwargs,
+    _strategy_kwargs,
 )
 
 GOOD_PASSWORD = "Hafenkran-Elbphilharmonie-42"
@@ -1217,6 +1218,270 @@ class Harness:
         return outcome
 
 
+# Strategy -------------------------------------------------------------------------------------
+
+
+def _strategy_of(w: World) -> dict:
+    """A goal of the coordinator's space, a measure the officer's authority leads (the officer
+    responsible, the robustness project serving it), an open round with the officer's draft and
+    another measure's submitted report."""
+    from strategy import services as strategy
+    from strategy.models import Measure, Submission
+
+    from .factories import strategy_tree
+
+    goal, measure, (_of_goal, indicator) = strategy_tree(
+        space=w.space, authority=w.authority, responsible=w.officer.person
+    )
+    second = Measure.objects.create(
+        goal=goal,
+        code=f"{goal.code}.2",
+        title="Zweite",
+        lead_authority=w.authority,
+        starts_on=measure.starts_on,
+        ends_on=measure.ends_on,
+    )
+    round_ = strategy.round_open(
+        actor=w.itd,
+        name="Robuste Runde",
+        period_start=_today() - dt.timedelta(days=30),
+        period_end=_today(),
+        deadline=_today() + dt.timedelta(days=7),
+        spaces=[w.space],
+    )
+    Submission.objects.filter(round=round_, measure=second).update(
+        status=Submission.Status.SUBMITTED, rating="limited", light="amber", text="Stand"
+    )
+    return {
+        "goal": goal,
+        "measure": measure,
+        "indicator": indicator,
+        "round": round_,
+        "draft": Submission.objects.get(round=round_, measure=measure),
+        "submitted": Submission.objects.get(round=round_, measure=second),
+    }
+
+
+def _goal_data():
+    return params(code="ME-9", title="Daten teilen", description="Offene Schnittstellen")
+
+
+@case("strategy:goal_create")
+def _goal_create(w: World) -> Case:
+    from strategy.forms import GoalForm
+
+    data = _goal_data()
+    request = Request("strategy:goal_create", {"slug": w.space.slug}, data)
+    return Case(request, w.coordinator, form_families("post", GoalForm(), data))
+
+
+@case("strategy:goal_edit")
+def _goal_edit(w: World) -> Case:
+    from strategy.forms import GoalForm
+
+    goal = _strategy_of(w)["goal"]
+    data = _goal_data()
+    request = Request("strategy:goal_edit", {"pk": goal.pk}, data)
+    return Case(request, w.coordinator, form_families("post", GoalForm(), data))
+
+
+def _measure_data(w: World, **more):
+    return params(
+        code="ME-9.1",
+        title="Offene Verkehrsdaten",
+        description="",
+        lead_authority=str(w.authority.pk),
+        responsible=str(w.officer.person.pk),
+        starts_on=_today().isoformat(),
+        ends_on=(_today() + dt.timedelta(days=365)).isoformat(),
+        **more,
+    )
+
+
+@case("strategy:measure_create")
+def _measure_create(w: World) -> Case:
+    from strategy.forms import MeasureForm
+
+    goal = _strategy_of(w)["goal"]
+    data = _measure_data(w)
+    form = MeasureForm(viewer=w.coordinator, space=w.space)
+    request = Request("strategy:measure_create", {"pk": goal.pk}, data)
+    return Case(request, w.coordinator, form_families("post", form, data))
+
+
+@case("strategy:measure_edit")
+def _measure_edit(w: World) -> Case:
+    from strategy.forms import MeasureForm
+
+    measure = _strategy_of(w)["measure"]
+    data = _measure_data(w)
+    form = MeasureForm(viewer=w.coordinator, space=w.space)
+    request = Request("strategy:measure_edit", {"pk": measure.pk}, data)
+    return Case(request, w.coordinator, form_families("post", form, data))
+
+
+def _indicator_data(**more):
+    return params(
+        name="Anteil digital",
+        unit="%",
+        direction="up",
+        baseline_value="12,5",
+        baseline_on="2025-01-01",
+        target_value="80",
+        target_on="2028-12-31",
+        path="31.12.2026: 40",
+        source="Statistikamt Nord",
+        **more,
+    )
+
+
+@case("strategy:indicator_create")
+def _indicator_create(w: World) -> Case:
+    from strategy.forms import IndicatorForm
+
+    goal = _strategy_of(w)["goal"]
+    data = _indicator_data(measure="")
+    request = Request("strategy:indicator_create", {"pk": goal.pk}, data)
+    return Case(request, w.coordinator, form_families("post", IndicatorForm(goal=goal), data))
+
+
+@case("strategy:indicator_edit")
+def _indicator_edit(w: World) -> Case:
+    from strategy.forms import IndicatorForm
+
+    world = _strategy_of(w)
+    data = _indicator_data()
+    form = IndicatorForm(goal=world["goal"], editing=True)
+    request = Request("strategy:indicator_edit", {"pk": world["indicator"].pk}, data)
+    return Case(request, w.coordinator, form_families("post", form, data))
+
+
+@case("strategy:value_add")
+def _value_add(w: World) -> Case:
+    from strategy.forms import ValueForm
+
+    indicator = _strategy_of(w)["indicator"]
+    data = params(on=_today().isoformat(), value="41,5", source="Zählung", comment="")
+    request = Request("strategy:value_add", {"pk": indicator.pk}, data)
+    return Case(request, w.officer, form_families("post", ValueForm(), data))
+
+
+@case("strategy:round_open")
+def _round_open(w: World) -> Case:
+    from strategy.forms import RoundForm
+
+    data = params(
+        name="Berichtsrunde 2027/1",
+        period_start=_today().isoformat(),
+        period_end=(_today() + dt.timedelta(days=180)).isoformat(),
+        deadline=(_today() + dt.timedelta(days=200)).isoformat(),
+        spaces=[str(w.space.pk)],
+    )
+    return Case(
+        Request("strategy:round_open", {}, data), w.itd, form_families("post", RoundForm(), data)
+    )
+
+
+@case("strategy:round_freeze")
+def _round_freeze(w: World) -> Case:
+    from strategy.forms import FreezeForm
+
+    round_ = _strategy_of(w)["round"]
+    data = params(confirm="on")
+    request = Request("strategy:round_freeze", {"pk": round_.pk}, data)
+    return Case(request, w.itd, form_families("post", FreezeForm(), data))
+
+
+@case("strategy:round_report")
+def _round_report(w: World) -> Case:
+    from strategy.forms import RoundReportForm
+
+    round_ = _strategy_of(w)["round"]
+    data = params(scope="programme", format="xlsx")
+    form = RoundReportForm(options=[("programme", "alle")])
+    request = Request("strategy:round_report", {"pk": round_.pk}, data)
+    return Case(request, w.itd, form_families("post", form, data))
+
+
+def _csv_families() -> list[Family]:
+    """Files the import must refuse: none, empty, not UTF-8, foreign columns, not CSV."""
+
+    def family(kind: str, *values: tuple[str, bytes] | None) -> Family:
+        return Family("file", "file", kind, tuple(values))
+
+    return [
+        family("left out", None),
+        family("empty file", ("runde.csv", b"")),
+        family("not UTF-8", ("runde.csv", "Maßnahme;Wert\n".encode("latin-1"))),
+        family("foreign columns", ("runde.csv", b"Name,Betrag\nA,1\n")),
+        family("not a CSV", ("runde.csv", b"\x89PNG\r\n\x1a\n\x00\x00")),
+    ]
+
+
+@case("strategy:round_import")
+def _round_import(w: World) -> Case:
+    from contacts.models import User as Account
+    from strategy import exchange
+
+    world = _strategy_of(w)
+    officer = Account.objects.get(pk=w.officer.pk)
+    lines = exchange.round_csv(world["round"], officer).splitlines()
+    code = world["measure"].code
+    header = lines[0]
+    row = next(line.split(";") for line in lines[1:] if line.split(";")[0] == code)
+    row[4], row[5], row[6] = "limited", "amber", "Pilot läuft"
+    content = f"{header}\r\n{';'.join(row)}\r\n".encode()  # the header has its BOM
+    data = params(submit="")
+    request = Request(
+        "strategy:round_import",
+        {"pk": world["round"].pk},
+        data,
+        files={"file": [("runde.csv", content)]},
+    )
+    return Case(request, w.officer, _csv_families())
+
+
+@case("strategy:submission")
+def _submission_save(w: World) -> Case:
+    from strategy.forms import ReportForm
+
+    world = _strategy_of(w)
+    indicator = world["indicator"]
+    data = params(
+        rating="limited",
+        light="amber",
+        text="Pilot in zwei Bezirken",
+        **{
+            f"value_{indicator.pk}": "41,5",
+            f"on_{indicator.pk}": _today().isoformat(),
+            f"comment_{indicator.pk}": "",
+        },
+    )
+    form = ReportForm(indicators=[indicator])
+    request = Request("strategy:submission", {"pk": world["draft"].pk}, data)
+    return Case(request, w.officer, form_families("post", form, data))
+
+
+@case("strategy:submission_note")
+def _submission_note(w: World) -> Case:
+    from strategy.forms import NoteForm
+
+    draft = _strategy_of(w)["draft"]
+    data = params(note="Mit dem Raum abgestimmt.")
+    request = Request("strategy:submission_note", {"pk": draft.pk}, data)
+    return Case(request, w.coordinator, form_families("post", NoteForm(), data))
+
+
+@case("strategy:submission_review")
+def _submission_review(w: World) -> Case:
+    from strategy.forms import ReviewForm
+
+    submitted = _strategy_of(w)["submitted"]
+    data = params(decision="accept", itd_rating="substantial", comment="")
+    request = Request("strategy:submission_review", {"pk": submitted.pk}, data)
+    return Case(request, w.itd, form_families("post", ReviewForm(), data))
+
+
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> World:
     return World(request)
@@ -1332,6 +1597,7 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
         **_meeting_kwargs(space, member),
         **_discussion_kwargs(space, member),
         **_document_kwargs(space, member),
+        **_strategy_kwargs(space, authority),
     }
     from django.urls import reverse
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,6 +15,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from contacts.models import User
 from core.dates import today
 from projects.models import BudgetLine
 from strategy import services
@@ -35,7 +37,7 @@ from .pages import text_of
 pytestmark = pytest.mark.django_db
 
 
-def _post(user, url, data, status=302):
+def _post(user: User, url: str, data: dict, status: int = 302) -> Any:
     response = client_for(user).post(url, data)
     assert response.status_code == status, response.content.decode()[:2000]
     return response
