@@ -6,6 +6,7 @@ English."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -163,10 +164,11 @@ def test_a_round_from_opening_to_the_freeze_in_the_browser(
         section.get_by_role("button", name="Rundenbericht anfordern").click()
         as_itd.wait_for_url(f"{base}/reports/*/")
         with as_itd.expect_download() as download:
-            as_itd.get_by_role("link", name="Herunterladen").click()
+            as_itd.get_by_role("link", name="Herunterladen", exact=True).click()
         path = download.value.path()
         if fmt == "xlsx":
-            book = openpyxl.load_workbook(path)
+            with open(path, "rb") as stream:
+                book = openpyxl.load_workbook(io.BytesIO(stream.read()))
             row = next(
                 r for r in book[space.name].iter_rows(values_only=True) if r[1] == measure.code
             )

@@ -23,6 +23,7 @@ from pypdf import PdfReader
 
 from contacts.models import Authority
 from core import pdf
+from core.audiences import Actor
 from core.dates import today
 from projects.models import BudgetLine
 from reports import selectors as report_selectors
@@ -115,7 +116,7 @@ def frozen(itd, round_):
     return services.round_freeze(actor=itd, round_=round_)
 
 
-def request(actor: Any, round_: Round, capture: Any, **values: Any) -> Report:
+def request(actor: Actor, round_: Round, capture: Any, **values: Any) -> Report:
     values.setdefault("scope", "programme")
     with capture(execute=True):
         report = services.round_report_request(actor=actor, round_=round_, **values)
