@@ -632,13 +632,19 @@ def submission_save(
             submission.late = today() > round_.deadline
             fields += ["status", "submitted_at", "submitted_by", "late"]
         _touch(submission, fields)
-        submission.reported_values.exclude(indicator__in=[v.indicator for v in values]).delete()
-        for item in values:
-            SubmittedValue.objects.update_or_create(
+        # The report's values are the ones given now (a draft saved again replaces them): two
+        # statements, however many indicators (a CSV may bring 10,000).
+        submission.reported_values.all().delete()
+        SubmittedValue.objects.bulk_create(
+            SubmittedValue(
                 submission=submission,
                 indicator=item.indicator,
-                defaults={"on": item.on, "value": item.value, "comment": item.comment},
+                on=item.on,
+                value=item.value,
+                comment=item.comment,
             )
+            for item in values
+        )
         changes = diff(old, snapshot(submission, ("status", "rating", "light", "text")))
         changes["values"] = {
             "new": [[v.indicator.pk, v.on.isoformat(), str(v.value)] for v in values]
