@@ -27,11 +27,22 @@ from .models import Direction, Goal, Light, Measure, Rating
 from .services import PathInput
 
 
+class FigureInput(AmountInput):
+    """A figure shown with the decimals it has (45,5, not 45,5000), read back by FigureField."""
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, Decimal):
+            exponent = value.normalize().as_tuple().exponent
+            places = min(4, max(0, -exponent)) if isinstance(exponent, int) else 0
+            return input_number(value, places)
+        return super().format_value(value)
+
+
 class FigureField(forms.Field):
     """An indicator's figure in the active language's notation (45,5 or 45.5 in English), at
     most four decimals; negative figures are allowed (a balance, a change)."""
 
-    widget = AmountInput
+    widget = FigureInput
     default_error_messages = {
         "invalid": _("Bitte eine Zahl eingeben, z. B. 45,5 (Komma vor den Nachkommastellen)."),
         "decimals": _("Höchstens vier Nachkommastellen."),
@@ -39,7 +50,7 @@ class FigureField(forms.Field):
     }
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", AmountInput(places=4))
+        kwargs.setdefault("widget", FigureInput(places=4))
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> Decimal | None:

@@ -75,6 +75,13 @@ class Assessment:
     def label(self) -> str:
         return str(Status(self.status).label)
 
+    @property
+    def expected_shown(self) -> Decimal | None:
+        """The path's value as pages show it: to the hundredth (the comparison is exact)."""
+        if self.expected is None:
+            return None
+        return self.expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
 
 def assess(
     *,
