@@ -35,6 +35,7 @@ COPY . .
 # a throw-away for this step only; the real one comes from the environment at run time.
 RUN SECRET_KEY=build-only-collectstatic-key-never-used-at-runtime-0123456789 DEBUG=false \
     FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1rZXktbmV2ZXItdXNlZC1hdC1ydW4= \
+    API_TOKEN_PEPPERS=build-only-pepper-never-used-at-runtime \
     python manage.py collectstatic --noinput
 
 USER app

@@ -33,6 +33,7 @@ DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
 	DEBUG=false \
 	SECRET_KEY=lint-only-q7Vd2Kx9Rm4Tz8Lp3Wn6Hs1Bf5Yc0Jg7Ua2Ne9Xo4Ik8Ql3Zr \
 	FIELD_ENCRYPTION_KEYS=qfsgjbP8kA5m482hixoN7452FMU2KKrsXF3b1kgThSY= \
+	API_TOKEN_PEPPERS=lint-only-5e0c1d2b3a4f \
 	ALLOWED_HOSTS=portal.example.org \
 	SECURE_HTTPS=true
 
@@ -67,6 +68,7 @@ test check-services: export REDIS_URL ?= redis://127.0.0.1:6379/0
 test: export DEBUG = false
 test: export SECRET_KEY = test-only-secret-key-not-used-anywhere-else-0123456789
 test: export FIELD_ENCRYPTION_KEYS = UDFInoPLQvRExA8aNg08KiQAcctKEGUFEg5Y9zHPg6Y=
+test: export API_TOKEN_PEPPERS = test-only-pepper-0123456789abcdef
 # The test client and the browser tests talk plain HTTP to a local server.
 test: export SECURE_SSL_REDIRECT = false
 

@@ -152,6 +152,7 @@ def bench_env(args: argparse.Namespace) -> dict[str, str]:
         "FIELD_ENCRYPTION_KEYS": os.environ.get(
             "FIELD_ENCRYPTION_KEYS", "CYIdheBVvCIHMaUvMeCiPOmv58Qh-hB_uAks6nSSawQ="
         ),
+        "API_TOKEN_PEPPERS": os.environ.get("API_TOKEN_PEPPERS", "bench-only-pepper-0123456789"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_HTTPS": "false",
         "SECURE_SSL_REDIRECT": "false",

@@ -29,13 +29,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("access",),
     # the outbox: notices, mails, digests, preferences
     ("notifications",),
+    # personal API tokens: keyed hashes, scopes and expiry fixed at creation, last use
+    ("tokens",),
     # collaboration and reporting, built side by side on the layers below
     ("discussions", "meetings", "documents", "reports"),
     # the strategy above the projects: goals, measures, indicators, reporting rounds (its round
     # report goes through the reports archive, its reminders through the outbox)
     ("strategy",),
-    # one search over what the siblings offer
-    ("search",),
+    # one search over what the apps below offer; open data for the Transparenzportal (DCAT-AP.de)
+    ("search", "opendata"),
+    # the REST API at /api/v1/ over the same scopes, rules and services as the pages
+    ("api",),
     # the start page, the dashboards and the cockpit: reads every app
     ("portal",),
 )

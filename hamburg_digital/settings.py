@@ -83,6 +83,18 @@ if not FIELD_ENCRYPTION_KEYS:
         ).decode()
     ]
 
+# Personal API tokens are stored only as a keyed hash (HMAC-SHA256) with these peppers (tokens
+# app): the first hashes new tokens, all of them recognise existing ones, so a pepper is rotated
+# by putting a new one first; tokens made under a dropped pepper stop working.
+API_TOKEN_PEPPERS = env_list("API_TOKEN_PEPPERS")
+if not API_TOKEN_PEPPERS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "API_TOKEN_PEPPERS is not set. Set it in the environment (see .env.example); "
+            "only a DEBUG=true development setup may run without one."
+        )
+    API_TOKEN_PEPPERS = [hashlib.sha256(f"api-token-pepper:{SECRET_KEY}".encode()).hexdigest()]
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -99,6 +111,10 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "csp",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # The portal's own apps, lowest layer first: the one list (hamburg_digital/layers.py).
     *APPS,
     "django_celery_beat",

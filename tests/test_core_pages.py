@@ -121,3 +121,18 @@ def test_settings_refuse_to_start_without_encryption_keys_when_debug_is_off():
     )
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS is not set" in result.stderr
+
+
+def test_settings_refuse_to_start_without_token_peppers_when_debug_is_off():
+    env = {k: v for k, v in os.environ.items() if k not in ("API_TOKEN_PEPPERS", "DEBUG")}
+    env["DJANGO_SETTINGS_MODULE"] = "hamburg_digital.settings"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "API_TOKEN_PEPPERS is not set" in result.stderr
