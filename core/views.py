@@ -105,18 +105,37 @@ def glossary(request: HttpRequest) -> HttpResponse:
     return render(request, "core/glossary.html", {"terms": help.GLOSSARY})
 
 
+# Under this prefix errors are answered in the API's error body, never as an HTML page.
+API_PREFIX = "/api/v"
+API_ERRORS = {
+    400: ("invalid", gettext_lazy("Die Anfrage ist ungültig.")),
+    403: ("permission_denied", gettext_lazy("Das dürfen Sie nicht.")),
+    404: ("not_found", gettext_lazy("Diese Adresse gibt es nicht.")),
+    500: ("server_error", gettext_lazy("Ein Fehler im Portal; er wurde protokolliert.")),
+}
+
+
+def _api_error(request: HttpRequest, status: int) -> HttpResponse | None:
+    if not request.path.startswith(API_PREFIX):
+        return None
+    code, detail = API_ERRORS[status]
+    return JsonResponse({"status": status, "code": code, "detail": str(detail)}, status=status)
+
+
 def error_400(
     request: HttpRequest, exception: Exception | None = None, *, bad_characters: bool = False
 ) -> HttpResponse:
-    return render(request, "400.html", {"bad_characters": bad_characters}, status=400)
+    return _api_error(request, 400) or render(
+        request, "400.html", {"bad_characters": bad_characters}, status=400
+    )
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    return _api_error(request, 403) or render(request, "403.html", status=403)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    return _api_error(request, 404) or render(request, "404.html", status=404)
 
 
 # What allauth's rate limits protect, by the page that hit them (the 429 page names it).
@@ -150,4 +169,6 @@ def error_429(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_500(request: HttpRequest) -> HttpResponse:
     # Rendered without request context processors: whatever broke must not break this page.
-    return HttpResponseServerError(loader.get_template("500.html").render({}))
+    return _api_error(request, 500) or HttpResponseServerError(
+        loader.get_template("500.html").render({})
+    )

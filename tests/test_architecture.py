@@ -264,6 +264,9 @@ WITHOUT = {
     "core": {"selectors.py"},
     # The search stores nothing: it reads what the apps below offer through their selectors.
     "search": {"models.py", "permissions.py", "services.py", "admin.py", "privacy.py"},
+    # The API stores nothing and writes through the apps' services: its rules are the apps'
+    # rule tables, its inputs serializers (api/serializers.py), not forms.
+    "api": {"models.py", "services.py", "forms.py", "admin.py", "privacy.py"},
     # The start page and dashboards store nothing: they read every app's selectors. Their two
     # addresses belong to the frame (hamburg_digital/urls.py), so every layer may link to them.
     "portal": {
