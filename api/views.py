@@ -11,6 +11,7 @@ from django.db.models import Model, Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -24,17 +25,20 @@ from rest_framework.reverse import reverse
 from contacts.models import Authority, Person, User
 from contacts.permissions import PERSON
 from meetings.models import Meeting
+from projects import permissions as project_permissions
 from projects import services as project_services
 from projects.models import BudgetLine, Milestone, Project
 from projects.selectors.money import lines_with_flag
 from projects.services import LineInput
 from reports import services as report_services
 from reports.models import Report, report_storage
+from reports import permissions as report_permissions
 from reports.permissions import may_download
 from reports.views import CONTENT_TYPES
 from spaces.models import Space
 from strategy import services as strategy_services
 from strategy.models import Goal, Indicator, IndicatorValue, Measure
+from strategy.permissions import INDICATOR
 
 from . import conditional, filters, selectors, serializers
 from .selectors import in_token_spaces, project_space_ids, scoped
@@ -188,6 +192,8 @@ class ProjectViewSet(
 
     @extend_schema(responses={201: serializers.ProjectOut})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not project_permissions.can(request.user, "create_project"):
+            raise exceptions.PermissionDenied  # before the body: as the page's 403
         fields, m2m = serializers.split_m2m(_valid(serializers.ProjectIn, request))
         _refuse_outside_token_spaces(request, {fields["primary_space"].pk})
         project = project_services.project_create(actor=_actor(request), m2m=m2m, **fields)
@@ -462,6 +468,8 @@ class IndicatorViewSet(Reading):
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def values(self, request: Request, pk: str) -> Response:
         indicator = self.get_object()
+        if not INDICATOR.can(request.user, "enter_value", indicator):
+            raise exceptions.PermissionDenied  # before the body: as the page's 403
         data = _valid(serializers.IndicatorValueIn, request)
         value = strategy_services.indicator_value_add(
             actor=_actor(request), indicator=indicator, **data
@@ -488,6 +496,8 @@ class ReportViewSet(mixins.CreateModelMixin, Reading):
 
     @extend_schema(responses={202: serializers.ReportOut})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not report_permissions.can(request.user, "request"):
+            raise exceptions.PermissionDenied  # before the body: as the archive's 403
         data = _valid(serializers.ReportIn, request)
         if data.get("space") is not None:
             _refuse_outside_token_spaces(request, {data["space"].pk})
@@ -541,11 +551,13 @@ def root(request: Request) -> Response:
     return Response(links)
 
 
+@require_safe
 def docs(request: HttpRequest) -> HttpResponse:
     """The schema, readable: Swagger UI from the portal's own static files."""
     return render(request, "api/docs.html")
 
 
+@require_safe
 def guide(request: HttpRequest) -> HttpResponse:
     """The developers' page: tokens, curl examples, ETags, limits, versioning."""
     return render(

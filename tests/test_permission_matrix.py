@@ -489,6 +489,87 @@ MATRIX: dict[str, Row] = {
     ),
 }
 
+# Issue 18: the API. The same rules as the pages, in the API's words: what a caller may not
+# see is 404, what it sees but may not do 403; anonymous writes are 401 (no token); a method an
+# address does not offer is 405. An empty POST is refused with the field messages (400) where
+# the caller may write at all; the budget lines and milestones are checked against their
+# project, named in the body, so every signed-in caller gets the 400 first.
+UNAUTHORISED = 401
+API_READ_ONLY = roles(NOT_ALLOWED, anonymous=UNAUTHORISED)
+API_INVALID = roles(INVALID, anonymous=UNAUTHORISED)
+API_PROJECT = roles(200, guest=404, outsider=404, anonymous=404)
+API_FOR_SIGNED_IN = roles(200, anonymous=404)
+API_STRATEGY = roles(200, guest=404, anonymous=404)
+
+
+def api_reading(builder: str | None, get: dict[str, int], *writes: str) -> Row:
+    """An API address: GET as the rules say; POST 405 (401 for anonymous: no token)."""
+    return Row(builder, get, API_READ_ONLY, frozenset({"GET", *writes}))
+
+
+def api_list(get: dict[str, int], post: dict[str, int] | None = None) -> Row:
+    """An API list; with `post`, it takes new objects (the empty body refused)."""
+    if post is None:
+        return api_reading(None, get)
+    return Row(None, get, post, GET_POST)
+
+
+MATRIX.update(
+    {
+        "api:guide": page(None, EVERYONE),
+        "api:docs": page(None, EVERYONE),
+        "api:root": Row(None, EVERYONE, roles(NOT_ALLOWED), GET_ONLY),
+        "api:schema": Row(None, EVERYONE, roles(NOT_ALLOWED), GET_ONLY),
+        "api:space-list": api_list(EVERYONE),
+        "api:space-detail": api_reading("space", EVERYONE),
+        "api:authority-list": api_list(EVERYONE),
+        "api:authority-detail": api_reading("authority", API_FOR_SIGNED_IN),
+        "api:person-list": api_list(EVERYONE),
+        "api:person-detail": api_reading("person", roles(200, guest=404, anonymous=404)),
+        "api:project-list": api_list(
+            EVERYONE,
+            roles(403, itd=INVALID, coordinator=INVALID, officer=INVALID, anonymous=UNAUTHORISED),
+        ),
+        "api:project-detail": api_reading("project", API_PROJECT, "PUT", "PATCH", "DELETE"),
+        "api:project-budget": api_reading("project", API_PROJECT),
+        "api:budget-list": api_list(EVERYONE),
+        "api:budget-line-list": api_list(EVERYONE, API_INVALID),
+        "api:budget-line-detail": api_reading("api_line", API_PROJECT, "PUT", "PATCH"),
+        "api:milestone-list": api_list(EVERYONE, API_INVALID),
+        "api:milestone-detail": api_reading("api_milestone", API_PROJECT, "PUT", "PATCH"),
+        "api:meeting-list": api_list(EVERYONE),
+        "api:meeting-detail": api_reading(
+            "meeting", roles(404, itd=200, coordinator=200, member=200)
+        ),
+        "api:goal-list": api_list(EVERYONE),
+        "api:goal-detail": api_reading("strategy_goal", API_STRATEGY),
+        "api:measure-list": api_list(EVERYONE),
+        "api:measure-detail": api_reading("strategy_measure", API_STRATEGY),
+        "api:indicator-list": api_list(EVERYONE),
+        "api:indicator-detail": api_reading("strategy_indicator", API_STRATEGY),
+        # A new value: the indicator's writers and the measure's officers (POST only).
+        "api:indicator-values": Row(
+            "strategy_indicator",
+            roles(NOT_ALLOWED),
+            roles(
+                403,
+                itd=INVALID,
+                coordinator=INVALID,
+                officer=INVALID,
+                guest=404,
+                anonymous=UNAUTHORISED,
+            ),
+            frozenset({"POST"}),
+        ),
+        "api:report-list": api_list(
+            EVERYONE,
+            roles(403, itd=INVALID, coordinator=INVALID, officer=INVALID, anonymous=UNAUTHORISED),
+        ),
+        "api:report-detail": api_reading("report", roles(404, itd=200, coordinator=200)),
+        "api:report-download": api_reading("report", roles(404, itd=200, coordinator=200)),
+    }
+)
+
 
 def _project_url_names() -> set[str]:
     names: set[str] = set()
@@ -534,7 +615,7 @@ def url_kwargs(space, authority, member, coordinator):
 
     membership = Membership.objects.get(person__user=member, space=space)
     invitation, token = make_invitation(space=space, invited_by=coordinator)
-    return {
+    kwargs = {
         "invitation": {"pk": invitation.pk},
         "invitation_token": {"token": token},
         **_notification_kwargs(member),
@@ -550,6 +631,9 @@ def url_kwargs(space, authority, member, coordinator):
         **_document_kwargs(space, member),
         **_strategy_kwargs(space, authority),
     }
+    kwargs["api_line"] = {"pk": kwargs["budget_line"]["pk"]}
+    kwargs["api_milestone"] = {"pk": kwargs["milestone"]["pk"]}
+    return kwargs
 
 
 def _strategy_kwargs(space, authority) -> dict:
