@@ -30,9 +30,9 @@ from projects import services as project_services
 from projects.models import BudgetLine, Milestone, Project
 from projects.selectors.money import lines_with_flag
 from projects.services import LineInput
+from reports import permissions as report_permissions
 from reports import services as report_services
 from reports.models import Report, report_storage
-from reports import permissions as report_permissions
 from reports.permissions import may_download
 from reports.views import CONTENT_TYPES
 from spaces.models import Space
