@@ -21,6 +21,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.models import SecurityEvent
+from core.services import security_log
+
 
 class PreconditionRequired(exceptions.APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
@@ -104,6 +107,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.Throttled):
+        request = context.get("request")
+        security_log(
+            kind=SecurityEvent.Kind.RATE_LIMITED,
+            user=getattr(request, "user", None),
+            request=request,
+            path=getattr(request, "path", "")[:200],
+        )
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response

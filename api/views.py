@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db.models import Model, Prefetch, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -40,7 +40,7 @@ from strategy import services as strategy_services
 from strategy.models import Goal, Indicator, IndicatorValue, Measure
 from strategy.permissions import INDICATOR
 
-from . import conditional, filters, selectors, serializers
+from . import conditional, deprecation, filters, selectors, serializers
 from .selectors import in_token_spaces, project_space_ids, scoped
 
 
@@ -64,6 +64,12 @@ def _refuse_outside_token_spaces(request: Request, space_ids: set[int]) -> None:
 
 class ScopedViewSet(viewsets.GenericViewSet):
     """Lists and objects from the rule table's scope; every GET with its ETag."""
+
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return deprecation.announce(request, response)
 
     model: ClassVar[type[Model]]
     output: ClassVar[type[serializers.serializers.Serializer]]

@@ -575,6 +575,9 @@ NO_STORE_PATH_PREFIXES = ("/accounts/", "/my-data/", "/contacts/", "/admin/")
 # One API over the pages' scopes, rules and services: every list starts from the rule tables'
 # scope, every write calls the pages' service. Personal tokens (tokens app) or the session.
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
+# What is to go, by address prefix (api/deprecation.py): {"/api/v1/x/": {"deprecated":
+# "2027-01-01", "sunset": "2027-07-01", "successor": "/api/v2/x/"}}. Nothing yet.
+API_DEPRECATIONS: dict[str, dict[str, str]] = {}
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -219,3 +219,36 @@ def test_indicator_values_go_through_the_strategys_service(officer, member, spac
         "off_track",
         "no_data",
     }
+
+
+def test_too_many_requests_are_answered_429_with_retry_after(client, itd, monkeypatch):
+    from api.throttling import Anonymous, PerToken
+    from core.models import SecurityEvent
+
+    monkeypatch.setattr(Anonymous, "THROTTLE_RATES", {"anonymous": "3/min"})
+    monkeypatch.setattr(PerToken, "THROTTLE_RATES", {"token": "5/min"})
+    answers = [client.get("/api/v1/spaces/").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    limited = client.get("/api/v1/spaces/")
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    assert _json(limited)["code"] == "throttled"
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.RATE_LIMITED).exists()
+    signed_in = client_for(itd)
+    assert [signed_in.get("/api/v1/spaces/").status_code for _ in range(6)][-1] == 429
+
+
+def test_a_deprecated_address_says_so_and_when_it_ends(client, settings):
+    assert "Deprecation" not in client.get("/api/v1/spaces/")
+    settings.API_DEPRECATIONS = {
+        "/api/v1/spaces/": {
+            "deprecated": "2020-01-01",
+            "sunset": "2099-07-01",
+            "successor": "/api/v2/spaces/",
+        },
+        "/api/v1/projects/": {"deprecated": "2099-01-01", "sunset": "2099-07-01"},
+    }
+    answer = client.get("/api/v1/spaces/")
+    assert answer["Deprecation"] == "@1577836800"
+    assert answer["Sunset"] == "Wed, 01 Jul 2099 00:00:00 GMT"
+    assert answer["Link"] == '</api/v2/spaces/>; rel="successor-version"'
+    assert "Deprecation" not in client.get("/api/v1/projects/")
