@@ -642,6 +642,9 @@ def main() -> None:  # noqa: C901 - a script that runs the steps one after the o
             ("space page, page 40", f"/spaces/{LARGE_SPACE}/?page=40", both),
             ("matrix", "/contacts/matrix/", itd_only),  # ITD only (view_matrix)
             ("people directory", "/contacts/people/", both),
+            # The API (issue 18): the project list and a page of budget lines, by session.
+            ("API: projects", "/api/v1/projects/", both),
+            ("API: budget lines, page 10", "/api/v1/budget-lines/?fiscal_year=2026&page=10", both),
         ]
         page_rows, health = measure_pages(base, browsers, pages, args.runs)
 
