@@ -11,7 +11,6 @@ router.register("spaces", views.SpaceViewSet, basename="space")
 router.register("authorities", views.AuthorityViewSet, basename="authority")
 router.register("people", views.PersonViewSet, basename="person")
 router.register("projects", views.ProjectViewSet, basename="project")
-router.register("budget", views.BudgetViewSet, basename="budget")
 router.register("budget-lines", views.BudgetLineViewSet, basename="budget-line")
 router.register("milestones", views.MilestoneViewSet, basename="milestone")
 router.register("meetings", views.MeetingViewSet, basename="meeting")
@@ -26,5 +25,6 @@ urlpatterns = [
     path("api/v1/", views.root, name="root"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", views.docs, name="docs"),
+    path("api/v1/budget/", views.BudgetView.as_view(), name="budget"),
     path("api/v1/", include(router.urls)),
 ]

@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.filters import OrderingFilter
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -241,27 +242,27 @@ class ProjectViewSet(
         return conditional.respond(request, rows)
 
 
-BUDGET = serializers.BudgetOut
-
-
-class BudgetViewSet(ScopedViewSet):
+class BudgetView(GenericAPIView):
     """The budget roll-up of the filtered portfolio, in all and by fiscal year."""
 
-    model = Project
-    output = serializers.BudgetOut
     filter_backends = [filters.PortfolioFilter]
     pagination_class = None
+    serializer_class = serializers.BudgetOut
 
     def get_queryset(self) -> QuerySet[Project]:
         return scoped(self.request, Project.objects.all())
 
-    @extend_schema(
-        summary="Budget roll-up (the portfolio's filters)", responses=serializers.BudgetOut
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    @extend_schema(summary="Budget roll-up (the portfolio's filters)")
+    def get(self, request: Request) -> Response:
         projects = self.filter_queryset(self.get_queryset())
         data = serializers.BudgetOut(selectors.budget_rollup(request, projects)).data
         return conditional.respond(request, data)
+
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return deprecation.announce(request, response)
 
 
 class MilestoneViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Reading):
@@ -542,7 +543,6 @@ def root(request: Request) -> Response:
         "authority",
         "person",
         "project",
-        "budget",
         "budget-line",
         "milestone",
         "meeting",
@@ -552,6 +552,7 @@ def root(request: Request) -> Response:
         "report",
     ]
     links = {name: reverse(f"api:{name}-list", request=request) for name in names}
+    links["budget"] = reverse("api:budget", request=request)
     links["schema"] = reverse("api:schema", request=request)
     links["docs"] = reverse("api:docs", request=request)
     return Response(links)

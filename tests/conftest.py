@@ -378,3 +378,14 @@ def _end_stray_database_sessions(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def api_headers():
+    """Headers that sign an API request in as `user` (a read-and-write token of theirs)."""
+
+    def headers(user: User) -> dict[str, str]:
+        client = client_for(user)
+        return {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
+
+    return headers

@@ -532,7 +532,7 @@ MATRIX.update(
         ),
         "api:project-detail": api_reading("project", API_PROJECT, "PUT", "PATCH", "DELETE"),
         "api:project-budget": api_reading("project", API_PROJECT),
-        "api:budget-list": api_list(EVERYONE),
+        "api:budget": api_list(EVERYONE),
         "api:budget-line-list": api_list(EVERYONE, API_INVALID),
         "api:budget-line-detail": api_reading("api_line", API_PROJECT, "PUT", "PATCH"),
         "api:milestone-list": api_list(EVERYONE, API_INVALID),
