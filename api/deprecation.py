@@ -22,7 +22,7 @@ def _when(day: Any) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
-def announce(request: Request, response: HttpResponseBase) -> HttpResponseBase:
+def announce(request: Request, response: HttpResponseBase) -> None:
     for prefix, plan in getattr(settings, "API_DEPRECATIONS", {}).items():
         if not request.path.startswith(prefix):
             continue
@@ -33,4 +33,3 @@ def announce(request: Request, response: HttpResponseBase) -> HttpResponseBase:
         response["Sunset"] = http_date(_when(plan["sunset"]).timestamp())
         if plan.get("successor"):
             response["Link"] = f'<{plan["successor"]}>; rel="successor-version"'
-    return response

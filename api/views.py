@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db.models import Model, Prefetch, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -63,14 +63,19 @@ def _refuse_outside_token_spaces(request: Request, space_ids: set[int]) -> None:
         raise exceptions.PermissionDenied(_("Dieses Token gilt nicht für diesen Raum."))
 
 
-class ScopedViewSet(viewsets.GenericViewSet):
-    """Lists and objects from the rule table's scope; every GET with its ETag."""
+class Base(GenericAPIView):
+    """Every API view: answers carry what API_DEPRECATIONS announces for their address."""
 
     def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
-        return deprecation.announce(request, response)
+        deprecation.announce(request, response)
+        return response
+
+
+class ScopedViewSet(viewsets.ViewSetMixin, Base):
+    """Lists and objects from the rule table's scope; every GET with its ETag."""
 
     model: ClassVar[type[Model]]
     output: ClassVar[type[serializers.serializers.Serializer]]
@@ -242,7 +247,7 @@ class ProjectViewSet(
         return conditional.respond(request, rows)
 
 
-class BudgetView(GenericAPIView):
+class BudgetView(Base):
     """The budget roll-up of the filtered portfolio, in all and by fiscal year."""
 
     filter_backends = [filters.PortfolioFilter]
@@ -257,12 +262,6 @@ class BudgetView(GenericAPIView):
         projects = self.filter_queryset(self.get_queryset())
         data = serializers.BudgetOut(selectors.budget_rollup(request, projects)).data
         return conditional.respond(request, data)
-
-    def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        return deprecation.announce(request, response)
 
 
 class MilestoneViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Reading):
