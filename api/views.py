@@ -34,6 +34,7 @@ from projects.services import LineInput
 from reports import permissions as report_permissions
 from reports import services as report_services
 from reports.models import Report, report_storage
+from reports.models import Status as ReportStatus
 from reports.permissions import may_download
 from reports.views import CONTENT_TYPES
 from spaces.models import Space
@@ -505,8 +506,12 @@ class ReportViewSet(mixins.CreateModelMixin, Reading):
         if not report_permissions.can(request.user, "request"):
             raise exceptions.PermissionDenied  # before the body: as the archive's 403
         data = _valid(serializers.ReportIn, request)
-        if data.get("space") is not None:
-            _refuse_outside_token_spaces(request, {data["space"].pk})
+        # A token limited to spaces requests reports of those spaces only.
+        space = data.get("space") if data.get("scope") == "space" else None
+        if selectors.token_spaces(request) is not None and space is None:
+            raise exceptions.PermissionDenied(_("Dieses Token gilt nur für Berichte seiner Räume."))
+        if space is not None:
+            _refuse_outside_token_spaces(request, {space.pk})
         report = report_services.report_request(actor=_actor(request), **data)
         out = serializers.ReportOut(report, context=self.get_serializer_context()).data
         return Response(out, status=status.HTTP_202_ACCEPTED)
@@ -519,7 +524,11 @@ class ReportViewSet(mixins.CreateModelMixin, Reading):
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def download(self, request: Request, pk: str) -> FileResponse:
         report = self.get_object()
-        if report.status != "ready" or not report.file or not may_download(request.user, report):
+        if (
+            report.status != ReportStatus.READY
+            or not report.file
+            or not may_download(request.user, report)
+        ):
             raise Http404
         try:
             handle = report_storage.open(report.file.name, "rb")
