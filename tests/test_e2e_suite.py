@@ -45,8 +45,18 @@ SCREENSHOTS = Path(
     )
 )
 # Links the crawl does not follow: signing out, files to download, Django's admin (the ITD's
-# back office, not the portal's pages).
-NOT_FOLLOWED = ("/accounts/logout/", "/admin/", "/download", "/export", ".xlsx", ".pdf", ".ics")
+# back office, not the portal's pages), and the API's addresses under /api/v1/ (JSON, and the
+# schema's viewer, Swagger UI, which is a third party's; the API's guide at /api/ is crawled).
+NOT_FOLLOWED = (
+    "/accounts/logout/",
+    "/admin/",
+    "/download",
+    "/export",
+    ".xlsx",
+    ".pdf",
+    ".ics",
+    "/api/v1/",
+)
 WIDE = {"width": 1280, "height": 900}
 NARROW = {"width": 320, "height": 800}
 ZOOMED = {"width": 640, "height": 450}  # 1280 x 900 device pixels at 200 %
