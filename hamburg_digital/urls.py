@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("discussions.urls")),
     path("", include("reports.urls")),
     path("strategy/", include("strategy.urls")),
+    # Under accounts/ next to allauth's pages, so before allauth's include.
+    path("", include("tokens.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
