@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.audiences import Actor
+
+from .services import tokens_revoke_of
+
 
 def revoke_tokens_of_deactivated_account(
-    sender: Any, instance: Any, created: bool = False, **kwargs: Any
+    sender: Any, instance: Actor, created: bool = False, **kwargs: Any
 ) -> None:
     if created or instance.is_active:
         return
     update_fields = kwargs.get("update_fields")
     if update_fields is not None and "is_active" not in update_fields:
         return
-    from .services import tokens_revoke_of
-
     tokens_revoke_of(user=instance, reason="account_disabled")

@@ -229,7 +229,7 @@ def token_revoke(*, actor: Actor, token: ApiToken, request: HttpRequest | None =
     return locked
 
 
-def tokens_revoke_of(*, user: Any, reason: str) -> int:
+def tokens_revoke_of(*, user: Actor, reason: str) -> int:
     """Revoke every open token of an account (it was deactivated): the check at each use
     refuses them already; this keeps the list honest. Returns how many."""
     now = timezone.now()
