@@ -568,13 +568,15 @@ def url_kwargs(space, authority, member, coordinator):
 
 
 def _token_kwargs(member) -> dict:
+    from django.utils import timezone
+
     from tokens.services import token_create
 
     token, _plain = token_create(
         actor=member,
         name="Matrix-Token",
         can_write=False,
-        expires_on=dt.date.today() + dt.timedelta(days=30),
+        expires_on=timezone.localdate() + dt.timedelta(days=30),
     )
     return {"api_token": {"pk": token.pk}}
 

@@ -20,7 +20,7 @@ READ, WRITE = "read", "write"
 DEFAULT_DAYS = 90
 
 
-class SpacesField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class SpacesField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         space: Space = obj
         return str(space.name)

@@ -272,9 +272,10 @@ def _log_refused(token: ApiToken, reason: str, request: HttpRequest | None) -> N
 
 def _record_use(token: ApiToken, now: dt.datetime, request: HttpRequest | None) -> None:
     ip = (request.META.get("REMOTE_ADDR") or None) if request is not None else None
-    first = token.last_used_at is None
+    last = token.last_used_at
+    first = last is None
     moved = ip is not None and ip != token.last_used_ip
-    if not (first or moved or token.last_used_at <= now - LAST_USE_EVERY):
+    if last is not None and not moved and last > now - LAST_USE_EVERY:
         return
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USE_EVERY)
     if ip is not None:
