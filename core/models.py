@@ -85,6 +85,8 @@ class SecurityEvent(models.Model):
         DELETION = "deletion", _("Löschung / Anonymisierung")
         RATE_LIMITED = "rate_limited", _("Anfragebegrenzung ausgelöst")
         CALENDAR_FEED = "calendar_feed", _("Kalender-Abonnement erneuert oder widerrufen")
+        # A personal API token (tokens app): detail.action is created, revoked, used or refused.
+        API_TOKEN = "api_token", _("API-Token")
 
     created_at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now, db_index=True)
     kind = models.CharField(_("Art"), max_length=30, choices=Kind.choices, db_index=True)

@@ -23,6 +23,8 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("strategy/", include("strategy.urls")),
     path("", include("api.urls")),
+    # Under accounts/ next to allauth's pages, so before allauth's include.
+    path("", include("tokens.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

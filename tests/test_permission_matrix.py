@@ -219,6 +219,14 @@ ROUND_MANAGERS = roles(404, itd=200, coordinator=403, officer=403, anonymous=LOG
 ROUND_REPORTERS = roles(404, itd=200, coordinator=200, officer=403, anonymous=LOGIN)
 ROUND_REPORTERS_FORM = roles(404, itd=INVALID, coordinator=INVALID, officer=403, anonymous=LOGIN)
 
+# API tokens: one's own list; a new token only after confirming the second factor (or the
+# password) again: the test clients have not, so everyone signed in is sent to the
+# re-authentication first (tests/test_tokens.py makes tokens after it). The rows' token is the
+# member's: the member and ITD see and revoke it, for everyone else it does not exist.
+REAUTHENTICATE = roles(302)
+TOKEN_HOLDERS = roles(404, itd=200, member=200, anonymous=LOGIN)
+TOKEN_HOLDERS_DONE = roles(404, itd=DONE, member=DONE, anonymous=LOGIN)
+
 # url name -> Row
 MATRIX: dict[str, Row] = {
     "home": page(None, EVERYONE),
@@ -359,6 +367,12 @@ MATRIX: dict[str, Row] = {
     "meetings:feed_revoke": post_only(None, SIGNED_IN_DONE, frozenset({"member"})),
     # The feed: the secret token is the credential, for whoever holds it (no session needed).
     "meetings:feed": Row("feed_token", EVERYONE, roles(NOT_ALLOWED), GET_ONLY),
+    "tokens:list": page(None, SIGNED_IN),
+    "tokens:create": Row(None, REAUTHENTICATE, REAUTHENTICATE, GET_POST),
+    "tokens:all": page(None, ITD_ONLY),
+    "tokens:revoke": Row(
+        "api_token", TOKEN_HOLDERS, TOKEN_HOLDERS_DONE, GET_POST, frozenset({"itd", "member"})
+    ),
     "discussions:space_threads": page("space", DISCUSSERS),
     "discussions:space_thread_new": Row("space", DISCUSSERS, DISCUSSERS_FORM, GET_POST),
     "discussions:project_threads": page("project", READERS),
@@ -630,10 +644,25 @@ def url_kwargs(space, authority, member, coordinator):
         **_discussion_kwargs(space, member),
         **_document_kwargs(space, member),
         **_strategy_kwargs(space, authority),
+        **_token_kwargs(member),
     }
     kwargs["api_line"] = {"pk": kwargs["budget_line"]["pk"]}
     kwargs["api_milestone"] = {"pk": kwargs["milestone"]["pk"]}
     return kwargs
+
+
+def _token_kwargs(member) -> dict:
+    from django.utils import timezone
+
+    from tokens.services import token_create
+
+    token, _plain = token_create(
+        actor=member,
+        name="Matrix-Token",
+        can_write=False,
+        expires_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    return {"api_token": {"pk": token.pk}}
 
 
 def _strategy_kwargs(space, authority) -> dict:

@@ -56,6 +56,8 @@ from spaces.models import Membership
 from strategy import permissions as strategy_rules
 from strategy import services as strategy
 from strategy.models import Measure, Round, Submission
+from tokens import permissions as tokens_rules
+from tokens import services as tokens
 
 from . import document_files
 from .conftest import ROLES
@@ -152,6 +154,7 @@ class World(NamedTuple):
     strategy_round: Any
     draft: Any
     submitted: Any
+    api_token: Any
 
 
 class Case(NamedTuple):
@@ -567,6 +570,22 @@ CASES: dict[str, Case] = {
         lambda w, u: spaces_rules.MEMBERSHIP.can(u, "change", w.membership),
         lambda w, u: spaces.membership_end(actor=u, membership=w.membership),
     ),
+    # --- tokens ---
+    # For oneself only, while one's access runs (the ended guest and visitors are refused).
+    "tokens.services.token_create": Case(
+        lambda w, u: tokens_rules.GLOBAL.can(u, "create"),
+        lambda w, u: tokens.token_create(
+            actor=u,
+            name="Skript",
+            can_write=False,
+            expires_on=timezone.localdate() + dt.timedelta(days=30),
+        ),
+    ),
+    # The member's token: the member and ITD revoke it, nobody else sees it.
+    "tokens.services.token_revoke": Case(
+        lambda w, u: tokens_rules.API_TOKEN.can(u, "revoke", w.api_token),
+        lambda w, u: tokens.token_revoke(actor=u, token=w.api_token),
+    ),
 }
 
 
@@ -641,6 +660,12 @@ def world(all_roles, space, authority, itd, coordinator, member, officer) -> Wor
             title="Quartal", kind="budget", format="xlsx", scope="programme", cadence="monthly"
         ),
         **_strategy(space, authority, officer),
+        api_token=tokens.token_create(
+            actor=member,
+            name="Mitglied",
+            can_write=True,
+            expires_on=timezone.localdate() + dt.timedelta(days=30),
+        )[0],
     )
 
 

@@ -63,6 +63,7 @@ from .test_permission_matrix import (
     _project_url_names,
     _report_kwargs,
     _strategy_kwargs,
+    _token_kwargs,
 )
 
 GOOD_PASSWORD = "Hafenkran-Elbphilharmonie-42"
@@ -546,6 +547,42 @@ def _feed_revoke(w: World) -> Case:
 
     feed_renew(actor=w.member)
     return Case(Request("meetings:feed_revoke", {}, {}), w.member, [])
+
+
+# API tokens ---------------------------------------------------------------------------------
+
+
+def _confirm_password(client: Client) -> None:
+    from django.urls import reverse
+
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+
+
+@case("tokens:create")
+def _token_create(w: World) -> Case:
+    from tokens.forms import TokenForm
+
+    expires = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    data = params(name="Skript", access="read", expires_on=expires)
+    return Case(
+        Request("tokens:create", {}, data),
+        w.member,
+        form_families("post", TokenForm(user=w.member), data),
+        prepare=_confirm_password,
+    )
+
+
+@case("tokens:revoke")
+def _token_revoke(w: World) -> Case:
+    from tokens.services import token_create
+
+    token, _plain = token_create(
+        actor=w.member,
+        name="Robust",
+        can_write=False,
+        expires_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    return Case(Request("tokens:revoke", {"pk": token.pk}, {}), w.member, [])
 
 
 # Discussions --------------------------------------------------------------------------------
@@ -1598,6 +1635,7 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
         **_discussion_kwargs(space, member),
         **_document_kwargs(space, member),
         **_strategy_kwargs(space, authority),
+        **_token_kwargs(member),
     }
     from django.urls import reverse
 

@@ -122,6 +122,7 @@ def test_every_protected_model_has_a_table():
         "meetings.GLOBAL",
         "reports.GLOBAL",
         "strategy.GLOBAL",
+        "tokens.GLOBAL",
     }
 
 
@@ -189,6 +190,20 @@ def world(all_roles, space, other_space, authority, itd):
         ("authority", {"authority": elsewhere}, itd),
     ):
         Report.objects.create(kind="lines", format="csv", scope=scope, requested_by=by, **values)
+    # API tokens of several people, one revoked, one expired (their owners and ITD see them).
+    from tokens.models import ApiToken
+
+    for n, owner in enumerate((all_roles["member"], all_roles["guest"], officer, itd)):
+        ApiToken.objects.create(
+            owner=owner,
+            name=f"Token {n}",
+            key_id=f"{n:012x}",
+            digest="0" * 64,
+            pepper_id="00000000",
+            created_at=timezone.now() - dt.timedelta(days=2),
+            expires_at=timezone.now() + dt.timedelta(days=-1 if n == 1 else 30),
+            revoked_at=timezone.now() if n == 2 else None,
+        )
     from reports.models import ReportSchedule
 
     ReportSchedule.objects.create(
