@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("discussions.urls")),
     path("", include("reports.urls")),
     path("strategy/", include("strategy.urls")),
+    path("", include("opendata.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
