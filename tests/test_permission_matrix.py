@@ -549,6 +549,23 @@ def url_kwargs(space, authority, member, coordinator):
         **_discussion_kwargs(space, member),
         **_document_kwargs(space, member),
         **_strategy_kwargs(space, authority),
+        **_opendata_kwargs(),
+    }
+
+
+def _opendata_kwargs() -> dict:
+    from opendata.models import Category, Kind, Publication
+
+    publication = Publication.objects.create(
+        kind=Kind.BUDGET,
+        slug="programmbudget",
+        title="Programmbudget",
+        description="Je Haushaltsjahr",
+        category=Category.BUDGET_PLANS,
+    )
+    return {
+        "opendata_dataset": {"slug": publication.slug},
+        "opendata_publication": {"pk": publication.pk},
     }
 
 

@@ -44,6 +44,9 @@ from notifications import permissions as notifications_rules
 from notifications import services as notifications
 from notifications.kinds import Kind
 from notifications.models import MailStatus, Notification
+from opendata import permissions as opendata_rules
+from opendata import services as opendata
+from opendata.models import Publication
 from projects import permissions as projects_rules
 from projects import services as projects
 from projects.models import FiscalYear, Milestone, ProjectGuest, ProjectLink
@@ -152,6 +155,7 @@ class World(NamedTuple):
     strategy_round: Any
     draft: Any
     submitted: Any
+    publication: Any
 
 
 class Case(NamedTuple):
@@ -557,6 +561,14 @@ CASES: dict[str, Case] = {
             until=_until(),
         ),
     ),
+    "opendata.services.publication_publish": Case(
+        lambda w, u: opendata_rules.GLOBAL.can(u, "manage"),
+        lambda w, u: opendata.publication_publish(actor=u, kind="projects", category="statistiken"),
+    ),
+    "opendata.services.publication_withdraw": Case(
+        lambda w, u: opendata_rules.PUBLICATION.can(u, "manage", w.publication),
+        lambda w, u: opendata.publication_withdraw(actor=u, publication=w.publication),
+    ),
     "spaces.services.membership_change_role": Case(
         lambda w, u: spaces_rules.MEMBERSHIP.can(u, "change", w.membership),
         lambda w, u: spaces.membership_change_role(
@@ -641,6 +653,13 @@ def world(all_roles, space, authority, itd, coordinator, member, officer) -> Wor
             title="Quartal", kind="budget", format="xlsx", scope="programme", cadence="monthly"
         ),
         **_strategy(space, authority, officer),
+        publication=Publication.objects.create(
+            kind="budget",
+            slug="programmbudget",
+            title="Programmbudget",
+            description="Je Haushaltsjahr",
+            category="haushaltsplaene",
+        ),
     )
 
 
