@@ -487,6 +487,19 @@ MATRIX: dict[str, Row] = {
         roles(404, itd=INVALID, coordinator=403, officer=403, anonymous=LOGIN),
         frozenset(),
     ),
+    # Open data: the page, the catalog and the files for everyone (citizens too); marking and
+    # withdrawing for ITD alone.
+    "opendata:index": page(None, EVERYONE),
+    "opendata:catalog_ttl": page(None, EVERYONE),
+    "opendata:catalog_jsonld": page(None, EVERYONE),
+    "opendata:csv": page("opendata_dataset", EVERYONE),
+    "opendata:csv_metadata": page("opendata_dataset", EVERYONE),
+    "opendata:json": page("opendata_dataset", EVERYONE),
+    "opendata:manage": page(None, ITD_ONLY),
+    "opendata:publish": Row(None, ITD_ONLY, ITD_ONLY_FORM, GET_POST),
+    "opendata:withdraw": post_only(
+        "opendata_publication", roles(403, itd=DONE, anonymous=LOGIN), frozenset({"itd"})
+    ),
 }
 
 
