@@ -142,3 +142,21 @@ def test_a_withdrawn_dataset_leaves_the_catalog(published: World, itd):
     slugs = {str(d).rsplit("#", 1)[1] for d in graph.subjects(RDF.type, DCAT.Dataset)}
     assert published.publications[Kind.REPORT].slug not in slugs
     assert len(slugs) == 3
+
+
+def test_the_demo_publishes_projects_budget_and_the_frozen_round_validly(db, settings):
+    import io
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    kinds = sorted(Publication.objects.values_list("kind", flat=True))
+    assert kinds == sorted([Kind.BUDGET, Kind.PROJECTS, Kind.STRATEGY_ROUND])
+    html = Client().get(reverse("opendata:index")).content.decode()
+    for publication in Publication.objects.all():
+        assert f'data-dataset="{publication.slug}"' in html
+    graph, _type = _graph("opendata:catalog_ttl", "turtle")
+    result = shacl.validate(graph)
+    assert result.violations == 0 and result.warnings == 0, result.text
