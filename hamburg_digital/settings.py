@@ -335,6 +335,10 @@ DOCUMENTS_ROOT = Path(env_str("DOCUMENTS_ROOT", str(BASE_DIR / "var" / "document
 DOCUMENT_RETENTION_DAYS = env_int("DOCUMENT_RETENTION_DAYS", 30)
 DOCUMENT_MAX_SIZE = env_int("DOCUMENT_MAX_SIZE", 25 * 1024 * 1024)
 
+# Open data (opendata app): the contact point of every dataset in the DCAT-AP.de catalog, a
+# functional mailbox of the office, never a person's address.
+OPEN_DATA_CONTACT_EMAIL = env_str("OPEN_DATA_CONTACT_EMAIL", "digitalisierung@sk.hamburg.de")
+
 # Reports (reports app): files outside the web root, kept this many days, then removed.
 REPORTS_ROOT = Path(env_str("REPORTS_ROOT", str(BASE_DIR / "var" / "reports")))
 REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 30)

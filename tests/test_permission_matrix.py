@@ -501,6 +501,19 @@ MATRIX: dict[str, Row] = {
         roles(404, itd=INVALID, coordinator=403, officer=403, anonymous=LOGIN),
         frozenset(),
     ),
+    # Open data: the page, the catalog and the files for everyone (citizens too); marking and
+    # withdrawing for ITD alone.
+    "opendata:index": page(None, EVERYONE),
+    "opendata:catalog_ttl": page(None, EVERYONE),
+    "opendata:catalog_jsonld": page(None, EVERYONE),
+    "opendata:csv": page("opendata_dataset", EVERYONE),
+    "opendata:csv_metadata": page("opendata_dataset", EVERYONE),
+    "opendata:json": page("opendata_dataset", EVERYONE),
+    "opendata:manage": page(None, ITD_ONLY),
+    "opendata:publish": Row(None, ITD_ONLY, ITD_ONLY_FORM, GET_POST),
+    "opendata:withdraw": post_only(
+        "opendata_publication", roles(403, itd=DONE, anonymous=LOGIN), frozenset({"itd"})
+    ),
 }
 
 # Issue 18: the API. The same rules as the pages, in the API's words: what a caller may not
@@ -645,10 +658,27 @@ def url_kwargs(space, authority, member, coordinator):
         **_document_kwargs(space, member),
         **_strategy_kwargs(space, authority),
         **_token_kwargs(member),
+        **_opendata_kwargs(),
     }
     kwargs["api_line"] = {"pk": kwargs["budget_line"]["pk"]}
     kwargs["api_milestone"] = {"pk": kwargs["milestone"]["pk"]}
     return kwargs
+
+
+def _opendata_kwargs() -> dict:
+    from opendata.models import Category, Kind, Publication
+
+    publication = Publication.objects.create(
+        kind=Kind.BUDGET,
+        slug="programmbudget",
+        title="Programmbudget",
+        description="Je Haushaltsjahr",
+        category=Category.BUDGET_PLANS,
+    )
+    return {
+        "opendata_dataset": {"slug": publication.slug},
+        "opendata_publication": {"pk": publication.pk},
+    }
 
 
 def _token_kwargs(member) -> dict:

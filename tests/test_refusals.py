@@ -44,6 +44,9 @@ from notifications import permissions as notifications_rules
 from notifications import services as notifications
 from notifications.kinds import Kind
 from notifications.models import MailStatus, Notification
+from opendata import permissions as opendata_rules
+from opendata import services as opendata
+from opendata.models import Publication
 from projects import permissions as projects_rules
 from projects import services as projects
 from projects.models import FiscalYear, Milestone, ProjectGuest, ProjectLink
@@ -155,6 +158,7 @@ class World(NamedTuple):
     draft: Any
     submitted: Any
     api_token: Any
+    publication: Any
 
 
 class Case(NamedTuple):
@@ -560,6 +564,14 @@ CASES: dict[str, Case] = {
             until=_until(),
         ),
     ),
+    "opendata.services.publication_publish": Case(
+        lambda w, u: opendata_rules.GLOBAL.can(u, "manage"),
+        lambda w, u: opendata.publication_publish(actor=u, kind="projects", category="statistiken"),
+    ),
+    "opendata.services.publication_withdraw": Case(
+        lambda w, u: opendata_rules.PUBLICATION.can(u, "manage", w.publication),
+        lambda w, u: opendata.publication_withdraw(actor=u, publication=w.publication),
+    ),
     "spaces.services.membership_change_role": Case(
         lambda w, u: spaces_rules.MEMBERSHIP.can(u, "change", w.membership),
         lambda w, u: spaces.membership_change_role(
@@ -666,6 +678,13 @@ def world(all_roles, space, authority, itd, coordinator, member, officer) -> Wor
             can_write=True,
             expires_on=timezone.localdate() + dt.timedelta(days=30),
         )[0],
+        publication=Publication.objects.create(
+            kind="budget",
+            slug="programmbudget",
+            title="Programmbudget",
+            description="Je Haushaltsjahr",
+            category="haushaltsplaene",
+        ),
     )
 
 

@@ -59,6 +59,7 @@ from .test_permission_matrix import (
     _document_kwargs,
     _meeting_kwargs,
     _notification_kwargs,
+    _opendata_kwargs,
     _project_kwargs,
     _project_url_names,
     _report_kwargs,
@@ -1440,6 +1441,34 @@ def _round_report(w: World) -> Case:
     return Case(request, w.itd, form_families("post", form, data))
 
 
+def _publication(w: World):
+    from opendata.models import Publication
+
+    return Publication.objects.create(
+        kind="budget",
+        slug="programmbudget",
+        title="Programmbudget",
+        description="Je Haushaltsjahr",
+        category="haushaltsplaene",
+    )
+
+
+@case("opendata:publish")
+def _opendata_publish(w: World) -> Case:
+    from opendata.forms import PublishForm
+
+    data = params(kind="projects", category="statistiken", title="Öffentliche Projekte")
+    return Case(
+        Request("opendata:publish", {}, data), w.itd, form_families("post", PublishForm(), data)
+    )
+
+
+@case("opendata:withdraw")
+def _opendata_withdraw(w: World) -> Case:
+    publication = _publication(w)
+    return Case(Request("opendata:withdraw", {"pk": publication.pk}, {}), w.itd, [])
+
+
 def _csv_families() -> list[Family]:
     """Files the import must refuse: none, empty, not UTF-8, foreign columns, not CSV."""
 
@@ -1636,6 +1665,7 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
         **_document_kwargs(space, member),
         **_strategy_kwargs(space, authority),
         **_token_kwargs(member),
+        **_opendata_kwargs(),
     }
     from django.urls import reverse
 

@@ -123,6 +123,7 @@ def test_every_protected_model_has_a_table():
         "reports.GLOBAL",
         "strategy.GLOBAL",
         "tokens.GLOBAL",
+        "opendata.GLOBAL",
     }
 
 
@@ -224,6 +225,21 @@ def world(all_roles, space, other_space, authority, itd):
     )
     _documents(all_roles, space, other_space, third_space, projects)
     _strategy(all_roles, [space, other_space, third_space], [authority, elsewhere], projects)
+    # Open data: a live publication and a withdrawn one.
+    from opendata.models import Publication
+
+    published_at = timezone.now()
+    for kind, withdrawn in (("projects", False), ("budget", True)):
+        Publication.objects.create(
+            kind=kind,
+            slug=kind,
+            title=kind,
+            description=kind,
+            category="statistiken",
+            published_at=published_at,
+            modified_at=published_at,
+            withdrawn_at=published_at if withdrawn else None,
+        )
     for i, p in enumerate(projects):
         budget_line(p, 2026, planned=100 + i)
         Milestone.objects.create(project=p, title="Start", due=dt.date(2026, 3, 1))

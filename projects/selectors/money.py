@@ -475,6 +475,22 @@ def year_report(scope: Q | None, year: int) -> YearReport:
     )
 
 
+def programme_by_year() -> dict[int, Figures]:
+    """{fiscal year: the ITD strategy budget's share of all projects in it}: the per-year parts
+    of the programme totals that `published_aggregates` shows citizens (they add up to them),
+    one grouped query, cached under the budget version like those."""
+    return _cached("programme-by-year", _programme_by_year)
+
+
+def _programme_by_year() -> dict[int, Figures]:
+    rows = (
+        BudgetSummary.objects.values("fiscal_year__year")
+        .annotate(**{n: Coalesce(Sum(f"programme_{n}"), ZERO, output_field=MONEY) for n in AMOUNTS})
+        .order_by("fiscal_year__year")
+    )
+    return {row["fiscal_year__year"]: Figures.from_row(row) for row in rows}
+
+
 def programme_in_year(year: int) -> Figures:
     """The ITD strategy budget's share of all projects in one fiscal year."""
     found = _summaries(year).aggregate(

@@ -19,6 +19,7 @@ from core.dates import today
 from discussions.demo import seed_discussions
 from documents.demo import seed_documents
 from meetings.demo import seed_meetings
+from opendata.demo import seed_open_data
 from projects.demo import seed_projects
 from projects.models import Project
 from spaces.models import Membership, Space
@@ -112,6 +113,9 @@ class Command(BaseCommand):
             # Goals, measures and indicators in every space, a frozen and an open reporting
             # round (strategy/demo.py).
             seed_strategy(itd=self.people["itd@example.org"].user)
+            # Open data: the public projects, the programme budget, the frozen round
+            # (opendata/demo.py).
+            seed_open_data(itd=self.people["itd@example.org"].user)
             # A few meetings with invitees and answers in two spaces (meetings/demo.py).
             seed_meetings()
             # A few threads with replies in two spaces and on one project (discussions/demo.py).
