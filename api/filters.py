@@ -4,11 +4,13 @@ definition). The other lists filter with django-filter on the fields their pages
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
@@ -68,6 +70,26 @@ class PortfolioFilter(BaseFilterBackend):
         ]
 
 
+class _Moment(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment of this world: a year from 1900 to 2200, a real UTC offset."""
+
+    def clean(self, value: Any) -> Any:
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        try:
+            utc = moment.astimezone(dt.UTC)
+        except (OverflowError, ValueError) as exc:
+            raise forms.ValidationError(_("Bitte einen Zeitpunkt nach ISO 8601.")) from exc
+        if not 1900 <= utc.year <= 2200:
+            raise forms.ValidationError(_("Bitte einen Zeitpunkt zwischen 1900 und 2200."))
+        return utc
+
+
+class Moment(django_filters.IsoDateTimeFilter):
+    field_class = _Moment
+
+
 class Filters(django_filters.FilterSet):
     """A filter set whose wrong values answer 400 with the API's error body."""
 
@@ -93,8 +115,8 @@ class BudgetLineFilter(Filters):
 
 class MeetingFilter(Filters):
     space = django_filters.CharFilter(field_name="space__slug", max_length=80)
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = Moment(field_name="starts_at", lookup_expr="gte")
+    starts_before = Moment(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = Meeting

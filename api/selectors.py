@@ -13,6 +13,7 @@ from core import rules
 from projects.models import FiscalYear, Project
 from projects.selectors.money import Figures, portfolio_totals, project_year_figures
 from projects.selectors.project_page import fiscal_years
+from tokens.selectors import token_space_ids
 
 from .permissions import token_of
 
@@ -33,10 +34,7 @@ SPACE_PATHS: dict[str, tuple[str, ...]] = {
 def token_spaces(request: Request) -> frozenset[int] | None:
     """The spaces a token was limited to; None: not limited (or no token)."""
     token = token_of(request)
-    if token is None:
-        return None
-    ids = frozenset(token.spaces.values_list("pk", flat=True))
-    return ids or None
+    return None if token is None else token_space_ids(token)
 
 
 def _space_condition(model: type[Model], ids: Iterable[int]) -> Q | None:

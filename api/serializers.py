@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 from django.db.models import Model
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -439,7 +438,7 @@ class IndicatorOut(WithActions, serializers.ModelSerializer):
         """Computed from the values against the path (docs: the strategy's status rule)."""
         return str(assessment(obj).status)
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_expected(self, obj: Indicator) -> str | None:
         """The path's value on the latest value's date, to the hundredth."""
         shown = assessment(obj).expected_shown

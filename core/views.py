@@ -115,8 +115,8 @@ API_ERRORS = {
 }
 
 
-def _api_error(request: HttpRequest, status: int) -> HttpResponse | None:
-    if not request.path.startswith(API_PREFIX):
+def _api_error(request: HttpRequest | None, status: int) -> HttpResponse | None:
+    if request is None or not request.path.startswith(API_PREFIX):
         return None
     code, detail = API_ERRORS[status]
     return JsonResponse({"status": status, "code": code, "detail": str(detail)}, status=status)

@@ -385,7 +385,22 @@ def api_headers():
     """Headers that sign an API request in as `user` (a read-and-write token of theirs)."""
 
     def headers(user: User) -> dict[str, str]:
-        client = client_for(user)
-        return {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
+        return {"Authorization": f"Bearer {api_token(user, can_write=True)}"}
 
     return headers
+
+
+def api_token(user: User, *, can_write: bool = False, spaces=(), days: int = 30) -> str:
+    """A personal API token of `user` (the plain text, as shown once)."""
+    from django.utils import timezone
+
+    from tokens.services import token_create
+
+    _token, plain = token_create(
+        actor=user,
+        name="Test",
+        can_write=can_write,
+        spaces=spaces,
+        expires_on=timezone.localdate() + dt.timedelta(days=days),
+    )
+    return plain

@@ -633,7 +633,7 @@ def test_every_row_names_every_role_for_every_method():
         assert token or row.acts <= SIGNED_IN_ROLES, f"{name}: only signed-in roles can act"
         # A page that refuses POST answers 405 (or sends visitors to the sign-in first).
         if "POST" not in row.methods:
-            assert set(row.post.values()) <= {NOT_ALLOWED, LOGIN}, name
+            assert set(row.post.values()) <= {NOT_ALLOWED, LOGIN, UNAUTHORISED}, name
 
 
 @pytest.fixture
