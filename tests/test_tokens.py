@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -159,7 +160,7 @@ def test_an_ended_guest_and_visitors_cannot_make_tokens(guest_ended):
         _make(guest_ended)
     with pytest.raises(PermissionDenied):
         services.token_create(
-            actor=AnonymousUser(),  # type: ignore[arg-type]
+            actor=cast(Any, AnonymousUser()),
             name="Besuch",
             can_write=False,
             expires_on=timezone.localdate() + dt.timedelta(days=3),
