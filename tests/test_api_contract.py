@@ -46,7 +46,7 @@ CHECKS = [
 
 
 @pytest.fixture
-def api_world(request, itd, space, authority, officer, settings):
+def api_world(request: pytest.FixtureRequest, itd, space, authority, officer, settings):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]  # schemathesis' WSGI host
     # Requests through the WSGI handler end by closing the database connection, which would
     # end the test's transaction: Django's test client holds these signals back the same way.

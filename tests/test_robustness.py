@@ -1677,7 +1677,10 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
 
     client = client_for(itd)
     missing = []
-    for name in sorted(_project_url_names() - covered - PAGES_IGNORING_POST):
+    # The API's addresses take JSON, not forms: the schema's contract test sends them junk
+    # (tests/test_api_contract.py) and the permission matrix names their answers.
+    api = {name for name in _project_url_names() if name.startswith("api:")}
+    for name in sorted(_project_url_names() - covered - PAGES_IGNORING_POST - api):
         builder = MATRIX[name].builder
         url = reverse(name, kwargs=kwargs[builder] if builder else None)
         if client.post(url).status_code != 405:

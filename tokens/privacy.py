@@ -14,7 +14,7 @@ def _export(subject: Subject) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [
         {
             "name": token.name,
-            "token": token.shown_prefix,
+            "prefix": token.shown_prefix,
             "can_write": token.can_write,
             "spaces": [str(space.name) for space in token.spaces.all()]
             if token.limited_to_spaces
@@ -43,7 +43,7 @@ def _anonymise(subject: Subject) -> None:
 
 register(
     Holding(
-        key="api_tokens",
+        key="api_keys",
         models=(ApiToken,),
         export=_export,
         anonymise=_anonymise,
