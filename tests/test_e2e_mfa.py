@@ -136,6 +136,9 @@ def test_coordinator_enrols_a_security_key_and_signs_in_with_it(
     _password_step(page, base, person.user.email)
     page.wait_for_url(f"{base}/accounts/2fa/totp/activate/")
     page.get_by_role("link", name="Stattdessen einen Sicherheitsschlüssel hinzufügen").click()
+    # The button only works once allauth's script has bound it (on DOMContentLoaded): a
+    # click before that does nothing, so wait until the page has loaded.
+    page.wait_for_url(f"{base}/accounts/2fa/webauthn/add/")
     page.fill("#id_name", "Dienstschlüssel")
     page.click("#mfa_webauthn_add")
     page.wait_for_url(f"{base}/accounts/2fa/recovery-codes/")
