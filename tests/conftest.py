@@ -128,6 +128,10 @@ def _portal_test_settings(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
     # A fast hasher: the password validators, not the hash cost, are under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Every test client loads the middleware anew, and WhiteNoise indexes all static files when
+    # it is loaded (60 ms; thousands of clients in the suite): in tests it looks a file up when
+    # one is asked for instead. No test reads a static file through the middleware's index.
+    settings.WHITENOISE_AUTOREFRESH = True
     # Report files of a test go to its own directory.
     settings.REPORTS_ROOT = tmp_path / "reports"
     # And the documents too (documents/storage.py reads DOCUMENTS_ROOT when it changes).
