@@ -40,6 +40,16 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
 
+    def get_login_stages(self) -> list[str]:
+        """allauth's steps of a sign-in, with the second-factor step that knows the identity
+        provider's assertion (contacts.stages)."""
+        return [
+            "contacts.stages.AuthenticateStage"
+            if path == "allauth.mfa.stages.AuthenticateStage"
+            else path
+            for path in super().get_login_stages()
+        ]
+
     # --- Sign-in hardening ---
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:

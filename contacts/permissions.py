@@ -104,8 +104,10 @@ GLOBAL = RuleTable(
     {
         "view_directory": SIGNED_IN,
         "view_authorities": SIGNED_IN,
-        # Spaces, authorities, officers, cost rates: ITD staff only.
-        "manage_reference_data": ITD,
+        # Spaces, authorities, officers, cost rates: ITD staff; and the system, which names ITD
+        # staff, officers and a person's authority from the identity provider's claims
+        # (identity.services.claims_apply, by the table ITD keeps).
+        "manage_reference_data": ITD | SYSTEM,
     },
 )
 

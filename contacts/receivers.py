@@ -20,14 +20,26 @@ from core.audiences import Actor
 from core.models import SecurityEvent
 from core.services import security_log
 
-from .security import MFA_TYPES, mfa_enrolled, session_set_mfa_enrolled, session_stamp_login
+from .security import (
+    MFA_TYPES,
+    SESSION_MFA_BY_PROVIDER,
+    mfa_enrolled,
+    session_set_mfa_enrolled,
+    session_stamp_login,
+)
 
 
 @receiver(auth_signals.user_logged_in, dispatch_uid="portal_security_login")
 def on_logged_in(sender: Any, request: HttpRequest | None, user: Actor, **kwargs: Any) -> None:
     if request is not None:
         session_stamp_login(request, user)
-    security_log(kind=SecurityEvent.Kind.LOGIN, user=user, request=request)
+    # Which way the person came in: the password form (with the portal's second factor where
+    # they have one) or an identity provider (set by the identity app on the request).
+    path = getattr(request, "portal_sign_in_path", "password") if request is not None else ""
+    detail = {"path": path} if path else {}
+    if request is not None and request.session.get(SESSION_MFA_BY_PROVIDER):
+        detail["mfa"] = "provider"
+    security_log(kind=SecurityEvent.Kind.LOGIN, user=user, request=request, **detail)
 
 
 @receiver(auth_signals.user_logged_out, dispatch_uid="portal_security_logout")

@@ -6,6 +6,9 @@ offers the pieces and two hooks the access app fills at start-up:
 - `SECOND_FACTOR_REQUIRED`: who must sign in with a second factor (ITD, coordinators, officers);
 - `SIGN_IN_CHECKS`: checks that may refuse a sign-in (an account whose access has ended).
 
+The identity app fills a third, `SECOND_FACTOR_BY_PROVIDER`: a sign-in by the city's identity
+provider that asserts a second factor is not asked for the portal's own (contacts.stages).
+
 The session state is written at sign-in (`session_stamp_login`), so an ordinary request costs
 no extra query.
 """
@@ -25,6 +28,9 @@ from core.audiences import Actor, Viewer
 SESSION_LOGIN_AT = "portal.login_at"
 SESSION_SEEN_AT = "portal.seen_at"
 SESSION_MFA_ENROLLED = "portal.mfa_enrolled"
+# True when the identity provider checked a second factor at this sign-in (the portal's own is
+# then neither asked nor demanded for this session).
+SESSION_MFA_BY_PROVIDER = "portal.mfa_by_provider"
 # Last activity is written at most this often, so not every request saves the session.
 SEEN_AT_GRANULARITY = 60
 
@@ -35,10 +41,17 @@ MFA_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 SECOND_FACTOR_REQUIRED: list[Callable[[Viewer], bool]] = []
 # Filled by the access app: each may answer a sign-in with a refusal (a response) or None.
 SIGN_IN_CHECKS: list[Callable[[HttpRequest, Actor], HttpResponse | None]] = []
+# Filled by the identity app: did the identity provider vouch for a second factor at the
+# sign-in this request completes?
+SECOND_FACTOR_BY_PROVIDER: list[Callable[[HttpRequest], bool]] = []
 
 
 def mfa_required(user: Viewer) -> bool:
     return any(check(user) for check in SECOND_FACTOR_REQUIRED)
+
+
+def second_factor_by_provider(request: HttpRequest) -> bool:
+    return any(check(request) for check in SECOND_FACTOR_BY_PROVIDER)
 
 
 def sign_in_refusal(request: HttpRequest, user: Actor) -> HttpResponse | None:
@@ -74,7 +87,9 @@ def session_stamp_login(request: HttpRequest, user: Actor) -> None:
     now = int(time.time())
     session[SESSION_LOGIN_AT] = now
     session[SESSION_SEEN_AT] = now
-    session[SESSION_MFA_ENROLLED] = mfa_enrolled(user)
+    by_provider = second_factor_by_provider(request)
+    session[SESSION_MFA_BY_PROVIDER] = by_provider
+    session[SESSION_MFA_ENROLLED] = by_provider or mfa_enrolled(user)
 
 
 def session_set_mfa_enrolled(request: HttpRequest | None, enrolled: bool) -> None:

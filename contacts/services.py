@@ -104,7 +104,9 @@ def _require_itd(actor: Viewer) -> None:
         raise PermissionDenied
 
 
-def user_save(*, actor: Actor, user: User, request: HttpRequest | None = None) -> User:
+def user_save(
+    *, actor: Actor | SystemActor, user: User, request: HttpRequest | None = None
+) -> User:
     """ITD creates or changes an account (the admin's form has set the new values)."""
     _require_itd(actor)
     with transaction.atomic():
@@ -120,7 +122,9 @@ def user_save(*, actor: Actor, user: User, request: HttpRequest | None = None) -
     return user
 
 
-def person_save(*, actor: Actor, person: Person, request: HttpRequest | None = None) -> Person:
+def person_save(
+    *, actor: Actor | SystemActor, person: Person, request: HttpRequest | None = None
+) -> Person:
     """ITD sets a person's authority or organisation (the admin's inline form set them)."""
     _require_itd(actor)
     with transaction.atomic():
@@ -221,7 +225,7 @@ def authority_save(
     return authority
 
 
-def officer_save(*, actor: Actor, officer: DigitalOfficer) -> DigitalOfficer:
+def officer_save(*, actor: Actor | SystemActor, officer: DigitalOfficer) -> DigitalOfficer:
     """ITD names a digitalisation officer or changes the role; the person signs in again."""
     _require_itd(actor)
     with transaction.atomic():

@@ -87,6 +87,7 @@ class SecurityEvent(models.Model):
         CALENDAR_FEED = "calendar_feed", _("Kalender-Abonnement erneuert oder widerrufen")
         # A personal API token (tokens app): detail.action is created, revoked, used or refused.
         API_TOKEN = "api_token", _("API-Token")
+        SSO = "sso", _("Dienstkonto (Single Sign-on)")
 
     created_at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now, db_index=True)
     kind = models.CharField(_("Art"), max_length=30, choices=Kind.choices, db_index=True)

@@ -31,6 +31,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("notifications",),
     # personal API tokens: keyed hashes, scopes and expiry fixed at creation, last use
     ("tokens",),
+    # the city's identity provider: sign-in by OpenID Connect, its groups as roles (ITD's table)
+    ("identity",),
     # collaboration and reporting, built side by side on the layers below
     ("discussions", "meetings", "documents", "reports"),
     # the strategy above the projects: goals, measures, indicators, reporting rounds (its round

@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "csp",
     "rest_framework",
     "django_filters",
@@ -386,6 +388,53 @@ LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Digitale Räume Hamburg"
+
+# --- Single sign-on with the city's identity provider (identity app, docs/single-sign-on.md) --
+# OpenID Connect, authorization code with PKCE. Without OIDC_ISSUER the sign-in page offers only
+# the password form. The local provider of `make idp` is http://127.0.0.1:9000.
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_SCOPES = env_list("OIDC_SCOPES", ["openid", "email", "profile", "groups"])
+# The provider's name in the portal's addresses (/accounts/oidc/fhh/...).
+OIDC_PROVIDER_ID = env_str("OIDC_PROVIDER_ID", "fhh")
+# Accounts are linked or created only for verified addresses in these domains (and subdomains).
+OIDC_ALLOWED_DOMAINS = [d.lower() for d in env_list("OIDC_ALLOWED_DOMAINS", ["hamburg.de"])]
+# The claim that lists the person's groups (ITD's table maps them to roles).
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+# A sign-in counts as done with a second factor when `amr` holds one of these, or `acr` is one
+# of OIDC_MFA_ACR (RFC 8176 names; Keycloak and the city's provider may send their own).
+OIDC_MFA_AMR = env_list("OIDC_MFA_AMR", ["mfa", "otp", "hwk", "swk", "sms"])
+OIDC_MFA_ACR = env_list("OIDC_MFA_ACR")
+if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.")
+
+SOCIALACCOUNT_ADAPTER = "identity.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "SCOPE": OIDC_SCOPES,
+        "APPS": [
+            {
+                "provider_id": OIDC_PROVIDER_ID,
+                "name": "Dienstkonto der FHH",
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {"server_url": OIDC_ISSUER, "token_auth_method": "client_secret_basic"},
+            }
+        ]
+        if OIDC_ISSUER
+        else [],
+    }
+}
+# The provider's e-mail address is trusted only as the identity adapter allows (verified, in
+# an allowed domain); allauth's own linking by address stays off.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# allauth keeps no access or refresh token: the portal needs only who signed in.
+SOCIALACCOUNT_STORE_TOKENS = False
 
 # Sessions are recorded at sign-in (so they can be listed and ended); tracking every request
 # would cost two writes per page view, the idle timeout keeps its own cheaper timestamp.

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("api.urls")),
     # Under accounts/ next to allauth's pages, so before allauth's include.
     path("", include("tokens.urls")),
+    path("", include("identity.urls")),
     path("", include("opendata.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -25,6 +25,8 @@ SECURITY_MAILS = (
     "email_changed",
     "email_deleted",
     "mfa/",
+    "account_connected",
+    "account_disconnected",
 )
 
 

@@ -370,6 +370,16 @@ MATRIX: dict[str, Row] = {
     "tokens:list": page(None, SIGNED_IN),
     "tokens:create": Row(None, REAUTHENTICATE, REAUTHENTICATE, GET_POST),
     "tokens:all": page(None, ITD_ONLY),
+    # Issue 19: one's own roles from the identity provider; ITD's table of claims and roles.
+    "identity:mine": page(None, SIGNED_IN),
+    "identity:claims": Row(None, ITD_ONLY, ITD_ONLY_FORM, GET_POST),
+    "identity:claim_delete": Row(
+        "claim_rule", ITD_ONLY, roles(403, itd=DONE, anonymous=LOGIN), GET_POST, frozenset({"itd"})
+    ),
+    "identity:grants": page(None, ITD_ONLY),
+    # The start of a sign-in through a provider (a POST from the sign-in page, for everyone):
+    # no provider of that name is configured in the tests, so 404.
+    "identity:provider_login": Row("provider", roles(NOT_ALLOWED), roles(404), frozenset({"POST"})),
     "tokens:revoke": Row(
         "api_token", TOKEN_HOLDERS, TOKEN_HOLDERS_DONE, GET_POST, frozenset({"itd", "member"})
     ),
@@ -659,10 +669,18 @@ def url_kwargs(space, authority, member, coordinator):
         **_strategy_kwargs(space, authority),
         **_token_kwargs(member),
         **_opendata_kwargs(),
+        **_identity_kwargs(),
     }
     kwargs["api_line"] = {"pk": kwargs["budget_line"]["pk"]}
     kwargs["api_milestone"] = {"pk": kwargs["milestone"]["pk"]}
     return kwargs
+
+
+def _identity_kwargs() -> dict:
+    from identity.models import ClaimRule, Grants
+
+    rule = ClaimRule.objects.create(claim="fhh-itd", grants=Grants.ITD)
+    return {"claim_rule": {"pk": rule.pk}, "provider": {"provider_id": "fhh"}}
 
 
 def _opendata_kwargs() -> dict:

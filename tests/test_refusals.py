@@ -59,6 +59,9 @@ from spaces.models import Membership
 from strategy import permissions as strategy_rules
 from strategy import services as strategy
 from strategy.models import Measure, Round, Submission
+from identity import permissions as identity_rules
+from identity import services as identity
+from identity.models import ClaimRule
 from tokens import permissions as tokens_rules
 from tokens import services as tokens
 
@@ -598,7 +601,21 @@ CASES: dict[str, Case] = {
         lambda w, u: tokens_rules.API_TOKEN.can(u, "revoke", w.api_token),
         lambda w, u: tokens.token_revoke(actor=u, token=w.api_token),
     ),
+    # The claims table of the identity provider: ITD's alone.
+    "identity.services.claim_rule_create": Case(
+        lambda w, u: identity_rules.GLOBAL.can(u, "manage_claims"),
+        lambda w, u: identity.claim_rule_create(actor=u, claim="fhh-neu", grants="itd"),
+    ),
+    "identity.services.claim_rule_delete": Case(
+        lambda w, u: identity_rules.CLAIM_RULE.can(u, "delete", _claim_rule()),
+        lambda w, u: identity.claim_rule_delete(actor=u, rule=_claim_rule()),
+    ),
 }
+
+
+def _claim_rule() -> ClaimRule:
+    rule, _created = ClaimRule.objects.get_or_create(claim="fhh-itd", grants="itd")
+    return rule
 
 
 def test_every_checking_service_has_a_case():

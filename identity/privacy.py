@@ -1,0 +1,48 @@
+"""What the identity app holds about a person: the roles their provider's groups gave them
+(with the group), and the rules of the claims table they created (as ITD)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.personal_data import Holding, Subject, register
+
+from .models import ClaimGrant, ClaimRule
+
+
+def _export(subject: Subject) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        {
+            "claim": grant.claim,
+            "role": grant.grants,
+            "space": str(grant.space) if grant.space_id else None,
+            "authority": grant.authority.code if grant.authority_id else None,
+            "granted_at": grant.granted_at,
+            "ended_at": grant.ended_at,
+        }
+        for grant in ClaimGrant.objects.filter(user=subject.user).select_related(
+            "space", "authority"
+        )
+    ]
+    rows += [
+        {"rule_created": str(rule), "created_at": rule.created_at}
+        for rule in ClaimRule.objects.filter(created_by=subject.user)
+    ]
+    return rows
+
+
+def _anonymise(subject: Subject) -> None:
+    # The roles end with the account; who made a rule is forgotten, the rule stays.
+    ClaimGrant.objects.filter(user=subject.user).delete()
+    ClaimRule.objects.filter(created_by=subject.user).update(created_by=None)
+
+
+register(
+    Holding(
+        key="roles_from_identity_provider",
+        models=(ClaimGrant, ClaimRule),
+        export=_export,
+        anonymise=_anonymise,
+        order=25,
+    )
+)

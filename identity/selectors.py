@@ -1,0 +1,37 @@
+"""Reads of the claims table and of the roles it gave, for ITD's pages and a person's own."""
+
+from __future__ import annotations
+
+from allauth.socialaccount.models import SocialAccount
+from django.db.models import QuerySet
+
+from core.audiences import Viewer
+
+from .models import ClaimGrant, ClaimRule
+
+
+def claim_rules() -> QuerySet[ClaimRule]:
+    return ClaimRule.objects.select_related("space", "authority", "created_by")
+
+
+def open_grants() -> QuerySet[ClaimGrant]:
+    """Every role a claim gives now, by person."""
+    return (
+        ClaimGrant.objects.filter(ended_at__isnull=True)
+        .select_related("user", "space", "authority")
+        .order_by("user__last_name", "user__first_name", "user_id", "grants", "id")
+    )
+
+
+def my_grants(user: Viewer) -> QuerySet[ClaimGrant]:
+    """The viewer's roles from the identity provider, open ones first."""
+    return (
+        ClaimGrant.objects.filter(user_id=getattr(user, "pk", None))
+        .select_related("space", "authority")
+        .order_by("ended_at", "-granted_at")
+    )
+
+
+def provider_accounts(user: Viewer) -> QuerySet[SocialAccount]:
+    """The viewer's accounts at identity providers linked to the portal account."""
+    return SocialAccount.objects.filter(user_id=getattr(user, "pk", None)).order_by("date_joined")

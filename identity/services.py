@@ -1,0 +1,271 @@
+"""Writes of the identity app: ITD's table of claims and roles, and applying a person's claims
+at every sign-in through the provider.
+
+Applying is exact both ways: a role the claims call for is given (unless the person already
+holds it by hand, which stays theirs), and a role a claim gave ends when the claim is gone, and
+nothing else ends. Every change is audited with the claim that caused it; a role that ends
+ends the person's sessions too (contacts.services), so no session outlives a role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contacts.models import Authority, DigitalOfficer, Person, User
+from contacts.services import (
+    officer_end,
+    officer_save,
+    person_save,
+    user_access_changed,
+    user_save,
+)
+from core.audiences import SYSTEM_ACTOR, Actor
+from core.dates import today
+from core.models import AuditEntry, SecurityEvent
+from core.services import audit_record, diff, security_log, snapshot
+from spaces.models import Membership, Space
+from spaces.services import membership_close, membership_create
+
+from .models import (
+    NEEDS_AUTHORITY,
+    NEEDS_SPACE,
+    OFFICER_ROLES,
+    SPACE_ROLES,
+    ClaimGrant,
+    ClaimRule,
+    Grants,
+)
+from .permissions import CLAIM_RULE, GLOBAL
+
+RULE_AUDITED = ("claim", "grants", "space", "authority")
+
+# --- ITD's table ---------------------------------------------------------------------------
+
+
+def claim_rule_create(
+    *,
+    actor: Actor,
+    claim: str,
+    grants: str,
+    space: Space | None = None,
+    authority: Authority | None = None,
+) -> ClaimRule:
+    if not GLOBAL.can(actor, "manage_claims"):
+        raise PermissionDenied
+    rule = ClaimRule(
+        claim=claim.strip(),
+        grants=grants,
+        space=space if grants in NEEDS_SPACE else None,
+        authority=authority if grants in NEEDS_AUTHORITY else None,
+        created_by=actor,
+    )
+    rule.full_clean()
+    with transaction.atomic():
+        rule.save()
+        audit_record(
+            actor=actor,
+            instance=rule,
+            action=AuditEntry.Action.CREATE,
+            changes=diff({}, snapshot(rule, RULE_AUDITED)),
+        )
+    return rule
+
+
+def claim_rule_delete(*, actor: Actor, rule: ClaimRule) -> None:
+    """The roles the rule gave end at each person's next sign-in (or SCIM update)."""
+    if not CLAIM_RULE.can(actor, "delete", rule):
+        raise PermissionDenied
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            instance=rule,
+            action=AuditEntry.Action.DELETE,
+            changes=diff(snapshot(rule, RULE_AUDITED), {}),
+        )
+        rule.delete()
+
+
+# --- Applying the claims -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    grants: str
+    space_id: int | None
+    authority_id: int | None
+
+
+def wanted_roles(groups: Iterable[str]) -> dict[Target, str]:
+    """The roles the claims call for, each with the claim that calls for it. Where two rules
+    disagree, the stronger wins: coordination over membership in a space, the officer over the
+    deputy of an authority, and one authority per person (the first claim by name)."""
+    wanted: dict[Target, str] = {}
+    for rule in ClaimRule.objects.filter(claim__in=list(groups)).order_by("claim", "id"):
+        target = Target(rule.grants, rule.space_id, rule.authority_id)
+        wanted.setdefault(target, rule.claim)
+    for weaker, stronger in ((Grants.MEMBER, Grants.COORDINATOR), (Grants.DEPUTY, Grants.OFFICER)):
+        for target in [t for t in wanted if t.grants == weaker]:
+            if Target(stronger, target.space_id, target.authority_id) in wanted:
+                del wanted[target]
+    authorities = sorted((t for t in wanted if t.grants == Grants.AUTHORITY), key=wanted.get)
+    for extra in authorities[1:]:
+        del wanted[extra]
+    return wanted
+
+
+def _log(user: User, action: str, grant: ClaimGrant) -> None:
+    target = grant.space or grant.authority
+    security_log(
+        kind=SecurityEvent.Kind.SSO,
+        user=user,
+        action=action,
+        claim=grant.claim,
+        role=grant.grants,
+        target=str(target) if target is not None else "",
+    )
+
+
+def _give(user: User, person: Person, target: Target, claim: str) -> ClaimGrant | None:
+    """Give the role, or None when the person holds it by hand already (it stays theirs)."""
+    grant = ClaimGrant(
+        user=user,
+        claim=claim,
+        grants=target.grants,
+        space_id=target.space_id,
+        authority_id=target.authority_id,
+    )
+    if target.grants == Grants.ITD:
+        if user.is_itd_staff:
+            return None
+        user.is_itd_staff = True
+        user_save(actor=SYSTEM_ACTOR, user=user)
+    elif target.grants in NEEDS_SPACE:
+        if Membership.objects.active().filter(person=person, space_id=target.space_id).exists():
+            return None
+        grant.membership = membership_create(
+            actor=SYSTEM_ACTOR,
+            space=Space.objects.get(pk=target.space_id),
+            person=person,
+            role=SPACE_ROLES[Grants(target.grants)],
+        )
+    elif target.grants in OFFICER_ROLES:
+        held = DigitalOfficer.objects.active().filter(
+            person=person, authority_id=target.authority_id
+        )
+        if held.exists():
+            return None
+        grant.officer = officer_save(
+            actor=SYSTEM_ACTOR,
+            officer=DigitalOfficer(
+                person=person,
+                authority_id=target.authority_id,
+                role=OFFICER_ROLES[Grants(target.grants)],
+                since=today(),
+            ),
+        )
+    else:  # the person's authority
+        if person.authority_id is not None:
+            return None
+        person.authority_id = target.authority_id
+        person_save(actor=SYSTEM_ACTOR, person=person)
+    grant.save()
+    audit_record(
+        actor=SYSTEM_ACTOR,
+        instance=grant,
+        action=AuditEntry.Action.CREATE,
+        changes={
+            "claim": {"old": None, "new": claim},
+            "grants": {"old": None, "new": grant.grants},
+        },
+    )
+    _log(user, "granted", grant)
+    return grant
+
+
+def _still_held(grant: ClaimGrant) -> bool:
+    """Is the row the claim gave still in force (not ended by hand meanwhile)?"""
+    if grant.grants in NEEDS_SPACE:
+        return grant.membership is not None and grant.membership.ended_at is None
+    if grant.grants in OFFICER_ROLES:
+        return grant.officer is not None and grant.officer.ended_at is None
+    return True
+
+
+def _end(user: User, person: Person, grant: ClaimGrant) -> None:
+    if grant.grants == Grants.ITD:
+        if user.is_itd_staff:
+            user.is_itd_staff = False
+            user_save(actor=SYSTEM_ACTOR, user=user)
+    elif grant.grants in NEEDS_SPACE:
+        if grant.membership is not None and grant.membership.ended_at is None:
+            membership_close(membership=grant.membership, actor=SYSTEM_ACTOR)
+    elif grant.grants in OFFICER_ROLES:
+        if grant.officer is not None and grant.officer.ended_at is None:
+            officer_end(actor=SYSTEM_ACTOR, officer=grant.officer)
+    elif person.authority_id == grant.authority_id:
+        person.authority = None
+        person_save(actor=SYSTEM_ACTOR, person=person)
+    grant.ended_at = timezone.now()
+    grant.save(update_fields=["ended_at"])
+    audit_record(
+        actor=SYSTEM_ACTOR,
+        instance=grant,
+        action=AuditEntry.Action.UPDATE,
+        changes={"ended_at": {"old": None, "new": grant.ended_at.isoformat()}},
+    )
+    _log(user, "ended", grant)
+
+
+def claims_apply(*, user: User, groups: Iterable[str]) -> dict[str, list[str]]:
+    """Bring the person's roles from the provider in line with their groups now. Returns what
+    changed ({"granted": [...], "ended": [...]}, as "role (claim)")."""
+    changed: dict[str, list[str]] = {"granted": [], "ended": []}
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        person, _created = Person.objects.get_or_create(user=user)
+        wanted = wanted_roles(groups)
+        open_grants = {
+            Target(g.grants, g.space_id, g.authority_id): g
+            for g in ClaimGrant.objects.filter(user=user, ended_at__isnull=True).select_related(
+                "membership", "officer", "space", "authority"
+            )
+        }
+        for target, grant in open_grants.items():
+            if target not in wanted or not _still_held(grant):
+                _end(user, person, grant)
+                changed["ended"].append(f"{grant.grants} ({grant.claim})")
+        held = {t for t, g in open_grants.items() if t in wanted and _still_held(g)}
+        for target, claim in wanted.items():
+            if target in held:
+                continue
+            try:
+                with transaction.atomic():
+                    grant = _give(user, person, target, claim)
+            except (ValidationError, PermissionDenied) as error:
+                # A role the portal cannot give (e.g. a guest's running membership in the space):
+                # logged for ITD, the sign-in goes on with the other roles.
+                security_log(
+                    kind=SecurityEvent.Kind.SSO,
+                    user=user,
+                    action="refused",
+                    claim=claim,
+                    role=target.grants,
+                    reason=str(error)[:200],
+                )
+                continue
+            if grant is not None:
+                changed["granted"].append(f"{grant.grants} ({claim})")
+        if changed["ended"]:
+            # A role is gone: whoever holds a session of the account signs in again (a new role
+            # needs no new session, as when it is given by hand).
+            user_access_changed(
+                actor=SYSTEM_ACTOR,
+                user=user,
+                changes={"roles_from_claims": {"old": changed["ended"], "new": None}},
+            )
+    return changed
