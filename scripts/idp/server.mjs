@@ -241,7 +241,11 @@ function makeProvider(issuer, clients) {
   const provider = new Provider(issuer, {
     clients,
     jwks: { keys: [signingKey()] },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    cookies: {
+      keys: [randomBytes(32).toString('base64url')],
+      // Cookies do not tell ports apart: the portal on 127.0.0.1:8000 sees these too.
+      names: { session: '_idp_session', interaction: '_idp_interaction', resume: '_idp_resume' },
+    },
     adapter: MemoryAdapter,
     scopes: SCOPES,
     responseTypes: ['code'],
@@ -531,13 +535,23 @@ server.on('error', (err) => {
 });
 
 // Listen first, then make the provider: with port 0 the issuer needs the port the system chose.
-server.listen(requestedPort, HOST, () => {
+server.listen(requestedPort, HOST, async () => {
   const { port } = server.address();
   const issuer = `http://${HOST}:${port}`;
-  const { clients = [] } = readConfig();
-  provider = makeProvider(issuer, clients);
-  providerCallback = provider.callback();
-  const ids = clients.map((client) => client.client_id).join(', ') || 'none';
-  log(`clients: ${ids}; accounts: ${readAccounts().length} (read from ${configPath} at each sign-in)`);
+  try {
+    const { clients = [] } = readConfig();
+    provider = makeProvider(issuer, clients);
+    providerCallback = provider.callback();
+    // oidc-provider checks a client's metadata when it is first used: check them all now, so
+    // a mistake in the config stops the start with its reason.
+    for (const client of clients) {
+      await provider.Client.find(String(client.client_id));
+    }
+    const ids = clients.map((client) => client.client_id).join(', ') || 'none';
+    log(`clients: ${ids}; accounts: ${readAccounts().length} (read from ${configPath} at each sign-in)`);
+  } catch (err) {
+    log(`cannot start: ${err.message}${err.error_description ? ` (${err.error_description})` : ''}`);
+    process.exit(1);
+  }
   process.stdout.write(`Local identity provider listening on ${issuer} (issuer ${issuer})\n`);
 });
