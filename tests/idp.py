@@ -101,6 +101,8 @@ def ensure_node_modules() -> None:
             raise RuntimeError(
                 f"npm ci --prefix {IDP_DIR} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
             )
+        # The stamp of `make idp-deps`: installed from this lock file, nothing to do for make.
+        (IDP_DIR / "node_modules" / ".installed").touch()
 
 
 @dataclasses.dataclass

@@ -247,6 +247,8 @@ def test_code_flow_with_pkce_gives_a_signed_id_token_with_the_claims(
     assert claims["acr"] == "urn:fhh:mfa"
     assert claims["sid"]
     assert "auth_time" in claims
+    # Its cookies have names of their own: the portal on another port of 127.0.0.1 sees them.
+    assert "_idp_session" in tokens["browser"].cookies
 
     userinfo = requests.get(
         discovery["userinfo_endpoint"],
