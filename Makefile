@@ -2,6 +2,8 @@
 #
 #   make run       start the portal on http://127.0.0.1:8000 (SQLite, demo data, no services)
 #   make test      run the test suite (needs PostgreSQL and Redis; see scripts/check_services.py)
+#   make idp       a local OpenID Connect provider (Dienstkonto stand-in) on 127.0.0.1:9000, dev only
+#   make idp-deps  install its node_modules (npm ci in scripts/idp) when the lock file changed
 #   make worker    a Celery worker against the local Redis (mails, reports)
 #   make beat      Celery beat against the local Redis: the schedule in the database
 #   make pdf-deps  install Pango for PDF reports (WeasyPrint) where apt-get can
@@ -38,7 +40,7 @@ DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
 	SECURE_HTTPS=true
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test check-services browser pdf-deps worker beat lint format messages vendor clean bench bench-search
+.PHONY: help venv run test check-services browser pdf-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -72,7 +74,7 @@ test: export API_TOKEN_PEPPERS = test-only-pepper-0123456789abcdef
 # The test client and the browser tests talk plain HTTP to a local server.
 test: export SECURE_SSL_REDIRECT = false
 
-test: venv browser pdf-deps check-services
+test: venv browser pdf-deps idp-deps check-services
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
@@ -94,6 +96,30 @@ browser:
 		echo "NOTE: chromium is not on PATH and cannot be installed here (needs root and apt-get);"; \
 		echo "      install it yourself (e.g. sudo apt-get install chromium) to run the end-to-end tests."; \
 	fi
+
+# --- Local identity provider (single sign-on) ----------------------------------------------
+
+# A real OpenID Connect provider (oidc-provider on Node) standing in for the Dienstkonto der FHH:
+# for `make run` and the tests (tests/idp.py), never for production. Loopback only; the demo
+# people and their groups are in scripts/idp_demo_config.py and docs/single-sign-on.md.
+IDP_DIR           := scripts/idp
+IDP_STAMP         := $(IDP_DIR)/node_modules/.installed
+IDP_PORT          ?= 9000
+PORTAL_URL        ?= http://127.0.0.1:8000
+IDP_CLIENT_SECRET ?= demo-secret-only-for-make-idp
+
+idp-deps: $(IDP_STAMP)
+
+$(IDP_STAMP): $(IDP_DIR)/package.json $(IDP_DIR)/package-lock.json
+	npm ci --prefix $(IDP_DIR) --no-audit --no-fund
+	@touch $@
+
+idp: export IDP_CLIENT_SECRET := $(IDP_CLIENT_SECRET)
+idp: venv idp-deps
+	@mkdir -p var/idp
+	$(PYTHON) scripts/idp_demo_config.py --portal-url $(PORTAL_URL) > var/idp/config.json.partial
+	@mv var/idp/config.json.partial var/idp/config.json
+	IDP_CONFIG=var/idp/config.json IDP_PORT=$(IDP_PORT) node $(IDP_DIR)/server.mjs
 
 # --- Benchmark ---------------------------------------------------------------------------------
 
