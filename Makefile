@@ -26,9 +26,18 @@ PYTEST_ARGS ?=
 # tests stay together in one process (tests/conftest.py). TEST_PROCESSES=0 runs it in one.
 TEST_PROCESSES ?= 2
 
+# The local identity provider of `make idp` (docs/single-sign-on.md) and the portal it serves.
+IDP_PORT          ?= 9000
+PORTAL_URL        ?= http://127.0.0.1:8000
+IDP_CLIENT_SECRET ?= demo-secret-only-for-make-idp
+
 # `make run` and `make messages`: DEBUG on, and the embedded defaults (SQLite file db.sqlite3,
 # local-memory cache, Celery tasks in-process) instead of whatever services the shell points at.
-DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DEBUG=true
+# The sign-in page offers the staff account of `make idp` (run it in a second terminal; without
+# it, the button answers that the sign-in service cannot be reached).
+DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DEBUG=true \
+	OIDC_ISSUER=http://127.0.0.1:$(IDP_PORT) OIDC_CLIENT_ID=portal-demo \
+	OIDC_CLIENT_SECRET=$(IDP_CLIENT_SECRET)
 
 # `make lint`: Django's deployment checks run against a production-like configuration.
 DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
@@ -104,9 +113,6 @@ browser:
 # people and their groups are in scripts/idp_demo_config.py and docs/single-sign-on.md.
 IDP_DIR           := scripts/idp
 IDP_STAMP         := $(IDP_DIR)/node_modules/.installed
-IDP_PORT          ?= 9000
-PORTAL_URL        ?= http://127.0.0.1:8000
-IDP_CLIENT_SECRET ?= demo-secret-only-for-make-idp
 
 idp-deps: $(IDP_STAMP)
 

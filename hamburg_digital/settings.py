@@ -10,6 +10,7 @@ import base64
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -46,6 +47,12 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from exc
+
+
+def oidc_origin(issuer: str) -> str:
+    """The scheme, host and port of the identity provider's address (its sign-in pages)."""
+    parts = urlsplit(issuer)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
@@ -604,7 +611,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "form-action": [SELF],
+        # A form posts here only; its answer may lead on to the identity provider (the sign-in
+        # with the staff account redirects there, and browsers hold redirects to form-action).
+        "form-action": [SELF, *([oidc_origin(OIDC_ISSUER)] if OIDC_ISSUER else [])],
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],

@@ -15,8 +15,8 @@ def _export(subject: Subject) -> list[dict[str, Any]]:
         {
             "claim": grant.claim,
             "role": grant.grants,
-            "space": str(grant.space) if grant.space_id else None,
-            "authority": grant.authority.code if grant.authority_id else None,
+            "space": str(grant.space) if grant.space is not None else None,
+            "authority": grant.authority.code if grant.authority is not None else None,
             "granted_at": grant.granted_at,
             "ended_at": grant.ended_at,
         }

@@ -25,8 +25,11 @@ def open_grants() -> QuerySet[ClaimGrant]:
 
 def my_grants(user: Viewer) -> QuerySet[ClaimGrant]:
     """The viewer's roles from the identity provider, open ones first."""
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return ClaimGrant.objects.none()
     return (
-        ClaimGrant.objects.filter(user_id=getattr(user, "pk", None))
+        ClaimGrant.objects.filter(user_id=pk)
         .select_related("space", "authority")
         .order_by("ended_at", "-granted_at")
     )

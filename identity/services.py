@@ -112,7 +112,9 @@ def wanted_roles(groups: Iterable[str]) -> dict[Target, str]:
         for target in [t for t in wanted if t.grants == weaker]:
             if Target(stronger, target.space_id, target.authority_id) in wanted:
                 del wanted[target]
-    authorities = sorted((t for t in wanted if t.grants == Grants.AUTHORITY), key=wanted.get)
+    authorities = sorted(
+        (t for t in wanted if t.grants == Grants.AUTHORITY), key=lambda target: wanted[target]
+    )
     for extra in authorities[1:]:
         del wanted[extra]
     return wanted
@@ -144,7 +146,7 @@ def _give(user: User, person: Person, target: Target, claim: str) -> ClaimGrant 
             return None
         user.is_itd_staff = True
         user_save(actor=SYSTEM_ACTOR, user=user)
-    elif target.grants in NEEDS_SPACE:
+    elif target.grants in NEEDS_SPACE and target.space_id is not None:
         if Membership.objects.active().filter(person=person, space_id=target.space_id).exists():
             return None
         grant.membership = membership_create(
@@ -153,7 +155,7 @@ def _give(user: User, person: Person, target: Target, claim: str) -> ClaimGrant 
             person=person,
             role=SPACE_ROLES[Grants(target.grants)],
         )
-    elif target.grants in OFFICER_ROLES:
+    elif target.grants in OFFICER_ROLES and target.authority_id is not None:
         held = DigitalOfficer.objects.active().filter(
             person=person, authority_id=target.authority_id
         )
@@ -168,11 +170,13 @@ def _give(user: User, person: Person, target: Target, claim: str) -> ClaimGrant 
                 since=today(),
             ),
         )
-    else:  # the person's authority
+    elif target.grants == Grants.AUTHORITY and target.authority_id is not None:
         if person.authority_id is not None:
             return None
         person.authority_id = target.authority_id
         person_save(actor=SYSTEM_ACTOR, person=person)
+    else:  # a rule without its target (the table's constraint forbids it)
+        return None
     grant.save()
     audit_record(
         actor=SYSTEM_ACTOR,
@@ -203,7 +207,7 @@ def _end(user: User, person: Person, grant: ClaimGrant) -> None:
             user_save(actor=SYSTEM_ACTOR, user=user)
     elif grant.grants in NEEDS_SPACE:
         if grant.membership is not None and grant.membership.ended_at is None:
-            membership_close(membership=grant.membership, actor=SYSTEM_ACTOR)
+            membership_close(membership=grant.membership, actor=None)  # the system
     elif grant.grants in OFFICER_ROLES:
         if grant.officer is not None and grant.officer.ended_at is None:
             officer_end(actor=SYSTEM_ACTOR, officer=grant.officer)
@@ -245,7 +249,7 @@ def claims_apply(*, user: User, groups: Iterable[str]) -> dict[str, list[str]]:
                 continue
             try:
                 with transaction.atomic():
-                    grant = _give(user, person, target, claim)
+                    given = _give(user, person, target, claim)
             except (ValidationError, PermissionDenied) as error:
                 # A role the portal cannot give (e.g. a guest's running membership in the space):
                 # logged for ITD, the sign-in goes on with the other roles.
@@ -258,8 +262,8 @@ def claims_apply(*, user: User, groups: Iterable[str]) -> dict[str, list[str]]:
                     reason=str(error)[:200],
                 )
                 continue
-            if grant is not None:
-                changed["granted"].append(f"{grant.grants} ({claim})")
+            if given is not None:
+                changed["granted"].append(f"{given.grants} ({claim})")
         if changed["ended"]:
             # A role is gone: whoever holds a session of the account signs in again (a new role
             # needs no new session, as when it is given by hand).

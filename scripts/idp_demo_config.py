@@ -19,23 +19,46 @@ DEFAULT_PORTAL_URL = "http://127.0.0.1:8000"
 DEFAULT_CLIENT_SECRET = "demo-secret-only-for-make-idp"  # noqa: S105 - a local demo value
 DEMO_PASSWORD = "Hamburg-SSO-2026!"  # noqa: S105 - the documented demo password
 
-# (sub, e-mail, given name, family name, groups, MFA): who is who in docs/single-sign-on.md.
+# (sub, e-mail, given name, family name, groups, MFA): who is who in docs/single-sign-on.md. The
+# groups are those `seed_demo` gives roles in the portal (identity/demo.py): `fhh-behoerde-<code>`
+# names the person's authority.
 PEOPLE: tuple[tuple[str, str, str, str, list[str], bool], ...] = (
     # ITD staff
-    ("anna.schmidt", "anna.schmidt@hamburg.de", "Anna", "Schmidt", ["fhh-itd"], True),
+    (
+        "anna.schmidt",
+        "anna.schmidt@hamburg.de",
+        "Anna",
+        "Schmidt",
+        ["fhh-itd", "fhh-behoerde-ITD"],
+        True,
+    ),
     # digitalisation officer of the BVM
-    ("jan.peters", "jan.peters@bvm.hamburg.de", "Jan", "Peters", ["fhh-dv-BVM"], True),
+    (
+        "jan.peters",
+        "jan.peters@bvm.hamburg.de",
+        "Jan",
+        "Peters",
+        ["fhh-dv-BVM", "fhh-behoerde-BVM"],
+        True,
+    ),
     # coordinator of the space Mobilität & Energie
     (
         "lea.koch",
         "lea.koch@hamburg.de",
         "Lea",
         "Koch",
-        ["fhh-raum-mobilitaet-energie-koordination"],
+        ["fhh-raum-mobilitaet-energie-koordination", "fhh-behoerde-BUKEA"],
         True,
     ),
     # member of the space Mobilität & Energie; signs in without a second factor
-    ("tim.wolf", "tim.wolf@hamburg.de", "Tim", "Wolf", ["fhh-raum-mobilitaet-energie"], False),
+    (
+        "tim.wolf",
+        "tim.wolf@hamburg.de",
+        "Tim",
+        "Wolf",
+        ["fhh-raum-mobilitaet-energie", "fhh-behoerde-BVM"],
+        False,
+    ),
 )
 
 

@@ -4,6 +4,9 @@ itself in Chromium against the real local provider is tests/test_e2e_identity.py
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -13,10 +16,11 @@ from core.models import AuditEntry, SecurityEvent
 from identity import services
 from identity.claims import email_allowed, email_verified, groups_of, second_factor_asserted
 from identity.models import ClaimGrant, ClaimRule, Grants
+from identity.services import wanted_roles
 from spaces.models import Membership, Space
 
 from .conftest import client_for
-from .factories import MembershipFactory, PersonFactory
+from .factories import PASSWORD, MembershipFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +33,7 @@ BVM_STAFF = "fhh-bvm"
 
 @pytest.fixture
 def table(itd, space, authority):
-    def rule(claim: str, grants: str, **target: object) -> ClaimRule:
+    def rule(claim: str, grants: str, **target: Any) -> ClaimRule:
         return services.claim_rule_create(actor=itd, claim=claim, grants=grants, **target)
 
     return {
@@ -43,7 +47,8 @@ def table(itd, space, authority):
 
 @pytest.fixture
 def staff(db) -> User:
-    return PersonFactory(user__email="neu@hamburg.de", authority=None).user
+    PersonFactory(user__email="neu@hamburg.de", authority=None)
+    return User.objects.get(email="neu@hamburg.de")
 
 
 def _open(user: User) -> set[str]:
@@ -267,3 +272,90 @@ def test_the_claims_are_read_strictly(settings):
     assert not second_factor_asserted({"amr": ["pwd"], "acr": "urn:fhh:pwd"})
     assert not second_factor_asserted({"amr": "otp"})  # a string is not a list of methods
     assert not second_factor_asserted({})
+
+
+# --- The sign-in page and a provider that fails ------------------------------------------------
+
+
+def _provider_at(settings, issuer: str) -> None:
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                {
+                    "provider_id": "fhh",
+                    "name": "Dienstkonto der FHH",
+                    "client_id": "portal-test",
+                    "secret": "test-only",
+                    "settings": {"server_url": issuer},
+                }
+            ],
+        }
+    }
+
+
+def test_the_sign_in_page_offers_the_staff_account_only_when_one_is_configured(client, settings):
+    assert "Dienstkonto" not in client.get("/accounts/login/").content.decode()
+    _provider_at(settings, "http://127.0.0.1:9")
+    html = client.get("/accounts/login/").content.decode()
+    assert "Mit dem Dienstkonto der FHH anmelden" in html
+    assert 'action="/accounts/oidc/fhh/login/"' in html
+    # The password form stays, for invited partners.
+    assert 'name="password"' in html
+
+
+def test_a_provider_that_is_down_is_answered_with_a_message_and_the_password_form_works(
+    client, settings, member
+):
+    _provider_at(settings, "http://127.0.0.1:9")  # nothing listens on the discard port
+    answer = client.post("/accounts/oidc/fhh/login/")
+    assert answer.status_code == 503
+    assert "gerade nicht erreichbar" in answer.content.decode()
+    assert SecurityEvent.objects.filter(
+        kind=SecurityEvent.Kind.LOGIN_REFUSED, detail__reason="provider_unreachable"
+    ).exists()
+    signed_in = client.post("/accounts/login/", {"login": member.email, "password": PASSWORD})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/dashboard/"
+
+
+def test_a_forged_or_replayed_callback_changes_nothing_and_says_what_to_do(client, settings):
+    _provider_at(settings, "http://127.0.0.1:9")
+    users = User.objects.count()
+    answer = client.get("/accounts/oidc/fhh/login/callback/?code=stolen&state=forged")
+    assert "Bitte beginnen Sie die Anmeldung noch einmal" in answer.content.decode()
+    assert User.objects.count() == users
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_demo_table_gives_the_people_of_make_idp_their_documented_roles(reference_data):
+    import importlib.util
+
+    from django.conf import settings
+
+    from identity.demo import seed_claim_rules
+
+    path = Path(settings.BASE_DIR) / "scripts" / "idp_demo_config.py"
+    spec = importlib.util.spec_from_file_location("idp_demo_config", path)
+    assert spec is not None and spec.loader is not None
+    config = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(config)
+    assert seed_claim_rules() > 0
+    assert seed_claim_rules() == 0  # twice: nothing new
+    roles = {
+        email: {(t.grants, t.space_id is not None, t.authority_id) for t in wanted_roles(groups)}
+        for _sub, email, _first, _last, groups, _mfa in config.PEOPLE
+    }
+    code = {a.pk: a.code for a in Authority.objects.all()}
+    named = {email: {(g, s, code.get(a)) for g, s, a in found} for email, found in roles.items()}
+    assert named == {
+        "anna.schmidt@hamburg.de": {(Grants.ITD, False, None), (Grants.AUTHORITY, False, "ITD")},
+        "jan.peters@bvm.hamburg.de": {
+            (Grants.OFFICER, False, "BVM"),
+            (Grants.AUTHORITY, False, "BVM"),
+        },
+        "lea.koch@hamburg.de": {
+            (Grants.COORDINATOR, True, None),
+            (Grants.AUTHORITY, False, "BUKEA"),
+        },
+        "tim.wolf@hamburg.de": {(Grants.MEMBER, True, None), (Grants.AUTHORITY, False, "BVM")},
+    }

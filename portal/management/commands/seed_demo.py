@@ -19,6 +19,7 @@ from core.audiences import SYSTEM_ACTOR
 from core.dates import today
 from discussions.demo import seed_discussions
 from documents.demo import seed_documents
+from identity.demo import seed_claim_rules
 from meetings.demo import seed_meetings
 from opendata.demo import seed_open_data
 from projects.demo import seed_projects
@@ -120,6 +121,8 @@ class Command(BaseCommand):
             # Open data: the public projects, the programme budget, the frozen round
             # (opendata/demo.py).
             seed_open_data(itd=self.people["itd@example.org"].user)
+            # Which groups of the staff account (`make idp`) give which roles (identity/demo.py).
+            seed_claim_rules()
             # A few meetings with invitees and answers in two spaces (meetings/demo.py).
             seed_meetings()
             # A few threads with replies in two spaces and on one project (discussions/demo.py).
@@ -296,3 +299,9 @@ class Command(BaseCommand):
         ]
         for email, role in rows:
             self.stdout.write(f"  {email:<28} {role}")
+        self.stdout.write(
+            "Staff account (single sign-on): run `make idp` in a second terminal, then "
+            '"Mit dem Dienstkonto der FHH anmelden" on the sign-in page; e.g. '
+            "anna.schmidt@hamburg.de (ITD) or tim.wolf@hamburg.de (member, no second factor), "
+            "password Hamburg-SSO-2026! (docs/single-sign-on.md)."
+        )
