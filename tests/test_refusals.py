@@ -38,6 +38,9 @@ from discussions import permissions as discussions_rules
 from discussions import services as discussions
 from documents import permissions as documents_rules
 from documents import services as documents
+from identity import permissions as identity_rules
+from identity import services as identity
+from identity.models import ClaimRule
 from meetings import permissions as meetings_rules
 from meetings import services as meetings
 from notifications import permissions as notifications_rules
@@ -59,9 +62,6 @@ from spaces.models import Membership
 from strategy import permissions as strategy_rules
 from strategy import services as strategy
 from strategy.models import Measure, Round, Submission
-from identity import permissions as identity_rules
-from identity import services as identity
-from identity.models import ClaimRule
 from tokens import permissions as tokens_rules
 from tokens import services as tokens
 
