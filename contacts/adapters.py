@@ -23,7 +23,7 @@ from core.limits import LimitExceeded
 from core.models import SecurityEvent
 from core.services import security_log
 
-from .security import MFA_TYPES, mfa_required, sign_in_refusal
+from .security import MFA_TYPES, logout_destination, mfa_required, sign_in_refusal
 
 if TYPE_CHECKING:
     from allauth.mfa.models import Authenticator
@@ -39,6 +39,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def get_logout_redirect_url(self, request: HttpRequest) -> str:
+        """allauth asks before it ends the session: a sign-in through the identity provider
+        goes on to the provider's logout (identity app), every other to the start page."""
+        return logout_destination(request) or str(super().get_logout_redirect_url(request))
 
     def get_login_stages(self) -> list[str]:
         """allauth's steps of a sign-in, with the second-factor step that knows the identity

@@ -50,6 +50,19 @@ def mfa_required(user: Viewer) -> bool:
     return any(check(user) for check in SECOND_FACTOR_REQUIRED)
 
 
+# Filled by the identity app: where the browser goes after the portal's logout (the identity
+# provider's logout, so its session ends too), read before the portal's session ends.
+LOGOUT_DESTINATIONS: list[Callable[[HttpRequest], str | None]] = []
+
+
+def logout_destination(request: HttpRequest) -> str | None:
+    for destination in LOGOUT_DESTINATIONS:
+        url = destination(request)
+        if url:
+            return url
+    return None
+
+
 def second_factor_by_provider(request: HttpRequest) -> bool:
     return any(check(request) for check in SECOND_FACTOR_BY_PROVIDER)
 

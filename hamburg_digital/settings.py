@@ -413,6 +413,8 @@ OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
 # of OIDC_MFA_ACR (RFC 8176 names; Keycloak and the city's provider may send their own).
 OIDC_MFA_AMR = env_list("OIDC_MFA_AMR", ["mfa", "otp", "hwk", "swk", "sms"])
 OIDC_MFA_ACR = env_list("OIDC_MFA_ACR")
+# A back-channel logout token older than this (seconds, by its `iat`) is refused.
+OIDC_LOGOUT_TOKEN_MAX_AGE = env_int("OIDC_LOGOUT_TOKEN_MAX_AGE", 120)
 if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
     raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.")
 

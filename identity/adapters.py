@@ -36,6 +36,7 @@ from .claims import (
     merged,
     second_factor_asserted,
 )
+from .logout import remember_sign_in
 from .services import claims_apply
 
 
@@ -76,6 +77,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             if user is not None and user.is_active:
                 claims_apply(user=user, groups=groups_of(merged(extra)))
         setattr(request, PROVIDER_MFA, second_factor_asserted(id_token_of(extra)))
+        # For the logout everywhere: the raw ID token (the hint) and the provider's session.
+        remember_sign_in(request, sociallogin.account.provider, dict(id_token_of(extra)))
 
     def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> User:
         """A new account for a member of the city's staff: with a profile, and its roles."""

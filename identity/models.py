@@ -139,3 +139,50 @@ class ClaimGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_grants_display()} ({self.claim})"
+
+
+class ProviderSession(models.Model):
+    """A portal session that began with a sign-in at the identity provider: its `sid` (the
+    provider's session) and `sub`, so that the provider's back-channel logout ends exactly the
+    portal sessions of that provider session."""
+
+    provider = models.CharField(_("Identitätsanbieter"), max_length=50)
+    sid = models.CharField(_("Sitzung beim Identitätsanbieter"), max_length=255, blank=True)
+    sub = models.CharField(_("Kennung beim Identitätsanbieter"), max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Konto"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(_("angemeldet am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Sitzung aus dem Dienstkonto")
+        verbose_name_plural = _("Sitzungen aus dem Dienstkonto")
+        indexes = [
+            models.Index(fields=("provider", "sid"), name="providersession_sid_idx"),
+            models.Index(fields=("provider", "sub"), name="providersession_sub_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.sid or self.sub}"
+
+
+class SeenLogoutToken(models.Model):
+    """The `jti` of every back-channel logout token taken: a token comes in once (replay)."""
+
+    issuer = models.CharField(max_length=255)
+    jti = models.CharField(max_length=255)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("angenommenes Abmelde-Token")
+        verbose_name_plural = _("angenommene Abmelde-Tokens")
+        constraints = [
+            models.UniqueConstraint(fields=("issuer", "jti"), name="seenlogouttoken_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.jti

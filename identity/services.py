@@ -9,11 +9,14 @@ ends the person's sessions too (contacts.services), so no session outlives a rol
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from allauth.usersessions.models import UserSession
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contacts.models import Authority, DigitalOfficer, Person, User
@@ -39,10 +42,14 @@ from .models import (
     ClaimGrant,
     ClaimRule,
     Grants,
+    ProviderSession,
+    SeenLogoutToken,
 )
 from .permissions import CLAIM_RULE, GLOBAL
 
 RULE_AUDITED = ("claim", "grants", "space", "authority")
+# How long the jti of a logout token is kept (far longer than OIDC_LOGOUT_TOKEN_MAX_AGE).
+LOGOUT_TOKEN_MEMORY = dt.timedelta(days=1)
 
 # --- ITD's table ---------------------------------------------------------------------------
 
@@ -273,3 +280,64 @@ def claims_apply(*, user: User, groups: Iterable[str]) -> dict[str, list[str]]:
                 changes={"roles_from_claims": {"old": changed["ended"], "new": None}},
             )
     return changed
+
+
+# --- Logout everywhere ---------------------------------------------------------------------
+
+
+def provider_session_record(*, user: User, session_key: str, remembered: dict[str, str]) -> None:
+    """At the sign-in through the provider: this portal session belongs to that provider
+    session (its `sid`) and person (`sub`)."""
+    if not session_key:
+        return
+    ProviderSession.objects.update_or_create(
+        session_key=session_key,
+        defaults={
+            "provider": remembered.get("provider", ""),
+            "sid": remembered.get("sid", ""),
+            "sub": remembered.get("sub", ""),
+            "user": user,
+        },
+    )
+
+
+class LogoutTokenReplayed(Exception):
+    """A logout token whose `jti` came in before."""
+
+
+def provider_sessions_end(*, provider: str, claims: dict[str, Any]) -> int:
+    """The provider's back-channel logout: end the portal sessions of its session `sid` (or of
+    its person `sub`, when the token names no session). The token's `jti` is taken once.
+    Returns how many portal sessions ended."""
+    issuer, jti = str(claims.get("iss", "")), str(claims["jti"])
+    sid, sub = str(claims.get("sid") or ""), str(claims.get("sub") or "")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                SeenLogoutToken.objects.create(issuer=issuer, jti=jti)
+        except IntegrityError as seen:
+            raise LogoutTokenReplayed(jti) from seen
+        sessions = ProviderSession.objects.filter(provider=provider)
+        if sid:
+            sessions = sessions.filter(sid=sid)
+        if sub:
+            sessions = sessions.filter(sub=sub)
+        ended = 0
+        users: set[int] = set()
+        keys = list(sessions.values_list("session_key", flat=True))
+        for session in UserSession.objects.filter(session_key__in=keys).select_related("user"):
+            users.add(session.user_id)
+            session.end()
+            ended += 1
+        sessions.delete()
+        for user in User.objects.filter(pk__in=users):
+            security_log(
+                kind=SecurityEvent.Kind.SSO,
+                user=user,
+                action="backchannel_logout",
+                provider=provider,
+                sessions=ended,
+            )
+        # Tokens older than their longest life cannot come again (too old): forget them.
+        SeenLogoutToken.objects.filter(seen_at__lt=timezone.now() - LOGOUT_TOKEN_MEMORY).delete()
+    return ended

@@ -6,14 +6,16 @@ import logging
 
 import requests
 from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView
 from allauth.socialaccount.providers.openid_connect import views as oidc
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.audiences import SignedInRequest
@@ -23,6 +25,7 @@ from core.services import security_log
 
 from . import selectors, services
 from .forms import ClaimRuleForm, ConfirmForm, rule_values
+from .logout import CapturingAdapter, LogoutTokenInvalid, verify_logout_token
 from .models import ClaimRule
 from .permissions import CLAIM_RULE, GLOBAL
 
@@ -49,6 +52,44 @@ def provider_login(request: HttpRequest, provider_id: str) -> HttpResponse:
         )
         context = {"unreachable": True}
         return render(request, "socialaccount/authentication_error.html", context, status=503)
+
+
+@login_not_required
+def provider_callback(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """allauth's callback, through an adapter that keeps the raw ID token (identity.logout)."""
+    try:
+        view = OAuth2CallbackView.adapter_view(CapturingAdapter(request, provider_id))
+        return view(request)
+    except SocialApp.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def backchannel_logout(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """The provider's back-channel logout: a signed logout token ends the portal sessions of
+    that provider session at once. Anything else is refused with 400 and changes nothing."""
+    token = request.POST.get("logout_token", "")
+    try:
+        claims = verify_logout_token(request, provider_id, token)
+        ended = services.provider_sessions_end(provider=provider_id, claims=claims)
+    except (LogoutTokenInvalid, services.LogoutTokenReplayed) as refused:
+        reason = refused.reason if isinstance(refused, LogoutTokenInvalid) else "replayed"
+        security_log(
+            kind=SecurityEvent.Kind.LOGIN_REFUSED,
+            request=request,
+            path=f"oidc:{provider_id}:backchannel_logout",
+            reason=reason,
+        )
+        answer = JsonResponse(
+            {"error": "invalid_request", "error_description": f"logout token refused: {reason}"},
+            status=400,
+        )
+    else:
+        answer = JsonResponse({"sessions_ended": ended})
+    answer["Cache-Control"] = "no-store"
+    return answer
 
 
 @login_required

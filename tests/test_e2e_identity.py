@@ -6,6 +6,7 @@ domains is refused with a message."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -140,9 +141,11 @@ def test_first_sign_in_creates_the_account_and_a_changed_group_changes_the_role(
     # At the provider her group changes: at the next sign-in she is a member, no longer the
     # coordinator (the role from the old group ended, the new one began).
     provider.write_accounts([{**LEA, "groups": [ROOM]}, TIM, EVE])
+    # Signing out of the portal signs out at the provider too (RP-initiated logout with the ID
+    # token as hint) and comes back to the start page: the next sign-in asks for the password.
     page.locator("header").get_by_role("button", name="Abmelden").click()
-    page.wait_for_url(f"{base}/")
-    provider.end_session(LEA["sub"])  # signed out at the provider too (issue 19, point 4)
+    page.wait_for_url(re.compile(re.escape(base) + r"/(\?.*)?$"))
+    assert "Abmelden" not in page.locator("header").inner_text()
     _sign_in(page, base, LEA["email"])
     page.wait_for_url(f"{base}/dashboard/")
     assert _role(LEA["email"]) == Membership.Role.MEMBER
@@ -186,4 +189,21 @@ def test_an_address_outside_the_citys_domains_is_refused_with_a_message(
     assert SecurityEvent.objects.filter(
         kind=SecurityEvent.Kind.LOGIN_REFUSED, detail__reason="foreign_domain"
     ).exists()
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logging_out_at_the_provider_ends_the_portal_session_at_once(
+    table, provider, live_server, browser
+):
+    base = live_server.url
+    context = _context(browser)
+    page = context.new_page()
+    _sign_in(page, base, LEA["email"])
+    page.wait_for_url(f"{base}/dashboard/")
+    # The person signs out at the provider (elsewhere): it tells the portal by the back channel.
+    told = provider.end_session(LEA["sub"])
+    assert [call["ok"] for call in told["backchannel"]] == [True], told
+    page.goto(f"{base}/dashboard/")
+    assert page.url.startswith(f"{base}/accounts/login/")
     context.close()

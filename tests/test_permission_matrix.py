@@ -380,6 +380,12 @@ MATRIX: dict[str, Row] = {
     # The start of a sign-in through a provider (a POST from the sign-in page, for everyone):
     # no provider of that name is configured in the tests, so 404.
     "identity:provider_login": Row("provider", roles(NOT_ALLOWED), roles(404), frozenset({"POST"})),
+    # allauth's callback (any method, as allauth's own) and the provider's back-channel logout
+    # (a POST with a logout token, which an empty body is not: 400; tests/test_identity_logout.py).
+    "identity:provider_callback": Row("provider", roles(404), roles(404), ANY_METHOD),
+    "identity:backchannel_logout": Row(
+        "provider", roles(NOT_ALLOWED), roles(400), frozenset({"POST"})
+    ),
     "tokens:revoke": Row(
         "api_token", TOKEN_HOLDERS, TOKEN_HOLDERS_DONE, GET_POST, frozenset({"itd", "member"})
     ),
