@@ -35,6 +35,12 @@ class CapturingAdapter(OpenIDConnectOAuth2Adapter):
     keeps only its decoded claims), for the `id_token_hint` of the logout."""
 
     def complete_login(self, request: HttpRequest, app: Any, token: Any, **kwargs: Any) -> Any:
+        # The discovery document must name the issuer the portal was configured with (a mix-up
+        # of providers, or a document served by someone else, is refused before any claim).
+        configured = str(app.settings.get("server_url", "")).split("/.well-known/")[0]
+        announced = str(self.openid_config.get("issuer", ""))
+        if configured.rstrip("/") != announced.rstrip("/"):
+            raise OAuth2Error(f"issuer mismatch: {announced!r} is not {configured!r}")
         login = super().complete_login(request, app, token, **kwargs)
         response = kwargs.get("response") or {}
         setattr(request, RAW_ID_TOKEN, str(response.get("id_token") or ""))

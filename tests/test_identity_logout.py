@@ -171,3 +171,16 @@ def test_only_post_and_no_csrf_token_needed(signed_in):
     strict = Client(enforce_csrf_checks=True)
     assert strict.get(URL).status_code == 405
     assert strict.post(URL, {"logout_token": _token()}).status_code == 200
+
+
+def test_a_provider_announcing_another_issuer_is_refused_before_any_claim(rf):
+    from allauth.socialaccount.providers.oauth2.client import OAuth2Error
+
+    class _Configured:
+        settings = {"server_url": "https://idp.example.org"}
+        client_id = CLIENT_ID
+
+    adapter = logout.CapturingAdapter(rf.get("/"), "fhh")
+    adapter._openid_config = {"issuer": "https://evil.example.org"}
+    with pytest.raises(OAuth2Error, match="issuer mismatch"):
+        adapter.complete_login(rf.get("/"), _Configured(), token=None, response={})
