@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contacts.models import Authority, DigitalOfficer, Person, User
+from contacts.permissions import forget_cached_facts
 from contacts.services import (
     officer_end,
     officer_save,
@@ -236,6 +237,7 @@ def claims_apply(*, user: User, groups: Iterable[str]) -> dict[str, list[str]]:
     """Bring the person's roles from the provider in line with their groups now. Returns what
     changed ({"granted": [...], "ended": [...]}, as "role (claim)")."""
     changed: dict[str, list[str]] = {"granted": [], "ended": []}
+    given_to = user
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         person, _created = Person.objects.get_or_create(user=user)
@@ -279,6 +281,10 @@ def claims_apply(*, user: User, groups: Iterable[str]) -> dict[str, list[str]]:
                 user=user,
                 changes={"roles_from_claims": {"old": changed["ended"], "new": None}},
             )
+    # The caller's object (the sign-in goes on with it: its access is checked next) shows the
+    # roles as they are now, not as they were read before.
+    given_to.refresh_from_db()
+    forget_cached_facts(given_to)
     return changed
 
 

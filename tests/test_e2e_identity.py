@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from contacts.models import User
+from contacts.models import Authority, User
 from core.models import SecurityEvent
 from identity import services
 from identity.models import ClaimGrant, Grants
@@ -51,6 +51,9 @@ def _account(sub: str, email: str, groups: list[str], *, mfa: bool, verified: bo
 
 
 LEA = _account("lea-koch", "lea.koch@hamburg.de", [LEAD], mfa=True)
+ANNA = _account(
+    "anna-schmidt", "anna.schmidt@hamburg.de", ["fhh-itd", "fhh-behoerde-ITD"], mfa=True
+)
 TIM = _account("tim-wolf", "tim.wolf@bvm.hamburg.de", [LEAD], mfa=False)
 EVE = _account("eve-extern", "eve@example.org", [ROOM], mfa=True)
 
@@ -58,7 +61,7 @@ EVE = _account("eve-extern", "eve@example.org", [ROOM], mfa=True)
 @pytest.fixture
 def provider(live_server, settings, tmp_path: Path) -> Iterator[IdentityProvider]:
     client = client_metadata(CLIENT_ID, CLIENT_SECRET, live_server.url)
-    with run_identity_provider([LEA, TIM, EVE], [client], tmp_path) as idp:
+    with run_identity_provider([LEA, TIM, EVE, ANNA], [client], tmp_path) as idp:
         policy = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
         settings.CONTENT_SECURITY_POLICY = {
             "DIRECTIVES": {**policy, "form-action": [*policy["form-action"], idp.issuer]}
@@ -91,6 +94,13 @@ def table(reference_data, itd) -> None:
     space = Space.objects.get(slug="mobilitaet-energie")
     services.claim_rule_create(actor=itd, claim=LEAD, grants=Grants.COORDINATOR, space=space)
     services.claim_rule_create(actor=itd, claim=ROOM, grants=Grants.MEMBER, space=space)
+    services.claim_rule_create(actor=itd, claim="fhh-itd", grants=Grants.ITD)
+    services.claim_rule_create(
+        actor=itd,
+        claim="fhh-behoerde-ITD",
+        grants=Grants.AUTHORITY,
+        authority=Authority.objects.get(code="ITD"),
+    )
 
 
 def _sign_in(page, base: str, email: str) -> None:
@@ -140,7 +150,7 @@ def test_first_sign_in_creates_the_account_and_a_changed_group_changes_the_role(
 
     # At the provider her group changes: at the next sign-in she is a member, no longer the
     # coordinator (the role from the old group ended, the new one began).
-    provider.write_accounts([{**LEA, "groups": [ROOM]}, TIM, EVE])
+    provider.write_accounts([{**LEA, "groups": [ROOM]}, TIM, EVE, ANNA])
     # Signing out of the portal signs out at the provider too (RP-initiated logout with the ID
     # token as hint) and comes back to the start page: the next sign-in asks for the password.
     page.locator("header").get_by_role("button", name="Abmelden").click()
@@ -199,10 +209,13 @@ def test_logging_out_at_the_provider_ends_the_portal_session_at_once(
     base = live_server.url
     context = _context(browser)
     page = context.new_page()
-    _sign_in(page, base, LEA["email"])
+    # ITD staff by their groups (a new account: no role in the portal before the claims).
+    _sign_in(page, base, ANNA["email"])
     page.wait_for_url(f"{base}/dashboard/")
+    page.goto(f"{base}/identity/claims/")
+    assert page.locator("h1").inner_text() == "Gruppen des Dienstkontos und Rollen im Portal"
     # The person signs out at the provider (elsewhere): it tells the portal by the back channel.
-    told = provider.end_session(LEA["sub"])
+    told = provider.end_session(ANNA["sub"])
     assert [call["ok"] for call in told["backchannel"]] == [True], told
     page.goto(f"{base}/dashboard/")
     assert page.url.startswith(f"{base}/accounts/login/")

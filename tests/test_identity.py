@@ -66,6 +66,8 @@ def test_the_groups_give_exactly_the_roles_of_the_table_and_take_them_back(
 ):
     changed = services.claims_apply(user=staff, groups=[ROOM, ITD_GROUP, BVM_OFFICER, BVM_STAFF])
     assert len(changed["granted"]) == 4 and changed["ended"] == []
+    # The object the sign-in goes on with knows its new roles (its access is checked next).
+    assert staff.is_itd_staff and staff.person.authority == authority
     staff.refresh_from_db()
     membership = _membership(staff, space)
     assert membership is not None and membership.role == Membership.Role.MEMBER
