@@ -104,10 +104,12 @@ GLOBAL = RuleTable(
     {
         "view_directory": SIGNED_IN,
         "view_authorities": SIGNED_IN,
-        # Spaces, authorities, officers, cost rates: ITD staff; and the system, which names ITD
-        # staff, officers and a person's authority from the identity provider's claims
+        # Spaces, authorities, officers, cost rates: ITD staff only.
+        "manage_reference_data": ITD,
+        # Who is ITD staff or an officer, and a person's authority: ITD, and the system, which
+        # gives and ends these roles by the identity provider's claims
         # (identity.services.claims_apply, by the table ITD keeps).
-        "manage_reference_data": ITD | SYSTEM,
+        "assign_roles": ITD | SYSTEM,
     },
 )
 

@@ -35,7 +35,7 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: Actor, **kwargs
         session_stamp_login(request, user)
     # Which way the person came in: the password form (with the portal's second factor where
     # they have one) or an identity provider (set by the identity app on the request).
-    path = getattr(request, "portal_sign_in_path", "password") if request is not None else ""
+    path = getattr(request, "portal_sign_in_path", "local") if request is not None else ""
     detail = {"path": path} if path else {}
     if request is not None and request.session.get(SESSION_MFA_BY_PROVIDER):
         detail["mfa"] = "provider"

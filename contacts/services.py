@@ -104,11 +104,17 @@ def _require_itd(actor: Viewer) -> None:
         raise PermissionDenied
 
 
+def _require_role_assigner(actor: Viewer) -> None:
+    """ITD, or the system applying the identity provider's claims."""
+    if not GLOBAL.can(actor, "assign_roles"):
+        raise PermissionDenied
+
+
 def user_save(
     *, actor: Actor | SystemActor, user: User, request: HttpRequest | None = None
 ) -> User:
     """ITD creates or changes an account (the admin's form has set the new values)."""
-    _require_itd(actor)
+    _require_role_assigner(actor)
     with transaction.atomic():
         previous = User.objects.select_for_update().filter(pk=user.pk).first() if user.pk else None
         before = snapshot(previous, USER_AUDITED) if previous is not None else {}
@@ -126,7 +132,7 @@ def person_save(
     *, actor: Actor | SystemActor, person: Person, request: HttpRequest | None = None
 ) -> Person:
     """ITD sets a person's authority or organisation (the admin's inline form set them)."""
-    _require_itd(actor)
+    _require_role_assigner(actor)
     with transaction.atomic():
         previous = Person.objects.select_for_update().filter(pk=person.pk).first()
         before = snapshot(previous, PERSON_AUDITED) if previous is not None else {}
@@ -227,7 +233,7 @@ def authority_save(
 
 def officer_save(*, actor: Actor | SystemActor, officer: DigitalOfficer) -> DigitalOfficer:
     """ITD names a digitalisation officer or changes the role; the person signs in again."""
-    _require_itd(actor)
+    _require_role_assigner(actor)
     with transaction.atomic():
         previous = (
             DigitalOfficer.objects.select_for_update().filter(pk=officer.pk).first()

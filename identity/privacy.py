@@ -1,13 +1,17 @@
-"""What the identity app holds about a person: the roles their provider's groups gave them
-(with the group), and the rules of the claims table they created (as ITD)."""
+"""What the identity app holds about a person: the link to their account at the identity
+provider (allauth's SocialAccount: its identifier and the claims of the last sign-in), the
+portal sessions begun there, the roles their provider's groups gave them (with the group), and
+the rules of the claims table they created (as ITD)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from allauth.socialaccount.models import SocialAccount
+
 from core.personal_data import Holding, Subject, register
 
-from .models import ClaimGrant, ClaimRule
+from .models import ClaimGrant, ClaimRule, ProviderSession
 
 
 def _export(subject: Subject) -> list[dict[str, Any]]:
@@ -28,6 +32,20 @@ def _export(subject: Subject) -> list[dict[str, Any]]:
         {"rule_created": str(rule), "created_at": rule.created_at}
         for rule in ClaimRule.objects.filter(created_by=subject.user)
     ]
+    rows += [
+        {
+            "provider": account.provider,
+            "identifier": account.uid,
+            "linked_at": account.date_joined,
+            "last_sign_in": account.last_login,
+            "claims_of_the_last_sign_in": account.extra_data,
+        }
+        for account in SocialAccount.objects.filter(user=subject.user)
+    ]
+    rows += [
+        {"provider_session_since": session.created_at, "provider": session.provider}
+        for session in ProviderSession.objects.filter(user=subject.user)
+    ]
     return rows
 
 
@@ -35,12 +53,15 @@ def _anonymise(subject: Subject) -> None:
     # The roles end with the account; who made a rule is forgotten, the rule stays.
     ClaimGrant.objects.filter(user=subject.user).delete()
     ClaimRule.objects.filter(created_by=subject.user).update(created_by=None)
+    # The link to the provider goes (a later sign-in there would create a new account).
+    SocialAccount.objects.filter(user=subject.user).delete()
+    ProviderSession.objects.filter(user=subject.user).delete()
 
 
 register(
     Holding(
         key="roles_from_identity_provider",
-        models=(ClaimGrant, ClaimRule),
+        models=(ClaimGrant, ClaimRule, SocialAccount, ProviderSession),
         export=_export,
         anonymise=_anonymise,
         order=25,

@@ -252,3 +252,31 @@ def test_a_deprecated_address_says_so_and_when_it_ends(client, settings):
     assert answer["Sunset"] == "Wed, 01 Jul 2099 00:00:00 GMT"
     assert answer["Link"] == '</api/v2/spaces/>; rel="successor-version"'
     assert "Deprecation" not in client.get("/api/v1/projects/")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/projects/", "/api/v1/budget-lines/", "/api/v1/milestones/", "/api/v1/indicators/"],
+)
+def test_a_list_costs_the_same_queries_for_few_and_many_objects(officer, space, authority, path):
+    """`make bench` found the project list at 105 queries for 50 projects (one for each one's
+    space and authority): a page's queries must not grow with its rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(officer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path, {"page_size": 100}).status_code == 200
+        return len(ctx.captured_queries)
+
+    def more(count: int) -> None:
+        for _ in range(count):
+            project = ProjectFactory(primary_space=space, lead_authority=authority)
+            budget_line(project, 2026, planned=100)
+
+    more(2)
+    few = queries()
+    more(20)
+    assert queries() == few

@@ -57,6 +57,7 @@ from .test_permission_matrix import (
     MATRIX,
     _discussion_kwargs,
     _document_kwargs,
+    _identity_kwargs,
     _meeting_kwargs,
     _notification_kwargs,
     _opendata_kwargs,
@@ -1473,6 +1474,27 @@ def _opendata_withdraw(w: World) -> Case:
     return Case(Request("opendata:withdraw", {"pk": publication.pk}, {}), w.itd, [])
 
 
+# Single sign-on (issue 19): ITD's table of claims and roles --------------------------------
+
+
+@case("identity:claims")
+def _claim_rule_add(w: World) -> Case:
+    from identity.forms import ClaimRuleForm
+
+    data = params(claim="fhh-raum-mobilitaet", grants="member", space=str(w.space.pk))
+    return Case(
+        Request("identity:claims", {}, data), w.itd, form_families("post", ClaimRuleForm(), data)
+    )
+
+
+@case("identity:claim_delete")
+def _claim_rule_delete(w: World) -> Case:
+    from identity.models import ClaimRule
+
+    rule = ClaimRule.objects.create(claim="fhh-robust", grants="itd")
+    return Case(Request("identity:claim_delete", {"pk": rule.pk}, {}), w.itd, [])
+
+
 def _csv_families() -> list[Family]:
     """Files the import must refuse: none, empty, not UTF-8, foreign columns, not CSV."""
 
@@ -1672,6 +1694,7 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
         **_strategy_kwargs(space, authority),
         **_token_kwargs(member),
         **_opendata_kwargs(),
+        **_identity_kwargs(),
     }
     from django.urls import reverse
 
@@ -1680,6 +1703,9 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
     # The API's addresses take JSON, not forms: the schema's contract test sends them junk
     # (tests/test_api_contract.py) and the permission matrix names their answers.
     api = {name for name in _project_url_names() if name.startswith("api:")}
+    # The identity provider's protocol addresses (the start of a sign-in, its callback, the
+    # back-channel logout) take no form: tests/test_identity*.py send them what is wrong.
+    api |= {"identity:provider_login", "identity:provider_callback", "identity:backchannel_logout"}
     for name in sorted(_project_url_names() - covered - PAGES_IGNORING_POST - api):
         builder = MATRIX[name].builder
         url = reverse(name, kwargs=kwargs[builder] if builder else None)

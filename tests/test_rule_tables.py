@@ -79,6 +79,13 @@ WITHOUT_TABLE = {
     # written only through it (INDICATOR, SUBMISSION).
     "PathPoint",
     "SubmittedValue",
+    # The roles a person's provider groups gave: read as their own (`/accounts/identity/`) and
+    # by ITD (identity GLOBAL "manage_claims"), written only by claims_apply at the sign-in.
+    "ClaimGrant",
+    # Technical rows of the logout everywhere: which portal session came from which provider
+    # session, and the logout tokens taken; never shown, written by the sign-in and the logout.
+    "ProviderSession",
+    "SeenLogoutToken",
 }
 
 
@@ -124,6 +131,7 @@ def test_every_protected_model_has_a_table():
         "strategy.GLOBAL",
         "tokens.GLOBAL",
         "opendata.GLOBAL",
+        "identity.GLOBAL",
     }
 
 
@@ -240,6 +248,11 @@ def world(all_roles, space, other_space, authority, itd):
             modified_at=published_at,
             withdrawn_at=published_at if withdrawn else None,
         )
+    # The identity provider's claims table: a rule for ITD staff and one for a space.
+    from identity.models import ClaimRule
+
+    ClaimRule.objects.create(claim="fhh-itd", grants="itd")
+    ClaimRule.objects.create(claim="fhh-raum", grants="member", space=space)
     for i, p in enumerate(projects):
         budget_line(p, 2026, planned=100 + i)
         Milestone.objects.create(project=p, title="Start", due=dt.date(2026, 3, 1))
