@@ -65,7 +65,8 @@ GROUP_SCHEMA: dict[str, set[str] | None] = {
     "externalid": None,
 }
 READ_ONLY = {"id", "meta", "groups", "schemas"}
-READ_ONLY_SUB = {"name": {"formatted"}}
+# emails.primary, name.formatted and members.display are accepted (some IdMs send them) and ignored: the
+# portal keeps one address, composes the name itself, and names a member by its id.
 
 
 def _lower_keys(data: Any, schema_urn: str) -> dict[str, Any]:
@@ -317,7 +318,7 @@ class _Adapter(SCIMMixin):  # type: ignore[misc]
             "schemas": [constants.SchemaURI.RESOURCE_TYPE],
             "id": cls.resource_type,
             "name": cls.resource_type,
-            "endpoint": reverse(cls.url_name).rstrip("/"),
+            "endpoint": "/" + cls.resource_type + "s",  # relative to /scim/v2
             "description": cls.description,
             "schema": cls.schema_urn,
             "schemaExtensions": [],
@@ -358,12 +359,12 @@ class UserAdapter(_Adapter):
             "id": self.id,
             "userName": self.obj.user_name,
             "name": {
-                "givenName": user.first_name,
-                "familyName": user.last_name,
-                "formatted": user.get_full_name(),
+                key: value
+                for key, value in (("givenName", user.first_name), ("familyName", user.last_name))
+                if value
             },
             "displayName": user.get_full_name() or self.obj.user_name,
-            "emails": [{"value": user.email, "type": "work", "primary": True}],
+            "emails": [{"value": user.email, "type": "work"}],
             "active": user.is_active,
             "groups": [
                 {
@@ -380,7 +381,8 @@ class UserAdapter(_Adapter):
         }
         if self.obj.external_id:
             result["externalId"] = self.obj.external_id
-        return result
+        # An unassigned attribute is left out (RFC 7643, 2.5).
+        return {k: v for k, v in result.items() if v not in ({}, [])}
 
     def from_dict(self, d: Any) -> None:
         self._data = user_data(d, current=self.obj if self.obj.pk else None)
@@ -418,7 +420,6 @@ class GroupAdapter(_Adapter):
                         base_location(self.request),
                         reverse("provisioning:users", kwargs={"uuid": member.scim_id}),
                     ),
-                    "display": member.user_name,
                     "type": "User",
                 }
                 for member in self.obj.members.filter(deleted_at__isnull=True).order_by("user_name")
@@ -429,7 +430,7 @@ class GroupAdapter(_Adapter):
         }
         if self.obj.external_id:
             result["externalId"] = self.obj.external_id
-        return result
+        return {k: v for k, v in result.items() if v != []}
 
     def from_dict(self, d: Any) -> None:
         data = _lower_keys(d, GROUP_URN)
@@ -438,7 +439,8 @@ class GroupAdapter(_Adapter):
         if not self._name:
             raise error("displayName is required.", scim_type="invalidValue")
         self._external_id = _text(data.get("externalid"), "externalId", max_length=255)
-        members = data.get("members")
+        # PUT replaces the whole group (RFC 7644, 3.5.1): no members, no members.
+        members = data.get("members") or []
         self._members: list[ScimUser] | None = None
         if members is not None:
             if not isinstance(members, list):
@@ -530,24 +532,22 @@ def schemas() -> list[dict[str, Any]]:
             _attribute(
                 "name",
                 type="complex",
-                subAttributes=[
-                    _attribute("givenName"),
-                    _attribute("familyName"),
-                    _attribute("formatted", mutability="readOnly"),
-                ],
+                subAttributes=[_attribute("givenName"), _attribute("familyName")],
             ),
             _attribute("displayName", mutability="readOnly"),
             _attribute(
                 "emails",
                 type="complex",
                 multiValued=True,
+                required=True,  # the account's address: the sign-in with the staff account
                 subAttributes=[
-                    _attribute("value"),
+                    _attribute("value", required=True),
                     _attribute("type", canonicalValues=["work"]),
-                    _attribute("primary", type="boolean"),
                 ],
             ),
-            _attribute("active", type="boolean"),
+            # Required: an account is active or not, it cannot be "unassigned". A request without
+            # it keeps the account as it is (a new one is active).
+            _attribute("active", type="boolean", required=True),
             _attribute(
                 "groups",
                 type="complex",
@@ -580,7 +580,6 @@ def schemas() -> list[dict[str, Any]]:
                     _attribute(
                         "$ref", type="reference", referenceTypes=["User"], mutability="immutable"
                     ),
-                    _attribute("display", mutability="readOnly"),
                     _attribute("type", canonicalValues=["User"], mutability="immutable"),
                 ],
             ),

@@ -24,4 +24,5 @@ urlpatterns = [
     ),
     re_path(r"^scim/v2/ResourceTypes" + ID, views.ResourceTypes.as_view(), name="resource-types"),
     re_path(r"^scim/v2/Schemas" + ID, views.Schemas.as_view(), name="schemas"),
+    re_path(r"^scim/v2/", views.Unknown.as_view(), name="unknown"),
 ]
