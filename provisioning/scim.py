@@ -39,7 +39,8 @@ MAX_RESULTS = 200
 
 
 def error(detail: str, *, status: int = 400, scim_type: str | None = None) -> Exception:
-    return exceptions.SCIMException(detail, status=status, scim_type=scim_type)
+    refused: Exception = exceptions.SCIMException(detail, status=status, scim_type=scim_type)
+    return refused
 
 
 def base_location(request: Any = None, *args: Any, **kwargs: Any) -> str:
@@ -65,8 +66,8 @@ GROUP_SCHEMA: dict[str, set[str] | None] = {
     "externalid": None,
 }
 READ_ONLY = {"id", "meta", "groups", "schemas"}
-# emails.primary, name.formatted and members.display are accepted (some IdMs send them) and ignored: the
-# portal keeps one address, composes the name itself, and names a member by its id.
+# emails.primary, name.formatted and members.display are accepted (some IdMs send them) and
+# ignored: the portal keeps one address, composes the name itself, names a member by its id.
 
 
 def _lower_keys(data: Any, schema_urn: str) -> dict[str, Any]:
@@ -120,7 +121,7 @@ def _text(value: Any, name: str, *, max_length: int) -> str:
         raise error(f"{name} is longer than {max_length} characters.", scim_type="invalidValue")
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise error(f"{name} contains control characters.", scim_type="invalidValue")
-    return value
+    return str(value)
 
 
 def _bool(value: Any, name: str) -> bool:
@@ -237,57 +238,77 @@ def _apply(
     sub: str | None,
     value: Any,
 ) -> None:
-    current = result.get(attr)
-    if fattr is not None:  # attr[fattr eq "fvalue"](.sub)
-        items = current if isinstance(current, list) else []
-        chosen = [i for i in items if _matches(i, fattr, fvalue or "")]
-        if op == "remove":
-            if sub is None:
-                result[attr] = [i for i in items if i not in chosen]
-            else:
-                for item in chosen:
-                    item.pop(sub, None)
-            return
-        if not chosen:
-            if op == "replace" and not items:
-                raise error(f"No value of {attr} matches the filter.", scim_type="noTarget")
-            item = {fattr.lower(): fvalue}
-            items.append(item)
-            result[attr] = items
-            chosen = [item]
-        for item in chosen:
-            if sub is None:
-                if not isinstance(value, dict):
-                    raise error(f"{attr} takes objects.", scim_type="invalidValue")
-                item.update(_lower(value))
-            else:
-                item[sub] = value
-        return
-    if sub is not None:  # attr.sub
-        holder = current if isinstance(current, dict) else {}
+    if fattr is not None:
+        _apply_filtered(result, op, attr, fattr, fvalue or "", sub, value)
+    elif sub is not None:  # attr.sub
+        current = result.get(attr)
+        holder: dict[str, Any] = current if isinstance(current, dict) else {}
         if op == "remove":
             holder.pop(sub, None)
         else:
             holder[sub] = value
         result[attr] = holder
-        return
+    elif op == "remove":
+        _remove(result, attr, value)
+    else:
+        _add_or_replace(result, op, attr, value)
+
+
+def _apply_filtered(
+    result: dict[str, Any],
+    op: str,
+    attr: str,
+    fattr: str,
+    fvalue: str,
+    sub: str | None,
+    value: Any,
+) -> None:
+    """attr[fattr eq "fvalue"](.sub)"""
+    current = result.get(attr)
+    items: list[Any] = current if isinstance(current, list) else []
+    chosen = [i for i in items if _matches(i, fattr, fvalue)]
     if op == "remove":
-        if isinstance(current, list) and isinstance(value, list):  # members with values
-            drop = {str(_lower(v).get("value")) for v in value if isinstance(v, dict)}
-            result[attr] = [i for i in current if str(_lower(i).get("value")) not in drop]
-        else:
-            result.pop(attr, None)
+        if sub is None:
+            result[attr] = [i for i in items if i not in chosen]
+        for item in chosen if sub is not None else []:
+            item.pop(sub, None)
         return
+    if not chosen:
+        if op == "replace" and not items:
+            raise error(f"No value of {attr} matches the filter.", scim_type="noTarget")
+        chosen = [{fattr.lower(): fvalue}]
+        items.append(chosen[0])
+        result[attr] = items
+    for item in chosen:
+        if sub is not None:
+            item[sub] = value
+        elif isinstance(value, dict):
+            item.update(_lower(value))
+        else:
+            raise error(f"{attr} takes objects.", scim_type="invalidValue")
+
+
+def _remove(result: dict[str, Any], attr: str, value: Any) -> None:
+    current = result.get(attr)
+    if isinstance(current, list) and isinstance(value, list):  # members with their values
+        drop = {str(_lower(v).get("value")) for v in value if isinstance(v, dict)}
+        result[attr] = [i for i in current if str(_lower(i).get("value")) not in drop]
+    else:
+        result.pop(attr, None)
+
+
+def _add_or_replace(result: dict[str, Any], op: str, attr: str, value: Any) -> None:
+    current = result.get(attr)
     if op == "add" and isinstance(current, list):
         new = value if isinstance(value, list) else [value]
         seen = {str(_lower(i).get("value")) for i in current if isinstance(i, dict)}
         result[attr] = current + [
             v for v in new if not (isinstance(v, dict) and str(_lower(v).get("value")) in seen)
         ]
-    elif op == "add" and isinstance(current, dict) and isinstance(value, dict):
+    elif isinstance(value, dict) and isinstance(current, dict) and op == "add":
         result[attr] = {**current, **_lower(value)}
-    elif isinstance(value, dict) and attr in ("name",):
-        result[attr] = _lower(value) if op == "replace" else {**(current or {}), **_lower(value)}
+    elif isinstance(value, dict) and attr == "name":
+        result[attr] = _lower(value)
     else:
         result[attr] = value
 

@@ -123,39 +123,39 @@ def _projected(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
-class Root(_Errors, scim.SCIMView):
+class Root(_Errors, scim.SCIMView):  # type: ignore[misc]
     implemented = False
 
 
-class Users(_Errors, scim.UsersView):
+class Users(_Errors, scim.UsersView):  # type: ignore[misc]
     pass
 
 
-class UsersSearch(_Errors, scim.UserSearchView):
+class UsersSearch(_Errors, scim.UserSearchView):  # type: ignore[misc]
     pass
 
 
-class Groups(_Errors, scim.GroupsView):
+class Groups(_Errors, scim.GroupsView):  # type: ignore[misc]
     pass
 
 
-class GroupsSearch(_Errors, scim.GroupSearchView):
+class GroupsSearch(_Errors, scim.GroupSearchView):  # type: ignore[misc]
     pass
 
 
-class ServiceProviderConfig(_Errors, scim.ServiceProviderConfigView):
+class ServiceProviderConfig(_Errors, scim.ServiceProviderConfigView):  # type: ignore[misc]
     pass
 
 
-class ResourceTypes(_Errors, scim.ResourceTypesView):
+class ResourceTypes(_Errors, scim.ResourceTypesView):  # type: ignore[misc]
     pass
 
 
-class Schemas(_Errors, scim.SchemasView):
+class Schemas(_Errors, scim.SchemasView):  # type: ignore[misc]
     pass
 
 
-class Unknown(_Errors, scim.SCIMView):
+class Unknown(_Errors, scim.SCIMView):  # type: ignore[misc]
     """Any other address under /scim/v2/: a SCIM 404, not the portal's page."""
 
     http_method_names = ["get", "post", "put", "patch", "delete"]

@@ -634,6 +634,7 @@ MATRIX.update(
     }
 )
 
+
 def _project_url_names() -> set[str]:
     names: set[str] = set()
 
