@@ -314,6 +314,34 @@ def invitation_revoke(
     return invitation
 
 
+def invitations_revoke_for(*, email: str, reason: str) -> int:
+    """The system withdraws every open invitation to an address (the city's identity management
+    deactivated the account it belongs to): their links stop working. Returns how many."""
+    revoked = 0
+    with transaction.atomic():
+        pending = Invitation.objects.pending().select_for_update(of=("self",))
+        for invitation in pending.filter(email__iexact=email):
+            before = snapshot(invitation, INVITATION_AUDITED_FIELDS)
+            invitation.ended_at = timezone.now()
+            invitation.save(update_fields=["ended_at"])
+            audit_record(
+                actor=SYSTEM_ACTOR,
+                instance=invitation,
+                action=AuditEntry.Action.UPDATE,
+                changes=diff(before, snapshot(invitation, INVITATION_AUDITED_FIELDS)),
+            )
+            security_log(
+                kind=SecurityEvent.Kind.INVITATION,
+                user=None,
+                action="revoked",
+                invitation=invitation.pk,
+                by="system",
+                reason=reason,
+            )
+            revoked += 1
+    return revoked
+
+
 def invitation_extend(
     *, actor: Actor, invitation: Invitation, until: dt.date, request: HttpRequest | None = None
 ) -> Invitation:

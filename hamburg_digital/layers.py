@@ -33,6 +33,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("tokens",),
     # the city's identity provider: sign-in by OpenID Connect, its groups as roles (ITD's table)
     ("identity",),
+    # the city's identity management creates, changes and deactivates accounts and groups (SCIM)
+    ("provisioning",),
     # collaboration and reporting, built side by side on the layers below
     ("discussions", "meetings", "documents", "reports"),
     # the strategy above the projects: goals, measures, indicators, reporting rounds (its round

@@ -690,3 +690,24 @@ SPECTACULAR_SETTINGS = {
         "api.schema.add_error_responses",
     ],
 }
+
+# Provisioning by SCIM 2.0 at /scim/v2/ (provisioning app, docs/single-sign-on.md): the city's
+# identity management authenticates with a bearer token of its own; only the SHA-256 digests
+# (hex) of the accepted tokens are configured here. Empty: SCIM is off (every request 401).
+SCIM_TOKEN_DIGESTS = [d.lower() for d in env_list("SCIM_TOKEN_DIGESTS")]
+# Accounts are provisioned only for addresses in these domains (and subdomains).
+SCIM_ALLOWED_DOMAINS = [d.lower() for d in env_list("SCIM_ALLOWED_DOMAINS", OIDC_ALLOWED_DOMAINS)]
+SCIM_SERVICE_PROVIDER = {
+    "USER_MODEL_GETTER": "provisioning.filters.user_model",
+    "USER_ADAPTER": "provisioning.scim.UserAdapter",
+    "GROUP_MODEL": "provisioning.models.ScimGroup",
+    "GROUP_ADAPTER": "provisioning.scim.GroupAdapter",
+    "USER_FILTER_PARSER": "provisioning.filters.UserFilter",
+    "GROUP_FILTER_PARSER": "provisioning.filters.GroupFilter",
+    "SERVICE_PROVIDER_CONFIG_MODEL": "provisioning.scim.ServiceProviderConfig",
+    "BASE_LOCATION_GETTER": "provisioning.scim.base_location",
+    "SCHEMAS_GETTER": "provisioning.scim.schemas",
+    "AUTH_CHECK_MIDDLEWARE": "provisioning.permissions.TokenCheck",
+    "AUTHENTICATION_SCHEMES": [{"type": "oauthbearertoken", "name": "Bearer token"}],
+    "NETLOC": "unused",  # locations come from BASE_LOCATION_GETTER
+}

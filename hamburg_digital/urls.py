@@ -26,6 +26,7 @@ urlpatterns = [
     # Under accounts/ next to allauth's pages, so before allauth's include.
     path("", include("tokens.urls")),
     path("", include("identity.urls")),
+    path("", include("provisioning.urls")),
     path("", include("opendata.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

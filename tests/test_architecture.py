@@ -267,6 +267,9 @@ WITHOUT = {
     # The API stores nothing and writes through the apps' services: its rules are the apps'
     # rule tables, its inputs serializers (api/serializers.py), not forms.
     "api": {"models.py", "services.py", "forms.py", "admin.py", "privacy.py"},
+    # SCIM reads and writes JSON for a machine, not forms for people: its input is checked by
+    # provisioning/scim.py, its reads are django-scim2's views over the app's own models.
+    "provisioning": {"forms.py", "selectors.py"},
     # The start page and dashboards store nothing: they read every app's selectors. Their two
     # addresses belong to the frame (hamburg_digital/urls.py), so every layer may link to them.
     "portal": {

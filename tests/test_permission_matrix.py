@@ -614,6 +614,33 @@ MATRIX.update(
 )
 
 
+# Issue 19: provisioning by SCIM 2.0 (/scim/v2/). For the identity management's own bearer token
+# only: a session of any role, and no token at all, gets 401 with a SCIM error body for every
+# method (the token check wraps the views, before the method is looked at), and nothing changes.
+# What the token may do, method by method, is tested in tests/test_provisioning.py and against
+# RFC 7643/7644 by scim2-tester (tests/test_provisioning_conformance.py).
+SCIM_ONLY = Row(None, roles(UNAUTHORISED), roles(UNAUTHORISED), ANY_METHOD)
+MATRIX.update(
+    {
+        f"provisioning:{name}": SCIM_ONLY
+        for name in (
+            "root",
+            "search",
+            "bulk",
+            "me",
+            "users",
+            "users-search",
+            "groups",
+            "groups-search",
+            "service-provider-config",
+            "resource-types",
+            "schemas",
+            "unknown",
+        )
+    }
+)
+
+
 def _project_url_names() -> set[str]:
     names: set[str] = set()
 

@@ -52,6 +52,10 @@ WITHOUT_TABLE = {
     # Written by services, read by ITD in the admin and through the object they are about.
     "AuditEntry",
     "SecurityEvent",
+    # What the identity management provisioned by SCIM: written and read only with its own
+    # token (provisioning.permissions), read by ITD in the admin; no person's rule applies.
+    "ScimUser",
+    "ScimGroup",
     # Reference data everyone may read (names of organisations, the budget's categories,
     # funding sources, fiscal years, cost rates); writing them is a GLOBAL action.
     "Organisation",
