@@ -60,23 +60,27 @@ def pytest_configure(config: pytest.Config) -> None:
         cache["LOCATION"] = _redis_url_of_worker(str(cache["LOCATION"]), worker)
 
 
-def _must_run_alone(item: pytest.Item) -> bool:
-    """The browser tests (a live server and Chromium each) and the worker-kill test (real Celery
-    workers) take the machine's cores for themselves: they run one after another in one process,
-    while the other processes take the rest."""
+def _group_of(item: pytest.Item) -> str | None:
+    """The browser tests (a live server and Chromium each) run module by module (the big
+    browser suite test by test), so both processes take a share of them instead of one process
+    running them all while the other waits; the worker-kill test (real Celery workers) runs in
+    a group of its own."""
+    if item.path.name == "test_worker_kill.py":
+        return f"{SERIAL_GROUP}:worker-kill"
     fixtures = getattr(item, "fixturenames", ())
-    return (
-        item.get_closest_marker("e2e") is not None
-        or "live_server" in fixtures
-        or item.path.name == "test_worker_kill.py"
-    )
+    if item.get_closest_marker("e2e") is None and "live_server" not in fixtures:
+        return None
+    if item.path.name == "test_e2e_suite.py":
+        return f"{SERIAL_GROUP}:{item.path.stem}:{getattr(item, 'originalname', item.name)}"
+    return f"{SERIAL_GROUP}:{item.path.stem}"
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if _must_run_alone(item):
-            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
+        group = _group_of(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 # Each role's account has a distinctive last name, so "name not on the page" can never be a
