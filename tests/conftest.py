@@ -205,6 +205,11 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
 
         with item.config.stash[blocking_manager_key].unblock():
             _load_reference_data()
+        # The flush's post_migrate made the content types anew, with new ids: Django's cache of
+        # them still names the old ones (an audit entry would point at a deleted row).
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()
     return result
 
 
