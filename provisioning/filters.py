@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
 from django_scim import exceptions
 from django_scim.filters import FilterQuery
 from scim2_filter_parser.queries.sql import SQLQuery
@@ -30,7 +31,7 @@ class _Filter(FilterQuery):  # type: ignore[misc]
     model: type[ScimUser] | type[ScimGroup]
 
     @classmethod
-    def search(cls, filter_query: str, request: Any = None) -> Any:
+    def search(cls, filter_query: str, request: HttpRequest | None = None) -> Any:
         query = SQLQuery(filter_query, cls.table_name(), cls.attr_map, cls.joins)
         unknown = [p for p in query.transpiler.attr_paths if cls.attr_map.get(p) is None]
         if unknown:

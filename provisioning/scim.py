@@ -24,6 +24,7 @@ from urllib.parse import urljoin
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.http import HttpRequest
 from django.urls import reverse
 from django_scim import constants, exceptions
 from django_scim.adapters import SCIMMixin
@@ -43,7 +44,7 @@ def error(detail: str, *, status: int = 400, scim_type: str | None = None) -> Ex
     return refused
 
 
-def base_location(request: Any = None, *args: Any, **kwargs: Any) -> str:
+def base_location(request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> str:
     """The portal's own address as the request reached it (ALLOWED_HOSTS checked the host)."""
     return request.build_absolute_uri("/") if request is not None else "/"
 
@@ -333,7 +334,7 @@ class _Adapter(SCIMMixin):  # type: ignore[misc]
         return urljoin(base_location(self.request), self.path)
 
     @classmethod
-    def resource_type_dict(cls, request: Any = None) -> dict[str, Any]:
+    def resource_type_dict(cls, request: HttpRequest | None = None) -> dict[str, Any]:
         path = reverse("provisioning:resource-types", kwargs={"uuid": cls.resource_type})
         return {
             "schemas": [constants.SchemaURI.RESOURCE_TYPE],
@@ -493,7 +494,7 @@ class GroupAdapter(_Adapter):
 
 
 class ServiceProviderConfig:
-    def __init__(self, request: Any = None) -> None:
+    def __init__(self, request: HttpRequest | None = None) -> None:
         self.request = request
 
     def to_dict(self) -> dict[str, Any]:
