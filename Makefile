@@ -23,7 +23,8 @@ STAMP   := $(VENV)/.installed
 
 PYTEST_ARGS ?=
 # The suite runs in parallel (pytest-xdist), a database per process; the browser and worker-kill
-# tests stay together in one process (tests/conftest.py). TEST_PROCESSES=0 runs it in one.
+# tests run module by module, shared by the processes (tests/conftest.py). TEST_PROCESSES=0 runs
+# it in one.
 TEST_PROCESSES ?= 2
 
 # The local identity provider of `make idp` (docs/single-sign-on.md) and the portal it serves.

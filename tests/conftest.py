@@ -60,23 +60,27 @@ def pytest_configure(config: pytest.Config) -> None:
         cache["LOCATION"] = _redis_url_of_worker(str(cache["LOCATION"]), worker)
 
 
-def _must_run_alone(item: pytest.Item) -> bool:
-    """The browser tests (a live server and Chromium each) and the worker-kill test (real Celery
-    workers) take the machine's cores for themselves: they run one after another in one process,
-    while the other processes take the rest."""
+def _group_of(item: pytest.Item) -> str | None:
+    """The browser tests (a live server and Chromium each) run module by module (the big
+    browser suite test by test), so both processes take a share of them instead of one process
+    running them all while the other waits; the worker-kill test (real Celery workers) runs in
+    a group of its own."""
+    if item.path.name == "test_worker_kill.py":
+        return f"{SERIAL_GROUP}:worker-kill"
     fixtures = getattr(item, "fixturenames", ())
-    return (
-        item.get_closest_marker("e2e") is not None
-        or "live_server" in fixtures
-        or item.path.name == "test_worker_kill.py"
-    )
+    if item.get_closest_marker("e2e") is None and "live_server" not in fixtures:
+        return None
+    if item.path.name == "test_e2e_suite.py":
+        return f"{SERIAL_GROUP}:{item.path.stem}:{getattr(item, 'originalname', item.name)}"
+    return f"{SERIAL_GROUP}:{item.path.stem}"
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if _must_run_alone(item):
-            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
+        group = _group_of(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 # Each role's account has a distinctive last name, so "name not on the page" can never be a
@@ -201,6 +205,11 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
 
         with item.config.stash[blocking_manager_key].unblock():
             _load_reference_data()
+        # The flush's post_migrate made the content types anew, with new ids: Django's cache of
+        # them still names the old ones (an audit entry would point at a deleted row).
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()
     return result
 
 
@@ -363,6 +372,19 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _german_first():
+    """The locale middleware activates the language of a request in the thread that serves it,
+    here the test's own thread, and leaves it active: each test starts in the portal's first
+    language, whatever language the previous test's last request asked for."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
