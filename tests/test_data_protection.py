@@ -9,6 +9,7 @@ import json
 import pytest
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -65,7 +66,7 @@ def test_export_downloads_everything_as_json_and_is_logged(member, space, coordi
         actor=member,
         actor_label=member.get_full_name(),
         action=AuditEntry.Action.UPDATE,
-        content_type_id=1,
+        content_type=ContentType.objects.get_for_model(Membership),
         object_id="1",
         object_repr="Haushaltszeile 2026",
     )
@@ -114,7 +115,7 @@ def test_deleting_my_account_anonymises_it_and_keeps_history_under_a_pseudonym(m
         actor=member,
         actor_label=old_name,
         action=AuditEntry.Action.UPDATE,
-        content_type_id=1,
+        content_type=ContentType.objects.get_for_model(Membership),
         object_id="42",
         object_repr="Budgetzeile 2026",
         changes={"planned": {"old": "100.00", "new": "200.00"}},
