@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from allauth.socialaccount.models import SocialAccount
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from core.audiences import Viewer
 
@@ -38,3 +41,20 @@ def my_grants(user: Viewer) -> QuerySet[ClaimGrant]:
 def provider_accounts(user: Viewer) -> QuerySet[SocialAccount]:
     """The viewer's accounts at identity providers linked to the portal account."""
     return SocialAccount.objects.filter(user_id=getattr(user, "pk", None)).order_by("date_joined")
+
+
+# Which field of an open grant names the row it created, by the row's model.
+_GRANTED_ROW = {"spaces.Membership": "membership_id", "contacts.DigitalOfficer": "officer_id"}
+
+
+def roles_from_claims(model: str, ids: Collection[int]) -> dict[int, str]:
+    """The source of core.role_origins: of these memberships or officer roles, those an open
+    claim gave, each labelled with its group in the service account (one query)."""
+    field = _GRANTED_ROW.get(model)
+    if field is None or not ids:
+        return {}
+    rows = ClaimGrant.objects.filter(ended_at__isnull=True, **{f"{field}__in": list(ids)})
+    return {
+        pk: str(_("aus dem Dienstkonto (Gruppe „%(claim)s“)") % {"claim": claim})
+        for pk, claim in rows.values_list(field, "claim")
+    }

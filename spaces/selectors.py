@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Authority, DigitalOfficer, Person
 from contacts.selectors import ContactCard, active_officers, contact_card, officers_by_authority
-from core.audiences import Viewer, is_staff_of_administration
+from core import role_origins
+from core.audiences import Audience, Viewer, audience, is_staff_of_administration
 from core.dates import today
 from core.narrowing import Narrowed, narrowed
+from core.role_origins import Origin
 
 from .home import Activity
 from .models import Membership, Space
@@ -30,6 +32,8 @@ class MemberRow:
     membership: Membership
     card: ContactCard
     can_change: bool
+    # Given in the portal or by a claim of the service account; shown to those who manage.
+    origin: Origin | None = None
 
 
 @dataclass
@@ -183,6 +187,14 @@ def _row(user: Viewer, m: Membership) -> MemberRow:
     )
 
 
+def _mark_origins(rows: list[MemberRow]) -> None:
+    """Whether each active membership was given in the portal or by the service account (one
+    query per page), for whoever may change them."""
+    found = role_origins.origins([row.membership for row in rows])
+    for row in rows:
+        row.origin = found.get(row.membership.pk)
+
+
 def space_detail(
     user: Viewer, space: Space, *, q: str = "", group: str = "", page: Any = 1
 ) -> SpaceDetail:
@@ -241,6 +253,8 @@ def space_detail(
             label = _("Mitglieder")
         groups.setdefault(label, MemberGroup(label=label)).rows.append(_row(user, m))
     detail.groups = [groups[k] for k in sorted(groups)]
+    if detail.can_manage:
+        _mark_origins([*detail.coordinators, *(r for g in detail.groups for r in g.rows)])
     former = _former_memberships(user, space)
     detail.former_count = former.count()
     detail.former = [_row(user, m) for m in former.select_related(*related)[:FORMER_SHOWN]]
@@ -383,14 +397,17 @@ class PersonPage:
     says), their roles in the spaces whose members the viewer may see, their officer roles."""
 
     card: ContactCard
-    memberships: list[Membership]
-    officer_roles: list[DigitalOfficer]
+    # Each role with its origin (given in the portal or by the service account), which only
+    # ITD and the person themselves are shown (None for others).
+    memberships: list[tuple[Membership, Origin | None]]
+    officer_roles: list[tuple[DigitalOfficer, Origin | None]]
     is_me: bool
 
 
 def person_page(viewer: Viewer, person: Person) -> PersonPage:
     """Three queries: the person's active memberships in spaces the viewer sees the members of,
-    the officer roles, and (for a guest viewer) the people they share a space with."""
+    the officer roles, and (for a guest viewer) the people they share a space with; for ITD and
+    the person themselves one more per kind of role: where each came from."""
     memberships = list(
         Membership.objects.visible_to(viewer)
         .active()
@@ -404,9 +421,13 @@ def person_page(viewer: Viewer, person: Person) -> PersonPage:
         .select_related("authority")
         .order_by("authority__code", "role")
     )
+    is_me = person.user_id == getattr(viewer, "pk", None)
+    shown = is_me or audience(viewer) == Audience.ITD
+    of_memberships = role_origins.origins(memberships) if shown else {}
+    of_officers = role_origins.origins(officer_roles) if shown else {}
     return PersonPage(
         card=contact_card(viewer, person),
-        memberships=memberships,
-        officer_roles=officer_roles,
-        is_me=person.user_id == getattr(viewer, "pk", None),
+        memberships=[(m, of_memberships.get(m.pk)) for m in memberships],
+        officer_roles=[(o, of_officers.get(o.pk)) for o in officer_roles],
+        is_me=is_me,
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from contacts.models import Authority, DigitalOfficer, User
 from core.audiences import SYSTEM_ACTOR
@@ -248,6 +249,48 @@ def test_a_person_sees_their_roles_from_the_provider(table, staff, space):
     assert page.status_code == 200
     html = page.content.decode()
     assert ROOM in html and "Mitglied eines Digitalen Raums" in html
+
+
+def test_the_lists_mark_which_roles_came_from_the_service_account(
+    table, staff, space, authority, itd, coordinator, member
+):
+    """Point 2: roles given by hand are marked as such beside those a claim gave, for whoever
+    manages them (the space's coordinators; ITD and the person on the person page)."""
+    services.claims_apply(user=staff, groups=[ROOM, BVM_OFFICER])
+    by_claim = f"aus dem Dienstkonto (Gruppe „{ROOM}“)"
+    officer_by_claim = f"aus dem Dienstkonto (Gruppe „{BVM_OFFICER}“)"
+    by_hand = "(im Portal vergeben)"
+
+    space_page = client_for(coordinator).get(space.get_absolute_url()).content.decode()
+    # Each one's row in the table of members (their names appear in the news too).
+    rows = {
+        name: next(
+            row
+            for row in space_page.split("<tr")
+            if name in row and "Rolle ändern" in row
+        )
+        for name in (staff.last_name, member.last_name)
+    }
+    assert by_claim in rows[staff.last_name] and by_hand not in rows[staff.last_name]
+    assert by_hand in rows[member.last_name] and "Dienstkonto" not in rows[member.last_name]
+
+    # A member who manages nothing sees the roles, not where they came from.
+    seen_by_member = client_for(member).get(space.get_absolute_url()).content.decode()
+    assert staff.last_name in seen_by_member
+    assert "Dienstkonto (Gruppe" not in seen_by_member and by_hand not in seen_by_member
+
+    person_url = reverse("spaces:person", args=[staff.person.pk])
+    for viewer in (itd, staff):
+        page = client_for(viewer).get(person_url).content.decode()
+        assert by_claim in page and officer_by_claim in page
+    assert "Dienstkonto (Gruppe" not in client_for(member).get(person_url).content.decode()
+
+    # Ended by the claim, the role is gone from the list; a role given by hand after it is marked
+    # as given in the portal.
+    services.claims_apply(user=staff, groups=[])
+    MembershipFactory(person=staff.person, space=space)
+    page = client_for(itd).get(person_url).content.decode()
+    assert "Dienstkonto (Gruppe" not in page and by_hand in page
 
 
 # --- Reading the claims ----------------------------------------------------------------------
