@@ -264,11 +264,7 @@ def test_the_lists_mark_which_roles_came_from_the_service_account(
     space_page = client_for(coordinator).get(space.get_absolute_url()).content.decode()
     # Each one's row in the table of members (their names appear in the news too).
     rows = {
-        name: next(
-            row
-            for row in space_page.split("<tr")
-            if name in row and "Rolle ändern" in row
-        )
+        name: next(row for row in space_page.split("<tr") if name in row and "Rolle ändern" in row)
         for name in (staff.last_name, member.last_name)
     }
     assert by_claim in rows[staff.last_name] and by_hand not in rows[staff.last_name]
