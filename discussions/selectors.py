@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 
 from contacts.models import User
 from core.audiences import Viewer, is_signed_in
+from core.narrowing import clean_query, narrowed
 from projects.models import Project
 from spaces.models import Space
 
@@ -57,11 +58,10 @@ class Mentionable:
 
 @dataclass
 class MentionScope:
-    """Who can be mentioned in a thread: handle -> person, without the handles two share."""
+    """Who can be mentioned in a thread: handle -> person, without the handles two share. Read
+    when a post is written (its body's mentions are resolved against all readers)."""
 
     targets: dict[str, Target] = field(default_factory=dict)
-    people: list[Mentionable] = field(default_factory=list)
-    ambiguous: list[str] = field(default_factory=list)
 
 
 def mention_scope(where: Space | Project) -> MentionScope:
@@ -69,18 +69,103 @@ def mention_scope(where: Space | Project) -> MentionScope:
     rows = list(
         readers(where)
         .order_by("last_name", "first_name", "pk")
-        .values_list("pk", "first_name", "last_name", "person__pk", "person__function")
+        .values_list("pk", "first_name", "last_name", "person__pk")
     )
-    handles = [handle_for(first, last) for _pk, first, last, _person, _function in rows]
+    handles = [handle_for(first, last) for _pk, first, last, _person in rows]
     counts = Counter(h for h in handles if h)
-    scope = MentionScope(ambiguous=sorted(h for h, n in counts.items() if n > 1))
-    for handle, (pk, first, last, person_id, function) in zip(handles, rows, strict=True):
-        if not handle or counts[handle] > 1:
-            continue
-        name = f"{first} {last}"
-        scope.targets[handle] = Target(user_id=pk, name=name, url=person_url(person_id))
-        scope.people.append(Mentionable(handle=handle, name=name, function=function or ""))
+    scope = MentionScope()
+    for handle, (pk, first, last, person_id) in zip(handles, rows, strict=True):
+        if handle and counts[handle] == 1:
+            scope.targets[handle] = Target(
+                user_id=pk, name=f"{first} {last}", url=person_url(person_id)
+            )
     return scope
+
+
+MENTIONABLE_SHOWN = 20
+
+
+@dataclass
+class MentionHelp:
+    """What the helper beside a post form shows: a few people with their handles (the thread's
+    participants, or those a search found), never the list of every reader."""
+
+    people: list[Mentionable]
+    ambiguous: list[str]  # handles of the shown people that another reader shares
+    total: int  # how many readers match the search (or take part in the thread)
+    query: str
+    search_url: str  # the search among all readers
+    shown: int = 0  # how many readers were looked at (the people and those behind `ambiguous`)
+
+    @property
+    def more(self) -> bool:
+        return self.total > self.shown
+
+
+def mention_help(
+    where: Space | Project, *, thread: Thread | None = None, query: str = ""
+) -> MentionHelp:
+    """The readers whose name holds every word of `query` (a search), or without one the
+    thread's participants: the first MENTIONABLE_SHOWN, in name order, with their handles.
+    Two queries (and a count when there are more), whatever the number of readers."""
+    kind = "space" if isinstance(where, Space) else "project"
+    search_url = reverse(f"discussions:{kind}_mention", args=[where.slug])
+    rows = readers(where).select_related("person")
+    if clean_query(query):
+        found = narrowed(
+            rows,
+            query,
+            ("first_name", "last_name"),
+            limit=MENTIONABLE_SHOWN,
+            order=("last_name", "first_name", "pk"),
+        )
+        shown, total, query = found.shown, found.total, found.query
+    elif thread is not None:
+        rows = rows.filter(pk__in=Post.objects.filter(thread=thread).values("author_id"))
+        shown = list(rows.order_by("last_name", "first_name", "pk")[:MENTIONABLE_SHOWN])
+        total = len(shown) if len(shown) < MENTIONABLE_SHOWN else rows.count()
+        query = ""
+    else:
+        return MentionHelp([], [], 0, "", search_url)
+    shared = _shared_handles(where, shown)
+    help = MentionHelp([], sorted(shared), total, query, search_url, len(shown))
+    for user in shown:
+        handle = handle_for(user.first_name, user.last_name)
+        if handle and handle not in shared:
+            function = getattr(getattr(user, "person", None), "function", "") or ""
+            help.people.append(Mentionable(handle, f"{user.first_name} {user.last_name}", function))
+    return help
+
+
+def _spellings(part: str) -> set[str]:
+    """The ways a name part may be written that give the same handle (umlauts typed or spelled
+    out, a space or a hyphen), in lower case: to find the readers who share a handle."""
+    low = part.casefold().strip()
+    typed = low
+    for spelled, umlaut in (("ae", "ä"), ("oe", "ö"), ("ue", "ü"), ("ss", "ß")):
+        typed = typed.replace(spelled, umlaut)
+    forms = {low, typed, low.translate(_SPELLED_OUT)}
+    return forms | {f.replace("-", " ") for f in forms} | {f.replace(" ", "-") for f in forms}
+
+
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _shared_handles(where: Space | Project, shown: list[User]) -> set[str]:
+    """The handles of `shown` that more than one reader has (one query)."""
+    wanted = {handle_for(u.first_name, u.last_name) for u in shown} - {""}
+    if not wanted:
+        return set()
+    condition = Q()
+    for user in shown:
+        for first in _spellings(user.first_name):
+            for last in _spellings(user.last_name):
+                condition |= Q(first_name__iexact=first, last_name__iexact=last)
+    counts = Counter(
+        handle_for(first, last)
+        for first, last in readers(where).filter(condition).values_list("first_name", "last_name")
+    )
+    return {h for h in wanted if counts[h] > 1}
 
 
 # --- Lists ----------------------------------------------------------------------------------

@@ -30,6 +30,18 @@ urlpatterns = [
         {"kind": "project"},
         name="project_thread_new",
     ),
+    path(
+        "spaces/<slug:slug>/discussions/mention/",
+        views.mention_search,
+        {"kind": "space"},
+        name="space_mention",
+    ),
+    path(
+        "projects/<slug:slug>/discussions/mention/",
+        views.mention_search,
+        {"kind": "project"},
+        name="project_mention",
+    ),
     path("discussions/<int:pk>/", views.thread_detail, name="thread"),
     path("discussions/<int:pk>/follow/", views.thread_follow, {"follow": True}, name="follow"),
     path(

@@ -121,7 +121,21 @@ def thread_new(request: SignedInRequest, kind: str, slug: str) -> HttpResponse:
         success=lambda thread: thread.get_absolute_url(),
         message=_said(_("Die Diskussion ist eröffnet.")),
         template="discussions/thread_form.html",
-        context={"where": where, "kind": kind, "scope": selectors.mention_scope(where)},
+        context={"where": where, "kind": kind, "mention": selectors.mention_help(where)},
+    )
+
+
+@login_required
+@require_safe
+def mention_search(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
+    """Whom one can mention in the discussions of a space or a project: a search among those
+    who read them (the post forms link here; a list of every reader would grow with the city)."""
+    where = _where(request, kind, slug)
+    query = request.GET.get("q", "")
+    return render(
+        request,
+        "discussions/mention_search.html",
+        {"where": where, "kind": kind, "mention": selectors.mention_help(where, query=query)},
     )
 
 
@@ -150,7 +164,7 @@ def thread_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "may_reply": THREAD.can(request.user, "reply", thread),
             "may_moderate": THREAD.can(request.user, "moderate", thread),
             "following": selectors.is_following(request.user, thread),
-            "scope": selectors.mention_scope(thread.where),  # type: ignore[arg-type]
+            "mention": selectors.mention_help(thread.where, thread=thread),  # type: ignore[arg-type]
         },
     )
 
@@ -177,12 +191,12 @@ def post_edit(request: SignedInRequest, pk: int) -> HttpResponse:
         success=_at,
         message=_said(_("Ihr Beitrag ist geändert.")),
         template="discussions/post_form.html",
-        context={"post": post, "thread": post.thread, "scope": _scope(post)},
+        context={"post": post, "thread": post.thread, "mention": _mention_help(post)},
     )
 
 
-def _scope(post: Post) -> selectors.MentionScope:
-    return selectors.mention_scope(post.thread.where)  # type: ignore[arg-type]
+def _mention_help(post: Post) -> selectors.MentionHelp:
+    return selectors.mention_help(post.thread.where, thread=post.thread)  # type: ignore[arg-type]
 
 
 @login_required

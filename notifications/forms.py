@@ -10,6 +10,7 @@ from projects.models import Project
 from spaces.models import Space
 
 from .kinds import KINDS, Channel, Kind, configurable_kinds
+from .selectors import noticed_projects
 
 
 class NotificationFilterForm(forms.Form):
@@ -32,6 +33,7 @@ class NotificationFilterForm(forms.Form):
         required=False,
         to_field_name="slug",
         empty_label=_("alle Projekte"),
+        help_text=_("Zur Wahl stehen die Projekte Ihrer Benachrichtigungen."),
         error_messages={"invalid_choice": _("Dieses Projekt gibt es nicht.")},
     )
 
@@ -39,7 +41,15 @@ class NotificationFilterForm(forms.Form):
         super().__init__(data)
         project = self.fields["project"]
         assert isinstance(project, forms.ModelChoiceField)
-        project.queryset = Project.objects.visible_to(user).order_by("title")
+        # Any project the viewer sees is a valid filter (a bookmarked address keeps working), but
+        # the list offers only those the viewer's notices are about: never every project of the
+        # city in one <select>.
+        project.queryset = Project.objects.visible_to(user)
+        offered = list(noticed_projects(user))
+        chosen = self.data.get("project", "") if self.is_bound else ""
+        if chosen and all(p.slug != chosen for p in offered):
+            offered += project.queryset.filter(slug=chosen).only("slug", "title")[:1]
+        project.widget.choices = [("", project.empty_label)] + [(p.slug, p.title) for p in offered]
 
     def filters(self) -> dict[str, Any]:
         if not self.is_bound or not self.is_valid():

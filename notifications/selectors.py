@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet, Subquery
 
 from contacts.models import User
 from core.audiences import Viewer
+from projects.models import Project
 
 from .kinds import KINDS, Channel, Kind, configurable_kinds
 from .models import Digest, MailStatus, Notification
@@ -27,6 +28,28 @@ def centre(
     if project is not None:
         notices = notices.filter(project=project)
     return notices.order_by("-created_at", "-id")
+
+
+NOTICED_PROJECTS = 100
+
+
+def noticed_projects(user: Viewer, limit: int = NOTICED_PROJECTS) -> QuerySet[Project]:
+    """The projects the viewer's notices are about (the most recently noticed `limit`), in title
+    order, that the viewer still sees: the centre's project filter offers these. One query."""
+    recent = (
+        Notification.objects.visible_to(user)
+        .filter(project__isnull=False)
+        .values("project")
+        .annotate(last=Max("created_at"))
+        .order_by("-last")
+        .values("project")[:limit]
+    )
+    return (
+        Project.objects.visible_to(user)
+        .filter(pk__in=Subquery(recent))
+        .only("slug", "title")
+        .order_by("title", "pk")
+    )
 
 
 def unread_count(user: Viewer) -> int:

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from contacts.models import Authority, User
 from contacts.permissions import forget_cached_facts
 from core.models import AuditEntry
-from discussions import services
+from discussions import selectors, services
 from discussions.markup import handle_for, render
 from discussions.models import Follow, Mention, Post, PostRevision, Thread
 from discussions.permissions import POST, THREAD, may_discuss
@@ -308,10 +308,35 @@ def test_an_email_address_is_no_mention(member, coordinator, thread):
     assert "portal-mention" not in post.body_html
 
 
-def test_the_form_lists_whom_one_can_mention(member, coordinator, guest, thread):
+def test_the_form_lists_whom_one_can_mention(member, coordinator, officer, guest, space, thread):
+    """Beside the form: the thread's participants; all other readers through a search."""
+    services.post_reply(actor=coordinator, thread=thread, body="Ich frage nach.")
     page = client_for(member).get(thread.get_absolute_url()).content.decode()
-    assert handle(coordinator) in page
-    assert handle(guest) not in page
+    assert handle(coordinator) in page and handle(member) in page  # they took part
+    assert handle(officer) not in page and handle(guest) not in page
+    search = reverse("discussions:space_mention", args=[space.slug])
+    assert f'href="{search}"' in page
+
+    client = client_for(member)
+    found = client.get(search, {"q": officer.last_name}).content.decode()
+    assert handle(officer) in found
+    assert (
+        "Niemand, der hier mitliest" in client.get(search, {"q": guest.last_name}).content.decode()
+    )
+    assert client_for(guest).get(search).status_code in (403, 404)  # not a reader of the space
+
+
+def test_the_mention_helper_stays_small_and_names_shared_handles(member, space, thread):
+    twins = [
+        PersonFactory(user__first_name="Jan", user__last_name=n).user for n in ("Möller", "Moeller")
+    ]
+    many = [PersonFactory(user__first_name="Eva", user__last_name=f"Kern{i:03}") for i in range(25)]
+    for person in [t.person for t in twins] + many:
+        MembershipFactory(person=person, space=space)
+    help = selectors.mention_help(space, query="Möller")
+    assert help.ambiguous == ["jan.moeller"] and help.people == [] and help.total == 1
+    help = selectors.mention_help(space, query="eva kern")
+    assert len(help.people) == selectors.MENTIONABLE_SHOWN and help.total == 25 and help.more
 
 
 # --- Following -------------------------------------------------------------------------------

@@ -1,0 +1,158 @@
+"""No list that grows with the city in a page (issue 20, point 1): every picker over a set that
+grows (projects, people, readers to mention) is a search that narrows or a bounded list.
+
+The data has the city's shape where it matters, only smaller: more projects, people and readers
+than any page may list (LIMIT), so a page that lists them all fails here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+
+from discussions import services as discussion_services
+from notifications.kinds import Kind
+from notifications.models import Notification
+from projects.models import Project
+from spaces.models import Membership
+
+from .conftest import client_for
+from .factories import PersonFactory
+
+LIMIT = 200  # "a few hundred": no page lists more entries than this in one list
+GROWN = LIMIT + 50  # projects and people: more than any list may hold
+
+
+class _Lists(HTMLParser):
+    """The size of every list in a page: options per <select>, items per <ul>/<ol>, and
+    checkboxes or radio buttons per name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[tuple[str, int]] = []  # (tag, index into sizes)
+        self.sizes: list[tuple[str, int]] = []
+        self.inputs: Counter[str] = Counter()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("select", "ul", "ol"):
+            name = dict(attrs).get("name") or dict(attrs).get("aria-label") or tag
+            self.sizes.append((f"<{tag}> {name}", 0))
+            self.open.append((tag, len(self.sizes) - 1))
+        elif tag in ("option", "li") and self.open:
+            label, size = self.sizes[self.open[-1][1]]
+            self.sizes[self.open[-1][1]] = (label, size + 1)
+        elif tag == "input":
+            values = dict(attrs)
+            if values.get("type") in ("checkbox", "radio"):
+                self.inputs[f"<input> {values.get('name')}"] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.open and self.open[-1][0] == tag:
+            self.open.pop()
+
+    def largest(self) -> tuple[str, int]:
+        every = [*self.sizes, *self.inputs.items()]
+        return max(every, key=lambda pair: pair[1], default=("", 0))
+
+
+def largest_list(html: str) -> tuple[str, int]:
+    parser = _Lists()
+    parser.feed(html)
+    return parser.largest()
+
+
+@pytest.fixture
+def city(itd, coordinator, member, space, authority):
+    """GROWN projects of the space (ITD sees all), ITD noticed about a few of them, and GROWN
+    people reading the space's discussions, all called "Kern"."""
+    first = Project.objects.get(pk=_projects(space, authority)[0])
+    for pk in _projects(space, authority)[:3]:
+        Notification.objects.create(
+            recipient=itd,
+            email=itd.email,
+            kind=Kind.choices[0][0],
+            title="Ampel geändert",
+            project_id=pk,
+        )
+    people = [
+        PersonFactory(user__last_name=f"Kern{i:03}", authority=authority) for i in range(GROWN)
+    ]
+    Membership.objects.bulk_create(Membership(person=p, space=space) for p in people)
+    thread = discussion_services.thread_start(
+        actor=member, where=space, title="Ladesäulen", body="Wer hat Zahlen?"
+    )
+    return {"project": first, "thread": thread}
+
+
+def _projects(space, authority) -> list[int]:
+    if not Project.objects.filter(primary_space=space).exists():
+        Project.objects.bulk_create(
+            Project(
+                title=f"Vorhaben {i:03}",
+                slug=f"vorhaben-{i:03}",
+                summary="Ein Vorhaben.",
+                primary_space=space,
+                lead_authority=authority,
+                status="in_progress",
+                health="green",
+                visibility="internal",
+                start=dt.date(2025, 1, 1),
+                end=dt.date(2027, 12, 31),
+            )
+            for i in range(GROWN)
+        )
+    return list(
+        Project.objects.filter(primary_space=space).order_by("title").values_list("pk", flat=True)
+    )
+
+
+def test_no_page_with_a_form_lists_the_whole_city(city, itd, coordinator, member, space):
+    thread = city["thread"]
+    opening = thread.posts.order_by("pk").first()
+    pages = [
+        (itd, reverse("notifications:list"), {}),
+        (itd, reverse("notifications:list"), {"project": city["project"].slug}),
+        (member, thread.get_absolute_url(), {}),
+        (member, reverse("discussions:space_thread_new", args=[space.slug]), {}),
+        (member, reverse("discussions:post_edit", args=[opening.pk]), {}),
+        (member, reverse("discussions:space_mention", args=[space.slug]), {"q": "Kern"}),
+        (coordinator, reverse("spaces:member_add", args=[space.slug]), {"q": "Kern"}),
+        (itd, reverse("access:invitation_list"), {"project_q": "Vorhaben"}),
+        (itd, reverse("search:search"), {"q": "Kern"}),
+        (member, space.get_absolute_url(), {}),
+    ]
+    for user, url, query in pages:
+        response = client_for(user).get(url, query)
+        assert response.status_code == 200, url
+        label, size = largest_list(response.content.decode())
+        assert size <= LIMIT, f"{url}?{query}: {label} holds {size} entries"
+
+
+def test_the_notification_filter_offers_the_noticed_projects_and_accepts_any_visible(city, itd):
+    client = client_for(itd)
+    page = client.get(reverse("notifications:list")).content.decode()
+    offered = [p for p in Project.objects.all() if f'value="{p.slug}"' in page]
+    assert [p.pk for p in offered] == sorted(
+        Notification.objects.filter(recipient=itd).values_list("project_id", flat=True)
+    )
+    # A project without notices (a bookmarked address) still filters, and stays chosen.
+    quiet = Project.objects.filter(primary_space=city["project"].primary_space).last()
+    response = client.get(reverse("notifications:list"), {"project": quiet.slug})
+    assert response.status_code == 200
+    assert f'<option value="{quiet.slug}" selected>' in response.content.decode()
+    assert "Ampel geändert" not in response.content.decode()
+    gone = client.get(reverse("notifications:list"), {"project": "gibt-es-nicht"})
+    assert gone.status_code == 400 and "Dieses Projekt gibt es nicht." in gone.content.decode()
+
+
+def test_the_list_counter_finds_a_long_list():
+    """The check itself can fail: a list of LIMIT + 1 entries is found."""
+    items = "".join("<li>x</li>" for _ in range(LIMIT + 1))
+    assert largest_list(f"<ul aria-label='Liste'>{items}</ul>") == ("<ul> Liste", LIMIT + 1)
+    options = "".join(f"<option value='{i}'>{i}</option>" for i in range(LIMIT + 1))
+    assert largest_list(f"<select name='p'>{options}</select>")[1] == LIMIT + 1
+    boxes = "".join("<input type='checkbox' name='invitees'>" for _ in range(LIMIT + 1))
+    assert largest_list(boxes) == ("<input> invitees", LIMIT + 1)
