@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -132,6 +135,118 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+PICK_LIMIT = 100  # a choice of people lists at most this many; above, it takes addresses
+MAX_KEYS = 500
+_ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class KeyedPicker(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """A choice of several objects: the field's own widget (checkboxes, a list) while the
+    candidates are few, and a box for their keys (one per line: e-mail addresses, short names)
+    when there are more than PICK_LIMIT, so no page lists every person or project of the city.
+    Each key must belong to a candidate; those that do not are named. Call `offer(queryset)`
+    in the form's __init__."""
+
+    many = False
+    key_field = "pk"
+    many_help = _("Geben Sie die gewünschten an, einen je Zeile.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.error_messages.setdefault(
+            "unknown_key",
+            _("Diese Angaben passen zu nichts, was hier gewählt werden kann: %(keys)s"),
+        )
+
+    def offer(self, queryset: QuerySet[Any], *, limit: int = PICK_LIMIT) -> None:
+        """The candidates; one query to learn whether they are few or many."""
+        self.queryset = queryset
+        self.many = len(queryset.order_by().values_list("pk")[: limit + 1]) > limit
+        if self.many:
+            self.widget = forms.Textarea(attrs={"rows": 4, "autocomplete": "off"})
+            self.widget.is_required = self.required
+            self.help_text = self.many_help % {"limit": limit}
+
+    def _keys(self, value: Any) -> list[str]:
+        return [a for a in _ADDRESS_SEPARATORS.split(str(value or "")) if a]
+
+    def prepare_value(self, value: Any) -> Any:
+        if not self.many:
+            return super().prepare_value(value)
+        if value is None or isinstance(value, str):
+            return value or ""
+        keys = [getattr(v, "pk", v) for v in value]
+        model = self.queryset.model  # type: ignore[union-attr]
+        rows = model._default_manager.filter(pk__in=keys).order_by(self.key_field)
+        return "\n".join(str(k) for k in rows.values_list(self.key_field, flat=True))
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        if not self.many:
+            return super().has_changed(initial, data)
+        before = {a.casefold() for a in self._keys(self.prepare_value(initial or []))}
+        return before != {a.casefold() for a in self._keys(data)}
+
+    def clean(self, value: Any) -> Any:
+        if not self.many:
+            return super().clean(value)
+        addresses = self._keys(value)
+        assert self.queryset is not None
+        if not addresses:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return self.queryset.none()
+        if len(addresses) > MAX_KEYS:
+            raise ValidationError(
+                _("Höchstens %(max)s Angaben auf einmal."), params={"max": MAX_KEYS}
+            )
+        wanted = {a.casefold() for a in addresses}
+        found = dict(
+            self.queryset.annotate(_key=Lower(self.key_field))
+            .filter(_key__in=wanted)
+            .values_list("_key", "pk")
+        )
+        unknown = [a for a in addresses if a.casefold() not in found]
+        if unknown:
+            raise ValidationError(
+                self.error_messages["unknown_key"],
+                code="unknown_key",
+                params={"keys": ", ".join(unknown[:10])},
+            )
+        return self.queryset.filter(pk__in=found.values())
+
+
+class AddressPicker(KeyedPicker):
+    """People by their e-mail addresses when they are many."""
+
+    key_field = "user__email"
+    many_help = _(
+        "Mehr als %(limit)s Personen kommen infrage: Geben Sie die E-Mail-Adressen der "
+        "gewünschten an, eine je Zeile. Adressen finden Sie im Personenverzeichnis."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.error_messages["unknown_key"] = _(
+            "Diese Adressen gehören zu niemandem, der hier gewählt werden kann: %(keys)s"
+        )
+
+
+class ShortNamePicker(KeyedPicker):
+    """Projects (or anything with a slug) by their short names when they are many."""
+
+    key_field = "slug"
+    many_help = _(
+        "Mehr als %(limit)s kommen infrage: Geben Sie die Kurznamen an (der letzte Teil der "
+        "Adresse, z. B. digitaler-bauantrag), einen je Zeile."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.error_messages["unknown_key"] = _(
+            "Diese Kurznamen passen zu nichts, was hier gewählt werden kann: %(keys)s"
+        )
 
 
 class StateField(forms.IntegerField):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Person
+from core.forms import AddressPicker
 from spaces.models import Space
 
 from . import selectors
@@ -38,7 +39,7 @@ def _datetime_field(label: str | Any) -> forms.DateTimeField:
     )
 
 
-class PeopleField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class PeopleField(AddressPicker):
     def label_from_instance(self, obj: Any) -> str:
         person: Person = obj
         detail = person.function or ""
@@ -89,7 +90,7 @@ class MeetingForm(forms.Form):
         super().__init__(*args, **kwargs)
         invitees = self.fields["invitees"]
         assert isinstance(invitees, PeopleField)
-        invitees.queryset = selectors.invitable_people(space)
+        invitees.offer(selectors.invitable_people(space))
 
     def values(self) -> dict[str, Any]:
         """What the services take."""

@@ -16,6 +16,7 @@ from core.audiences import Viewer
 from core.dates import plausible_dates_hint
 from core.forms import (
     AMOUNT_HELP,
+    AddressPicker,
     MoneyField,
     PlausibleDateInput,
     PortalFormSet,
@@ -198,6 +199,7 @@ class ProjectForm(forms.ModelForm):
             "end",
             "visibility",
         )
+        field_classes = {"contact_persons": AddressPicker}
         widgets = {
             "start": PlausibleDateInput(),
             "end": PlausibleDateInput(),
@@ -223,9 +225,9 @@ class ProjectForm(forms.ModelForm):
         form_field(
             self, "partner_organisations", forms.ModelMultipleChoiceField
         ).queryset = Organisation.objects.all()
-        form_field(
-            self, "contact_persons", forms.ModelMultipleChoiceField
-        ).queryset = contact_person_candidates(user, self.instance if self.instance.pk else None)
+        form_field(self, "contact_persons", AddressPicker).offer(
+            contact_person_candidates(user, self.instance if self.instance.pk else None)
+        )
         say_limits(self)
         for name in ("start", "end"):
             self.fields[name].help_text = plausible_dates_hint()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts.models import Authority, DigitalOfficer, Person
 from core.audiences import Viewer
 from core.dates import validate_plausible_date
-from core.forms import AmountInput, PlausibleDateInput
+from core.forms import AmountInput, PlausibleDateInput, ShortNamePicker
 from core.money import input_number, parse_amount
 from projects.models import Project
 from reports.forms import ScopeField
@@ -101,7 +101,7 @@ class OfficerChoice(forms.ModelChoiceField):
         return f"{person} ({person.authority})" if person.authority_id else str(person)
 
 
-class ProjectChoices(forms.ModelMultipleChoiceField):
+class ProjectChoices(ShortNamePicker):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.title)
 
@@ -141,7 +141,7 @@ class MeasureForm(forms.Form):
             .order_by("user__last_name", "user__first_name", "pk")
         )
         # The space's projects first: those that could serve a measure of this space.
-        fields["projects"].queryset = (
+        fields["projects"].offer(
             Project.objects.visible_to(viewer).filter(primary_space=space).order_by("title", "pk")
         )
 

@@ -12,12 +12,16 @@ from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from discussions import services as discussion_services
+from meetings.models import Meeting
 from notifications.kinds import Kind
 from notifications.models import Notification
 from projects.models import Project
 from spaces.models import Membership
+from strategy import services as strategy_services
+from strategy.models import Measure
 
 from .conftest import client_for
 from .factories import PersonFactory
@@ -84,7 +88,8 @@ def city(itd, coordinator, member, space, authority):
     thread = discussion_services.thread_start(
         actor=member, where=space, title="Ladesäulen", body="Wer hat Zahlen?"
     )
-    return {"project": first, "thread": thread}
+    goal = strategy_services.goal_create(actor=itd, space=space, code="ME-1", title="Ziel")
+    return {"project": first, "thread": thread, "goal": goal, "people": people}
 
 
 def _projects(space, authority) -> list[int]:
@@ -123,6 +128,12 @@ def test_no_page_with_a_form_lists_the_whole_city(city, itd, coordinator, member
         (itd, reverse("access:invitation_list"), {"project_q": "Vorhaben"}),
         (itd, reverse("search:search"), {"q": "Kern"}),
         (member, space.get_absolute_url(), {}),
+        (coordinator, reverse("meetings:create", args=[space.slug]), {}),
+        (itd, reverse("strategy:goal_create", args=[space.slug]), {}),
+        (itd, reverse("reports:schedule_new"), {}),
+        (itd, reverse("projects:create"), {}),
+        (itd, reverse("projects:edit", args=[city["project"].slug]), {}),
+        (itd, reverse("strategy:measure_create", args=[city["goal"].pk]), {}),
     ]
     for user, url, query in pages:
         response = client_for(user).get(url, query)
@@ -156,3 +167,52 @@ def test_the_list_counter_finds_a_long_list():
     assert largest_list(f"<select name='p'>{options}</select>")[1] == LIMIT + 1
     boxes = "".join("<input type='checkbox' name='invitees'>" for _ in range(LIMIT + 1))
     assert largest_list(boxes) == ("<input> invitees", LIMIT + 1)
+
+
+def test_many_candidates_are_chosen_by_address_or_short_name(city, itd, coordinator, space):
+    """Above PICK_LIMIT the choice takes keys: each must belong to a candidate; an unknown one is
+    named, nothing is saved and the typed text stays."""
+    people = city["people"]
+    client = client_for(coordinator)
+    url = reverse("meetings:create", args=[space.slug])
+    start = timezone.localtime() + dt.timedelta(days=5)
+    data = {
+        "title": "Jour fixe",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "place": "BVM",
+        "agenda": "",
+        "invitees": f"{people[0].user.email}\n{people[1].user.email.upper()}, niemand@example.org",
+    }
+    refused = client.post(url, data)
+    assert refused.status_code == 400 and not Meeting.objects.exists()
+    body = refused.content.decode()
+    assert "niemandem, der hier gewählt werden kann: niemand@example.org" in body
+    assert people[0].user.email in body  # the typed text stays
+    data["invitees"] = f"{people[0].user.email}\n{people[1].user.email.upper()}"
+    assert client.post(url, data).status_code == 302
+    meeting = Meeting.objects.get()
+    invited = set(meeting.invitees.values_list("person_id", flat=True))
+    assert invited == {people[0].pk, people[1].pk}
+
+    # A measure's projects by their short names; the edit page shows the chosen ones as text.
+    client = client_for(itd)
+    url = reverse("strategy:measure_create", args=[city["goal"].pk])
+    chosen = Project.objects.filter(primary_space=space).order_by("pk")[:2]
+    data = {
+        "code": "ME-1.1",
+        "title": "Maßnahme",
+        "lead_authority": city["project"].lead_authority_id,
+        "starts_on": "2026-01-01",
+        "ends_on": "2027-12-31",
+        "projects": "gibt-es-nicht",
+    }
+    refused = client.post(url, data)
+    assert refused.status_code == 400 and not Measure.objects.exists()
+    assert "Kurznamen passen zu nichts" in refused.content.decode()
+    data["projects"] = " ".join(p.slug for p in chosen)
+    assert client.post(url, data).status_code == 302
+    measure = Measure.objects.get()
+    assert set(measure.projects.all()) == set(chosen)
+    edit = client.get(reverse("strategy:measure_edit", args=[measure.pk])).content.decode()
+    assert "\n".join(sorted(p.slug for p in chosen)) in edit
