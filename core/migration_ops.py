@@ -58,6 +58,30 @@ def postgresql_search_index(
     return migrations.RunPython(forwards, backwards)
 
 
+def postgresql_trigram_indexes(table: str, columns: dict[str, str]) -> migrations.RunPython:
+    """GIN trigram indexes (pg_trgm) on UPPER(column), as Django's `icontains` compiles on
+    PostgreSQL (`UPPER("column"::text) LIKE UPPER('%word%')`), so a search for part of a name
+    reads the index instead of every row. `columns`: column -> index name. PostgreSQL only."""
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for column, name in columns.items():
+            schema_editor.execute(
+                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" '
+                f'USING gin (UPPER("{column}"::text) gin_trgm_ops)'
+            )
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for name in columns.values():
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+    return migrations.RunPython(forwards, backwards)
+
+
 def postgresql_stored_search_vector(
     table: str, column: str, sources: tuple[str, ...], index: str
 ) -> migrations.RunPython:
