@@ -216,3 +216,79 @@ def test_many_candidates_are_chosen_by_address_or_short_name(city, itd, coordina
     assert set(measure.projects.all()) == set(chosen)
     edit = client.get(reverse("strategy:measure_edit", args=[measure.pk])).content.decode()
     assert "\n".join(sorted(p.slug for p in chosen)) in edit
+
+
+# --- The same number of queries at 10 and at 1,000 --------------------------------------------
+
+
+def _grow(space, authority, itd, n: int, start: int) -> None:
+    """n more readers of the space, projects of the space and notices of ITD about them."""
+    from contacts.models import Person, User
+
+    users = User.objects.bulk_create(
+        User(email=f"leser{start + i}@example.org", first_name="Lea", last_name=f"Leser{start + i}")
+        for i in range(n)
+    )
+    people = Person.objects.bulk_create(Person(user=u, authority=authority) for u in users)
+    Membership.objects.bulk_create(Membership(person=p, space=space) for p in people)
+    projects = Project.objects.bulk_create(
+        Project(
+            title=f"Wachstum {start + i:04}",
+            slug=f"wachstum-{start + i:04}",
+            summary="Ein Vorhaben.",
+            primary_space=space,
+            lead_authority=authority,
+            status="in_progress",
+            health="green",
+            visibility="internal",
+            start=dt.date(2025, 1, 1),
+            end=dt.date(2027, 12, 31),
+        )
+        for i in range(n)
+    )
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=itd, email=itd.email, kind=Kind.choices[0][0], title="Ampel", project=p
+        )
+        for p in projects
+    )
+
+
+def _queries(client, url: str, query: dict | None = None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, query or {})
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def test_the_changed_pages_make_no_more_queries_at_1000_than_at_10(
+    itd, coordinator, member, space, authority
+):
+    _grow(space, authority, itd, 10, 0)
+    thread = discussion_services.thread_start(
+        actor=member, where=space, title="Ladesäulen", body="Wer hat Zahlen?"
+    )
+    goal = strategy_services.goal_create(actor=itd, space=space, code="ME-1", title="Ziel")
+    pages = [
+        (itd, reverse("notifications:list"), None),
+        (member, thread.get_absolute_url(), None),
+        # "Leser" matches all: at 10 every one is shown, at 1,000 the first 20 and a count (one
+        # query, asked only when there are more than shown).
+        (member, reverse("discussions:space_mention", args=[space.slug]), {"q": "Leser"}),
+        (coordinator, reverse("meetings:create", args=[space.slug]), None),
+        (itd, reverse("strategy:measure_create", args=[goal.pk]), None),
+        (itd, reverse("projects:create"), None),
+    ]
+    clients = {user.pk: client_for(user) for user in (itd, coordinator, member)}
+    for user, url, query in pages:
+        clients[user.pk].get(url, query or {})  # the first request fills the process's caches
+    few = [_queries(clients[u.pk], url, q) for u, url, q in pages]
+    _grow(space, authority, itd, 990, 10)
+    many = [_queries(clients[u.pk], url, q) for u, url, q in pages]
+    for (_user, url, query), at_10, at_1000 in zip(pages, few, many, strict=True):
+        # A picker over many candidates takes keys and lists none: one query fewer at most.
+        counted = 1 if query else 0
+        assert at_1000 <= at_10 + counted, f"{url}: {at_10} queries at 10, {at_1000} at 1,000"
