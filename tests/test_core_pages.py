@@ -136,3 +136,23 @@ def test_settings_refuse_to_start_without_token_peppers_when_debug_is_off():
     )
     assert result.returncode != 0
     assert "API_TOKEN_PEPPERS is not set" in result.stderr
+
+
+def test_every_machine_readable_time_is_valid_html(member, space):
+    """`<time datetime>` to the second with the offset: HTML allows at most three digits of a
+    fraction of a second, and Django's "c" writes six (the Nu HTML Checker's 23 errors)."""
+    import re
+
+    from discussions import services as discussions
+
+    from .factories import make_meeting
+
+    thread = discussions.thread_start(actor=member, where=space, title="Zeit", body="Jetzt")
+    meeting = make_meeting(space=space, invitees=[member])
+    valid = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+    client = client_for(member)
+    for url in (thread.get_absolute_url(), space.get_absolute_url(), meeting.get_absolute_url()):
+        page = client.get(url).content.decode()
+        found = re.findall(r'<time datetime="([^"]*)"', page)
+        assert found, url
+        assert all(valid.fullmatch(value) for value in found), (url, found)
