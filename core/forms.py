@@ -142,7 +142,7 @@ MAX_KEYS = 500
 _ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
 
 
-class KeyedPicker(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class KeyedPicker(forms.ModelMultipleChoiceField):
     """A choice of several objects: the field's own widget (checkboxes, a list) while the
     candidates are few, and a box for their keys (one per line: e-mail addresses, short names)
     when there are more than PICK_LIMIT, so no page lists every person or project of the city.
