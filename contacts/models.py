@@ -77,7 +77,11 @@ class User(AbstractUser):
         ordering = ("last_name", "first_name", "email")
         # Lists of people sorted by name (the directory, a space's members) read the first page
         # in this order instead of sorting everyone.
-        indexes = [models.Index(fields=("last_name", "first_name", "id"), name="user_name_idx")]
+        indexes = [
+            models.Index(fields=("last_name", "first_name", "id"), name="user_name_idx"),
+            # The few accounts that are not active (selectors.with_active_account).
+            models.Index(fields=("id",), name="user_inactive_idx", condition=Q(is_active=False)),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email

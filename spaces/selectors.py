@@ -12,7 +12,13 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from contacts.models import Authority, DigitalOfficer, Person
-from contacts.selectors import ContactCard, active_officers, contact_card, officers_by_authority
+from contacts.selectors import (
+    ContactCard,
+    active_officers,
+    contact_card,
+    officers_by_authority,
+    with_active_account,
+)
 from core import role_origins
 from core.audiences import Audience, Viewer, audience, is_staff_of_administration
 from core.dates import today
@@ -86,12 +92,16 @@ def spaces_with_counts(user: Viewer) -> QuerySet[Space]:
     )
 
 
-def _space_memberships(user: Viewer, space: Space) -> QuerySet[Membership]:
-    return (
-        Membership.objects.visible_to(user)
-        .active()
-        .filter(space=space, person__user__is_active=True)
-    )
+def _space_memberships(
+    user: Viewer, space: Space, *, counting: bool = False
+) -> QuerySet[Membership]:
+    """The space's current memberships the viewer sees, of active accounts. To list a page in
+    name order the accounts are joined (the planner walks the name index); to count them all
+    they are not (`with_active_account`: a join would read every person and account)."""
+    current = Membership.objects.visible_to(user).active().filter(space=space)
+    if counting:
+        return current.filter(with_active_account())
+    return current.filter(person__user__is_active=True)
 
 
 def _former_memberships(user: Viewer, space: Space) -> QuerySet[Membership]:
@@ -231,7 +241,8 @@ def space_detail(
     ]
     members = memberships.exclude(role=Membership.Role.COORDINATOR)
     show_affiliation = is_staff_of_administration(user)
-    represented = _represented(members)
+    counted = _space_memberships(user, space, counting=True)
+    represented = _represented(counted.exclude(role=Membership.Role.COORDINATOR))
     detail.member_count = len(detail.coordinators) + sum(g.count for g in represented)
     if show_affiliation:
         detail.represented = represented
@@ -375,7 +386,7 @@ def representation_matrix() -> tuple[list[Space], list[MatrixRow]]:
     counts = {
         (r["authority_id"], r["space_id"]): r["n"]
         for r in Membership.objects.active()
-        .filter(authority__isnull=False, person__user__is_active=True)
+        .filter(with_active_account(), authority__isnull=False)
         .exclude(role=Membership.Role.GUEST)
         .values("authority_id", "space_id")
         .annotate(n=Count("pk"))

@@ -393,6 +393,9 @@ MATRIX: dict[str, Row] = {
     "discussions:space_thread_new": Row("space", DISCUSSERS, DISCUSSERS_FORM, GET_POST),
     "discussions:project_threads": page("project", READERS),
     "discussions:project_thread_new": Row("project", READERS, READERS_FORM, GET_POST),
+    # Whom one can mention: a search among the readers, for the readers.
+    "discussions:space_mention": page("space", DISCUSSERS),
+    "discussions:project_mention": page("project", READERS),
     # The thread page; its POST is the reply (an empty one: the form with its message).
     "discussions:thread": Row("thread", READERS, READERS_FORM, GET_POST),
     # The member opened the thread and follows it already: following changes nothing for her.
