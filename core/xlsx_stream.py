@@ -87,16 +87,9 @@ _ESCAPE_LIKE = r"(_x[0-9A-Fa-f]{4}_)"
 _ESCAPE_LIKE_RE = re.compile(_ESCAPE_LIKE)
 
 
-# What needs the careful way in a row's text: a character XML cannot hold, or "_xHHHH_".
-_NEEDS_CARE = (
-    "U&'["
-    + "".join(
-        f"\\{ord(a):04X}" + (f"-\\{ord(b):04X}" if b != a else "")
-        for a, b in [("\x01", "\x08"), ("\x0b", "\x0c"), ("\x0e", "\x1f"), ("\x7f", "\x7f")]
-        + [("\ufffe", "\uffff")]
-    )
-    + "]|_x[0-9A-Fa-f]{4}_'"
-)
+# What needs the careful way in a row's text: a control character (those XML cannot hold, and
+# line breaks), a non-character, or "_xHHHH_".
+_NEEDS_CARE = "U&'[\\0001-\\001F\\007F\\FFFE\\FFFF]|_x[0-9A-Fa-f]{4}_'"
 
 
 def _sql_text(value: str, *, careful: bool) -> str:
@@ -108,6 +101,9 @@ def _sql_text(value: str, *, careful: bool) -> str:
         value = f"translate({value}, U&'{unwritable}', '')"
     escaped = f"replace(replace(replace({value}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
     if careful:
+        # Line breaks as references: each row stays one line of COPY's output, and a carriage
+        # return is not read back as a line feed.
+        escaped = f"replace(replace({escaped}, chr(10), '&#10;'), chr(13), '&#13;')"
         escaped = f"regexp_replace({escaped}, '{_ESCAPE_LIKE}', '_x005F\\1', 'g')"
     return escaped
 
@@ -369,9 +365,8 @@ def write_sheet(
 
 # --- The rows from the database -------------------------------------------------------------------
 
-# COPY's CSV with a quote and a delimiter no row can hold (`row_sql` removes both from text):
-# each row comes as it is, only a row with a line break in its text is quoted (with \x01 around
-# it, which is dropped again). COPY's text format would escape every backslash and line break.
+# COPY's CSV with a quote and a delimiter no row holds (`row_sql` writes neither, nor a line
+# break): each row comes as it is, one a line. COPY's text format would escape backslashes.
 _COPY_OPTIONS = "FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01', ENCODING 'UTF8'"
 CHUNK = 256 * 1024
 
@@ -392,18 +387,26 @@ class _Progress(threading.Thread):
         self.pending.set()
 
     def run(self) -> None:
+        told = 0
         try:
-            while True:
+            finished = False
+            while not finished:
                 self.pending.wait()
                 self.pending.clear()
-                if self.done:
-                    return
-                try:
-                    self.progress(self.latest)
-                except Exception:  # progress is a courtesy: the file is written all the same
-                    logger.warning("progress not reported", exc_info=True)
+                # Read before the count: once finished, the count read after it is the last.
+                finished = self.done
+                # Only the newest count: those that came meanwhile are passed over.
+                if (rows := self.latest) != told:
+                    told = rows
+                    self._call(rows)
         finally:
             connections.close_all()  # this thread's connections only
+
+    def _call(self, rows: int) -> None:
+        try:
+            self.progress(rows)
+        except Exception:  # progress is a courtesy: the file is written all the same
+            logger.warning("progress not reported", exc_info=True)
 
     def finish(self) -> None:
         self.done = True
@@ -430,9 +433,6 @@ class _Sink:
         data = b"".join(self.parts)
         self.parts.clear()
         self.size = 0
-        if b"\x01" in data:
-            data = data.replace(b"\x01", b"")
-        # Line feeds: rows, and the rare line break in a text; close enough for progress.
         self.lines += data.count(b"\n")
         self.write_out(data)
         self.tell(self.lines)
