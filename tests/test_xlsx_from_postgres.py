@@ -159,6 +159,8 @@ def test_numbers_are_numbers_in_their_formats_and_text_stays_text(
         raw = package.read(xlsx_stream.SHEET_PATH)
         assert "xl/sharedStrings.xml" not in package.namelist()  # inline strings only
     assert b"<f>" not in raw  # no formula anywhere
+    # Excel keeps leading and trailing blanks only where told to.
+    assert b'<t xml:space="preserve">  Leerzeichen vorn und hinten  </t>' in raw
     sheet = sheet_of(report)
     rows = {row[8].value: row for row in sheet.iter_rows(min_row=2) if row[8].value}
     personnel = next(row for row in sheet.iter_rows(min_row=2) if row[12].value is not None)
@@ -187,6 +189,7 @@ def test_the_header_is_bold_frozen_filtered_and_the_columns_fit(
     assert header[0].value == "Projekt" and header[12].value == "VZÄ"
     assert all(cell.font.b for cell in header)
     assert sheet.freeze_panes == "A2"
+    assert sheet.sheet_view.pane.state == "frozen" and sheet.sheet_view.pane.ySplit == 1
     assert sheet.auto_filter.ref == f"A1:T{sheet.max_row}"
     assert sheet.column_dimensions["A"].width >= len("Ampelschaltung")
     assert sheet.column_dimensions["P"].width >= len("8,714,521.49 €")
