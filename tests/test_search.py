@@ -233,7 +233,7 @@ def test_the_people_search_reads_its_trigram_indexes(itd, authority):
     sql, params = (
         _people(itd, Terms.of("Digitalisierung"), None).values("pk").query.sql_with_params()
     )
-    assert "UPPER(U0.\"last_name\"::text) LIKE" in sql and " UNION " in sql
+    assert 'UPPER(U0."last_name"::text) LIKE' in sql and " UNION " in sql
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
