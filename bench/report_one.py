@@ -6,6 +6,7 @@ Called by bench/run_bench.py (`make bench`) with the benchmark database in the e
 
     python bench/report_one.py --kind lines --format xlsx --year 2026
     python bench/report_one.py --writer openpyxl --year 2026   # the write-only alternative
+    python bench/report_one.py --writer xlsxwriter             # cell by cell, as SQLite's way
 
 Prints one line of JSON.
 """
@@ -88,12 +89,26 @@ def openpyxl_lines(user: Actor, year: int | None, target: Path) -> int:
     return count
 
 
+def xlsxwriter_lines(user: Actor, year: int | None, target: Path) -> int:
+    """The budget lines written cell by cell with XlsxWriter (core.tabular.XlsxBook: the way of
+    SQLite, and of PostgreSQL before the database wrote the rows), for comparison."""
+    from core.tabular import Sheet, XlsxBook
+    from projects.exports import budget_lines_table
+    from projects.selectors.portfolio import portfolio
+
+    header, rows = budget_lines_table(user, portfolio(user, year=year), year=year)
+    book = XlsxBook(str(target), tmpdir=str(target.parent))
+    count = book.add(Sheet("Budgetzeilen", header, rows, emphasise=("Summe",)))
+    book.close()
+    return count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kind", default="lines")
     parser.add_argument("--format", default="xlsx")
     parser.add_argument("--year", type=int, default=None)
-    parser.add_argument("--writer", choices=("portal", "openpyxl"), default="portal")
+    parser.add_argument("--writer", choices=("portal", "openpyxl", "xlsxwriter"), default="portal")
     parser.add_argument("--email", default="bench.itd@example.org")
     args = parser.parse_args()
 
@@ -114,9 +129,10 @@ def main() -> None:
     sampler = PeakSampler()
     sampler.start()
     started = time.perf_counter()
-    if args.writer == "openpyxl":
-        target = Path(reports_root) / "openpyxl.xlsx"
-        rows = openpyxl_lines(user, args.year, target)
+    if args.writer in ("openpyxl", "xlsxwriter"):
+        target = Path(reports_root) / f"{args.writer}.xlsx"
+        write = openpyxl_lines if args.writer == "openpyxl" else xlsxwriter_lines
+        rows = write(user, args.year, target)
         size, status = target.stat().st_size, "ready"
     else:
         report = Report.objects.create(

@@ -13,7 +13,9 @@ What it does, all on this machine (loopback only):
    and measures the serving worker's memory during the export, at two sizes;
 5b. writes the background reports as the Celery worker does (bench/report_one.py, a process
    each): the budget-lines XLSX and the budget report against COPY of the same lines, with the
-   growth of the process's peak memory at two sizes, and openpyxl's write-only mode beside it;
+   growth of the process's peak memory at two sizes (the budget-lines XLSX: rows written by
+   PostgreSQL, core.xlsx_stream), and XlsxWriter cell by cell and openpyxl's write-only mode
+   beside it;
 6. runs a load test: locust, headless, N signed-in users for S seconds on a mix of portfolio,
    project page, cockpit and space page, each user reading a page for 1-3 s before the next.
 
@@ -404,6 +406,7 @@ def measure_reports(args: argparse.Namespace, user: Actor) -> list[tuple[str, di
     for label, options, year in (
         ("budget lines XLSX, 2026", ("--kind", "lines", "--year", "2026"), 2026),
         ("budget lines XLSX, all", ("--kind", "lines"), None),
+        ("  XlsxWriter per cell, all", ("--writer", "xlsxwriter"), None),
         ("  openpyxl write-only, all", ("--writer", "openpyxl"), None),
         ("budget report XLSX, 2026", ("--kind", "budget", "--year", "2026"), 2026),
     ):

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from core import pdf
 from core.dates import format_datetime
 from core.money import format_euro
 from core.tabular import Sheet, XlsxBook, money, write_csv
-from projects.exports import budget_lines_table
+from projects.exports import budget_lines_table, budget_lines_xlsx
 from projects.models import Project
 from projects.selectors.money import Figures, RollupRow
 
@@ -201,9 +202,14 @@ def _budget_pdf(
 # --- Budget lines -----------------------------------------------------------------------------
 
 
-def _lines_table(report: Report, condition: Q | None) -> tuple[list[str], Iterator[list[Any]]]:
+def _lines_scope(report: Report, condition: Q | None) -> tuple[QuerySet[Project], int | None]:
+    """The projects and the year of a budget-lines report."""
     projects = Project.objects.filter(condition if condition is not None else Q(pk__in=[]))
-    year = report.fiscal_year.year if report.fiscal_year else None
+    return projects, report.fiscal_year.year if report.fiscal_year else None
+
+
+def _lines_table(report: Report, condition: Q | None) -> tuple[list[str], Iterator[list[Any]]]:
+    projects, year = _lines_scope(report, condition)
     return budget_lines_table(report.requested_by, projects, year=year)
 
 
@@ -218,8 +224,19 @@ def _counted(rows: Iterator[list[Any]], total: int, progress: Progress) -> Itera
 def _lines_xlsx(
     report: Report, condition: Q | None, meta: content.Meta, target: Path, progress: Progress
 ) -> int:
-    header, rows = _lines_table(report, condition)
     total = content.line_count(condition, report)
+    if connection.vendor == "postgresql":
+        # The database writes the rows' XML (projects.exports.budget_lines_xlsx): about a
+        # tenth of the time XlsxWriter needs; the SQLite of `make run` takes the way below.
+        projects, year = _lines_scope(report, condition)
+        return budget_lines_xlsx(
+            target,
+            report.requested_by,
+            projects,
+            year=year,
+            progress=lambda lines: progress(min(5 + 90 * lines // max(total, 1), 95)),
+        )
+    header, rows = _lines_table(report, condition)
     book = XlsxBook(str(target), tmpdir=str(target.parent))
     written = book.add(
         Sheet(_("Budgetzeilen"), header, _counted(rows, total, progress), emphasise=_sums())
