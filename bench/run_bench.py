@@ -718,7 +718,7 @@ def print_pages(results: Results, health: list[float], title: str) -> None:
         f"\n{title}: /healthz median {base:.1f} ms, p95 {p95(health):.1f} ms over {len(health)} "
         "requests interleaved with the pages"
     )
-    print(f"{'':<28}" + "".join(f"{role:>24}" for role in roles))
+    print(f"{'role':<28}" + "".join(f"{role:>24}" for role in roles))
     print(f"{'page':<28}" + f"{'x med':>7}{'x p95':>6}{'q':>4}{'KB':>7}" * len(roles))
     for label in labels:
         print(f"{label:<28}" + "".join(cell(results.get((r, label)), base, label) for r in roles))

@@ -37,6 +37,10 @@ def test_the_bench_signs_in_as_four_roles_and_appending_doubles_the_data(db):
     assert Membership.objects.active().get(person=guest).role == Membership.Role.GUEST
     assert has_active_access(users["guest"]) and not mfa_required(users["guest"])
     assert User.objects.filter(email__startswith="bench.load.guest").count() == 4
+    # Every load account is in the largest space like its role's bench account.
+    load = Membership.objects.active().filter(person__user__email__startswith="bench.load.")
+    assert load.count() == 12  # officers, members, guests (ITD needs no membership)
+    assert {m.space_id for m in load} == {Membership.objects.get(person=guest).space_id}
     assert Goal.objects.exists() and Meeting.objects.count() == 4
     assert Notification.objects.filter(recipient__in=users.values()).count() == 20
 

@@ -475,7 +475,8 @@ class Command(BaseCommand):
 
     def _officer(self, email: str, first_name: str, authority_id: int) -> None:
         """The principal (the bench account) or a deputy (the load accounts) of the authority
-        that has the most people, member of the largest space."""
+        that has the most people, member of the largest space (all of them: the load test's
+        officers open the pages the bench's officer opened)."""
         user = self._account(email, first_name=first_name, last_name="Officer")
         person, _ = Person.objects.get_or_create(user=user, defaults={"authority_id": authority_id})
         principal = email == BENCH_OFFICER_EMAIL
@@ -488,8 +489,7 @@ class Command(BaseCommand):
                 "since": dt.date(2024, 1, 1),
             },
         )
-        if principal:
-            self._join(person, Membership.Role.MEMBER, authority_id=authority_id)
+        self._join(person, Membership.Role.MEMBER, authority_id=authority_id)
 
     def _member(self, email: str, first_name: str, authority_id: int) -> None:
         """Staff of an authority, member (not coordinator) of the largest space."""
