@@ -11,9 +11,15 @@
 - an audit trail (budget lines, projects, memberships) and a security log.
 
 Projects get the slug prefix `bench-`, people the address prefix `bench.`; running the command
-again replaces them. It also creates the accounts the benchmark signs in with (ITD staff, and a
-digitalisation officer, both with an authenticator secret), so it runs only with DEBUG=true
-unless --force is given. The same seed gives the same data.
+again replaces them, unless --append is given: then it adds as much again (numbered after the
+existing ones, from the seed plus the count already there) and keeps the accounts, so the bench
+measures the same pages at double the data with the same signed-in sessions.
+
+It also creates the accounts the benchmark signs in with, one per role: ITD staff, a
+digitalisation officer, a member of the largest space (these three with an authenticator
+secret) and a guest of that space (an external person of a partner organisation, no authority:
+guests need no second factor, so this one has none); and four more of each for the load test.
+So it runs only with DEBUG=true unless --force is given. The same seed gives the same data.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ PREFIX = "bench-"
 PEOPLE_PREFIX = "bench."
 BENCH_EMAIL = "bench.itd@example.org"
 BENCH_OFFICER_EMAIL = "bench.officer@example.org"
+BENCH_MEMBER_EMAIL = "bench.member@example.org"
+BENCH_GUEST_EMAIL = "bench.guest@example.org"
 BENCH_PASSWORD = "Bench-Hamburg-2026!"  # noqa: S105 - a benchmark account on a local database
 BENCH_TOTP_SECRET = "BENCHHAMBURGDIGITALRAEUMEXKEYS23"  # noqa: S105
 YEARS = (2025, 2026, 2027)
@@ -75,13 +83,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="run without DEBUG (creates accounts!)"
         )
+        parser.add_argument(
+            "--append",
+            action="store_true",
+            help="add as much again to the existing benchmark data (keeps the accounts)",
+        )
 
     def handle(self, *args, projects: int, lines: int, people: int, audit: int, **options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("Creates accounts with a known password: DEBUG=true or --force.")
         if projects < 1 or lines < 0 or people < 50 or audit < 0:
             raise CommandError("--projects >= 1, --people >= 50, --lines and --audit >= 0.")
-        self.rng = random.Random(options["seed"])
+        append = options["append"]
+        # Numbering and seed continue after what is there, so appended rows are new ones.
+        self.first_person = User.objects.filter(email__startswith=f"{PEOPLE_PREFIX}person").count()
+        self.first_project = Project.objects.filter(slug__startswith=PREFIX).count()
+        if not append:
+            self.first_person = self.first_project = 0
+        self.rng = random.Random(options["seed"] + self.first_project)
         years = [FiscalYear.objects.get_or_create(year=y)[0] for y in YEARS]
         combos = list(
             itertools.product(years, CostCategory.objects.all(), FundingSource.objects.all())
@@ -92,12 +111,14 @@ class Command(BaseCommand):
         self.authorities = list(Authority.objects.current().order_by("pk"))
         started = time.monotonic()
         with transaction.atomic():
-            self._remove_old()
-            persons, by_authority = self._people(people)
+            if not append:
+                self._remove_old()
+            persons, by_authority = self._people(people, officers=not append)
             made = self._projects(projects, persons, by_authority)
             self._lines(made, lines, combos)
             self._audit(made, persons, audit)
-            self._accounts(by_authority)
+            if not append:
+                self._accounts(by_authority)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -105,8 +126,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"{projects} projects, {lines} budget lines, {people} people, "
                 f"{Membership.objects.count()} memberships, {AuditEntry.objects.count()} audit "
-                f"entries in {time.monotonic() - started:.1f}s. Sign-in: {BENCH_EMAIL}, "
-                f"{BENCH_OFFICER_EMAIL}"
+                f"entries in {time.monotonic() - started:.1f}s"
+                + ("" if append else f". Sign-in: {BENCH_EMAIL}, {BENCH_OFFICER_EMAIL}, ")
+                + ("" if append else f"{BENCH_MEMBER_EMAIL}, {BENCH_GUEST_EMAIL}")
             )
         )
 
@@ -135,15 +157,19 @@ class Command(BaseCommand):
             share if a.code == "ITD" else w for a, w in zip(self.authorities, weights, strict=True)
         ]
 
-    def _people(self, n: int) -> tuple[list[Person], dict[int, list[Person]]]:
+    def _people(self, n: int, *, officers: bool) -> tuple[list[Person], dict[int, list[Person]]]:
+        """n people with their memberships; the principal and deputies of every authority
+        unless `officers` is false (an appended run: the authorities have theirs)."""
         rng = self.rng
         password = make_password(None)  # unusable: these people never sign in here
+        first = Organisation.objects.filter(name__startswith="Benchmark-Partner").count()
         organisations = Organisation.objects.bulk_create(
-            Organisation(name=f"Benchmark-Partner {i:02d}", kind="company") for i in range(40)
+            Organisation(name=f"Benchmark-Partner {i:02d}", kind="company")
+            for i in range(first, first + 40)
         )
         weights = self._authority_weights()
         users, persons = [], []
-        for i in range(n):
+        for i in range(self.first_person, self.first_person + n):
             users.append(
                 User(
                     email=f"{PEOPLE_PREFIX}person{i:05d}@example.org",
@@ -171,6 +197,12 @@ class Command(BaseCommand):
             if person.authority_id:
                 by_authority.setdefault(person.authority_id, []).append(person)
         self._memberships(persons)
+        if officers:
+            self._officers(by_authority)
+        return persons, by_authority
+
+    def _officers(self, by_authority: dict[int, list[Person]]) -> None:
+        """The principal and two deputies of every authority, from its first people."""
         officers = []
         for authority in self.authorities:
             staff = by_authority.get(authority.pk, [])
@@ -182,7 +214,6 @@ class Command(BaseCommand):
                     )
                 )
         DigitalOfficer.objects.bulk_create(officers)
-        return persons, by_authority
 
     def _memberships(self, persons: list[Person]) -> None:
         rng = self.rng
@@ -233,7 +264,7 @@ class Command(BaseCommand):
         made: list[Project] = []
         for start in range(0, n, BATCH):
             batch = []
-            for i in range(start, min(n, start + BATCH)):
+            for i in range(self.first_project + start, self.first_project + min(n, start + BATCH)):
                 batch.append(
                     Project(
                         title=f"Benchmark-Projekt {i:05d}",
@@ -405,57 +436,85 @@ class Command(BaseCommand):
 
     # --- The accounts the benchmark signs in with ---------------------------------------------
 
-    def _account(self, email: str, **extra) -> User:
+    def _account(self, email: str, *, second_factor: bool = True, **extra: Any) -> User:
+        """A signed-in role's account: the benchmark password, a verified address and, unless
+        `second_factor` is false, the benchmark's authenticator secret."""
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(email=email, password=BENCH_PASSWORD, **extra)
         EmailAddress.objects.update_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
-        user_totp_enrol(user=user, secret=BENCH_TOTP_SECRET)
+        if second_factor:
+            user_totp_enrol(user=user, secret=BENCH_TOTP_SECRET)
         return user
 
     def _accounts(self, by_authority: dict[int, list[Person]]) -> None:
-        itd = self._account(BENCH_EMAIL, first_name="Bench", last_name="ITD", is_itd_staff=True)
-        Person.objects.get_or_create(
-            user=itd, defaults={"authority": Authority.objects.get(code="ITD")}
-        )
-        # An officer of the authority that leads the most projects, member of the largest space.
+        """The accounts of the four roles, and four more of each for the load test (it signs
+        in once per account: a code is valid once per account)."""
+        # The officer's and the member's authority: the one with the most people.
         largest = max(by_authority, key=lambda pk: len(by_authority[pk]))
-        officer = self._account(BENCH_OFFICER_EMAIL, first_name="Bench", last_name="Officer")
-        person, _ = Person.objects.get_or_create(user=officer, defaults={"authority_id": largest})
+        partner = Organisation.objects.filter(name__startswith="Benchmark-Partner").first()
+        assert partner is not None
+        roles = (
+            ("itd", self._itd),
+            ("officer", lambda email, name: self._officer(email, name, largest)),
+            ("member", lambda email, name: self._member(email, name, largest)),
+            ("guest", lambda email, name: self._guest(email, name, partner)),
+        )
+        for role, make in roles:
+            make(f"{PEOPLE_PREFIX}{role}@example.org", "Bench")
+            for k in range(1, 5):
+                make(f"{PEOPLE_PREFIX}load.{role}{k}@example.org", f"Load {k}")
+
+    def _itd(self, email: str, first_name: str) -> None:
+        user = self._account(email, first_name=first_name, last_name="ITD", is_itd_staff=True)
+        Person.objects.get_or_create(
+            user=user, defaults={"authority": Authority.objects.get(code="ITD")}
+        )
+
+    def _officer(self, email: str, first_name: str, authority_id: int) -> None:
+        """The principal (the bench account) or a deputy (the load accounts) of the authority
+        that has the most people, member of the largest space (all of them: the load test's
+        officers open the pages the bench's officer opened)."""
+        user = self._account(email, first_name=first_name, last_name="Officer")
+        person, _ = Person.objects.get_or_create(user=user, defaults={"authority_id": authority_id})
+        principal = email == BENCH_OFFICER_EMAIL
         DigitalOfficer.objects.get_or_create(
             person=person,
-            authority_id=largest,
+            authority_id=authority_id,
             ended_at=None,
-            defaults={"role": DigitalOfficer.Role.PRINCIPAL, "since": dt.date(2024, 1, 1)},
+            defaults={
+                "role": DigitalOfficer.Role.PRINCIPAL if principal else DigitalOfficer.Role.DEPUTY,
+                "since": dt.date(2024, 1, 1),
+            },
         )
+        self._join(person, Membership.Role.MEMBER, authority_id=authority_id)
+
+    def _member(self, email: str, first_name: str, authority_id: int) -> None:
+        """Staff of an authority, member (not coordinator) of the largest space."""
+        user = self._account(email, first_name=first_name, last_name="Member")
+        person, _ = Person.objects.get_or_create(user=user, defaults={"authority_id": authority_id})
+        self._join(person, Membership.Role.MEMBER, authority_id=authority_id)
+
+    def _guest(self, email: str, first_name: str, partner: Organisation) -> None:
+        """An external person of a partner organisation (no authority), guest of the largest
+        space for half a year; guests need no second factor, so this account has none."""
+        user = self._account(email, second_factor=False, first_name=first_name, last_name="Guest")
+        person, _ = Person.objects.get_or_create(user=user, defaults={"organisation": partner})
+        today = timezone.localdate()
+        self._join(
+            person,
+            Membership.Role.GUEST,
+            organisation=partner,
+            since=today - dt.timedelta(days=30),
+            until=today + dt.timedelta(days=180),
+        )
+
+    def _join(self, person: Person, role: str, **fields: Any) -> None:
         Membership.objects.get_or_create(
             person=person,
             space=self.spaces[0],
             ended_at=None,
-            defaults={"role": Membership.Role.MEMBER, "authority_id": largest},
+            defaults={"role": role, **fields},
         )
-        # The load test signs in once per account (a code is valid once per account).
-        for k in range(1, 5):
-            load_itd = self._account(
-                f"bench.load.itd{k}@example.org",
-                first_name="Load",
-                last_name=f"ITD {k}",
-                is_itd_staff=True,
-            )
-            Person.objects.get_or_create(
-                user=load_itd, defaults={"authority": Authority.objects.get(code="ITD")}
-            )
-            load_officer = self._account(
-                f"bench.load.officer{k}@example.org", first_name="Load", last_name=f"Officer {k}"
-            )
-            person, _ = Person.objects.get_or_create(
-                user=load_officer, defaults={"authority_id": largest}
-            )
-            DigitalOfficer.objects.get_or_create(
-                person=person,
-                authority_id=largest,
-                ended_at=None,
-                defaults={"role": DigitalOfficer.Role.DEPUTY, "since": dt.date(2024, 1, 1)},
-            )

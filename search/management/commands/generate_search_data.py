@@ -2,6 +2,8 @@
 
 German sentences from a small vocabulary, so a word's forms occur in many posts ("Ladesäule",
 "Ladesäulen") and a search has thousands of candidates to rank, as in years of real use.
+Running it again replaces the benchmark threads; --append adds as many again instead (the bench's
+second run at double the data).
 """
 
 from __future__ import annotations
@@ -79,11 +81,19 @@ class Command(BaseCommand):
         parser.add_argument("--posts", type=int, default=100_000)
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--force", action="store_true", help="also with DEBUG off")
+        parser.add_argument(
+            "--append", action="store_true", help="add to the benchmark threads, keep them"
+        )
 
-    def handle(self, *args: object, posts: int, seed: int, force: bool, **options: object) -> None:
+    def handle(
+        self, *args: object, posts: int, seed: int, force: bool, append: bool, **options: object
+    ) -> None:
         if not settings.DEBUG and not force:
             raise CommandError("Benchmark data: DEBUG=true or --force.")
-        rng = random.Random(seed)
+        existing = Thread.objects.filter(title__startswith=PREFIX)
+        # Appended threads are numbered after the existing ones, from another seed.
+        first = existing.count() if append else 0
+        rng = random.Random(seed + first)
         spaces = list(Space.objects.order_by("position"))
         authors = list(User.objects.filter(is_active=True).order_by("pk")[:2000])
         if not authors:
@@ -91,13 +101,14 @@ class Command(BaseCommand):
         started = time.monotonic()
         now = timezone.now()
         with transaction.atomic():
-            Thread.objects.filter(title__startswith=PREFIX).delete()
+            if not append:
+                existing.delete()
             n_threads = max(1, posts // POSTS_PER_THREAD)
             threads = Thread.objects.bulk_create(
                 [
                     Thread(
                         space=spaces[i % len(spaces)],
-                        title=f"{PREFIX}{rng.choice(TOPICS)} {i}",
+                        title=f"{PREFIX}{rng.choice(TOPICS)} {first + i}",
                         author=rng.choice(authors),
                         created_at=now,
                         last_post_at=now,
