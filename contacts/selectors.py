@@ -48,6 +48,10 @@ def contact_card(viewer: Viewer, person: Person, *, affiliation: Any = None) -> 
 
 
 def contact_cards(viewer: Viewer, people: Iterable[Person]) -> list[ContactCard]:
+    """The cards of a page of people; what their rules look up, looked up for all at once
+    (a guest's "shares a space with me" for these people, not for everyone they share with)."""
+    people = list(people)
+    PERSON.prime(viewer, people)
     return [contact_card(viewer, p) for p in people]
 
 

@@ -17,7 +17,8 @@ from functions each app defines and caches for the request.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -135,6 +136,10 @@ class Rule:
         """The condition on the user model for the accounts this rule admits on `obj`."""
         raise NoHolders(f"{self.label}: no reading as accounts")
 
+    def prime(self, user: Viewer, objs: Sequence[Any]) -> None:
+        """Learn in one query what `test` will ask about each of `objs` (a page of them);
+        nothing to learn for most rules."""
+
     def __or__(self, other: Rule) -> Rule:
         return Any_(self, other)
 
@@ -235,7 +240,9 @@ class AttrIn(Rule):
 
 class InSubquery(Rule):
     """The object's field is in a set the database computes for the user (a subquery, for sets
-    too large to send as a list: the people of a guest's spaces)."""
+    too large to send as a list: the people of a guest's spaces). Tested in Python, the set is
+    never read whole: the objects of a page are looked up together (`prime`), any other one by
+    itself, and the answers kept for the request."""
 
     def __init__(
         self, path: str, query: Callable[[Viewer], models.QuerySet[Any]], label: str
@@ -246,16 +253,52 @@ class InSubquery(Rule):
     def q(self, user: Viewer, model: type[models.Model]) -> Condition:
         return Q(**{f"{self.path}__in": self.query(user)})
 
-    def test(self, user: Viewer, obj: Any) -> bool:
-        # One query per request and user, however many objects are tested (cached on the user
-        # object like the other facts about them; contacts.permissions.forget_cached_facts).
+    def _state(self, user: Viewer) -> _Lookups:
+        # Cached on the user object like the other facts about them, for the request
+        # (contacts.permissions.forget_cached_facts forgets it).
         cache = f"_portal_subquery_{id(self)}"
-        found: set[Any] | None = getattr(user, cache, None) if user is not None else None
-        if found is None:
-            found = set(self.query(user))
+        state: _Lookups | None = getattr(user, cache, None)
+        if state is None:
+            state = _Lookups()
             if user is not None:
-                setattr(user, cache, found)
-        return _resolve(obj, self.path) in found
+                setattr(user, cache, state)
+        return state
+
+    def prime(self, user: Viewer, objs: Sequence[Any]) -> None:
+        # Only noted: looked up (together) when a test first needs one of them, so priming a
+        # rule that short-circuits before it (ITD, staff) costs nothing.
+        state = self._state(user)
+        if not state.complete:
+            values = {_resolve(obj, self.path) for obj in objs} - set(state.known) - {None}
+            state.pending.update(values)
+
+    def test(self, user: Viewer, obj: Any) -> bool:
+        value = _resolve(obj, self.path)
+        state = self._state(user)
+        if state.complete or value in state.known:
+            return state.known.get(value, False)
+        rows = self.query(user)
+        if not state.pending:
+            # Not primed: the whole set, once per request (small for most users and rules).
+            state.known = dict.fromkeys(rows, True)
+            state.complete = True
+            return state.known.get(value, False)
+        values = state.pending | {value}
+        state.pending.clear()
+        column = rows.query.values_select[0]  # the one column of the values_list
+        found = set(rows.filter(**{f"{column}__in": list(values)}).order_by())
+        for each in values:
+            state.known[each] = each in found
+        return state.known[value]
+
+
+@dataclass
+class _Lookups:
+    """What an InSubquery rule learnt for one user in this request."""
+
+    known: dict[Any, bool] = field(default_factory=dict)
+    pending: set[Any] = field(default_factory=set)  # primed, not looked up yet
+    complete: bool = False  # the whole set was read: anything not known is not in it
 
 
 class Self(Rule):
@@ -377,6 +420,10 @@ class Extensible(Rule):
     def holders(self, obj: Any) -> Condition:
         return Any_(*self.parts).holders(obj)
 
+    def prime(self, user: Viewer, objs: Sequence[Any]) -> None:
+        for part in self.parts:
+            part.prime(user, objs)
+
 
 class All(Rule):
     def __init__(self, *rules: Rule) -> None:
@@ -391,6 +438,10 @@ class All(Rule):
 
     def holders(self, obj: Any) -> Condition:
         return _all(self.rules, lambda rule: rule.holders(obj))
+
+    def prime(self, user: Viewer, objs: Sequence[Any]) -> None:
+        for rule in self.rules:
+            rule.prime(user, objs)
 
 
 class Any_(Rule):  # noqa: N801 - `Any` is typing's
@@ -407,6 +458,10 @@ class Any_(Rule):  # noqa: N801 - `Any` is typing's
     def holders(self, obj: Any) -> Condition:
         return _any(self.rules, lambda rule: rule.holders(obj))
 
+    def prime(self, user: Viewer, objs: Sequence[Any]) -> None:
+        for rule in self.rules:
+            rule.prime(user, objs)
+
 
 class Not(Rule):
     def __init__(self, rule: Rule) -> None:
@@ -421,6 +476,9 @@ class Not(Rule):
 
     def holders(self, obj: Any) -> Condition:
         return _not(self.rule.holders(obj))
+
+    def prime(self, user: Viewer, objs: Sequence[Any]) -> None:
+        self.rule.prime(user, objs)
 
 
 def any_of(*rules: Rule) -> Rule:
@@ -453,6 +511,12 @@ class RuleTable:
 
     def can(self, user: Viewer, action: str, obj: Any = None) -> bool:
         return self.rule(action).test(user, obj)
+
+    def prime(self, user: Viewer, objs: Sequence[Any], *actions: str) -> None:
+        """Before testing `actions` (all: none named) on each of `objs`: what the rules look up
+        in the database, looked up for all of them at once (a page's query count stays fixed)."""
+        for action in actions or tuple(self.rules):
+            self.rule(action).prime(user, objs)
 
     def holders(self, action: str, obj: Any = None) -> models.QuerySet[Any]:
         """The active accounts that may do `action` with `obj` (the rule read as accounts)."""

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from contacts.models import Authority, DigitalOfficer, Person
+from contacts.permissions import PERSON
 from contacts.selectors import (
     ContactCard,
     active_officers,
@@ -233,17 +234,16 @@ def space_detail(
     related: tuple[str, ...] = ("person__user", "person__authority", "person__organisation")
     related += ("authority", "organisation", "space")
     memberships = _space_memberships(user, space)
-    detail.coordinators = [
-        _row(user, m)
-        for m in memberships.filter(role=Membership.Role.COORDINATOR)
+    coordinators = list(
+        memberships.filter(role=Membership.Role.COORDINATOR)
         .select_related(*related)
         .order_by("person__user__last_name", "person__user__first_name", "pk")
-    ]
+    )
     members = memberships.exclude(role=Membership.Role.COORDINATOR)
     show_affiliation = is_staff_of_administration(user)
     counted = _space_memberships(user, space, counting=True)
     represented = _represented(counted.exclude(role=Membership.Role.COORDINATOR))
-    detail.member_count = len(detail.coordinators) + sum(g.count for g in represented)
+    detail.member_count = len(coordinators) + sum(g.count for g in represented)
     if show_affiliation:
         detail.represented = represented
         members = _filter_group(members, group)
@@ -253,9 +253,17 @@ def space_detail(
     # The groups counted them already: no second count (unless a search narrows them).
     chosen = [g.count for g in represented if show_affiliation and g.key == group]
     if not q.strip() and (chosen or not group or not show_affiliation):
-        paginator.count = chosen[0] if chosen else detail.member_count - len(detail.coordinators)
+        paginator.count = chosen[0] if chosen else detail.member_count - len(coordinators)
     detail.page = paginator.get_page(page)
     detail.shown_count = detail.page.paginator.count
+    former = _former_memberships(user, space)
+    detail.former_count = former.count()
+    former_shown = list(former.select_related(*related)[:FORMER_SHOWN])
+    # The cards' rules look up what they need for all these people at once (a guest's
+    # "shares a space with me": these people, not the thousands of the space).
+    shown = [*coordinators, *detail.page.object_list, *former_shown]
+    PERSON.prime(user, [m.person for m in shown])
+    detail.coordinators = [_row(user, m) for m in coordinators]
     groups: dict[str, MemberGroup] = {}
     for m in detail.page.object_list:
         if show_affiliation:
@@ -266,9 +274,7 @@ def space_detail(
     detail.groups = [groups[k] for k in sorted(groups)]
     if detail.can_manage:
         _mark_origins([*detail.coordinators, *(r for g in detail.groups for r in g.rows)])
-    former = _former_memberships(user, space)
-    detail.former_count = former.count()
-    detail.former = [_row(user, m) for m in former.select_related(*related)[:FORMER_SHOWN]]
+    detail.former = [_row(user, m) for m in former_shown]
     if show_affiliation:
         # Only staff get here, and staff see every active person. Bounded by the number of
         # authorities, not of members.

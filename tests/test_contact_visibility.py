@@ -104,3 +104,29 @@ def test_ended_membership_no_longer_shows(itd, target, other_space):
     members, former = html.split('id="former"', 1)
     assert "Zora Zielinski" not in members  # nor in the activity stream
     assert "Zora Zielinski" in former  # listed separately, for those who see members
+
+
+def test_a_guest_page_of_people_looks_up_only_the_people_it_shows(guest, other_space, authority):
+    """ "Shares a space with me" is asked for the page's people together, never read whole (a
+    guest of a space of thousands would read all of them on every page)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(60):
+        person = PersonFactory(authority=authority, user__last_name=f"Raum{i:02}")
+        MembershipFactory(person=person, space=other_space)
+    client = client_for(guest)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("spaces:people")).content.decode()
+    assert "Raum00" in page and "Raum59" not in page  # a page of 50, by name
+    whole = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "spaces_membership"."person_id"')
+        and '"spaces_membership"."person_id" IN (' not in q["sql"]
+    ]
+    assert whole == [], whole
+    looked_up = [
+        q["sql"] for q in ctx.captured_queries if '"spaces_membership"."person_id" IN (' in q["sql"]
+    ]
+    assert len(looked_up) == 1
