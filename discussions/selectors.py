@@ -137,33 +137,37 @@ def mention_help(
     return help
 
 
+_UMLAUT_SPELLINGS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue"))
+
+
 def _spellings(part: str) -> set[str]:
-    """The ways a name part may be written that give the same handle (umlauts typed or spelled
-    out, a space or a hyphen), in lower case: to find the readers who share a handle."""
-    low = part.casefold().strip()
-    typed = low
-    for spelled, umlaut in (("ae", "ä"), ("oe", "ö"), ("ue", "ü"), ("ss", "ß")):
-        typed = typed.replace(spelled, umlaut)
-    forms = {low, typed, low.translate(_SPELLED_OUT)}
+    """The ways a name part is commonly written that give the same handle: umlauts typed or
+    spelled out, ß or ss, a space or a hyphen (as written, not lower-cased: the name index
+    answers exact names)."""
+    typed = spelled = part.strip()
+    for umlaut, out in _UMLAUT_SPELLINGS:
+        typed, spelled = typed.replace(out, umlaut), spelled.replace(umlaut, out)
+    forms = {part.strip(), typed, spelled, spelled.replace("ß", "ss"), typed.replace("ss", "ß")}
     return forms | {f.replace("-", " ") for f in forms} | {f.replace(" ", "-") for f in forms}
 
 
-_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-
-
 def _shared_handles(where: Space | Project, shown: list[User]) -> set[str]:
-    """The handles of `shown` that more than one reader has (one query)."""
+    """The handles of `shown` that more than one reader has (one query on the name index:
+    the spellings of each shown person's name, compared through the handles)."""
     wanted = {handle_for(u.first_name, u.last_name) for u in shown} - {""}
     if not wanted:
         return set()
     condition = Q()
     for user in shown:
-        for first in _spellings(user.first_name):
-            for last in _spellings(user.last_name):
-                condition |= Q(first_name__iexact=first, last_name__iexact=last)
+        condition |= Q(
+            last_name__in=_spellings(user.last_name), first_name__in=_spellings(user.first_name)
+        )
     counts = Counter(
         handle_for(first, last)
-        for first, last in readers(where).filter(condition).values_list("first_name", "last_name")
+        for first, last in readers(where)
+        .filter(condition)
+        .order_by()
+        .values_list("first_name", "last_name")
     )
     return {h for h in wanted if counts[h] > 1}
 
