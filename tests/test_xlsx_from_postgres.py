@@ -19,6 +19,7 @@ import pytest
 from django.db.models import Sum
 
 from core import xlsx_stream
+from core.audiences import Actor
 from core.tabular import EURO_FORMAT
 from projects.exports import budget_lines_queryset, budget_lines_xlsx
 from projects.models import BudgetLine, Project
@@ -86,7 +87,7 @@ def lines(space, authority):
     return {"project": project, "other": other}
 
 
-def request(actor: Any, capture: Any, fmt: str = "xlsx", year: int | None = 2026) -> Report:
+def request(actor: Actor, capture: Any, fmt: str = "xlsx", year: int | None = 2026) -> Report:
     with capture(execute=True):
         report = services.report_request(
             actor=actor,
