@@ -78,6 +78,9 @@ PERSON = RuleTable(
         # Guests see names and functions, not whom the others represent.
         "see_affiliation": ADMINISTRATION,
         "edit_profile": Self() | ITD,
+        # Where each of their roles came from (given in the portal or by a group of the service
+        # account): the person themselves and ITD.
+        "see_role_origins": Self() | ITD,
     },
 )
 

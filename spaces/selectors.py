@@ -21,7 +21,7 @@ from contacts.selectors import (
     with_active_account,
 )
 from core import role_origins
-from core.audiences import Audience, Viewer, audience, is_staff_of_administration
+from core.audiences import Viewer, is_staff_of_administration
 from core.dates import today
 from core.narrowing import Narrowed, narrowed
 from core.role_origins import Origin
@@ -439,7 +439,7 @@ def person_page(viewer: Viewer, person: Person) -> PersonPage:
         .order_by("authority__code", "role")
     )
     is_me = person.user_id == getattr(viewer, "pk", None)
-    shown = is_me or audience(viewer) == Audience.ITD
+    shown = PERSON.can(viewer, "see_role_origins", person)
     of_memberships = role_origins.origins(memberships) if shown else {}
     of_officers = role_origins.origins(officer_roles) if shown else {}
     return PersonPage(
