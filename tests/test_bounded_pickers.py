@@ -92,23 +92,28 @@ def city(itd, coordinator, member, space, authority):
     return {"project": first, "thread": thread, "goal": goal, "people": people}
 
 
+def _bulk_projects(space, authority, titles) -> list[Project]:
+    """Running internal projects of the space, one per title (slug from the title)."""
+    return Project.objects.bulk_create(
+        Project(
+            title=title,
+            slug=title.lower().replace(" ", "-"),
+            summary="Ein Vorhaben.",
+            primary_space=space,
+            lead_authority=authority,
+            status="in_progress",
+            health="green",
+            visibility="internal",
+            start=dt.date(2025, 1, 1),
+            end=dt.date(2027, 12, 31),
+        )
+        for title in titles
+    )
+
+
 def _projects(space, authority) -> list[int]:
     if not Project.objects.filter(primary_space=space).exists():
-        Project.objects.bulk_create(
-            Project(
-                title=f"Vorhaben {i:03}",
-                slug=f"vorhaben-{i:03}",
-                summary="Ein Vorhaben.",
-                primary_space=space,
-                lead_authority=authority,
-                status="in_progress",
-                health="green",
-                visibility="internal",
-                start=dt.date(2025, 1, 1),
-                end=dt.date(2027, 12, 31),
-            )
-            for i in range(GROWN)
-        )
+        _bulk_projects(space, authority, (f"Vorhaben {i:03}" for i in range(GROWN)))
     return list(
         Project.objects.filter(primary_space=space).order_by("title").values_list("pk", flat=True)
     )
@@ -231,21 +236,7 @@ def _grow(space, authority, itd, n: int, start: int) -> None:
     )
     people = Person.objects.bulk_create(Person(user=u, authority=authority) for u in users)
     Membership.objects.bulk_create(Membership(person=p, space=space) for p in people)
-    projects = Project.objects.bulk_create(
-        Project(
-            title=f"Wachstum {start + i:04}",
-            slug=f"wachstum-{start + i:04}",
-            summary="Ein Vorhaben.",
-            primary_space=space,
-            lead_authority=authority,
-            status="in_progress",
-            health="green",
-            visibility="internal",
-            start=dt.date(2025, 1, 1),
-            end=dt.date(2027, 12, 31),
-        )
-        for i in range(n)
-    )
+    projects = _bulk_projects(space, authority, (f"Wachstum {start + i:04}" for i in range(n)))
     Notification.objects.bulk_create(
         Notification(
             recipient=itd, email=itd.email, kind=Kind.choices[0][0], title="Ampel", project=p
