@@ -152,13 +152,10 @@ class KeyedPicker(forms.ModelMultipleChoiceField):
     many = False
     key_field = "pk"
     many_help = _("Geben Sie die gewünschten an, einen je Zeile.")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.error_messages.setdefault(
-            "unknown_key",
-            _("Diese Angaben passen zu nichts, was hier gewählt werden kann: %(keys)s"),
-        )
+    # Django merges these along the classes (a subclass names its own keys).
+    default_error_messages = {
+        "unknown_key": _("Diese Angaben passen zu nichts, was hier gewählt werden kann: %(keys)s")
+    }
 
     def offer(self, queryset: QuerySet[Any], *, limit: int = PICK_LIMIT) -> None:
         """The candidates; one query to learn whether they are few or many."""
@@ -225,12 +222,11 @@ class AddressPicker(KeyedPicker):
         "Mehr als %(limit)s Personen kommen infrage: Geben Sie die E-Mail-Adressen der "
         "gewünschten an, eine je Zeile. Adressen finden Sie im Personenverzeichnis."
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.error_messages["unknown_key"] = _(
+    default_error_messages = {
+        "unknown_key": _(
             "Diese Adressen gehören zu niemandem, der hier gewählt werden kann: %(keys)s"
         )
+    }
 
 
 class ShortNamePicker(KeyedPicker):
@@ -241,12 +237,9 @@ class ShortNamePicker(KeyedPicker):
         "Mehr als %(limit)s kommen infrage: Geben Sie die Kurznamen an (der letzte Teil der "
         "Adresse, z. B. digitaler-bauantrag), einen je Zeile."
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.error_messages["unknown_key"] = _(
-            "Diese Kurznamen passen zu nichts, was hier gewählt werden kann: %(keys)s"
-        )
+    default_error_messages = {
+        "unknown_key": _("Diese Kurznamen passen zu nichts, was hier gewählt werden kann: %(keys)s")
+    }
 
 
 class StateField(forms.IntegerField):
