@@ -7,6 +7,7 @@
 #   make worker    a Celery worker against the local Redis (mails, reports)
 #   make beat      Celery beat against the local Redis: the schedule in the database
 #   make pdf-deps  install Pango for PDF reports (WeasyPrint) where apt-get can
+#   make html-checker  install the Nu HTML Checker (npm vnu-jar, Java from Debian) for the tests
 #   make lint      ruff, djlint, mypy, Django's deployment checks, missing migrations
 #   make format    format and auto-fix with ruff
 #   make messages  update and compile the English translation
@@ -50,7 +51,7 @@ DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
 	SECURE_HTTPS=true
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test check-services browser pdf-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps
+.PHONY: help venv run test check-services browser pdf-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps html-checker
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -84,7 +85,7 @@ test: export API_TOKEN_PEPPERS = test-only-pepper-0123456789abcdef
 # The test client and the browser tests talk plain HTTP to a local server.
 test: export SECURE_SSL_REDIRECT = false
 
-test: venv browser pdf-deps idp-deps check-services
+test: venv browser pdf-deps idp-deps html-checker check-services
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
@@ -106,6 +107,27 @@ browser:
 		echo "NOTE: chromium is not on PATH and cannot be installed here (needs root and apt-get);"; \
 		echo "      install it yourself (e.g. sudo apt-get install chromium) to run the end-to-end tests."; \
 	fi
+
+# The Nu HTML Checker (W3C) that the browser suite runs over every page it visits
+# (tests/html_checker.py): the npm package vnu-jar (its download script is not run: the jar is in
+# the package) and a Java runtime from Debian.
+VNU_DIR   := scripts/vnu
+VNU_STAMP := $(VNU_DIR)/node_modules/.installed
+
+html-checker: $(VNU_STAMP)
+	@if command -v java >/dev/null 2>&1; then \
+		echo "java: $$(command -v java)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "java is missing: installing default-jre-headless with apt-get ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; \
+	else \
+		echo "NOTE: java is not on PATH and cannot be installed here (needs root and apt-get);"; \
+		echo "      install a Java runtime to run the HTML checks of the browser suite."; \
+	fi
+
+$(VNU_STAMP): $(VNU_DIR)/package.json $(VNU_DIR)/package-lock.json
+	npm ci --prefix $(VNU_DIR) --no-audit --no-fund --ignore-scripts
+	@touch $@
 
 # --- Local identity provider (single sign-on) ----------------------------------------------
 

@@ -30,6 +30,7 @@ from .factories import (
     PersonFactory,
     UserFactory,
 )
+from .html_checker import html_checker  # noqa: F401  (a fixture for the browser suite)
 
 # --- The parallel suite (pytest-xdist) --------------------------------------------------------
 # `make test` runs the suite in several processes. pytest-django gives each its own database

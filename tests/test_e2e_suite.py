@@ -1,5 +1,6 @@
 """The browser suite (issue 11, point 5): for every role, every page reachable from the
-navigation in Chromium, with axe-core (WCAG 2.0/2.1 A and AA), at 320 px and at 200 % zoom; and
+navigation in Chromium, with the Nu HTML Checker (valid HTML: no error), axe-core (WCAG 2.0/2.1
+A and AA), at 320 px and at 200 % zoom; and
 the keyboard checks axe cannot make (skip link, Tab order without a trap, visible focus, errors
 announced and linked, actions operable with Enter and Space). Screenshots of each role's main
 pages go to var/screenshots/ (or SCREENSHOTS_DIR); docs/screenshots/ holds a committed selection
@@ -203,10 +204,18 @@ def _main_pages(world: dict[str, Any], role: str) -> dict[str, str]:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_of_the_navigation_is_accessible_and_fits(role, world, live_server, browser):
+def test_every_page_of_the_navigation_is_accessible_and_fits(
+    role, world, live_server, browser, html_checker
+):
     base = live_server.url
     state = _signed_in(browser, base, world["users"][role])
-    problems: dict[str, list[str]] = {"status": [], "axe": [], "320 px": [], "200 %": []}
+    problems: dict[str, list[str]] = {
+        "status": [],
+        "html": [],
+        "axe": [],
+        "320 px": [],
+        "200 %": [],
+    }
 
     wide = _context(browser, state)
     page = wide.new_page()
@@ -218,6 +227,7 @@ def test_every_page_of_the_navigation_is_accessible_and_fits(role, world, live_s
         if response.status != 200:
             problems["status"].append(f"{path}: {response.status}")
             continue
+        problems["html"] += [f"{path}: {error}" for error in html_checker(response.text())]
         if found := _violations(page):
             problems["axe"].append(f"{path}: {found}")
         if (overflow := _overflow_at(page, NARROW)) > 0:
@@ -273,7 +283,7 @@ def _english_pages(world: dict[str, Any], role: str) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ROLES)
 def test_the_main_pages_read_english_pass_axe_and_fit_320_px_in_english(
-    role, world, live_server, browser
+    role, world, live_server, browser, html_checker
 ):
     """The language switch's other half: the same main pages in English, at 1280 px with axe
     and at 320 px without sideways scrolling (English words are longer), and none of the
@@ -290,6 +300,7 @@ def test_the_main_pages_read_english_pass_axe_and_fit_320_px_in_english(
         if response.status != 200:
             problems.append(f"{path}: {response.status}")
             continue
+        problems += [f"{path}: HTML {error}" for error in html_checker(response.text())]
         if page.get_attribute("html", "lang") != "en":
             problems.append(f"{path}: not in English")
         problems += [f"{path}: axe {v}" for v in _violations(page)]
