@@ -200,24 +200,29 @@ beat: venv
 	$(WORKER_ENV) $(MANAGE) migrate --noinput
 	$(WORKER_ENV) $(VENV)/bin/celery -A hamburg_digital beat --loglevel=INFO
 
-# PDF reports: WeasyPrint needs Pango. Installed here where the machine allows it; otherwise
-# the portal says on /reports/ (and `manage.py check`) that PDFs are not available.
+# PDF reports: WeasyPrint needs Pango; the tests read the PDFs' text order with pdftotext
+# (poppler-utils, tests/pdf_ua.py). Installed here where the machine allows it; otherwise the
+# portal says on /reports/ (and `manage.py check`) that PDFs are not available.
 pdf-deps:
-	@if ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so'; then \
-		echo "pango: present (PDF reports available)"; \
+	@missing=""; \
+	if ! (ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so'); then \
+		missing="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
+	fi; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -z "$$missing" ]; then \
+		echo "pango, pdftotext: present (PDF reports available)"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "pango is missing: installing it with apt-get ..."; \
-		if (apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1 \
-			|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)); then \
-			echo "pango: installed"; \
+		echo "installing with apt-get:$$missing ..."; \
+		if (apt-get install -y -qq $$missing >/dev/null 2>&1 \
+			|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing)); then \
+			echo "pango, pdftotext: installed"; \
 		else \
-			echo "NOTE: could not install Pango; PDF reports are not available (XLSX and CSV are)."; \
+			echo "NOTE: could not install$$missing; PDF reports (or their tests) are not available."; \
 		fi; \
 	else \
-		echo "NOTE: Pango is missing and cannot be installed here (needs root and apt-get):"; \
-		echo "      PDF reports are not available (XLSX and CSV are). Install libpango-1.0-0 and"; \
-		echo "      libpangoft2-1.0-0 (Debian/Ubuntu) to enable them."; \
+		echo "NOTE:$$missing missing and cannot be installed here (needs root and apt-get):"; \
+		echo "      without Pango PDF reports are not available (XLSX and CSV are); without"; \
+		echo "      poppler-utils the PDF/UA tests cannot read the text order."; \
 	fi
 
 # --- Code quality --------------------------------------------------------------------------

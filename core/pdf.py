@@ -61,10 +61,20 @@ def _unavailable(error: str) -> str:
     ) % {"error": error[:200]}
 
 
+# Every PDF the portal writes is tagged PDF/UA-1 (ISO 14289-1), as BITV 2.0 asks of a public
+# body's documents: WeasyPrint writes the structure tree from the HTML (headings, lists, tables
+# with their header cells, figures with the alt text), the language and title from <html lang>
+# and <title>, bookmarks from the headings, and marks the running heads and page numbers as
+# artifacts. tests/pdf_ua.py checks each report type.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def write_pdf(html: str, target: Path | str) -> None:
-    """Render `html` (links to /static/ resolve to the static files) into the file `target`."""
+    """Render `html` (links to /static/ resolve to the static files) into the file `target`,
+    as PDF/UA-1."""
     module, error = _weasyprint()
     if module is None:
         raise PdfUnavailable(_unavailable(error))
     static_root = Path(settings.BASE_DIR) / "static"
-    module.HTML(string=html, base_url=str(static_root) + "/").write_pdf(str(target))
+    document = module.HTML(string=html, base_url=str(static_root) + "/")
+    document.write_pdf(str(target), pdf_variant=PDF_VARIANT)

@@ -36,6 +36,7 @@ from spaces.models import Membership
 
 from .conftest import client_for
 from .factories import ProjectFactory, budget_line
+from .pdf_ua import pdf_ua_problems
 
 
 @pytest.fixture
@@ -195,6 +196,39 @@ def test_the_budget_report_pdf_has_contents_pages_and_its_parameters(
     assert itd.get_full_name() in text and "gesamte Strategie" in text
     assert timezone.localdate().strftime("%d.%m.%Y") in text
     assert "8.714.521,49\u00a0€" in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"), [("budget", {}), ("portfolio", {"fiscal_year": None})], ids=str
+)
+def test_every_pdf_report_is_pdf_ua(
+    itd, budget, django_capture_on_commit_callbacks, monkeypatch, tmp_path, kind, extra
+):
+    """Issue 22: the checker, our structure checks and the reading order (tests/pdf_ua.py)
+    against the HTML the report was made from."""
+    if pdf.missing():
+        pytest.skip(pdf.missing())
+    rendered: list[str] = []
+    write = pdf.write_pdf
+    monkeypatch.setattr(
+        pdf, "write_pdf", lambda html, target: (rendered.append(html), write(html, target))
+    )
+    report = request_report(
+        itd,
+        django_capture_on_commit_callbacks,
+        kind=kind,
+        format="pdf",
+        scope="programme",
+        **extra,
+    )
+    assert report.status == Status.READY, report.error
+    copy = tmp_path / "report.pdf"
+    with report.file.open("rb") as stored:
+        copy.write_bytes(stored.read())
+    assert pdf_ua_problems(copy, rendered[0]) == []
+    if kind == "portfolio":  # its two charts: figures with a text, the years' table below
+        assert rendered[0].count('<img alt="') == 2
+        assert "Die Beträge je Haushaltsjahr stehen in der Tabelle darunter." in rendered[0]
 
 
 def test_the_portfolio_status_pdf_names_health_reasons_overdue_and_over_budget(

@@ -9,6 +9,7 @@ module the snapshot summed with.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +40,7 @@ from . import figures as fig
 from .conftest import client_for
 from .factories import MembershipFactory, PersonFactory, ProjectFactory, budget_line
 from .factories import strategy_tree as tree
+from .pdf_ua import pdf_ua_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -252,11 +254,31 @@ def test_the_pdf_states_every_amount_and_rating_of_the_snapshot(
     assert not rows, f"amounts in the PDF this test did not check: {rows}"
 
 
+def test_the_round_report_pdf_is_pdf_ua(
+    itd, frozen, django_capture_on_commit_callbacks, monkeypatch, tmp_path
+):
+    """Issue 22: the checker, our structure checks (its six charts figures with a text) and
+    the reading order (tests/pdf_ua.py) against the HTML the report was made from."""
+    if pdf.missing():
+        pytest.skip(pdf.missing())
+    rendered: list[str] = []
+    write = pdf.write_pdf
+    monkeypatch.setattr(
+        pdf, "write_pdf", lambda html, target: (rendered.append(html), write(html, target))
+    )
+    report = request(itd, frozen, django_capture_on_commit_callbacks, format="pdf")
+    copy = tmp_path / "round.pdf"
+    with report.file.open("rb") as stored:
+        copy.write_bytes(stored.read())
+    assert pdf_ua_problems(copy, rendered[0]) == []
+
+
 def test_the_pdf_charts_are_images_with_a_text_and_their_table(
     itd, frozen, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """The HTML the PDF is rendered from: each chart an SVG with role, title and description,
-    followed by its table; headings without a skipped level; every header cell scoped."""
+    """The HTML the PDF is rendered from: each chart an image (its SVG drawing) with an
+    alternative text of title and description, followed by its table; headings without a
+    skipped level; every header cell scoped."""
     from core import pdf as pdf_module
 
     rendered: list[str] = []
@@ -268,12 +290,13 @@ def test_the_pdf_charts_are_images_with_a_text_and_their_table(
     request(itd, frozen, django_capture_on_commit_callbacks, format="pdf")
     page = fig.tree(rendered[0])
     assert page.one("html").attrs["lang"] == "de"
-    svgs = page.find_all("svg", role="img")
-    assert len(svgs) == 6  # two indicators of each of three goals
-    for svg in svgs:
-        title, desc = svg.one("title"), svg.one("desc")
-        assert title.text().startswith("Verlauf:") and "Werte gegen den Pfad" in desc.text()
-        assert svg.attrs["aria-labelledby"] == f"{title.attrs['id']} {desc.attrs['id']}"
+    images = [img for img in page.find_all("img") if img.attrs["src"].startswith("data:image/svg")]
+    assert len(images) == 6  # two indicators of each of three goals
+    for img in images:
+        alt = img.attrs["alt"]
+        assert alt.startswith("Verlauf:") and "Werte gegen den Pfad" in alt, alt
+        drawing = base64.b64decode(img.attrs["src"].split(",", 1)[1]).decode()
+        assert drawing.startswith("<svg") and "<polyline" in drawing
     levels = [int(n.tag[1]) for n in page.iter() if n.tag in ("h1", "h2", "h3", "h4", "h5")]
     assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))
     assert all(th.attrs.get("scope") in ("col", "row") for th in page.find_all("th"))

@@ -3,6 +3,7 @@ dates as 31.12.2026, form widgets with their KERN classes."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from decimal import Decimal
 
@@ -117,3 +118,11 @@ def breadcrumbs(context, *trail) -> dict:
     if len(pairs) % 2:
         raise template.TemplateSyntaxError("breadcrumbs takes pairs of title and url, then a title")
     return {"crumbs": list(zip(pairs[0::2], pairs[1::2], strict=True)), "current": current}
+
+
+@register.filter
+def svg_image(svg) -> str:
+    """An SVG drawing as the address of an image (`<img src>`), for the PDFs: WeasyPrint tags an
+    `<img>` as a figure with its `alt` text (PDF/UA), an inline `<svg>` without one."""
+    encoded = base64.b64encode(str(svg).strip().encode()).decode("ascii")
+    return f"data:image/svg+xml;base64,{encoded}"
