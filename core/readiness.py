@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 # Seconds a broker connection may take: the probe's own timeout (deploy/base: 5 s) must cover
 # all checks together.
-BROKER_TIMEOUT = 2.0
+BROKER_TIMEOUT = 2
 
 
 class NotReady(Exception):
