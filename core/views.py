@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and readiness: the database and the cache answer, or 503."""
+    """The database and the cache answer, or 503 (docker-compose's health check and the
+    benchmarks' baseline; Kubernetes asks /livez and /readyz)."""
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
