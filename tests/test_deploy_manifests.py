@@ -313,6 +313,30 @@ def test_the_probes_send_the_portals_host(rendered):
             assert headers == {"Host": host, "X-Forwarded-Proto": "https"}
 
 
+@pytest.mark.parametrize("probe", ["livenessProbe", "readinessProbe"])
+def test_the_portal_answers_the_probes_as_rendered(probe, rendered, settings):
+    """The probe as kustomize writes it, against the portal configured by the ConfigMap: 200,
+    not 400 (a host ALLOWED_HOSTS refuses) nor 301 (to HTTPS: a probe counts it as success)."""
+    from django.test import Client
+
+    resources = rendered["standard"]
+    config = next(r for r in resources if r["kind"] == "ConfigMap")["data"]
+    assert config["BEHIND_TLS_PROXY"] == "true"
+    assert config["SECURE_HTTPS"] == "true"
+    settings.ALLOWED_HOSTS = config["ALLOWED_HOSTS"].split(",")
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    web = named(resources, "Deployment", "web")
+    assert web is not None
+    get = web["spec"]["template"]["spec"]["containers"][0][probe]["httpGet"]
+    headers = {h["name"]: h["value"] for h in get["httpHeaders"]}
+    response = Client(headers=headers).get(get["path"])
+    assert response.status_code == 200, response
+    # Without the header the portal would redirect the probe, which would then always pass.
+    plain = Client(headers={"Host": headers["Host"]}).get(get["path"])
+    assert plain.status_code == 301
+
+
 def test_ha_uses_sentinel_and_object_storage_and_no_shared_disk(rendered):
     resources = rendered["ha"]
     config = next(r for r in resources if r["kind"] == "ConfigMap")["data"]
