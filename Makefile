@@ -8,7 +8,8 @@
 #   make beat      Celery beat against the local Redis: the schedule in the database
 #   make pdf-deps  install Pango for PDF reports (WeasyPrint) where apt-get can
 #   make html-checker  install the Nu HTML Checker (npm vnu-jar, Java from Debian) for the tests
-#   make lint      ruff, djlint, mypy, Django's deployment checks, missing migrations
+#   make lint      ruff, djlint, mypy, Django's deployment checks, missing migrations, manifests
+#   make manifests render the Kubernetes overlays (deploy/) and validate them for two versions
 #   make format    format and auto-fix with ruff
 #   make messages  update and compile the English translation
 #   make bench     measure at city scale (own database hd_bench; BENCH_PROJECTS=500 ... smaller)
@@ -51,7 +52,7 @@ DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
 	SECURE_HTTPS=true
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test check-services browser pdf-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps html-checker
+.PHONY: help venv run test check-services browser pdf-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps html-checker manifests kubectl
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -227,7 +228,7 @@ pdf-deps:
 
 # --- Code quality --------------------------------------------------------------------------
 
-lint: venv
+lint: venv manifests
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint templates --check
@@ -235,6 +236,38 @@ lint: venv
 	$(DEV_ENV) $(VENV)/bin/mypy $$($(PYTHON) -m hamburg_digital.layers)
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	$(DEPLOY_ENV) $(MANAGE) makemigrations --check --dry-run
+
+# Kubernetes (deploy/README.md): every overlay rendered by kustomize (the one in kubectl) and
+# validated with the API schemas that kubernetes-validate bundles (offline), strictly (no
+# unknown field), for two Kubernetes versions. The portal's own rules for the manifests (one
+# beat, non-root, probes, secrets by reference, ...) are tests/test_deploy_manifests.py.
+K8S_VERSIONS ?= 1.36.0 1.37.0
+K8S_OVERLAYS := $(notdir $(wildcard deploy/overlays/*))
+
+# kubectl with kustomize v5 (kubectl 1.27 or newer). Debian's own package kubernetes-client is
+# 1.20 (kustomize v2: no replacements, no labels), so it is not installed from there; see
+# deploy/README.md for where to get kubectl.
+kubectl:
+	@if ! command -v kubectl >/dev/null 2>&1; then \
+		echo "NOTE: kubectl is not on PATH: it renders the manifests (kubectl kustomize)."; \
+		echo "      Install kubectl 1.27 or newer from the Kubernetes project's apt repository or the"; \
+		echo "      Google Cloud CLI's package 'kubectl' (Debian's kubernetes-client 1.20 is too old)."; \
+		exit 1; \
+	elif ! kubectl version --client 2>/dev/null | grep -q 'Kustomize Version: v5'; then \
+		echo "NOTE: $$(command -v kubectl) has no kustomize v5 (kubectl 1.27 or newer is needed):"; \
+		kubectl version --client; \
+		exit 1; \
+	fi
+
+manifests: venv kubectl
+	@mkdir -p var/manifests
+	@set -e; for overlay in $(K8S_OVERLAYS); do \
+		kubectl kustomize deploy/overlays/$$overlay > var/manifests/$$overlay.yaml; \
+		for version in $(K8S_VERSIONS); do \
+			$(VENV)/bin/kubernetes-validate --strict --quiet -k $$version var/manifests/$$overlay.yaml; \
+			echo "deploy/overlays/$$overlay: $$(grep -c '^kind:' var/manifests/$$overlay.yaml) resources valid (strict) for Kubernetes $$version"; \
+		done; \
+	done
 
 format: venv
 	$(VENV)/bin/ruff format .

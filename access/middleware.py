@@ -43,7 +43,8 @@ MFA_ENROLMENT_REQUIRED = "portal_mfa_enrolment_required"
 
 # Exactly the pages a person who must enrol may still open: the enrolment itself (authenticator
 # app or security key, with the password asked again first), sign-out, the language switch and
-# the health check. Nothing else, the admin included: full names, never matched by prefix.
+# the health checks (`/healthz`, Kubernetes' `/livez` and `/readyz`). Nothing else, the admin
+# included: full names, never matched by prefix.
 MFA_OPEN_VIEWS = frozenset(
     {
         "mfa_activate_totp",
@@ -54,6 +55,8 @@ MFA_OPEN_VIEWS = frozenset(
         "account_logout",
         "set_language",
         "core:healthz",
+        "core:livez",
+        "core:readyz",
     }
 )
 

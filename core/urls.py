@@ -6,6 +6,9 @@ app_name = "core"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Kubernetes' probes (deploy/): the process answers; the process can serve.
+    path("livez", views.livez, name="livez"),
+    path("readyz", views.readyz, name="readyz"),
     path("privacy/", views.privacy, name="privacy"),
     path("legal-notice/", views.legal_notice, name="legal_notice"),
     path("accessibility/", views.accessibility, name="accessibility"),

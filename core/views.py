@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from . import help
+from . import help, readiness
 from .limits import respond_429
 from .models import SecurityEvent
 from .personal_data import self_service_url
@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and readiness: the database and the cache answer, or 503."""
+    """The database and the cache answer, or 503 (docker-compose's health check and the
+    benchmarks' baseline; Kubernetes asks /livez and /readyz)."""
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
@@ -45,6 +46,25 @@ def healthz(request: HttpRequest) -> JsonResponse:
     healthy = all(v == "ok" for v in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+@never_cache
+@require_GET
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. Nothing else is asked, so an outage of the database or
+    Redis takes pods out of service (readyz) without restarting them all."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: every check of core.readiness (database, cache, broker, and what apps
+    register) passes, or 503 naming the failed check and a short reason."""
+    ready, checks = readiness.run_checks()
+    return JsonResponse(
+        {"status": "ok" if ready else "error", "checks": checks}, status=200 if ready else 503
     )
 
 

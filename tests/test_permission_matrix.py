@@ -237,6 +237,9 @@ MATRIX: dict[str, Row] = {
     "core:help_area": page("help_area", EVERYONE),
     # The health check accepts GET only, from anyone.
     "core:healthz": Row(None, EVERYONE, roles(NOT_ALLOWED), GET_ONLY),
+    # Kubernetes' probes (deploy/), the same: GET only, from anyone, no session needed.
+    "core:livez": Row(None, EVERYONE, roles(NOT_ALLOWED), GET_ONLY),
+    "core:readyz": Row(None, EVERYONE, roles(NOT_ALLOWED), GET_ONLY),
     "spaces:list": page(None, EVERYONE),
     "spaces:detail": page("space", EVERYONE),
     "spaces:member_add": Row("space", MANAGERS, MANAGERS_FORM, GET_POST),
@@ -973,7 +976,7 @@ def test_methods_a_view_does_not_accept_answer_405(name, all_roles, url_kwargs):
 # reach the enrolment and sign-out, nothing else, the admin included.
 UNENROLLED = ("itd_unenrolled", "coordinator_unenrolled")
 ENROLMENT = "/accounts/2fa/totp/activate/"
-OPEN_BEFORE_ENROLMENT = {"core:healthz"}
+OPEN_BEFORE_ENROLMENT = {"core:healthz", "core:livez", "core:readyz"}
 
 
 @pytest.fixture
@@ -1025,7 +1028,8 @@ def test_without_second_factor_only_enrolment_and_sign_out_are_reachable(
             response = getattr(client, method)(url)
             assert response.status_code == 302, f"{role} {method.upper()} {url}"
             assert response["Location"] == ENROLMENT, f"{role} {method.upper()} {url}"
-    assert client.get(reverse("core:healthz")).status_code == 200
+    for name in OPEN_BEFORE_ENROLMENT:
+        assert client.get(reverse(name)).status_code == 200, name
     # Sign-out stays open.
     assert client.post(reverse("account_logout")).status_code == 302
     assert "_auth_user_id" not in client.session
