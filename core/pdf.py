@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes.util
 import importlib.util
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,14 @@ def _unavailable(error: str) -> str:
     ) % {"error": error[:200]}
 
 
-def write_pdf(html: str, target: Path | str) -> None:
-    """Render `html` (links to /static/ resolve to the static files) into the file `target`."""
+def write_pdf(html: str, target: Path | str, *, laid_out: Callable[[], None] | None = None) -> None:
+    """Render `html` (links to /static/ resolve to the static files) into the file `target`;
+    `laid_out` is called between the layout (most of the time) and writing the file."""
     module, error = _weasyprint()
     if module is None:
         raise PdfUnavailable(_unavailable(error))
     static_root = Path(settings.BASE_DIR) / "static"
-    module.HTML(string=html, base_url=str(static_root) + "/").write_pdf(str(target))
+    document = module.HTML(string=html, base_url=str(static_root) + "/").render()
+    if laid_out is not None:
+        laid_out()
+    document.write_pdf(str(target))
