@@ -80,6 +80,7 @@ $(STAMP): pyproject.toml
 # The web server, a Celery worker and beat in one terminal, each line prefixed with its name
 # (scripts/run_local.py); Ctrl-C stops all three. Mail: the console and var/mail/*.eml.
 run: venv pdf-deps
+	@$(PYTHON) scripts/run_local.py --check
 	$(RUN_ENV) $(MANAGE) migrate --noinput
 	$(RUN_ENV) $(MANAGE) seed_demo
 	$(RUN_ENV) $(PYTHON) scripts/run_local.py --port $(PORT)

@@ -197,9 +197,19 @@ def run(port: int, broker_dir: Path, output: Output) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+    parser.add_argument(
+        "--check", action="store_true", help="only say whether one runs here already (exit 1)"
+    )
     arguments = parser.parse_args()
     broker_dir = Path(os.environ.get("CELERY_FILESYSTEM_DIR") or BASE_DIR / "var" / "celery")
-    return run(arguments.port, broker_dir, Output(sys.stdout))
+    output = Output(sys.stdout)
+    if arguments.check:
+        lock = take_lock(broker_dir, output)
+        if lock is None:
+            return 1
+        lock.close()
+        return 0
+    return run(arguments.port, broker_dir, output)
 
 
 if __name__ == "__main__":
