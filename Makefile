@@ -1,6 +1,7 @@
 # Digitale Räume Hamburg: developer tasks.
 #
-#   make run       start the portal on http://127.0.0.1:8000 (SQLite, demo data, no services)
+#   make run       the portal on http://127.0.0.1:8000 with its worker and beat (SQLite, demo data,
+#                  no services; PORT=8001 for another port; mail in var/mail/); Ctrl-C stops all
 #   make test      run the test suite (needs PostgreSQL and Redis; see scripts/check_services.py)
 #   make idp       a local OpenID Connect provider (Dienstkonto stand-in) on 127.0.0.1:9000, dev only
 #   make idp-deps  install its node_modules (npm ci in scripts/idp) when the lock file changed
@@ -29,18 +30,27 @@ PYTEST_ARGS ?=
 # it in one.
 TEST_PROCESSES ?= 2
 
-# The local identity provider of `make idp` (docs/single-sign-on.md) and the portal it serves.
+# The port of `make run`'s web server.
+PORT ?= 8000
+
+# The local identity provider of `make idp` (docs/single-sign-on.md) and the portal it serves
+# (`make idp PORT=8001` for a portal started with `make run PORT=8001`).
 IDP_PORT          ?= 9000
-PORTAL_URL        ?= http://127.0.0.1:8000
+PORTAL_URL        ?= http://127.0.0.1:$(PORT)
 IDP_CLIENT_SECRET ?= demo-secret-only-for-make-idp
 
 # `make run` and `make messages`: DEBUG on, and the embedded defaults (SQLite file db.sqlite3,
 # local-memory cache, Celery tasks in-process) instead of whatever services the shell points at.
+# `make run` adds its broker: kombu's file-system transport (RUN_ENV).
 # The sign-in page offers the staff account of `make idp` (run it in a second terminal; without
 # it, the button answers that the sign-in service cannot be reached).
 DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DEBUG=true \
 	OIDC_ISSUER=http://127.0.0.1:$(IDP_PORT) OIDC_CLIENT_ID=portal-demo \
 	OIDC_CLIENT_SECRET=$(IDP_CLIENT_SECRET)
+
+# `make run`: a real worker and beat over kombu's file-system transport (var/celery/, no server);
+# links in mails point at this port.
+RUN_ENV = $(DEV_ENV) CELERY_BROKER_URL=filesystem:// PORTAL_BASE_URL=http://127.0.0.1:$(PORT)
 
 # `make lint`: Django's deployment checks run against a production-like configuration.
 DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
@@ -69,10 +79,13 @@ $(STAMP): pyproject.toml
 
 # --- Run -----------------------------------------------------------------------------------
 
+# The web server, a Celery worker and beat in one terminal, each line prefixed with its name
+# (scripts/run_local.py); Ctrl-C stops all three. Mail: the console and var/mail/*.eml.
 run: venv pdf-deps
-	$(DEV_ENV) $(MANAGE) migrate --noinput
-	$(DEV_ENV) $(MANAGE) seed_demo
-	$(DEV_ENV) $(MANAGE) runserver 127.0.0.1:8000
+	@$(PYTHON) scripts/run_local.py --check
+	$(RUN_ENV) $(MANAGE) migrate --noinput
+	$(RUN_ENV) $(MANAGE) seed_demo
+	$(RUN_ENV) $(PYTHON) scripts/run_local.py --port $(PORT)
 
 # --- Tests ---------------------------------------------------------------------------------
 
@@ -187,8 +200,8 @@ bench-search: venv $(BENCH_STAMP)
 # --- Background jobs -----------------------------------------------------------------------
 
 # The worker and beat of a production-like setup, against the local PostgreSQL and Redis (the
-# same services `make test` uses; override DATABASE_URL / REDIS_URL). Under `make run` there is
-# no broker: tasks run in-process and mail goes to the console.
+# same services `make test` uses; override DATABASE_URL / REDIS_URL). `make run` runs
+# its own worker and beat over a local file-system broker (scripts/run_local.py).
 WORKER_ENV := env DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hamburg_digital} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} DEBUG=$${DEBUG:-true}
 
@@ -303,4 +316,4 @@ vendor:
 # --- Housekeeping --------------------------------------------------------------------------
 
 clean:
-	rm -rf db.sqlite3 staticfiles .pytest_cache .mypy_cache
+	rm -rf db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache .mypy_cache var/celery

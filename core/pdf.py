@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes.util
 import importlib.util
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -69,12 +70,18 @@ def _unavailable(error: str) -> str:
 PDF_VARIANT = "pdf/ua-1"
 
 
-def write_pdf(html: str, target: Path | str) -> None:
+def write_pdf(html: str, target: Path | str, *, laid_out: Callable[[], None] | None = None) -> None:
     """Render `html` (links to /static/ resolve to the static files) into the file `target`,
-    as PDF/UA-1."""
+    as PDF/UA-1; `laid_out` is called between the layout (most of the time) and writing the
+    file."""
     module, error = _weasyprint()
     if module is None:
         raise PdfUnavailable(_unavailable(error))
     static_root = Path(settings.BASE_DIR) / "static"
-    document = module.HTML(string=html, base_url=str(static_root) + "/")
+    # The variant is given to both steps: the layout keeps the tags, the writer the metadata.
+    document = module.HTML(string=html, base_url=str(static_root) + "/").render(
+        pdf_variant=PDF_VARIANT
+    )
+    if laid_out is not None:
+        laid_out()
     document.write_pdf(str(target), pdf_variant=PDF_VARIANT)

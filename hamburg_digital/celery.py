@@ -1,4 +1,5 @@
-"""Celery app: broker from REDIS_URL; without one, tasks run in-process (see settings)."""
+"""Celery app: broker from REDIS_URL or CELERY_BROKER_URL (`make run`: filesystem://, no server);
+without one, tasks run in-process (see settings)."""
 
 import os
 

@@ -188,6 +188,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` has three processes on the one file (web, worker, beat): write-ahead logging
+    # lets them read while one writes, a transaction takes the write lock when it begins (so two
+    # never wait on each other's upgrade), and a writer waits up to 20 s instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and Celery: Redis when REDIS_URL is set; otherwise a local-memory cache and tasks that
@@ -208,9 +217,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# `make run` sets CELERY_BROKER_URL=filesystem://: kombu's file-system transport, no server, one
+# file per message in CELERY_FILESYSTEM_DIR (the real worker and beat of `make run`).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL) or "memory://"
+if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_URL = "filesystem://localhost/"  # kombu warns of a URL without a host name
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not (env_str("CELERY_BROKER_URL") or REDIS_URL)
+CELERY_FILESYSTEM_DIR = Path(env_str("CELERY_FILESYSTEM_DIR", str(BASE_DIR / "var" / "celery")))
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -234,10 +248,25 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 12 * 60)
 # seconds of reconnecting. The web request does not wait (the notice is in the outbox; the
 # requeue job hands it out when the broker is back); the worker reconnects on its own terms
 # (broker_connection_max_retries).
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60),
     "max_retries": 0,
 }
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Producers and consumers share one folder of messages (a message is taken, not leased:
+    # this transport has no visibility timeout, so late acknowledgement protects nothing here;
+    # the outbox's and the reports' requeue jobs still hand out what a killed worker held).
+    # The folders are made here: every process that reads the settings can publish at once.
+    _messages, _control = CELERY_FILESYSTEM_DIR / "messages", CELERY_FILESYSTEM_DIR / "control"
+    _messages.mkdir(parents=True, exist_ok=True)
+    _control.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "data_folder_in": str(_messages),
+            "data_folder_out": str(_messages),
+            "control_folder": str(_control),
+        }
+    )
 # Several portals (or a test run) can share one Redis with queues of their own.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Beat's schedule lives in the database (django-celery-beat): a restart keeps it, and ITD can
@@ -470,19 +499,20 @@ PORTAL_CONTACT_IS_PLACEHOLDER = "example.org" in PORTAL_CONTACT_EMAIL
 INVITATION_ACCEPT_RATE_LIMIT = env_str("INVITATION_ACCEPT_RATE_LIMIT", "20/m/ip,10/m/key")
 
 # E-mail
+# In development (DEBUG) every mail goes to the console and, one .eml file each, to
+# EMAIL_FILE_PATH (core.mail; LOCAL_MAIL_REFUSE lets it refuse addresses like a mail server).
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "core.mail.LocalMailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: one file per mail here.
+# For core.mail.LocalMailBackend and django.core.mail.backends.filebased: one file per mail.
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+LOCAL_MAIL_REFUSE = env_list("LOCAL_MAIL_REFUSE")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Digitale Räume Hamburg <noreply@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

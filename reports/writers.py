@@ -195,7 +195,7 @@ def _budget_pdf(
     html = render_to_string(
         "reports/pdf/budget.html", {"data": data, "meta": meta, "categories": categories}
     )
-    pdf.write_pdf(html, target)
+    pdf.write_pdf(html, target, laid_out=lambda: progress(90))
     return len(categories)
 
 
@@ -263,7 +263,7 @@ def _portfolio_pdf(
     data = content.portfolio_report(condition, meta)
     progress(50)
     html = render_to_string("reports/pdf/portfolio.html", {"data": data, "meta": meta})
-    pdf.write_pdf(html, target)
+    pdf.write_pdf(html, target, laid_out=lambda: progress(90))
     return data.project_count
 
 

@@ -211,7 +211,9 @@ def test_every_pdf_report_is_pdf_ua(
     rendered: list[str] = []
     write = pdf.write_pdf
     monkeypatch.setattr(
-        pdf, "write_pdf", lambda html, target: (rendered.append(html), write(html, target))
+        pdf,
+        "write_pdf",
+        lambda html, target, **kw: (rendered.append(html), write(html, target, **kw)),
     )
     report = request_report(
         itd,

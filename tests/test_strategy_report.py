@@ -264,7 +264,9 @@ def test_the_round_report_pdf_is_pdf_ua(
     rendered: list[str] = []
     write = pdf.write_pdf
     monkeypatch.setattr(
-        pdf, "write_pdf", lambda html, target: (rendered.append(html), write(html, target))
+        pdf,
+        "write_pdf",
+        lambda html, target, **kw: (rendered.append(html), write(html, target, **kw)),
     )
     report = request(itd, frozen, django_capture_on_commit_callbacks, format="pdf")
     copy = tmp_path / "round.pdf"

@@ -21,6 +21,7 @@ from discussions.demo import seed_discussions
 from documents.demo import seed_documents
 from identity.demo import seed_claim_rules
 from meetings.demo import seed_meetings
+from notifications.demo import DEMO_DIGEST_MINUTES, DEMO_DIGEST_TASK, seed_demo_digest
 from opendata.demo import seed_open_data
 from projects.demo import seed_projects
 from projects.models import Project
@@ -128,6 +129,8 @@ class Command(BaseCommand):
             # A few threads with replies in two spaces and on one project (discussions/demo.py).
             seed_discussions()
             self.seed_documents()
+        # Outside the quiet block: the notices the demo digest sends within minutes.
+        seed_demo_digest()
         self.print_accounts()
 
     def seed_documents(self) -> None:
@@ -269,8 +272,9 @@ class Command(BaseCommand):
         )
 
     def print_accounts(self) -> None:
+        portal = settings.PORTAL_BASE_URL.rstrip("/")
         self.stdout.write(
-            self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/")
+            self.style.SUCCESS(f"Demo data ready. Sign in at {portal}/accounts/login/")
         )
         self.stdout.write(f"Password for every demo account: {self.password}  (DEMO_PASSWORD)")
         self.stdout.write(
@@ -281,9 +285,24 @@ class Command(BaseCommand):
             f"  e.g. `oathtool --totp -b {settings.DEMO_TOTP_SECRET}`. koordination@example.org "
             "is led to set one up at its first sign-in (required for coordinators)."
         )
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            self.stdout.write(
+                "Without a broker background jobs run in-process (inside the request)."
+            )
+        else:
+            self.stdout.write(
+                f"Background jobs: a Celery worker and beat over {settings.CELERY_BROKER_URL} "
+                f"(messages in {settings.CELERY_FILESYSTEM_DIR})."
+            )
+        if settings.EMAIL_BACKEND == "core.mail.LocalMailBackend":
+            self.stdout.write(
+                f"E-mails: printed to this console and saved, one .eml each, in "
+                f"{settings.EMAIL_FILE_PATH}"
+            )
         self.stdout.write(
-            "Without a broker (make run) background jobs run in-process and e-mails are printed "
-            "to this console."
+            f'Digest: "{DEMO_DIGEST_TASK}" sends the daily digest every {DEMO_DIGEST_MINUTES} '
+            "minutes (to koordination@, mitglied@, dv.bvm@ ... of the notices waiting for it); "
+            "ITD changes the times in /admin/ (Periodic tasks)."
         )
         rows = [
             ("itd@example.org", "ITD staff (Amt für IT und Digitalisierung)"),
