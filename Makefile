@@ -7,6 +7,7 @@
 #   make worker    a Celery worker against the local Redis (mails, reports)
 #   make beat      Celery beat against the local Redis: the schedule in the database
 #   make pdf-deps  install Pango for PDF reports (WeasyPrint) where apt-get can
+#   make failover-deps  install PgBouncer (Debian's package) for the failover tests where apt-get can
 #   make lint      ruff, djlint, mypy, Django's deployment checks, missing migrations
 #   make format    format and auto-fix with ruff
 #   make messages  update and compile the English translation
@@ -50,7 +51,7 @@ DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
 	SECURE_HTTPS=true
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test check-services browser pdf-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps
+.PHONY: help venv run test check-services browser pdf-deps failover-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -84,7 +85,7 @@ test: export API_TOKEN_PEPPERS = test-only-pepper-0123456789abcdef
 # The test client and the browser tests talk plain HTTP to a local server.
 test: export SECURE_SSL_REDIRECT = false
 
-test: venv browser pdf-deps idp-deps check-services
+test: venv browser pdf-deps failover-deps idp-deps check-services
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
@@ -105,6 +106,24 @@ browser:
 	else \
 		echo "NOTE: chromium is not on PATH and cannot be installed here (needs root and apt-get);"; \
 		echo "      install it yourself (e.g. sudo apt-get install chromium) to run the end-to-end tests."; \
+	fi
+
+# The failover tests (tests/test_failover_pool.py) put Debian's PgBouncer in front of the test
+# database; without it they are skipped and say why.
+failover-deps:
+	@if command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ]; then \
+		echo "pgbouncer: present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "pgbouncer is missing: installing it with apt-get ..."; \
+		if (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null 2>&1 \
+			|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer)); then \
+			echo "pgbouncer: installed"; \
+		else \
+			echo "NOTE: could not install pgbouncer; the PgBouncer tests are skipped."; \
+		fi; \
+	else \
+		echo "NOTE: pgbouncer is missing and cannot be installed here (needs root and apt-get):"; \
+		echo "      the PgBouncer tests are skipped. Install it with: sudo apt-get install pgbouncer"; \
 	fi
 
 # --- Local identity provider (single sign-on) ----------------------------------------------
