@@ -191,8 +191,9 @@ WORKER_ENV := env DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:54
 worker: venv pdf-deps
 	$(WORKER_ENV) $(VENV)/bin/celery -A hamburg_digital worker --loglevel=INFO
 
-# Exactly one beat per installation: django-celery-beat keeps the schedule in the database
-# (ITD changes the times in the admin); the entries of CELERY_BEAT_SCHEDULE are written there.
+# django-celery-beat keeps the schedule in the database (ITD changes the times in the admin);
+# the entries of CELERY_BEAT_SCHEDULE are written there. A second beat (another host) is
+# harmless: only the holder of the lease sends (core.beat), the other takes over when it dies.
 beat: venv
 	$(WORKER_ENV) $(MANAGE) migrate --noinput
 	$(WORKER_ENV) $(VENV)/bin/celery -A hamburg_digital beat --loglevel=INFO

@@ -191,33 +191,26 @@ def _authorities_one_by_one(held: list[Any]) -> list[str]:
     return [first, *names]
 
 
-def test_without_the_setting_a_server_side_cursor_breaks_under_transaction_pooling(
+def test_iterator_breaks_under_transaction_pooling_unless_server_side_cursors_are_off(
     reference_data, through_pgbouncer
 ):
     """The failure the setting prevents (pretix #4014): `.iterator()` declares a cursor WITH
-    HOLD on one server connection and fetches the next chunk on another."""
-    through_pgbouncer["DISABLE_SERVER_SIDE_CURSORS"] = False
+    HOLD on one server connection and fetches the next chunk on another. With the setting
+    (DATABASE_DISABLE_SERVER_SIDE_CURSORS) the same reading goes through."""
     held: list[Any] = []
     try:
+        through_pgbouncer["DISABLE_SERVER_SIDE_CURSORS"] = False
         # psycopg2's own error: Django's cursor_iter closes the cursor that is not there.
         with pytest.raises((DatabaseError, psycopg2.Error), match=r"cursor \S+ does not exist"):
             _authorities_one_by_one(held)
-    finally:
-        for other in held:
-            other.close()
         connection.close()
 
-
-def test_with_the_setting_iterator_reads_through_transaction_pooling(
-    reference_data, through_pgbouncer
-):
-    held: list[Any] = []
-    try:
+        through_pgbouncer["DISABLE_SERVER_SIDE_CURSORS"] = True
         codes = _authorities_one_by_one(held)
+        assert connection.connection.info.port == PGBOUNCER_PORT
     finally:
         for other in held:
             other.close()
-    assert connection.connection.info.port == PGBOUNCER_PORT
     assert codes == list(Authority.objects.order_by("pk").values_list("code", flat=True))
     assert len(codes) > 4  # more than two chunks of two
 
@@ -376,6 +369,21 @@ def test_two_gunicorns_share_the_session_and_the_files(reference_data, member, s
 
 
 # --- Two beats -----------------------------------------------------------------------------------
+
+
+def test_the_lease_is_one_holders_until_it_runs_out_or_is_given_up(db):
+    assert beat.lease_hold(holder="a", seconds=30)
+    assert not beat.lease_hold(holder="b", seconds=30)
+    assert beat.lease_hold(holder="a", seconds=30)  # renewed
+    BeatLease.objects.filter(name=beat.LEASE).update(expires_at=timezone.now() - timedelta(1))
+    assert beat.lease_hold(holder="b", seconds=30)  # run out: taken over
+    assert not beat.lease_hold(holder="a", seconds=30)
+    beat.lease_release(holder="a")  # not a's to give up
+    assert not beat.lease_hold(holder="a", seconds=30)
+    beat.lease_release(holder="b")
+    assert beat.lease_hold(holder="a", seconds=30)
+    assert BeatLease.objects.count() == 1
+
 
 SLOTS = 8
 LEASE_SECONDS = 2
