@@ -2,17 +2,20 @@
 through PgBouncer in transaction mode (Debian's package), two gunicorns sharing sessions and
 files, two Celery beats of which only one sends.
 
-PgBouncer listens on 127.0.0.1:16432, the gunicorns on 18201 and 18202; the beats send to Redis
-database 13 (the worker-kill test has 14, the test processes' caches 0 and 10-12). Everything is
-stopped at the end of its test, also when it fails.
+PgBouncer listens on 127.0.0.1:16432; the gunicorns (18201 and 18202) and the beats reach the test
+database through it, as a deployment behind a pooler does. The beats send to Redis database 13
+(the worker-kill test has 14, the test processes' caches 0 and 10-12), which is also the
+gunicorns' shared cache. Everything is stopped at the end of its test, also when it fails.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -24,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import openpyxl
 import psycopg2
@@ -68,12 +71,13 @@ def _redis_url() -> str:
     return re.sub(r"/\d*$", "", os.environ.get("REDIS_URL", "")) + f"/{REDIS_DB}"
 
 
-def _direct_database_url() -> str:
+def _pooled_env(port: int) -> dict[str, str]:
+    """The environment of a portal process whose database is reached through PgBouncer."""
     database = connection.settings_dict
-    return (
-        f"postgres://{database['USER']}@{database['HOST'] or HOST}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}"
-    )
+    return {
+        "DATABASE_URL": f"postgres://{database['USER']}@{HOST}:{port}/{database['NAME']}",
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS": "true",
+    }
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
@@ -110,6 +114,13 @@ def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
 # --- PgBouncer in transaction mode ---------------------------------------------------------------
 
 
+def _unprivileged_user() -> str:
+    for name in ("postgres", "nobody"):
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name).pw_name
+    pytest.skip("running as root, and neither a postgres nor a nobody user to run PgBouncer as")
+
+
 @pytest.fixture
 def pgbouncer(tmp_path: Path, transactional_db: None) -> Iterator[int]:
     """Debian's PgBouncer on 127.0.0.1:16432 in front of the test database's server, pool_mode
@@ -122,7 +133,9 @@ def pgbouncer(tmp_path: Path, transactional_db: None) -> Iterator[int]:
     config = tmp_path / "pgbouncer.ini"
     config.write_text(
         "[databases]\n"
-        f"* = host={database['HOST'] or HOST} port={database['PORT'] or 5432}\n"
+        f"* = host={database['HOST'] or HOST} port={database['PORT'] or 5432}"
+        + (f" password={database['PASSWORD']}" if database["PASSWORD"] else "")
+        + "\n"
         "[pgbouncer]\n"
         f"listen_addr = {HOST}\n"
         f"listen_port = {PGBOUNCER_PORT}\n"
@@ -135,8 +148,8 @@ def pgbouncer(tmp_path: Path, transactional_db: None) -> Iterator[int]:
         # psycopg2 sends it at connect; PgBouncer passes on only the parameters it tracks.
         "ignore_startup_parameters = extra_float_digits\n"
     )
-    # PgBouncer refuses to run as root: it reads its files, then becomes the server's user.
-    become = ["-u", "postgres"] if os.geteuid() == 0 else []
+    # PgBouncer refuses to run as root: it reads its files, then becomes an unprivileged user.
+    become = ["-u", _unprivileged_user()] if os.geteuid() == 0 else []
     log = tmp_path / "pgbouncer.log"
     process = _start([PGBOUNCER, *become, str(config)], dict(os.environ), log)
     try:
@@ -208,6 +221,11 @@ def test_iterator_breaks_under_transaction_pooling_unless_server_side_cursors_ar
         through_pgbouncer["DISABLE_SERVER_SIDE_CURSORS"] = True
         codes = _authorities_one_by_one(held)
         assert connection.connection.info.port == PGBOUNCER_PORT
+        # Django sets the session's time zone once, at connect (the server's is Etc/UTC or
+        # another): PgBouncer hands it on to each server connection the client is given.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('TimeZone')")
+            assert cursor.fetchone() == ("UTC",)
     finally:
         for other in held:
             other.close()
@@ -270,11 +288,11 @@ def test_exports_pages_and_reports_work_through_transaction_pooling(
 # --- Two gunicorns -------------------------------------------------------------------------------
 
 
-def _portal_env(tmp_path: Path) -> dict[str, str]:
+def _portal_env(tmp_path: Path, pgbouncer: int) -> dict[str, str]:
     return {
         **os.environ,
+        **_pooled_env(pgbouncer),
         "DEBUG": "false",
-        "DATABASE_URL": _direct_database_url(),
         "REDIS_URL": _redis_url(),
         "CACHE_KEY_PREFIX": f"failover-{uuid.uuid4().hex[:8]}",
         # Tasks go nowhere: what they would do is not under test here.
@@ -289,8 +307,10 @@ def _portal_env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def two_portals(tmp_path: Path, transactional_db: None) -> Iterator[list[str]]:
-    env = _portal_env(tmp_path)
+def two_portals(tmp_path: Path, pgbouncer: int) -> Iterator[list[str]]:
+    """Two gunicorns of one worker each, production-like (DEBUG off), on one database through
+    PgBouncer, one Redis cache, one DOCUMENTS_ROOT and REPORTS_ROOT; stopped at the end."""
+    env = _portal_env(tmp_path, pgbouncer)
     processes = []
     try:
         for port in GUNICORN_PORTS:
@@ -324,9 +344,9 @@ def two_portals(tmp_path: Path, transactional_db: None) -> Iterator[list[str]]:
     finally:
         for process in processes:
             _stop(process)
-        redis.Redis.from_url(_redis_url()).delete(
-            *redis.Redis.from_url(_redis_url()).keys(f"{env['CACHE_KEY_PREFIX']}:*") or ["-"]
-        )
+        cache = redis.Redis.from_url(_redis_url())
+        for key in cache.scan_iter(f"{env['CACHE_KEY_PREFIX']}:*"):
+            cache.delete(key)
 
 
 def test_two_gunicorns_share_the_session_and_the_files(reference_data, member, space, two_portals):
@@ -389,11 +409,11 @@ SLOTS = 8
 LEASE_SECONDS = 2
 
 
-def _beat_env(queue: str, tmp_path: Path) -> dict[str, str]:
+def _beat_env(queue: str, pgbouncer: int) -> dict[str, str]:
     return {
         **os.environ,
+        **_pooled_env(pgbouncer),
         "DEBUG": "false",
-        "DATABASE_URL": _direct_database_url(),
         "REDIS_URL": _redis_url(),
         "CELERY_BROKER_URL": _redis_url(),
         "CELERY_TASK_DEFAULT_QUEUE": queue,
@@ -423,7 +443,7 @@ def _start_beat(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 def _sent_slots(broker: redis.Redis, queue: str) -> list[int]:
     """The slot of every test job the beats sent to the queue (the raw messages in Redis)."""
     slots = []
-    for raw in broker.lrange(queue, 0, -1):
+    for raw in cast(list[bytes], broker.lrange(queue, 0, -1)):
         message = json.loads(raw)
         if message["headers"]["task"] != "failover.slot":
             continue
@@ -437,14 +457,14 @@ def _holder_pid() -> int | None:
     return int(holder.split(":")[1]) if holder else None
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_beats_send_each_job_once_and_the_second_takes_over(tmp_path):
-    """Two real beats on the test database: one holds the lease and sends; it is killed
-    (SIGKILL) half-way; the other takes over once the lease ran out. Every one-off job, one a
-    second, is sent exactly once: none twice while both ran, none lost in the handover."""
+def test_two_beats_send_each_job_once_and_the_second_takes_over(tmp_path, pgbouncer):
+    """Two real beats on the test database, through PgBouncer: one holds the lease and sends;
+    it is killed (SIGKILL) half-way; the other takes over once the lease ran out. Every one-off
+    job, one a second, is sent exactly once: none twice while both ran, none lost in the
+    handover."""
     queue = f"failover-beat-{uuid.uuid4().hex[:8]}"
     broker = redis.Redis.from_url(_redis_url())
-    env = _beat_env(queue, tmp_path)
+    env = _beat_env(queue, pgbouncer)
     beats = [_start_beat(env, tmp_path / f"beat-{n}.log") for n in range(2)]
     try:
         assert _wait_for(lambda: _holder_pid() is not None, 30, step=0.2), "no beat took the lease"
