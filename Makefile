@@ -9,6 +9,7 @@
 #   make beat      Celery beat against the local Redis: the schedule in the database
 #   make pdf-deps  install Pango for PDF reports (WeasyPrint) where apt-get can
 #   make html-checker  install the Nu HTML Checker (npm vnu-jar, Java from Debian) for the tests
+#   make failover-deps  install PgBouncer (Debian's package) for the failover tests where apt-get can
 #   make lint      ruff, djlint, mypy, Django's deployment checks, missing migrations, manifests
 #   make manifests render the Kubernetes overlays (deploy/) and validate them for two versions
 #   make format    format and auto-fix with ruff
@@ -62,7 +63,7 @@ DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
 	SECURE_HTTPS=true
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test check-services browser pdf-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps html-checker manifests kubectl
+.PHONY: help venv run test check-services browser pdf-deps failover-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps html-checker manifests kubectl
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -99,7 +100,7 @@ test: export API_TOKEN_PEPPERS = test-only-pepper-0123456789abcdef
 # The test client and the browser tests talk plain HTTP to a local server.
 test: export SECURE_SSL_REDIRECT = false
 
-test: venv browser pdf-deps idp-deps html-checker check-services
+test: venv browser pdf-deps failover-deps idp-deps html-checker check-services
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
@@ -142,6 +143,24 @@ html-checker: $(VNU_STAMP)
 $(VNU_STAMP): $(VNU_DIR)/package.json $(VNU_DIR)/package-lock.json
 	npm ci --prefix $(VNU_DIR) --no-audit --no-fund --ignore-scripts
 	@touch $@
+
+# The failover tests (tests/test_failover_pool.py) put Debian's PgBouncer in front of the test
+# database; without it they are skipped and say why.
+failover-deps:
+	@if command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ]; then \
+		echo "pgbouncer: present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "pgbouncer is missing: installing it with apt-get ..."; \
+		if (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null 2>&1 \
+			|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer)); then \
+			echo "pgbouncer: installed"; \
+		else \
+			echo "NOTE: could not install pgbouncer; the PgBouncer tests are skipped."; \
+		fi; \
+	else \
+		echo "NOTE: pgbouncer is missing and cannot be installed here (needs root and apt-get):"; \
+		echo "      the PgBouncer tests are skipped. Install it with: sudo apt-get install pgbouncer"; \
+	fi
 
 # --- Local identity provider (single sign-on) ----------------------------------------------
 
@@ -208,8 +227,9 @@ WORKER_ENV := env DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:54
 worker: venv pdf-deps
 	$(WORKER_ENV) $(VENV)/bin/celery -A hamburg_digital worker --loglevel=INFO
 
-# Exactly one beat per installation: django-celery-beat keeps the schedule in the database
-# (ITD changes the times in the admin); the entries of CELERY_BEAT_SCHEDULE are written there.
+# django-celery-beat keeps the schedule in the database (ITD changes the times in the admin);
+# the entries of CELERY_BEAT_SCHEDULE are written there. A second beat (another host) is
+# harmless: only the holder of the lease sends (core.beat), the other takes over when it dies.
 beat: venv
 	$(WORKER_ENV) $(MANAGE) migrate --noinput
 	$(WORKER_ENV) $(VENV)/bin/celery -A hamburg_digital beat --loglevel=INFO

@@ -117,3 +117,19 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%d.%m.%Y %H:%M} {self.get_kind_display()}: {self.user_label}"
+
+
+class BeatLease(models.Model):
+    """Which Celery beat may send the schedule's jobs, until when (core.beat)."""
+
+    name = models.CharField(_("Name"), max_length=50, unique=True)
+    # hostname, process id and a random part: a restarted beat is a new holder.
+    holder = models.CharField(_("Inhaber"), max_length=200, blank=True)
+    expires_at = models.DateTimeField(_("gültig bis"))
+
+    class Meta:
+        verbose_name = _("Zeitplan-Sperre")
+        verbose_name_plural = _("Zeitplan-Sperren")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder}"

@@ -197,6 +197,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+
+# Behind PgBouncer in transaction mode (pool_mode = transaction) a client's statements outside
+# one transaction may each run on another server connection. `.iterator()` on PostgreSQL reads
+# through a named cursor declared WITH HOLD in one statement and fetched in the next ones: the
+# fetch can land where the cursor does not exist. Set true there: Django then reads with a
+# client-side cursor (the rows of a chunk at a time still, but the whole result is sent at once).
+# DATABASE_CONN_MAX_AGE then keeps the connection to PgBouncer, not a server connection.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+    "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and Celery: Redis when REDIS_URL is set; otherwise a local-memory cache and tasks that
@@ -271,7 +281,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Beat's schedule lives in the database (django-celery-beat): a restart keeps it, and ITD can
 # change the times in the admin. The entries below are written there when beat starts.
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+#
+# Any number of beats may run: core.beat's scheduler sends only while it holds the lease row
+# (core.models.BeatLease, renewed every few seconds); the others stand by and take over when
+# the lease runs out (BEAT_LEASE_SECONDS after the holder's last renewal). The schedule's state
+# (last run, one-off done) is written after every job sent, so the next holder goes on from it.
+CELERY_BEAT_SCHEDULER = "core.beat:LeasedDatabaseScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
+BEAT_LEASE_SECONDS = env_int("BEAT_LEASE_SECONDS", 30)
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 

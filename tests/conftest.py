@@ -41,8 +41,8 @@ REDIS_DB_OF_WORKER = {"gw0": None, "gw1": 10, "gw2": 11, "gw3": 12}
 
 
 def _redis_url_of_worker(url: str, worker: str) -> str:
-    """gw0 keeps the configured database; gw1.. take 10, 11, 12 (8 is the benchmark's, 14 the
-    worker-kill test's broker)."""
+    """gw0 keeps the configured database; gw1.. take 10, 11, 12 (8 is the benchmark's, 13 the
+    failover tests', 14 the worker-kill test's broker)."""
     if worker not in REDIS_DB_OF_WORKER:
         raise pytest.UsageError(f"at most {len(REDIS_DB_OF_WORKER)} test processes (-n)")
     number = REDIS_DB_OF_WORKER[worker]

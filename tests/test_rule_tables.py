@@ -90,6 +90,8 @@ WITHOUT_TABLE = {
     # session, and the logout tokens taken; never shown, written by the sign-in and the logout.
     "ProviderSession",
     "SeenLogoutToken",
+    # Which Celery beat sends the schedule (core.beat): a technical row no person reads.
+    "BeatLease",
 }
 
 
