@@ -128,8 +128,9 @@ class DegradingRedisCache(RedisCache):
 
 
 class SentinelCacheClient(RedisCacheClient):
-    """Django's Redis client on the master the Sentinels name (a SentinelConnectionPool: each
-    new connection asks them where the master is)."""
+    """Django's Redis client on the master the Sentinels name: its connection pool asks them
+    where the master is for every new connection, so a failover needs no restart. Reads go to
+    the master too: a replica may lag behind (a TOTP code just used)."""
 
     def __init__(
         self,
@@ -141,16 +142,17 @@ class SentinelCacheClient(RedisCacheClient):
         **options: Any,
     ) -> None:
         super().__init__(servers, **options)
-        self._sentinel = Sentinel(sentinels, sentinel_kwargs=sentinel_kwargs)
-        self._master_name = master_name
+        server = {
+            k: v
+            for k, v in options.items()
+            if k not in ("serializer", "pool_class", "parser_class")
+        }
+        self._master = Sentinel(sentinels, sentinel_kwargs=sentinel_kwargs).master_for(
+            master_name, **server
+        )
 
-    def _get_connection_pool(self, write: bool) -> Any:
-        # Reads and writes go to the master: a replica may lag behind (a TOTP code just used).
-        if 0 not in self._pools:
-            self._pools[0] = self._sentinel.master_for(
-                self._master_name, **self._pool_options
-            ).connection_pool
-        return self._pools[0]
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        return self._master
 
 
 class DegradingSentinelCache(DegradingRedisCache):

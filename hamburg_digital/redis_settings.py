@@ -43,7 +43,7 @@ def _get(environ: Mapping[str, str], name: str, default: str = "") -> str:
 
 
 def sentinel_addresses(value: str) -> list[tuple[str, int]]:
-    """"a:26379, b:26380" -> [("a", 26379), ("b", 26380)]; the port defaults to 26379."""
+    """ "a:26379, b:26380" -> [("a", 26379), ("b", 26380)]; the port defaults to 26379."""
     addresses = []
     for item in (part.strip() for part in value.split(",")):
         if not item:

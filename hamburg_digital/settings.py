@@ -204,7 +204,9 @@ if REDIS_SETUP:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_SETUP.broker_url if REDIS_SETUP else "") or "memory://"
+CELERY_BROKER_URL = (
+    env_str("CELERY_BROKER_URL", REDIS_SETUP.broker_url if REDIS_SETUP else "") or "memory://"
+)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not (env_str("CELERY_BROKER_URL") or REDIS_SETUP)
 CELERY_TASK_EAGER_PROPAGATES = True

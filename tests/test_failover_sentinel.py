@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import redis
@@ -82,7 +83,11 @@ def test_sentinels_in_the_environment_give_a_sentinel_broker_with_the_master_nam
     options = choice.cache["OPTIONS"]
     assert choice.cache["BACKEND"] == "core.cache.DegradingSentinelCache"
     assert options["sentinels"] == [("10.0.0.1", 26379), ("10.0.0.2", 26380), ("10.0.0.3", 26379)]
-    assert (options["master_name"], options["db"], options["password"]) == ("portal", 3, "p@ss/word")
+    assert (options["master_name"], options["db"], options["password"]) == (
+        "portal",
+        3,
+        "p@ss/word",
+    )
     assert options["sentinel_kwargs"]["password"] == "wacht"
 
 
@@ -148,6 +153,21 @@ def test_the_settings_module_builds_the_broker_and_cache_from_the_sentinels():
     ]
 
 
+def test_with_no_sentinel_reachable_the_cache_answers_as_an_empty_cache(settings):
+    choice = redis_choice({"REDIS_SENTINELS": "127.0.0.1:1,127.0.0.1:2"})  # nothing listens
+    assert choice is not None
+    settings.CACHES = {"default": choice.cache}
+    core_cache._down_since.clear()
+    from django.core.cache import cache
+
+    try:
+        assert cache.get("k", "default") == "default"
+        assert cache.add("k", 1) is True  # as if stored: rate limits and TOTP do not lock out
+        assert Client().get("/").status_code == 200
+    finally:
+        core_cache._down_since.clear()
+
+
 # --- The failover ----------------------------------------------------------------------------
 
 
@@ -173,7 +193,9 @@ class Cluster:
             stderr=subprocess.DEVNULL,
         )
         if not _wait_for(lambda: _answers(port), 10):
-            raise AssertionError(f"redis on {port} did not start; see {port}.log:\n{self.log(port)}")
+            raise AssertionError(
+                f"redis on {port} did not start; see {port}.log:\n{self.log(port)}"
+            )
 
     def kill(self, port: int) -> None:
         process = self.processes[port]
@@ -200,12 +222,9 @@ class Cluster:
         """The master's port as each reachable Sentinel names it."""
         named = set()
         for port in SENTINEL_PORTS:
-            try:
-                address = _client(port).sentinel_get_master_addr_by_name(MASTER_NAME)
-            except redis.RedisError:
-                continue
-            if address:
-                named.add(int(address[1]))
+            state = _master_state(port)
+            if state:
+                named.add(int(state["port"]))
         return named
 
 
@@ -213,11 +232,24 @@ def _client(port: int) -> redis.Redis:
     return redis.Redis(host=HOST, port=port, socket_timeout=1, socket_connect_timeout=1)
 
 
+def _master_state(port: int) -> dict | None:
+    """What the Sentinel on `port` knows of the master (SENTINEL MASTERS: redis-py's other
+    sentinel_* commands expect a Sentinel object, not a plain client)."""
+    try:
+        return _client(port).sentinel_masters().get(MASTER_NAME)
+    except redis.RedisError:
+        return None
+
+
 def _answers(port: int) -> bool:
     try:
         return bool(_client(port).ping())
     except redis.RedisError:
         return False
+
+
+def _replica_info() -> dict[str, Any]:
+    return cast("dict[str, Any]", _client(REPLICA_PORT).info("replication"))
 
 
 def _port_free(port: int) -> bool:
@@ -238,11 +270,12 @@ def _sentinels_ready() -> bool:
     """Every Sentinel knows the replica and the two other Sentinels (so a quorum can agree and
     a majority can elect the one that promotes the replica)."""
     for port in SENTINEL_PORTS:
-        try:
-            state = _client(port).sentinel_master(MASTER_NAME)
-        except redis.RedisError:
-            return False
-        if state.get("num-slaves", 0) < 1 or state.get("num-other-sentinels", 0) < 2:
+        state = _master_state(port)
+        if (
+            state is None
+            or state.get("num-slaves", 0) < 1
+            or state.get("num-other-sentinels", 0) < 2
+        ):
             return False
     return True
 
@@ -261,9 +294,9 @@ def cluster(tmp_path) -> Iterator[Cluster]:
     try:
         cluster.start(MASTER_PORT, server)
         cluster.start(REPLICA_PORT, server + f"replicaof {HOST} {MASTER_PORT}\n")
-        assert _wait_for(
-            lambda: _client(REPLICA_PORT).info("replication")["master_link_status"] == "up", 10
-        ), "the replica did not synchronise"
+        assert _wait_for(lambda: _replica_info()["master_link_status"] == "up", 10), (
+            "the replica did not synchronise"
+        )
         for port in SENTINEL_PORTS:
             cluster.start(
                 port,
@@ -367,7 +400,7 @@ def test_the_master_dies_while_notices_are_sent_and_none_is_lost_or_sent_twice(
     ids: list[int] = []
     killed_at = promoted_at = None
     try:
-        with caplog.at_level(logging.WARNING, logger="notifications.services"):
+        with caplog.at_level(logging.WARNING):
             for n in range(NOTICES):
                 notice = services.notify(
                     kind=Kind.ACCOUNT,
@@ -394,6 +427,10 @@ def test_the_master_dies_while_notices_are_sent_and_none_is_lost_or_sent_twice(
                 "no failover:\n" + cluster.log(SENTINEL_PORTS[0])
             )
             refused = sum("could not enqueue" in r.getMessage() for r in caplog.records)
+            # The answers above came while the cache could not be reached.
+            assert any(
+                r.name == "core.cache" and "unreachable" in r.getMessage() for r in caplog.records
+            )
 
             # As beat does every minute: hand out again what is still pending after a while.
             requeued = 0
