@@ -380,7 +380,9 @@ class SupervisedWorker:
 
     def keep_running(self) -> None:
         if self.process is not None and self.process.poll() is not None:
-            found = re.search(r"Unrecoverable error: .*", self.log())
+            found = re.search(
+                r"Unrecoverable error: .*", self.log_path().read_text(errors="replace")
+            )
             self.exits.append(found.group(0) if found else f"exit {self.process.returncode}")
             self.start()
 
