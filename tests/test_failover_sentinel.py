@@ -157,6 +157,7 @@ def test_the_settings_module_builds_the_broker_and_cache_from_the_sentinels():
 def test_with_no_sentinel_reachable_the_cache_answers_as_an_empty_cache(settings):
     choice = redis_choice({"REDIS_SENTINELS": "127.0.0.1:1,127.0.0.1:2"})  # nothing listens
     assert choice is not None
+    caches_before = settings.CACHES
     settings.CACHES = {"default": choice.cache}
     core_cache._down_since.clear()
     from django.core.cache import cache
@@ -166,6 +167,7 @@ def test_with_no_sentinel_reachable_the_cache_answers_as_an_empty_cache(settings
         assert cache.add("k", 1) is True  # as if stored: rate limits and TOTP do not lock out
         assert Client().get("/").status_code == 200
     finally:
+        settings.CACHES = caches_before
         core_cache._down_since.clear()
 
 
