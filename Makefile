@@ -10,6 +10,7 @@
 #   make pdf-deps  install Pango for PDF reports (WeasyPrint) where apt-get can
 #   make html-checker  install the Nu HTML Checker (npm vnu-jar, Java from Debian) for the tests
 #   make failover-deps  install PgBouncer (Debian's package) for the failover tests where apt-get can
+#   make sentinel-deps  install Debian's redis-server and redis-sentinel for the failover test
 #   make lint      ruff, djlint, mypy, Django's deployment checks, missing migrations, manifests
 #   make manifests render the Kubernetes overlays (deploy/) and validate them for two versions
 #   make format    format and auto-fix with ruff
@@ -63,7 +64,7 @@ DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
 	SECURE_HTTPS=true
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test check-services browser pdf-deps failover-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps html-checker manifests kubectl
+.PHONY: help venv run test check-services browser pdf-deps failover-deps sentinel-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps html-checker manifests kubectl
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -100,7 +101,7 @@ test: export API_TOKEN_PEPPERS = test-only-pepper-0123456789abcdef
 # The test client and the browser tests talk plain HTTP to a local server.
 test: export SECURE_SSL_REDIRECT = false
 
-test: venv browser pdf-deps failover-deps idp-deps html-checker check-services
+test: venv browser pdf-deps failover-deps sentinel-deps idp-deps html-checker check-services
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
@@ -257,6 +258,27 @@ pdf-deps:
 		echo "NOTE:$$missing missing and cannot be installed here (needs root and apt-get):"; \
 		echo "      without Pango PDF reports are not available (XLSX and CSV are); without"; \
 		echo "      poppler-utils the PDF/UA tests cannot read the text order."; \
+	fi
+
+# The Sentinel failover test (tests/test_failover_sentinel.py) starts two Redis servers and
+# three Sentinels from Debian's packages on loopback; without them it is skipped and says why.
+# One apt-get at a time: a held dpkg lock is waited for (up to 5 minutes).
+sentinel-deps:
+	@if command -v redis-server >/dev/null 2>&1 && command -v redis-sentinel >/dev/null 2>&1; then \
+		echo "redis-server, redis-sentinel: present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "redis-server or redis-sentinel is missing: installing them with apt-get ..."; \
+		if (DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq redis-server redis-sentinel >/dev/null 2>&1 \
+			|| (apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get -o DPkg::Lock::Timeout=300 install -y -qq redis-server redis-sentinel)); then \
+			echo "redis-server, redis-sentinel: installed"; \
+		else \
+			echo "NOTE: could not install redis-server and redis-sentinel; the Sentinel failover test is skipped."; \
+		fi; \
+	else \
+		echo "NOTE: redis-server or redis-sentinel is missing and cannot be installed here (needs root and"; \
+		echo "      apt-get): the Sentinel failover test is skipped. Install them yourself"; \
+		echo "      (sudo apt-get install redis-server redis-sentinel) to run it."; \
 	fi
 
 # --- Code quality --------------------------------------------------------------------------

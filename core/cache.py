@@ -15,6 +15,11 @@ this backend catches the connection errors of every operation and answers as an 
 The first failure is logged as a warning (once, not on every request); after it the cache is
 not asked again for RETRY_AFTER seconds, so an unreachable host (a connect timeout, not a quick
 refusal) slows no page down more than once in that time.
+
+With Redis Sentinel (`DegradingSentinelCache`, settings REDIS_SENTINELS) the cache asks the
+Sentinels which server is the master and asks again when a connection fails: after a failover
+it writes to the promoted replica. Between the master's death and the promotion it degrades as
+above; no Sentinel reachable is one more way of being down (MasterNotFoundError).
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
+from redis.sentinel import Sentinel
 
 logger = logging.getLogger(__name__)
 
@@ -119,3 +125,41 @@ class DegradingRedisCache(RedisCache):
 
     def clear(self) -> None:
         self._try(lambda: super(DegradingRedisCache, self).clear(), None)
+
+
+class SentinelCacheClient(RedisCacheClient):
+    """Django's Redis client on the master the Sentinels name: its connection pool asks them
+    where the master is for every new connection, so a failover needs no restart. Reads go to
+    the master too: a replica may lag behind (a TOTP code just used)."""
+
+    def __init__(
+        self,
+        servers: list[str],
+        *,
+        sentinels: list[tuple[str, int]],
+        master_name: str,
+        sentinel_kwargs: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(servers, **options)
+        server = {
+            k: v
+            for k, v in options.items()
+            if k not in ("serializer", "pool_class", "parser_class")
+        }
+        self._master = Sentinel(sentinels, sentinel_kwargs=sentinel_kwargs).master_for(
+            master_name, **server
+        )
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        return self._master
+
+
+class DegradingSentinelCache(DegradingRedisCache):
+    """DegradingRedisCache on the master that Redis Sentinel names; LOCATION names the
+    Sentinels (for the log), OPTIONS carry `sentinels`, `master_name`, `sentinel_kwargs`, `db`,
+    `password` and the socket timeouts."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = SentinelCacheClient

@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from hamburg_digital.layers import APPS
+from hamburg_digital.redis_settings import redis_choice
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -209,31 +210,28 @@ DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache and Celery: Redis when REDIS_URL is set; otherwise a local-memory cache and tasks that
-# run in-process (CELERY_TASK_ALWAYS_EAGER). The cache holds nothing that cannot be computed
-# again: while Redis cannot be reached, core.cache answers like an empty cache (pages and the
-# sign-in from the database, only /healthz says 503), and the timeouts keep an unreachable host
-# from holding a request for long.
+# Cache and Celery: Redis when REDIS_URL (one server) or REDIS_SENTINELS (a master and its
+# replicas behind Redis Sentinel, hamburg_digital/redis_settings.py) is set; otherwise a
+# local-memory cache and tasks that run in-process (CELERY_TASK_ALWAYS_EAGER). The cache holds
+# nothing that cannot be computed again: while Redis cannot be reached, core.cache answers like
+# an empty cache (pages and the sign-in from the database, only /healthz says 503), and the
+# timeouts keep an unreachable host from holding a request for long.
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "core.cache.DegradingRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "hd"),
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
-        }
-    }
+REDIS_SETUP = redis_choice(os.environ)
+if REDIS_SETUP:
+    CACHES = {"default": {**REDIS_SETUP.cache, "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "hd")}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # `make run` sets CELERY_BROKER_URL=filesystem://: kombu's file-system transport, no server, one
 # file per message in CELERY_FILESYSTEM_DIR (the real worker and beat of `make run`).
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL) or "memory://"
+CELERY_BROKER_URL = (
+    env_str("CELERY_BROKER_URL", REDIS_SETUP.broker_url if REDIS_SETUP else "") or "memory://"
+)
 if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_URL = "filesystem://localhost/"  # kombu warns of a URL without a host name
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = not (env_str("CELERY_BROKER_URL") or REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = not (env_str("CELERY_BROKER_URL") or REDIS_SETUP)
 CELERY_FILESYSTEM_DIR = Path(env_str("CELERY_FILESYSTEM_DIR", str(BASE_DIR / "var" / "celery")))
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -258,9 +256,12 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 12 * 60)
 # seconds of reconnecting. The web request does not wait (the notice is in the outbox; the
 # requeue job hands it out when the broker is back); the worker reconnects on its own terms
 # (broker_connection_max_retries).
+#
+# With Sentinel the transport also needs the master's name (and the Sentinels' password).
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60),
     "max_retries": 0,
+    **(REDIS_SETUP.broker_options if REDIS_SETUP else {}),
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Producers and consumers share one folder of messages (a message is taken, not leased:
