@@ -50,7 +50,10 @@ FEED_LOG_KIND = SecurityEvent.Kind.CALENDAR_FEED
 # The most files the agenda, and the minutes, of one meeting carry.
 MAX_FILES_PER_PART = 20
 # The form field each part's files are uploaded with (where a refusal is shown).
-FILE_FIELDS = {MeetingFile.Part.AGENDA: "agenda_files", MeetingFile.Part.MINUTES: "minutes_files"}
+FILE_FIELDS: dict[str, str] = {
+    MeetingFile.Part.AGENDA: "agenda_files",
+    MeetingFile.Part.MINUTES: "minutes_files",
+}
 
 
 # --- Validation -------------------------------------------------------------------------------
