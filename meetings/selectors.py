@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from contacts.models import Person
@@ -140,11 +140,17 @@ def feed_meetings(user: Viewer, *, now: dt.datetime | None = None) -> QuerySet[M
     since = (now or timezone.now()) - dt.timedelta(days=FEED_PAST_DAYS)
     if not is_signed_in(user):
         return Meeting.objects.none()
-    return (
+    return with_agenda_files(
         visible(user)
         .filter(invitees__person__user_id=user.pk, ends_at__gte=since)
         .order_by("starts_at", "pk")
     )
+
+
+def with_agenda_files(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Each meeting with `agenda_files`, its agenda's files (one query for all meetings)."""
+    files = MeetingFile.objects.filter(part=MeetingFile.Part.AGENDA).order_by("uploaded_at", "pk")
+    return meetings.prefetch_related(Prefetch("files", queryset=files, to_attr="agenda_files"))
 
 
 @dataclass(frozen=True)

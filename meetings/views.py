@@ -250,7 +250,7 @@ def _calendar_response(body: bytes, filename: str) -> HttpResponse:
 @login_required
 @require_safe
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting(request, pk)
+    meeting = get_object_or_404(selectors.with_agenda_files(selectors.visible(request.user)), pk=pk)
     return _calendar_response(ics.calendar([meeting]), f"termin-{meeting.pk}.ics")
 
 

@@ -159,6 +159,16 @@ def test_minutes_files_are_added_on_the_minutes_page(coordinator, member, meetin
     assert "Protokoll.docx" not in page[page.index('id="agenda"') : page.index('id="invitees"')]
 
 
+def test_the_ics_names_the_agenda_files_with_their_address(member, meeting, agenda_file, settings):
+    from icalendar import Calendar
+
+    body = client_for(member).get(reverse("meetings:ics", args=[meeting.pk])).content
+    event = next(c for c in Calendar.from_ical(body).walk() if c.name == "VEVENT")
+    description = str(event["description"])
+    url = settings.PORTAL_BASE_URL.rstrip("/") + agenda_file.get_download_url()
+    assert f"Tagesordnung.pdf: {url}" in description
+
+
 # --- Who may not ------------------------------------------------------------------------------
 
 
