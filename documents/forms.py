@@ -10,7 +10,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .filetypes import ALLOWED_EXTENSIONS, ALLOWED_LABEL, size_label
+from core.filetypes import ALLOWED_EXTENSIONS, ALLOWED_LABEL, size_label
+from core.uploads import too_large_message
 
 
 def _file_field(label: Any) -> forms.FileField:
@@ -38,11 +39,7 @@ class _UploadForm(forms.Form):
         # A file skipped for its size arrives as no file at all: say why, not "required".
         if "file" in self.refused and self.is_bound:
             self.errors.pop("file", None)
-            self.add_error(
-                "file",
-                _("Die Datei ist größer als %(max)s.")
-                % {"max": size_label(settings.DOCUMENT_MAX_SIZE)},
-            )
+            self.add_error("file", too_large_message())
 
 
 class DocumentForm(_UploadForm):

@@ -9,15 +9,11 @@ the stored file is removed again: a refused or failed upload leaves neither row 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import uuid
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import File
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -28,13 +24,13 @@ from contacts.models import User
 from core.audiences import Actor
 from core.models import AuditEntry
 from core.services import audit_record
+from core.uploads import Checked, check_upload, store
 from notifications.kinds import Kind as NoticeKind
 from notifications.recipients import authority_officers, project_people
 from notifications.services import notify_each
 from projects.models import Project, ProjectGuest
 from spaces.models import Membership, Space
 
-from . import filetypes
 from .models import Document, DocumentVersion
 from .permissions import DOCUMENT, may_add
 from .storage import document_storage
@@ -42,49 +38,8 @@ from .storage import document_storage
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Checked:
-    """An upload that passed every check, ready to be stored."""
-
-    handle: IO[bytes]
-    original_name: str
-    kind: filetypes.Kind
-    extension: str
-    size: int
-
-
-def check_upload(upload: Any) -> Checked:
-    """Refuse what may not be stored, with the reason (ValidationError at the field `file`)."""
-    if upload is None:
-        raise ValidationError({"file": _("Bitte wählen Sie eine Datei aus.")})
-    try:
-        extension = filetypes.check_name(str(upload.name or ""))
-        size = int(upload.size or 0)
-        if size > settings.DOCUMENT_MAX_SIZE:
-            raise ValidationError(
-                _("Die Datei ist größer als %(max)s.")
-                % {"max": filetypes.size_label(settings.DOCUMENT_MAX_SIZE)},
-                code="size",
-            )
-        if size == 0:
-            raise ValidationError(_("Die Datei ist leer."), code="empty")
-        kind = filetypes.detect(upload, extension)
-    except ValidationError as error:
-        raise ValidationError({"file": error.error_list}) from error
-    return Checked(upload, str(upload.name), kind, extension, size)
-
-
 def _store(checked: Checked) -> tuple[str, str]:
-    """Write the file under a generated name; (stored name, SHA-256)."""
-    digest = hashlib.sha256()
-    checked.handle.seek(0)
-    while chunk := checked.handle.read(64 * 1024):
-        digest.update(chunk)
-    checked.handle.seek(0)
-    now = timezone.now()
-    name = f"documents/{now:%Y/%m}/{uuid.uuid4().hex}.{checked.kind.extensions[0]}"
-    stored = document_storage.save(name, File(checked.handle, name=name))
-    return stored, digest.hexdigest()
+    return store(checked, storage=document_storage, directory="documents")
 
 
 def _version(

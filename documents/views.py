@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
+from core.uploads import refused_uploads
 from projects.models import Project
 from spaces.models import Space
 
@@ -27,7 +28,6 @@ from .forms import ConfirmForm, DocumentForm, VersionForm
 from .models import Document
 from .permissions import DOCUMENT, PROJECT_PEOPLE, SPACE_READERS, may_add
 from .storage import document_storage
-from .uploads import refused_uploads
 
 PER_PAGE = 25
 

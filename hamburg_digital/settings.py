@@ -584,10 +584,10 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Uploads: up to 2.5 MB in memory, larger ones streamed to a temporary file; a file over
-# DOCUMENT_MAX_SIZE is skipped while it streams (documents/uploads.py), never kept whole.
+# DOCUMENT_MAX_SIZE is skipped while it streams (core/uploads.py), never kept whole.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_HANDLERS = [
-    "documents.uploads.SizeLimitUploadHandler",
+    "core.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

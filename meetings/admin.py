@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyLogAdmin
 
-from .models import Meeting
+from .models import Meeting, MeetingFile
 
 
 @admin.register(Meeting)
@@ -14,3 +14,15 @@ class MeetingAdmin(ReadOnlyLogAdmin):
     list_filter = ("space",)
     list_select_related = ("space",)
     search_fields = ("title",)
+
+
+@admin.register(MeetingFile)
+class MeetingFileAdmin(ReadOnlyLogAdmin):
+    """The files of agendas and minutes, read-only: they are added, downloaded and removed on
+    the meeting's pages, where the permission checks are; the admin never serves a file."""
+
+    list_display = ("original_name", "meeting", "part", "content_type", "size", "uploaded_at")
+    list_filter = ("part",)
+    list_select_related = ("meeting",)
+    search_fields = ("original_name", "meeting__title")
+    exclude = ("file",)

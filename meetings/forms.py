@@ -1,14 +1,20 @@
-"""The forms of the meetings: what a coordinator enters, what an invitee answers."""
+"""The forms of the meetings: what a coordinator enters (with the files of the agenda and the
+minutes), what an invitee answers. The files are checked once more by the services (name,
+size, type from the content: core.uploads), so a bypassed form changes nothing."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Person
+from core.filetypes import ALLOWED_EXTENSIONS, ALLOWED_LABEL, size_label
 from core.forms import AddressPicker
+from core.uploads import too_large_message
 from spaces.models import Space
 
 from . import selectors
@@ -39,6 +45,51 @@ def _datetime_field(label: str | Any) -> forms.DateTimeField:
     )
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.FileField):
+    """Any number of files at once (none: an empty list)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": ",".join(f".{e}" for e in ALLOWED_EXTENSIONS)}),
+        )
+        super().__init__(required=False, allow_empty_file=False, max_length=200, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(FilesField, self).clean(f, initial) for f in files if f]
+
+
+def _files_help() -> str:
+    return gettext("Erlaubt: %(allowed)s; höchstens %(max)s je Datei. Mehrere auf einmal.") % {
+        "allowed": ALLOWED_LABEL,
+        "max": size_label(settings.DOCUMENT_MAX_SIZE),
+    }
+
+
+class _WithFiles(forms.Form):
+    """A form with a FilesField: a file skipped while it streamed in for its size
+    (core.uploads.refused_uploads) is named at the field, never silently missing."""
+
+    def __init__(self, *args: Any, refused: set[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refused = refused or set()
+        for field in self.fields.values():
+            if isinstance(field, FilesField):
+                field.help_text = _files_help()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound:
+            return
+        for name in self.refused & set(self.fields):
+            self.add_error(name, too_large_message())
+
+
 class PeopleField(AddressPicker):
     def label_from_instance(self, obj: Any) -> str:
         person: Person = obj
@@ -46,7 +97,7 @@ class PeopleField(AddressPicker):
         return f"{person} ({detail})" if detail else str(person)
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(_WithFiles):
     title = forms.CharField(label=_("Titel"), max_length=200)
     starts_at = _datetime_field(_("Beginn"))
     ends_at = _datetime_field(_("Ende"))
@@ -71,6 +122,7 @@ class MeetingForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    agenda_files = FilesField(label=_("Unterlagen zur Tagesordnung hinzufügen"))
     invitees = PeopleField(
         label=_("Eingeladene Personen"),
         queryset=Person.objects.none(),
@@ -103,7 +155,7 @@ class MeetingForm(forms.Form):
         return data
 
 
-class MinutesForm(forms.Form):
+class MinutesForm(_WithFiles):
     minutes = forms.CharField(
         label=_("Protokoll"),
         max_length=50000,
@@ -111,6 +163,7 @@ class MinutesForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 16}),
         help_text=_("Einfacher Text; Absätze bleiben erhalten."),
     )
+    minutes_files = FilesField(label=_("Dateien zum Protokoll hinzufügen"))
 
 
 class AnswerForm(forms.Form):

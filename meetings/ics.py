@@ -47,6 +47,12 @@ def _event(meeting: Meeting) -> Event:
     description = [str(meeting.space)]
     if meeting.agenda:
         description += ["", _("Tagesordnung:"), meeting.agenda]
+    # The agenda's files as links in the text, not as ATTACH: a calendar fetches an ATTACH
+    # without the person's session and would get the sign-in page instead of the file.
+    files = getattr(meeting, "agenda_files", None)
+    if files:
+        description += ["", _("Unterlagen zur Tagesordnung (nach Anmeldung im Portal):")]
+        description += [f"{f.original_name}: {portal_url(f.get_download_url())}" for f in files]
     description += ["", _("Im Portal: %(url)s") % {"url": link}]
     event.add("description", "\n".join(description))
     event.add("status", "CANCELLED" if meeting.is_cancelled else "CONFIRMED")

@@ -1,5 +1,6 @@
-"""Meetings of a Digital Space: when and where, the agenda, the minutes, who is invited and
-what each answered; and the personal calendar feed (a secret URL, stored as its hash)."""
+"""Meetings of a Digital Space: when and where, the agenda and the minutes with their files, who
+is invited and what each answered; and the personal calendar feed (a secret URL, stored as its
+hash)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -15,7 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Person
+from core.filetypes import KINDS
 from core.rules import RestrictedQuerySet
+from core.uploads import storage_by_alias
 from spaces.models import Space
 
 
@@ -169,3 +173,72 @@ class CalendarFeed(models.Model):
     @property
     def is_active(self) -> bool:
         return bool(self.token_hash)
+
+
+# Meeting files are kept where documents are (the same store, local or S3, switched in one
+# place: STORAGES["documents"]), under a directory of their own, "meetings/", which the
+# documents' retention job does not look into (it lists "documents/" only).
+STORAGE_ALIAS = "documents"
+DIRECTORY = "meetings"
+
+
+def file_storage() -> Storage:
+    """For FileField(storage=...): STORAGES[STORAGE_ALIAS], looked up when used."""
+    return storage_by_alias(STORAGE_ALIAS)
+
+
+class MeetingFile(models.Model):
+    """A file of a meeting's agenda or minutes, checked like a document when uploaded."""
+
+    class Part(models.TextChoices):
+        AGENDA = "agenda", _("Tagesordnung")
+        MINUTES = "minutes", _("Protokoll")
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("Termin"), on_delete=models.CASCADE, related_name="files"
+    )
+    part = models.CharField(_("Teil"), max_length=10, choices=Part.choices)
+    # The name the portal made (meetings/<yyyy>/<mm>/<random>.<ext>); never shown.
+    file = models.FileField(storage=file_storage, max_length=200)
+    original_name = models.CharField(_("Dateiname"), max_length=200)
+    content_type = models.CharField(_("Inhaltstyp"), max_length=120)
+    size = models.PositiveBigIntegerField(_("Größe (Bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hochgeladen von"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("hochgeladen am"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Datei eines Termins")
+        verbose_name_plural = _("Dateien von Terminen")
+        ordering = ("meeting", "part", "uploaded_at", "pk")
+        indexes = [models.Index(fields=("meeting", "part"), name="meeting_file_part_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(part__in=["agenda", "minutes"]), name="meeting_file_part_known"
+            ),
+            models.CheckConstraint(condition=Q(size__gt=0), name="meeting_file_not_empty"),
+            models.UniqueConstraint(fields=("file",), name="meeting_file_stored_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.meeting})"
+
+    @property
+    def kind_label(self) -> str:
+        """ "PDF", "Word (docx)": the type the content was recognised as."""
+        return next(
+            (k.label for k in KINDS.values() if k.content_type == self.content_type),
+            self.content_type,
+        )
+
+    def get_download_url(self) -> str:
+        return reverse("meetings:file_download", kwargs={"pk": self.meeting_id, "file": self.pk})

@@ -7,6 +7,8 @@
   longer sees its meetings. Everyone else: the meeting does not exist (404).
 - Answer: the invitees who see the meeting (not after it was cancelled: the service says so).
 - The meetings page of a space: ITD and the people of the space (it lists what each may see).
+- The files of the agenda and the minutes: downloaded by whoever sees the meeting; added and
+  removed by whoever runs it (the same people who write the agenda and the minutes).
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from django.db.models import QuerySet
 
 from core import rules
 from core.audiences import ITD, SIGNED_IN, STAFF, Viewer, is_signed_in
-from core.rules import AttrIn, InSubquery, RuleTable
+from core.rules import AttrIn, InSubquery, RuleTable, Via
 from spaces.permissions import coordinated_space_ids, member_space_ids
 
-from .models import Invitee, Meeting
+from .models import Invitee, Meeting, MeetingFile
 
 
 def invited_meeting_ids(user: Viewer) -> QuerySet[Any]:
@@ -42,6 +44,14 @@ MEETING = RuleTable(
         "answer": INVITED,
         # The meetings page of the meeting's space (checked on Meeting(space=space)).
         "list": ITD | IN_THE_SPACE,
+    },
+)
+
+MEETING_FILE = RuleTable(
+    MeetingFile,
+    {
+        "view": Via("meeting", "view"),
+        "manage": Via("meeting", "manage"),
     },
 )
 

@@ -6,14 +6,14 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from contacts.models import Person
 from core.audiences import Viewer, is_signed_in
 from spaces.models import Membership, Space
 
-from .models import Answer, CalendarFeed, Invitee, Meeting
+from .models import Answer, CalendarFeed, Invitee, Meeting, MeetingFile
 
 # The feed carries the meetings of the last half year and every one ahead.
 FEED_PAST_DAYS = 183
@@ -55,6 +55,24 @@ def my_upcoming(user: Viewer) -> QuerySet[Meeting]:
 def meeting_invitees(meeting: Meeting) -> list[Invitee]:
     return list(
         meeting.invitees.select_related("person__user", "person__authority", "person__organisation")
+    )
+
+
+def meeting_files(meeting: Meeting) -> dict[str, list[MeetingFile]]:
+    """The files of the meeting's agenda and minutes, oldest first (one query)."""
+    files: dict[str, list[MeetingFile]] = {part: [] for part in MeetingFile.Part.values}
+    for row in MeetingFile.objects.filter(meeting=meeting).order_by("uploaded_at", "pk"):
+        files[row.part].append(row)
+    return files
+
+
+def file_for_download(viewer: Viewer, meeting_pk: int, file_pk: int) -> MeetingFile | None:
+    """The file, if the viewer sees its meeting (else None: 404)."""
+    return (
+        MeetingFile.objects.visible_to(viewer)
+        .select_related("meeting")
+        .filter(meeting_id=meeting_pk, pk=file_pk)
+        .first()
     )
 
 
@@ -122,11 +140,17 @@ def feed_meetings(user: Viewer, *, now: dt.datetime | None = None) -> QuerySet[M
     since = (now or timezone.now()) - dt.timedelta(days=FEED_PAST_DAYS)
     if not is_signed_in(user):
         return Meeting.objects.none()
-    return (
+    return with_agenda_files(
         visible(user)
         .filter(invitees__person__user_id=user.pk, ends_at__gte=since)
         .order_by("starts_at", "pk")
     )
+
+
+def with_agenda_files(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Each meeting with `agenda_files`, its agenda's files (one query for all meetings)."""
+    files = MeetingFile.objects.filter(part=MeetingFile.Part.AGENDA).order_by("uploaded_at", "pk")
+    return meetings.prefetch_related(Prefetch("files", queryset=files, to_attr="agenda_files"))
 
 
 @dataclass(frozen=True)

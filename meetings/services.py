@@ -1,18 +1,26 @@
-"""Every write of the meetings: schedule, change, cancel, minutes, answers, the calendar feed and
-the reminder the day before. Each checks permission itself, validates, runs in one
-transaction, keeps the audit trail and notifies the invitees in the same transaction (the
-notices go out after commit)."""
+"""Every write of the meetings: schedule, change, cancel, minutes, the files of the agenda and
+the minutes, answers, the calendar feed and the reminder the day before. Each checks
+permission itself, validates, runs in one transaction, keeps the audit trail and notifies the
+invitees in the same transaction (the notices go out after commit).
+
+A file is checked completely before anything is written (core.uploads: name, size, type from
+the content), then stored under a name the portal makes (meetings/<yyyy>/<mm>/<random>.<ext>)
+and its row written in the transaction of the change it belongs to; should that transaction
+fail, the stored files are removed again: a refused or failed upload leaves neither row nor
+file. Removing a file deletes its row at once and the stored file after commit."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,13 +30,14 @@ from core.audiences import Actor
 from core.dates import YEAR_MAX, YEAR_MIN
 from core.models import AuditEntry, SecurityEvent
 from core.services import audit_record, diff, security_log, snapshot
+from core.uploads import Checked, check_upload, store
 from notifications.kinds import Kind
-from notifications.services import notify_each
+from notifications.services import base_url, notify_each
 from spaces.models import Space
 
 from . import selectors
-from .models import Answer, CalendarFeed, Invitee, Meeting
-from .permissions import MEETING, may_schedule
+from .models import DIRECTORY, Answer, CalendarFeed, Invitee, Meeting, MeetingFile, file_storage
+from .permissions import MEETING, MEETING_FILE, may_schedule
 
 AUDITED = ("title", "starts_at", "ends_at", "place", "video_url", "agenda")
 # A change of these reaches the calendars (SEQUENCE goes up).
@@ -38,6 +47,13 @@ NEWS = ("starts_at", "ends_at", "place", "video_url")
 MAX_DURATION = dt.timedelta(days=14)
 # The security log's kind for the calendar feed's secret link (core.models.SecurityEvent).
 FEED_LOG_KIND = SecurityEvent.Kind.CALENDAR_FEED
+# The most files the agenda, and the minutes, of one meeting carry.
+MAX_FILES_PER_PART = 20
+# The form field each part's files are uploaded with (where a refusal is shown).
+FILE_FIELDS: dict[str, str] = {
+    MeetingFile.Part.AGENDA: "agenda_files",
+    MeetingFile.Part.MINUTES: "minutes_files",
+}
 
 
 # --- Validation -------------------------------------------------------------------------------
@@ -83,6 +99,25 @@ def _check(meeting: Meeting, invitees: Sequence[Person]) -> None:
         raise ValidationError(errors)
 
 
+def _check_with_files(
+    meeting: Meeting, invitees: Sequence[Person], part: str, uploads: Sequence[Any]
+) -> list[Checked]:
+    """`_check` and the files' checks, every message at once."""
+    errors: dict[str, Any] = {}
+    checked: list[Checked] = []
+    try:
+        _check(meeting, invitees)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        checked = _check_files(meeting, part, uploads)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
 def _snapshot(meeting: Meeting) -> dict[str, Any]:
     """The audited values; times in Europe/Berlin, so the same instant compares equal whatever
     zone it was read or entered in."""
@@ -96,6 +131,115 @@ def _snapshot(meeting: Meeting) -> dict[str, Any]:
 def _require(actor: Actor, action: str, meeting: Meeting) -> None:
     if not MEETING.can(actor, action, meeting):
         raise PermissionDenied
+
+
+# --- Files of the agenda and the minutes ------------------------------------------------------
+
+
+def _check_files(meeting: Meeting | None, part: str, uploads: Sequence[Any]) -> list[Checked]:
+    """Every upload checked (ValidationError at the part's field, nothing written)."""
+    field = FILE_FIELDS[part]
+    checked: list[Checked] = []
+    messages: list[str] = []
+    for upload in uploads:
+        try:
+            checked.append(check_upload(upload, field=field))
+        except ValidationError as error:
+            for message in error.message_dict[field]:
+                messages.append(
+                    _("%(name)s: %(reason)s")
+                    % {"name": getattr(upload, "name", ""), "reason": message}
+                    if len(uploads) > 1
+                    else message
+                )
+    if messages:
+        raise ValidationError({field: messages})
+    there = meeting.files.filter(part=part).count() if meeting is not None and meeting.pk else 0
+    if there + len(checked) > MAX_FILES_PER_PART:
+        raise ValidationError(
+            {
+                field: _("Höchstens %(n)s Dateien je Tagesordnung und je Protokoll.")
+                % {"n": MAX_FILES_PER_PART}
+            }
+        )
+    return checked
+
+
+@contextmanager
+def _files_stored(checked: Sequence[Checked]) -> Iterator[list[tuple[Checked, str, str]]]:
+    """Store the checked files; (file, stored name, SHA-256) each. Should the block fail (its
+    transaction rolled back), the stored files are removed again."""
+    storage = file_storage()
+    stored: list[tuple[Checked, str, str]] = []
+    try:
+        for one in checked:
+            stored.append((one, *store(one, storage=storage, directory=DIRECTORY)))
+        yield stored
+    except BaseException:
+        for _one, name, _sha256 in stored:
+            storage.delete(name)
+        raise
+
+
+def _file_label(row: MeetingFile) -> str:
+    return f"{row.original_name} ({row.content_type}, {row.size} B, SHA-256 {row.sha256})"
+
+
+def _attach(
+    *, actor: Actor, meeting: Meeting, part: str, stored: Sequence[tuple[Checked, str, str]]
+) -> dict[str, Any]:
+    """The rows of the stored files (in the caller's transaction); the audit's change."""
+    before = [_file_label(f) for f in meeting.files.filter(part=part)]
+    added = []
+    for checked, name, sha256 in stored:
+        row = MeetingFile(
+            meeting=meeting,
+            part=part,
+            file=name,
+            original_name=checked.original_name,
+            content_type=checked.kind.content_type,
+            size=checked.size,
+            sha256=sha256,
+            uploaded_by=actor,
+        )
+        row.full_clean()
+        row.save()
+        added.append(_file_label(row))
+    if not added:
+        return {}
+    return {f"{part}_files": {"old": before, "new": before + added}}
+
+
+def meeting_file_remove(*, actor: Actor, file: MeetingFile) -> Meeting:
+    """Take a file off the agenda or the minutes: the row goes at once, the stored file after
+    commit (a rollback keeps both)."""
+    meeting = file.meeting
+    if not MEETING_FILE.can(actor, "manage", file):
+        raise PermissionDenied
+    if file.part == MeetingFile.Part.AGENDA and meeting.is_cancelled:
+        raise ValidationError(_("Ein abgesagter Termin kann nicht mehr geändert werden."))
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        row = MeetingFile.objects.filter(pk=file.pk, meeting=meeting).first()
+        if row is None:
+            return meeting  # removed already
+        before = [_file_label(f) for f in meeting.files.filter(part=row.part)]
+        name = row.file.name
+        row.delete()
+        audit_record(
+            actor=actor,
+            instance=meeting,
+            action=AuditEntry.Action.UPDATE,
+            changes={
+                f"{row.part}_files": {
+                    "old": before,
+                    "new": [label for label in before if label != _file_label(row)],
+                }
+            },
+        )
+        if name:
+            transaction.on_commit(lambda: file_storage().delete(name))
+    return meeting
 
 
 # --- Notices ----------------------------------------------------------------------------------
@@ -138,10 +282,24 @@ def _notify(
         Kind.MEETING_REMINDER: lambda: _("Morgen: %(title)s") % {"title": meeting.title},
     }
 
+    agenda_files = [] if meeting.is_cancelled else list(_agenda_files(meeting))
+
     def compose(_user: Any) -> tuple[str, list[str]]:
         lines = [str(meeting.space), when(meeting), *_where(meeting)]
         if meeting.is_cancelled:
             lines.insert(0, _("Dieser Termin wurde abgesagt."))
+        if agenda_files:
+            lines.append(_("Unterlagen zur Tagesordnung (nach Anmeldung im Portal):"))
+            lines += [
+                _("%(name)s (%(kind)s, %(size)s): %(url)s")
+                % {
+                    "name": f.original_name,
+                    "kind": f.kind_label,
+                    "size": filesizeformat(f.size),
+                    "url": base_url() + f.get_download_url(),
+                }
+                for f in agenda_files
+            ]
         return titles[kind](), lines
 
     return notify_each(
@@ -153,6 +311,12 @@ def _notify(
         subject_ref=f"meeting:{meeting.pk}",
         exclude=actor,
         **extra,
+    )
+
+
+def _agenda_files(meeting: Meeting) -> Iterable[MeetingFile]:
+    return MeetingFile.objects.filter(meeting=meeting, part=MeetingFile.Part.AGENDA).order_by(
+        "uploaded_at", "pk"
     )
 
 
@@ -174,8 +338,10 @@ def meeting_create(
     video_url: str = "",
     agenda: str = "",
     invitees: Sequence[Person] = (),
+    agenda_files: Sequence[Any] = (),
 ) -> Meeting:
-    """Schedule a meeting and invite people of the space (they are notified)."""
+    """Schedule a meeting and invite people of the space (they are notified, with the files of
+    the agenda)."""
     if not may_schedule(actor, space):
         raise PermissionDenied
     meeting = Meeting(
@@ -188,10 +354,11 @@ def meeting_create(
         agenda=agenda,
         created_by=actor,
     )
-    _check(meeting, invitees)
-    with transaction.atomic():
+    checked = _check_with_files(meeting, invitees, MeetingFile.Part.AGENDA, agenda_files)
+    with _files_stored(checked) as stored, transaction.atomic():
         meeting.save()
         Invitee.objects.bulk_create(Invitee(meeting=meeting, person=p) for p in invitees)
+        files = _attach(actor=actor, meeting=meeting, part=MeetingFile.Part.AGENDA, stored=stored)
         audit_record(
             actor=actor,
             instance=meeting,
@@ -199,6 +366,7 @@ def meeting_create(
             changes={
                 **diff({}, _snapshot(meeting)),
                 "invitees": {"old": [], "new": sorted(str(p) for p in invitees)},
+                **files,
             },
         )
         _notify(meeting, _users(invitees), Kind.MEETING_INVITED, actor=actor)
@@ -216,12 +384,15 @@ def meeting_update(
     video_url: str = "",
     agenda: str = "",
     invitees: Sequence[Person] = (),
+    agenda_files: Sequence[Any] = (),
 ) -> Meeting:
-    """Change a meeting: the new invitees are invited; the others hear of a new time or place."""
+    """Change a meeting, add files to its agenda: the new invitees are invited; the others
+    hear of a new time or place."""
     _require(actor, "manage", meeting)
     if meeting.is_cancelled:
         raise ValidationError(_("Ein abgesagter Termin kann nicht mehr geändert werden."))
-    with transaction.atomic():
+    checked = _check_files(meeting, MeetingFile.Part.AGENDA, agenda_files)
+    with _files_stored(checked) as stored, transaction.atomic():
         meeting = Meeting.objects.select_for_update().select_related("space").get(pk=meeting.pk)
         before = _snapshot(meeting)
         for name, value in (
@@ -248,6 +419,9 @@ def meeting_update(
         meeting.save(update_fields=[*AUDITED, "sequence", "updated_at"])
         meeting.invitees.filter(person_id__in=removed).delete()
         Invitee.objects.bulk_create(Invitee(meeting=meeting, person=p) for p in added)
+        changes |= _attach(
+            actor=actor, meeting=meeting, part=MeetingFile.Part.AGENDA, stored=stored
+        )
         audit_record(
             actor=actor, instance=meeting, action=AuditEntry.Action.UPDATE, changes=changes
         )
@@ -299,23 +473,27 @@ def meeting_cancel(*, actor: Actor, meeting: Meeting) -> Meeting:
     return meeting
 
 
-def meeting_minutes_set(*, actor: Actor, meeting: Meeting, minutes: str) -> Meeting:
-    """Write or correct the minutes (plain text)."""
+def meeting_minutes_set(
+    *, actor: Actor, meeting: Meeting, minutes: str, minutes_files: Sequence[Any] = ()
+) -> Meeting:
+    """Write or correct the minutes (plain text), add files to them."""
     _require(actor, "manage", meeting)
-    with transaction.atomic():
+    checked = _check_files(meeting, MeetingFile.Part.MINUTES, minutes_files)
+    with _files_stored(checked) as stored, transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         old = meeting.minutes
-        if old == minutes:
-            return meeting
-        meeting.minutes = minutes
-        meeting.full_clean(exclude=["space", "created_by"], validate_constraints=False)
-        # The minutes are not part of the calendar event: its revision and stamp stay.
-        meeting.save(update_fields=["minutes"])
+        changes: dict[str, Any] = {}
+        if old != minutes:
+            meeting.minutes = minutes
+            meeting.full_clean(exclude=["space", "created_by"], validate_constraints=False)
+            # The minutes are not part of the calendar event: its revision and stamp stay.
+            meeting.save(update_fields=["minutes"])
+            changes["minutes"] = {"old": old, "new": minutes}
+        changes |= _attach(
+            actor=actor, meeting=meeting, part=MeetingFile.Part.MINUTES, stored=stored
+        )
         audit_record(
-            actor=actor,
-            instance=meeting,
-            action=AuditEntry.Action.UPDATE,
-            changes={"minutes": {"old": old, "new": minutes}},
+            actor=actor, instance=meeting, action=AuditEntry.Action.UPDATE, changes=changes
         )
     return meeting
 

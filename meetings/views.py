@@ -1,4 +1,5 @@
-"""The meetings of a space, one meeting, my meetings, the .ics files and the calendar feed."""
+"""The meetings of a space, one meeting (with the files of its agenda and minutes), my meetings,
+the .ics files and the calendar feed. Files leave only through `file_download`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,12 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
+from core.uploads import refused_uploads
 from spaces.models import Space
 
 from . import ics, selectors, services
 from .forms import AnswerForm, ConfirmForm, MeetingForm, MinutesForm
-from .models import Meeting
-from .permissions import MEETING, may_list, may_schedule
+from .models import Meeting, MeetingFile, file_storage
+from .permissions import MEETING, MEETING_FILE, may_list, may_schedule
 
 PAST_PER_PAGE = 20
 # The session key of the new feed token, shown once on the next page.
@@ -62,7 +64,9 @@ def space_meetings(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: SignedInRequest, slug: str) -> HttpResponse:
     space = _space(request, slug, may_schedule)
-    form = MeetingForm(posted(request), space=space)
+    form = MeetingForm(
+        posted(request), request.FILES or None, space=space, refused=refused_uploads(request)
+    )
     return handle_form(
         request,
         form,
@@ -84,7 +88,13 @@ def meeting_edit(request: SignedInRequest, pk: int) -> HttpResponse:
         **{name: getattr(meeting, name) for name in services.AUDITED},
         "invitees": list(meeting.invitees.values_list("person_id", flat=True)),
     }
-    form = MeetingForm(posted(request), space=meeting.space, initial=initial)
+    form = MeetingForm(
+        posted(request),
+        request.FILES or None,
+        space=meeting.space,
+        initial=initial,
+        refused=refused_uploads(request),
+    )
     return handle_form(
         request,
         form,
@@ -94,13 +104,18 @@ def meeting_edit(request: SignedInRequest, pk: int) -> HttpResponse:
         success=lambda changed: changed.get_absolute_url(),
         message=_("Der Termin wurde gespeichert."),
         template="meetings/meeting_form.html",
-        context={"space": meeting.space, "meeting": meeting},
+        context={
+            "space": meeting.space,
+            "meeting": meeting,
+            "files": selectors.meeting_files(meeting),
+        },
     )
 
 
 def _detail_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
     invitees = selectors.meeting_invitees(meeting)
     mine = next((i for i in invitees if i.person.user_id == request.user.pk), None)
+    may_manage = MEETING.can(request.user, "manage", meeting)
     return {
         "meeting": meeting,
         "space": meeting.space,
@@ -108,7 +123,10 @@ def _detail_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "counts": selectors.answer_counts(invitees),
         "mine": mine,
         "may_answer": mine is not None and not meeting.is_cancelled,
-        "may_manage": MEETING.can(request.user, "manage", meeting),
+        "may_manage": may_manage,
+        # Agenda files are changed with the agenda: not after the meeting was cancelled.
+        "may_manage_agenda": may_manage and not meeting.is_cancelled,
+        "files": selectors.meeting_files(meeting),
     }
 
 
@@ -156,17 +174,68 @@ def meeting_cancel(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def meeting_minutes(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk, "manage")
-    form = MinutesForm(posted(request), initial={"minutes": meeting.minutes})
+    form = MinutesForm(
+        posted(request),
+        request.FILES or None,
+        initial={"minutes": meeting.minutes},
+        refused=refused_uploads(request),
+    )
     return handle_form(
         request,
         form,
         save=lambda data: services.meeting_minutes_set(
-            actor=request.user, meeting=meeting, minutes=data["minutes"]
+            actor=request.user,
+            meeting=meeting,
+            minutes=data["minutes"],
+            minutes_files=data["minutes_files"],
         ),
         success=lambda saved: saved.get_absolute_url(),
         message=_("Das Protokoll wurde gespeichert."),
         template="meetings/meeting_minutes.html",
-        context={"meeting": meeting, "space": meeting.space},
+        context={
+            "meeting": meeting,
+            "space": meeting.space,
+            "files": selectors.meeting_files(meeting),
+        },
+    )
+
+
+@login_required
+@require_safe
+def file_download(request: HttpRequest, pk: int, file: int) -> FileResponse:
+    """Only for those who see the meeting; everyone else gets 404."""
+    row = selectors.file_for_download(request.user, pk, file)
+    if row is None or not row.file:
+        raise Http404
+    try:
+        handle = file_storage().open(row.file.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    # The name is the uploader's, as metadata: RFC 5987 encoded, never a path.
+    response = FileResponse(
+        handle, as_attachment=True, filename=row.original_name, content_type=row.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def file_remove(request: SignedInRequest, pk: int, file: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    row = get_object_or_404(MeetingFile.objects.filter(meeting=meeting), pk=file)
+    if not MEETING_FILE.can(request.user, "manage", row):
+        raise PermissionDenied
+    return handle_form(
+        request,
+        ConfirmForm(posted(request)),
+        save=lambda _data: services.meeting_file_remove(actor=request.user, file=row),
+        success=lambda changed: changed.get_absolute_url(),
+        message=_("Die Datei „%(name)s“ wurde entfernt.") % {"name": row.original_name},
+        template="meetings/file_remove.html",
+        context={"meeting": meeting, "space": meeting.space, "file": row},
     )
 
 
@@ -181,7 +250,7 @@ def _calendar_response(body: bytes, filename: str) -> HttpResponse:
 @login_required
 @require_safe
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting(request, pk)
+    meeting = get_object_or_404(selectors.with_agenda_files(selectors.visible(request.user)), pk=pk)
     return _calendar_response(ics.calendar([meeting]), f"termin-{meeting.pk}.ics")
 
 

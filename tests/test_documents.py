@@ -188,7 +188,7 @@ def test_forbidden_content_is_refused_and_nothing_is_stored(case, member, space,
 
 @pytest.mark.parametrize("case", sorted(files.REFUSED))
 def test_refusals_name_the_reason(case):
-    from documents import filetypes
+    from core import filetypes
 
     name, content, code = files.REFUSED[case]
     with pytest.raises(ValidationError) as refused:
@@ -265,7 +265,7 @@ def test_upload_settings_keep_large_files_out_of_memory(settings):
     from django.conf import settings as live
 
     assert live.FILE_UPLOAD_MAX_MEMORY_SIZE <= 2_621_440
-    assert live.FILE_UPLOAD_HANDLERS[0] == "documents.uploads.SizeLimitUploadHandler"
+    assert live.FILE_UPLOAD_HANDLERS[0] == "core.uploads.SizeLimitUploadHandler"
     assert "django.core.files.uploadhandler.TemporaryFileUploadHandler" in live.FILE_UPLOAD_HANDLERS
     assert live.DOCUMENT_MAX_SIZE == 25 * 1024 * 1024
     documents_root = Path(live.DOCUMENTS_ROOT).resolve()

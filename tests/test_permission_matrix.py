@@ -364,6 +364,12 @@ MATRIX: dict[str, Row] = {
     "meetings:answer": Row(
         "meeting", roles(NOT_ALLOWED, anonymous=LOGIN), MEETING_ANSWER, frozenset({"POST"})
     ),
+    # Issue 22: the files of the agenda and minutes. Downloaded by who sees the meeting; removed
+    # by who runs it, confirmed with a button (the empty POST removes).
+    "meetings:file_download": page("meeting_file", MEETING_SEEN),
+    "meetings:file_remove": Row(
+        "meeting_file", MEETING_RUN, MEETING_RUN_DONE, GET_POST, frozenset({"itd", "coordinator"})
+    ),
     "meetings:feed_page": page(None, SIGNED_IN),
     # A new secret address for everyone who asks; revoking: the member has a feed to revoke.
     "meetings:feed_renew": post_only(None, SIGNED_IN_DONE, SIGNED_IN_ROLES),
@@ -816,12 +822,30 @@ def _document_kwargs(space, member) -> dict:
 
 
 def _meeting_kwargs(space, member) -> dict:
+    from django.core.files.base import ContentFile
+
+    from documents.demo import tiny_pdf
+    from meetings.models import MeetingFile, file_storage
     from meetings.services import feed_renew
 
     from .factories import make_meeting
 
     meeting = make_meeting(space=space, invitees=[member], title="Matrix-Termin")
-    return {"meeting": {"pk": meeting.pk}, "feed_token": {"token": feed_renew(actor=member)}}
+    name = file_storage().save("meetings/matrix.pdf", ContentFile(tiny_pdf("Matrix")))
+    row = MeetingFile.objects.create(
+        meeting=meeting,
+        part=MeetingFile.Part.AGENDA,
+        file=name,
+        original_name="tagesordnung.pdf",
+        content_type="application/pdf",
+        size=file_storage().size(name),
+        sha256="0" * 64,
+    )
+    return {
+        "meeting": {"pk": meeting.pk},
+        "meeting_file": {"pk": meeting.pk, "file": row.pk},
+        "feed_token": {"token": feed_renew(actor=member)},
+    }
 
 
 def _discussion_kwargs(space, member) -> dict:

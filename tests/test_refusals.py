@@ -329,6 +329,10 @@ CASES: dict[str, Case] = {
         lambda w, u: meetings_rules.MEETING.can(u, "manage", w.meeting),
         lambda w, u: meetings.meeting_minutes_set(actor=u, meeting=w.meeting, minutes="Notiz"),
     ),
+    "meetings.services.meeting_file_remove": Case(
+        lambda w, u: meetings_rules.MEETING_FILE.can(u, "manage", _meeting_file(w)),
+        lambda w, u: meetings.meeting_file_remove(actor=u, file=_meeting_file(w)),
+    ),
     "meetings.services.invitee_answer": Case(
         lambda w, u: meetings_rules.MEETING.can(u, "view", w.meeting),
         lambda w, u: meetings.invitee_answer(actor=u, meeting=w.meeting, answer="yes"),
@@ -611,6 +615,21 @@ CASES: dict[str, Case] = {
         lambda w, u: identity.claim_rule_delete(actor=u, rule=_claim_rule()),
     ),
 }
+
+
+def _meeting_file(w: World) -> Any:
+    """A file of the minutes of the world's meeting (a fresh one: an allowed call removes it)."""
+    from meetings.models import MeetingFile
+
+    return MeetingFile.objects.create(
+        meeting=w.meeting,
+        part=MeetingFile.Part.MINUTES,
+        file=f"meetings/refusals/{MeetingFile.objects.count()}-{timezone.now():%H%M%S%f}.pdf",
+        original_name="anlage.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+    )
 
 
 def _claim_rule() -> ClaimRule:

@@ -483,6 +483,20 @@ def _meeting_of(w: World, **fields):
     return make_meeting(space=w.space, invitees=[w.member], **fields)
 
 
+def _meeting_file_case(w: World, url_name: str, kwargs: dict, form, data, field: str) -> Case:
+    """A form with an optional file field: the valid request carries one file; the bad files
+    are those of the documents, but for "left out" (no file is fine here) and "only a path"
+    (Django's upload parser drops a file whose name is only a path before any view sees it,
+    so it arrives as no file at all, which is fine here too)."""
+    from .document_files import pdf
+
+    _small_limit(w)
+    form.fields.pop(field)  # its mutations are the files
+    families = [f for f in _file_families(field) if f.kind not in ("left out", "only a path")]
+    request = Request(url_name, kwargs, data, files={field: [("tagesordnung.pdf", pdf())]})
+    return Case(request, w.coordinator, form_families("post", form, data) + families)
+
+
 @case("meetings:create")
 def _meeting_create(w: World) -> Case:
     from meetings.forms import MeetingForm
@@ -490,9 +504,7 @@ def _meeting_create(w: World) -> Case:
     data = _meeting_data(w)
     form = MeetingForm(space=w.space)
     kwargs = {"slug": w.space.slug}
-    return Case(
-        Request("meetings:create", kwargs, data), w.coordinator, form_families("post", form, data)
-    )
+    return _meeting_file_case(w, "meetings:create", kwargs, form, data, "agenda_files")
 
 
 @case("meetings:edit")
@@ -503,9 +515,7 @@ def _meeting_edit(w: World) -> Case:
     data = _meeting_data(w)
     form = MeetingForm(space=w.space)
     kwargs = {"pk": meeting.pk}
-    return Case(
-        Request("meetings:edit", kwargs, data), w.coordinator, form_families("post", form, data)
-    )
+    return _meeting_file_case(w, "meetings:edit", kwargs, form, data, "agenda_files")
 
 
 @case("meetings:minutes")
@@ -515,11 +525,26 @@ def _meeting_minutes(w: World) -> Case:
     meeting = _meeting_of(w)
     data = params(minutes="TOP 1: Stand\nTOP 2: Verschiedenes")
     kwargs = {"pk": meeting.pk}
-    return Case(
-        Request("meetings:minutes", kwargs, data),
-        w.coordinator,
-        form_families("post", MinutesForm(), data),
+    return _meeting_file_case(w, "meetings:minutes", kwargs, MinutesForm(), data, "minutes_files")
+
+
+@case("meetings:file_remove")
+def _meeting_file_remove(w: World) -> Case:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from meetings import services
+
+    from .document_files import pdf
+
+    meeting = _meeting_of(w)
+    services.meeting_minutes_set(
+        actor=w.coordinator,
+        meeting=meeting,
+        minutes="",
+        minutes_files=[SimpleUploadedFile("anlage.pdf", pdf())],
     )
+    kwargs = {"pk": meeting.pk, "file": meeting.files.get().pk}
+    return Case(Request("meetings:file_remove", kwargs, {}), w.coordinator, [])
 
 
 @case("meetings:cancel")

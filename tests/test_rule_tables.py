@@ -275,6 +275,19 @@ def world(all_roles, space, other_space, authority, itd):
     make_meeting(space=other_space, title="Ohne Gäste")
     # Invited to a meeting of a space the member is not in (an invitation that outlived it).
     make_meeting(space=third_space, invitees=[all_roles["member"]], title="Fremder Raum")
+    # A file on the agenda of every meeting (MEETING_FILE reads through the meeting).
+    from meetings.models import Meeting, MeetingFile
+
+    for i, meeting in enumerate(Meeting.objects.order_by("pk")):
+        MeetingFile.objects.create(
+            meeting=meeting,
+            part=MeetingFile.Part.AGENDA,
+            file=f"meetings/{i}.pdf",
+            original_name="a.pdf",
+            content_type="application/pdf",
+            size=10,
+            sha256="0" * 64,
+        )
     _discussions(all_roles, [space, other_space, third_space], projects)
 
     # Memberships in both spaces: coordinators, members, guests; current, ended, upcoming.

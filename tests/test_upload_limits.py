@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from documents import filetypes
+from core import filetypes
 from documents.models import Document, DocumentVersion
 
 from . import document_files as files
