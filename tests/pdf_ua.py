@@ -136,7 +136,8 @@ def structure_problems(path: Path, html: _Html) -> list[str]:
             problems.append(f"title {meta.get('dc:title')!r} is not the HTML's {html.title!r}")
         if str(pdf.Root.get("/Lang", "")) != html.lang:
             problems.append(f"language {pdf.Root.get('/Lang')!r} is not the HTML's {html.lang!r}")
-        if not pdf.Root.get("/MarkInfo", {}).get("/Marked"):
+        mark_info = pdf.Root.get("/MarkInfo")
+        if not isinstance(mark_info, pikepdf.Dictionary) or not mark_info.get("/Marked"):
             problems.append("not marked as tagged (/MarkInfo /Marked)")
         if "/StructTreeRoot" not in pdf.Root:
             return [*problems, "no structure tree"]
@@ -166,8 +167,12 @@ def structure_problems(path: Path, html: _Html) -> list[str]:
                 if not any(c.S == "/TH" for c in cells):
                     problems.append(f"table {index} has no header cell")
             if element.S == "/TD":
-                attributes = element.get("/A") or {}
-                headers = attributes.get("/Headers") if hasattr(attributes, "get") else None
+                attributes = element.get("/A")
+                headers = (
+                    attributes.get("/Headers")
+                    if isinstance(attributes, pikepdf.Dictionary)
+                    else None
+                )
                 if not headers or any(bytes(h) not in header_ids for h in headers):
                     problems.append(f"data cell {index} is not linked to its header cells")
         figures = [_text_of(e) for e in elements if e.S == "/Figure"]
@@ -195,7 +200,7 @@ def _elements_under(element: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
     return found
 
 
-def _embedded(font: pikepdf.Dictionary) -> bool:
+def _embedded(font: pikepdf.Object) -> bool:
     descendants = font.get("/DescendantFonts")
     if descendants is not None:
         return all(_embedded(d) for d in descendants)
