@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from contacts.models import User
 from core.audiences import Actor
 from core.models import AuditEntry
+from core.object_storage import STORE_ERRORS
 from core.services import audit_record
 from notifications.kinds import Kind as NoticeKind
 from notifications.recipients import authority_officers, project_people
@@ -83,8 +84,28 @@ def _store(checked: Checked) -> tuple[str, str]:
     checked.handle.seek(0)
     now = timezone.now()
     name = f"documents/{now:%Y/%m}/{uuid.uuid4().hex}.{checked.kind.extensions[0]}"
-    stored = document_storage.save(name, File(checked.handle, name=name))
+    try:
+        stored = document_storage.save(name, File(checked.handle, name=name))
+    except STORE_ERRORS as error:
+        # Refused, timed out or unreachable: an upload that failed is not kept, and what may
+        # have arrived all the same is removed (or, with the store still failing, by the
+        # retention job as a file no version names).
+        logger.warning("documents: the store refused %s: %r", name, error)
+        _remove_quietly(name)
+        message = _(
+            "Die Datei konnte nicht gespeichert werden: der Dateispeicher ist gerade nicht "
+            "erreichbar. Es wurde nichts hochgeladen; bitte versuchen Sie es in einigen "
+            "Minuten erneut."
+        )
+        raise ValidationError({"file": message}, code="store") from error
     return stored, digest.hexdigest()
+
+
+def _remove_quietly(name: str) -> None:
+    try:
+        document_storage.delete(name)
+    except STORE_ERRORS:
+        logger.warning("documents: %s could not be removed; the retention job will", name)
 
 
 def _version(
@@ -116,7 +137,7 @@ def _write(checked: Checked, write: Any) -> Any:
         with transaction.atomic():
             return write(stored, sha256)
     except BaseException:
-        document_storage.delete(stored)
+        _remove_quietly(stored)
         raise
 
 
