@@ -47,11 +47,13 @@ class RootedFileSystemStorage(FileSystemStorage):
         raise ValueError("Stored files have no URL: they are downloaded through the portal.")
 
 
-class PrivateS3Storage(S3Storage):
+class PrivateS3Storage(S3Storage):  # type: ignore[misc] # django-storages has no types
     """django-storages' S3 backend without addresses: a file leaves the bucket only through the
     portal's permission-checked download (objects are private, `default_acl` None)."""
 
-    def url(self, name: str, parameters: Any = None, expire: Any = None, http_method: Any = None):  # type: ignore[no-untyped-def, override]
+    def url(
+        self, name: str, parameters: Any = None, expire: Any = None, http_method: Any = None
+    ) -> str:
         raise ValueError("Stored files have no URL: they are downloaded through the portal.")
 
 

@@ -501,7 +501,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Documents and reports: the local disk under DOCUMENTS_ROOT and REPORTS_ROOT, no URL
     # (documents/storage.py, reports/models.py), unless an object store is configured below.

@@ -256,7 +256,7 @@ class _WrittenFile(File):  # type: ignore[type-arg]
         self._path = path
 
     def temporary_file_path(self) -> str:
-        self.file.close()
+        self.close()  # moved, not read
         return str(self._path)
 
 
