@@ -15,6 +15,7 @@ from typing import Any
 
 from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
@@ -24,6 +25,13 @@ from storages.backends.s3 import S3Storage
 # What a store raises when it refuses, times out or cannot be reached (a full disk is an
 # OSError too): callers answer these with a clear message, never a 500.
 STORE_ERRORS: tuple[type[Exception], ...] = (OSError, BotoCoreError, ClientError, Boto3Error)
+
+
+def may_have_arrived(error: Exception) -> bool:
+    """Whether a failed upload may have reached the store all the same (it answered, or the
+    answer timed out): then the name is removed again. Without a connection nothing was sent,
+    and trying to remove it would only wait for the dead store a second time."""
+    return not isinstance(error, BotoConnectionError)
 
 
 class RootedFileSystemStorage(FileSystemStorage):

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from contacts.models import User
 from core.audiences import Actor
 from core.models import AuditEntry
-from core.object_storage import STORE_ERRORS
+from core.object_storage import STORE_ERRORS, may_have_arrived
 from core.services import audit_record
 from notifications.kinds import Kind as NoticeKind
 from notifications.recipients import authority_officers, project_people
@@ -91,7 +91,8 @@ def _store(checked: Checked) -> tuple[str, str]:
         # have arrived all the same is removed (or, with the store still failing, by the
         # retention job as a file no version names).
         logger.warning("documents: the store refused %s: %r", name, error)
-        _remove_quietly(name)
+        if may_have_arrived(error):
+            _remove_quietly(name)
         message = _(
             "Die Datei konnte nicht gespeichert werden: der Dateispeicher ist gerade nicht "
             "erreichbar. Es wurde nichts hochgeladen; bitte versuchen Sie es in einigen "

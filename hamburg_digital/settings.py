@@ -541,7 +541,7 @@ if OBJECT_STORAGE_BUCKET:
                 "file_overwrite": False,
                 "client_config": _BotoConfig(
                     connect_timeout=env_int("OBJECT_STORAGE_TIMEOUT", 5),
-                    read_timeout=env_int("OBJECT_STORAGE_TIMEOUT", 5) * 4,
+                    read_timeout=env_int("OBJECT_STORAGE_TIMEOUT", 5) * 2,
                     retries={"max_attempts": 2, "mode": "standard"},
                     # A store of one's own (MinIO, Ceph, moto) is addressed by path.
                     s3={"addressing_style": "path" if OBJECT_STORAGE_ENDPOINT_URL else "auto"},

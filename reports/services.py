@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from contacts.models import Authority, User
 from core.audiences import Actor, Viewer
 from core.dates import today
-from core.object_storage import STORE_ERRORS
+from core.object_storage import STORE_ERRORS, may_have_arrived
 from core.pdf import PdfUnavailable
 from notifications.kinds import Kind as NoticeKind
 from notifications.services import language_of, notify
@@ -241,8 +241,8 @@ def generate(report_id: int) -> str:
             with _WrittenFile(written) as file:
                 stored = report_storage.save(relative, file)
         except STORE_ERRORS as error:
-            # Nothing was stored (an upload that fails is not kept), or the store lost it.
-            _forget(relative)
+            if may_have_arrived(error):
+                _forget(relative)
             _fail(report, StoreFailed(type(error).__name__))
             return "failed"
     return _finish(report, stored, size, rows)

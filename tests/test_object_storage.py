@@ -75,8 +75,8 @@ def silent_port() -> Iterator[int]:
 
 
 def dead_store(settings: Any, port: int, *aliases: str) -> None:
-    """The aliases point at a store on `port`, with a one-second timeout and no retry."""
-    entry = s3_storage(f"http://127.0.0.1:{port}", "dead", timeout=1, attempts=1)
+    """The aliases point at a store on `port`, with a half-second timeout and no retry."""
+    entry = s3_storage(f"http://127.0.0.1:{port}", "dead", timeout=0.5, attempts=1)
     settings.STORAGES = {**settings.STORAGES, **dict.fromkeys(aliases, entry)}
 
 
@@ -124,7 +124,7 @@ def test_a_bucket_in_the_environment_puts_documents_and_reports_there():
         assert (store["bucket_name"], store["location"]) == ("portal-dateien", location)
         assert store["endpoint_url"] == "https://s3.example.org"
         assert store["default_acl"] is None and store["file_overwrite"] is False
-        assert (store["connect"], store["read"]) == (3, 12)
+        assert (store["connect"], store["read"]) == (3, 6)
         assert store["retries"]["max_attempts"] == 2
 
 
