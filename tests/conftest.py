@@ -145,13 +145,18 @@ def _portal_test_settings(settings, tmp_path):
 # --- Files: on the local disk, and again in an S3 bucket ------------------------------------
 # A test module that names the fixture `object_store` (pytest.mark.usefixtures) runs each of its
 # tests twice: [disk] with the default storages, [s3] against moto's S3 server on loopback
-# (tests/object_store.py), started once per test process. `-k "not s3"` runs the first only.
+# (tests/object_store.py), started once per test process. `-k "not s3"` runs the first only; a
+# test whose subject does not depend on where files are (rules, query counts, a PDF's layout)
+# is marked `disk_only` and runs once.
 OBJECT_STORES = ("disk", "s3")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "object_store" in metafunc.fixturenames:
-        metafunc.parametrize("object_store", OBJECT_STORES, indirect=True)
+        once = metafunc.definition.get_closest_marker("disk_only") is not None
+        metafunc.parametrize(
+            "object_store", OBJECT_STORES[:1] if once else OBJECT_STORES, indirect=True
+        )
 
 
 @pytest.fixture(scope="session")

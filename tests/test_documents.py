@@ -76,6 +76,7 @@ PROJECT_VIEW = {"itd", "coordinator", "officer", "member"}
 PROJECT_DELETE = {"itd", "coordinator", "officer"}
 
 
+@pytest.mark.disk_only
 @pytest.mark.parametrize("role", ROLES)
 def test_space_document_rules_for_every_role(role, all_roles, space, space_document):
     user = all_roles[role]
@@ -87,6 +88,7 @@ def test_space_document_rules_for_every_role(role, all_roles, space, space_docum
     assert (space_document.pk in listed) is (role in SPACE_VIEW)
 
 
+@pytest.mark.disk_only
 @pytest.mark.parametrize("role", ROLES)
 def test_project_document_rules_for_every_role(
     role, all_roles, restricted_project, project_document
@@ -485,6 +487,7 @@ def _many(container: Any, actor: User, n: int) -> None:
         services.document_version_add(actor=actor, document=document, upload=upload(), notify=False)
 
 
+@pytest.mark.disk_only
 @pytest.mark.parametrize("n", [2, 30])
 def test_the_document_list_makes_the_same_queries_for_few_and_many(
     n, space, member, django_assert_num_queries
@@ -505,6 +508,7 @@ def test_the_document_list_makes_the_same_queries_for_few_and_many(
 QUERIES_OF_THE_LIST = 10
 
 
+@pytest.mark.disk_only
 @pytest.mark.parametrize("n", [2, 30])
 def test_the_sections_make_a_fixed_number_of_queries(n, space, member, django_assert_num_queries):
     _many(space, member, n)
@@ -550,6 +554,7 @@ def test_the_demo_documents_are_valid_files_and_seeded_once(space, other_space, 
     assert "Protokoll" in reader.pages[0].extract_text()
 
 
+@pytest.mark.disk_only
 @pytest.mark.parametrize("page", ["space", "project"])
 def test_the_space_and_project_pages_make_the_same_queries_for_few_and_many_documents(
     page, space, member, restricted_project

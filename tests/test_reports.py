@@ -186,6 +186,7 @@ def test_the_csv_is_for_german_excel_and_sums_to_the_cent(
         assert row[9] == f"{total['actual']:.2f}".replace(".", ",")
 
 
+@pytest.mark.disk_only
 def test_the_budget_report_pdf_has_contents_pages_and_its_parameters(
     itd, budget, django_capture_on_commit_callbacks
 ):
@@ -206,6 +207,7 @@ def test_the_budget_report_pdf_has_contents_pages_and_its_parameters(
     assert "8.714.521,49\u00a0€" in text
 
 
+@pytest.mark.disk_only
 def test_the_portfolio_status_pdf_names_health_reasons_overdue_and_over_budget(
     itd, budget, django_capture_on_commit_callbacks
 ):
