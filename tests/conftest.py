@@ -183,7 +183,7 @@ def object_store(request: pytest.FixtureRequest, settings: Any) -> Any:
 
     server = request.getfixturevalue("moto_s3")
     request.getfixturevalue("monkeypatch").setattr(
-        PrivateS3Storage, "_create_session", lambda _storage: server.session
+        PrivateS3Storage, "connection", property(lambda _storage: server.resource)
     )
     prefix, entries = s3_storages(server.endpoint)
     settings.STORAGES = {**settings.STORAGES, **entries}

@@ -36,6 +36,13 @@ class MotoS3:
         self.session = boto3.session.Session(
             aws_access_key_id=KEY, aws_secret_access_key=KEY, region_name=REGION
         )
+        # ... and one client, shared by the [s3] tests' storages (`object_store`): each would
+        # make its own (0.1 s) otherwise. tests/test_object_storage.py builds them as configured.
+        self.resource = self.session.resource(
+            "s3",
+            endpoint_url=self.endpoint,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+        )
         self.client().create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
         )
