@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
 from django.utils.functional import LazyObject, cached_property, empty
+from django.utils.module_loading import import_string
 from storages.backends.s3 import S3Storage
 
 # What a store raises when it refuses, times out or cannot be reached (a full disk is an
@@ -84,10 +85,11 @@ class StorageProxy(LazyObject):
 def object_stores() -> list[S3Storage]:
     """The configured storages that are S3 buckets."""
     found = []
-    for alias in settings.STORAGES:
-        backend = storages[alias]
-        if isinstance(backend, S3Storage):
-            found.append(backend)
+    for alias, entry in settings.STORAGES.items():
+        # By class first: the others (static files' manifest) are not built for the question.
+        backend = import_string(str(entry["BACKEND"]))
+        if isinstance(backend, type) and issubclass(backend, S3Storage):
+            found.append(storages[alias])
     return found
 
 
