@@ -19,6 +19,8 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.functional import LazyObject, cached_property, empty
 from django.utils.module_loading import import_string
 from storages.backends.s3 import S3Storage
@@ -80,6 +82,12 @@ class StorageProxy(LazyObject):
     def _reset(self, *, setting: str, **kwargs: Any) -> None:
         if setting == "STORAGES":
             self._wrapped = empty
+
+
+def store_unavailable(request: HttpRequest) -> HttpResponse:
+    """The answer to a download the store cannot serve right now (after the permission check):
+    503 with a page that says so, instead of an error page."""
+    return render(request, "core/store_unavailable.html", status=503)
 
 
 def object_stores() -> list[S3Storage]:

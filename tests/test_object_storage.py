@@ -249,6 +249,30 @@ def test_a_report_the_store_cannot_take_is_failed_with_the_reason(
     assert Report.objects.filter(status=Status.READY).count() == 0
 
 
+def test_a_download_the_store_cannot_serve_says_so_after_the_permission_check(
+    in_bucket, settings, space, member, guest, itd, closed_port, django_capture_on_commit_callbacks
+):
+    upload_page(client_for(member), space)
+    version = DocumentVersion.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_services.report_request(
+            actor=itd, kind="lines", format="csv", scope="programme", fiscal_year=None
+        )
+    report.refresh_from_db()
+    assert report.status == Status.READY, report.error
+    dead_store(settings, closed_port, "documents", "reports")
+
+    document_url = reverse("documents:download", args=[version.document_id, version.number])
+    assert client_for(guest).get(document_url).status_code == 404  # the rule comes first
+    for client, url in (
+        (client_for(member), document_url),
+        (client_for(itd), reverse("reports:download", args=[report.pk])),
+    ):
+        response = client.get(url)
+        assert response.status_code == 503
+        assert "Der Dateispeicher des Portals antwortet gerade nicht" in response.content.decode()
+
+
 def test_a_report_file_no_report_names_is_purged_after_the_retention_days(in_bucket, settings):
     from django.core.files.base import ContentFile
 
