@@ -3,9 +3,9 @@
 Kubernetes sends traffic only to a pod whose readiness probe passes and restarts one whose
 liveness probe fails. So the two are different questions: `/livez` answers as soon as the
 process answers (a database outage must not restart every pod), `/readyz` asks each check of
-`CHECKS` below: the database, the cache and the Celery broker. A part that needs more before it
-can serve (object storage: the bucket must exist) adds its check with `register()` from its
-`AppConfig.ready()`, so this module knows no app above it.
+`CHECKS` below: the database, the cache, the Celery broker and, where documents and reports are
+in an object store, its bucket. A part that needs more before it can serve adds its check with
+`register()` from its `AppConfig.ready()`, so this module knows no app above it.
 
 A check is a function without arguments that returns when all is well and raises when not:
 `NotReady("bucket 'portal' does not exist")` with a short reason for the body, or any other
@@ -90,10 +90,21 @@ def broker() -> None:
         raise NotReady(f"broker unreachable ({type(error).__name__})") from error
 
 
+def object_storage() -> None:
+    """Documents and reports in a bucket: it must exist and answer (core.object_storage)."""
+    from .object_storage import object_storage_problem, object_stores
+
+    if not object_stores():
+        raise Skipped("files on the local disk")
+    if problem := object_storage_problem():
+        raise NotReady(problem)
+
+
 CHECKS: list[Check] = [
     Check("database", database),
     Check("cache", cache_roundtrip),
     Check("broker", broker),
+    Check("object_storage", object_storage),
 ]
 
 

@@ -13,6 +13,7 @@ and thrown away, the temporary file is removed, and the form is told why the fil
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import IO, Any, cast
@@ -29,6 +30,9 @@ from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
 from . import filetypes
+from .object_storage import STORE_ERRORS, may_have_arrived
+
+logger = logging.getLogger(__name__)
 
 _REFUSED = "_portal_refused_uploads"
 
@@ -97,7 +101,9 @@ def check_upload(upload: Any, *, field: str = "file") -> Checked:
 
 def store(checked: Checked, *, storage: Storage, directory: str) -> tuple[str, str]:
     """Write the file under a name the portal makes, `<directory>/<yyyy>/<mm>/<random>.<ext>`
-    (the uploader's name is metadata only); (stored name, SHA-256 of the content)."""
+    (the uploader's name is metadata only); (stored name, SHA-256 of the content). A store that
+    refuses or times out is a ValidationError with a message for the reader, and nothing of
+    the file is left behind."""
     digest = hashlib.sha256()
     checked.handle.seek(0)
     while chunk := checked.handle.read(64 * 1024):
@@ -105,7 +111,24 @@ def store(checked: Checked, *, storage: Storage, directory: str) -> tuple[str, s
     checked.handle.seek(0)
     now = timezone.now()
     name = f"{directory}/{now:%Y/%m}/{uuid.uuid4().hex}.{checked.kind.extensions[0]}"
-    stored = storage.save(name, File(checked.handle, name=name))
+    try:
+        stored = storage.save(name, File(checked.handle, name=name))
+    except STORE_ERRORS as error:
+        # Refused, timed out or unreachable: an upload that failed is not kept, and what may
+        # have arrived all the same is removed (or, with the store still failing, by the
+        # retention job as a file no row names).
+        logger.warning("uploads: the store refused %s: %r", name, error)
+        if may_have_arrived(error):
+            try:
+                storage.delete(name)
+            except STORE_ERRORS:
+                logger.warning("uploads: %s could not be removed; the retention job will", name)
+        message = _(
+            "Die Datei konnte nicht gespeichert werden: der Dateispeicher ist gerade nicht "
+            "erreichbar. Es wurde nichts hochgeladen; bitte versuchen Sie es in einigen "
+            "Minuten erneut."
+        )
+        raise ValidationError(message, code="store") from error
     return stored, digest.hexdigest()
 
 

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from contacts.models import User
 from core.audiences import Actor
 from core.models import AuditEntry
+from core.object_storage import STORE_ERRORS
 from core.services import audit_record
 from core.uploads import Checked, check_upload, store
 from notifications.kinds import Kind as NoticeKind
@@ -39,7 +40,19 @@ logger = logging.getLogger(__name__)
 
 
 def _store(checked: Checked) -> tuple[str, str]:
-    return store(checked, storage=document_storage, directory="documents")
+    """Write the file under a generated name; (stored name, SHA-256). A store that refuses
+    is a message at the file field (core.uploads.store removes what may have arrived)."""
+    try:
+        return store(checked, storage=document_storage, directory="documents")
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}, code="store") from error
+
+
+def _remove_quietly(name: str) -> None:
+    try:
+        document_storage.delete(name)
+    except STORE_ERRORS:
+        logger.warning("documents: %s could not be removed; the retention job will", name)
 
 
 def _version(
@@ -71,7 +84,7 @@ def _write(checked: Checked, write: Any) -> Any:
         with transaction.atomic():
             return write(stored, sha256)
     except BaseException:
-        document_storage.delete(stored)
+        _remove_quietly(stored)
         raise
 
 

@@ -6,11 +6,14 @@ not take on what they see answers 403. Files leave only through `download`.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
+from core.object_storage import STORE_ERRORS, store_unavailable
 from core.uploads import refused_uploads
 from projects.models import Project
 from spaces.models import Space
@@ -30,6 +34,8 @@ from .permissions import DOCUMENT, PROJECT_PEOPLE, SPACE_READERS, may_add
 from .storage import document_storage
 
 PER_PAGE = 25
+
+logger = logging.getLogger(__name__)
 
 
 def _space(request: HttpRequest, slug: str) -> Space:
@@ -149,7 +155,7 @@ def version_new(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def download(request: HttpRequest, pk: int, number: int) -> FileResponse:
+def download(request: HttpRequest, pk: int, number: int) -> HttpResponseBase:
     """Only for those who may see the document; everyone else gets 404."""
     version = selectors.version_for_download(request.user, pk, number)
     if version is None or not version.file:
@@ -158,6 +164,9 @@ def download(request: HttpRequest, pk: int, number: int) -> FileResponse:
         handle = document_storage.open(version.file.name, "rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    except STORE_ERRORS:
+        logger.warning("documents: the store cannot serve %s", version.file.name, exc_info=True)
+        return store_unavailable(request)
     # The name is the uploader's, as metadata: RFC 5987 encoded, never a path.
     response = FileResponse(
         handle,

@@ -549,10 +549,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Documents: the local file system under DOCUMENTS_ROOT, no URL (documents/storage.py).
+    # Documents and reports: the local disk under DOCUMENTS_ROOT and REPORTS_ROOT, no URL
+    # (documents/storage.py, reports/models.py), unless an object store is configured below.
     "documents": {"BACKEND": "documents.storage.DocumentStorage"},
+    "reports": {"BACKEND": "reports.models.ReportStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -560,6 +562,43 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Files in object storage (core/object_storage.py, README): with a bucket named, documents and
+# reports go to an S3-compatible store, each under its own prefix (a document's name begins with
+# "documents/" already). Objects are private and have no address: downloads pass through the
+# portal's permission check. Short timeouts and one retry: a dead store fails an upload in
+# seconds with a clear message instead of holding the request.
+OBJECT_STORAGE_BUCKET = env_str("OBJECT_STORAGE_BUCKET")
+if OBJECT_STORAGE_BUCKET:
+    from botocore.config import Config as _BotoConfig
+
+    OBJECT_STORAGE_ENDPOINT_URL = env_str("OBJECT_STORAGE_ENDPOINT_URL")
+
+    def _object_store(location: str) -> dict[str, object]:
+        return {
+            "BACKEND": "core.object_storage.PrivateS3Storage",
+            "OPTIONS": {
+                "bucket_name": OBJECT_STORAGE_BUCKET,
+                "endpoint_url": OBJECT_STORAGE_ENDPOINT_URL or None,
+                "region_name": env_str("OBJECT_STORAGE_REGION", "eu-central-1"),
+                "access_key": env_str("OBJECT_STORAGE_ACCESS_KEY_ID") or None,
+                "secret_key": env_str("OBJECT_STORAGE_SECRET_ACCESS_KEY") or None,
+                "location": location,
+                "default_acl": None,
+                "querystring_auth": True,
+                "file_overwrite": False,
+                "client_config": _BotoConfig(
+                    connect_timeout=env_int("OBJECT_STORAGE_TIMEOUT", 5),
+                    read_timeout=env_int("OBJECT_STORAGE_TIMEOUT", 5) * 2,
+                    retries={"max_attempts": 2, "mode": "standard"},
+                    # A store of one's own (MinIO, Ceph, moto) is addressed by path.
+                    s3={"addressing_style": "path" if OBJECT_STORAGE_ENDPOINT_URL else "auto"},
+                ),
+            },
+        }
+
+    STORAGES["documents"] = _object_store("")
+    STORAGES["reports"] = _object_store("reports")
 
 # Security: safe defaults that hold everywhere; TLS-related ones switch on outside DEBUG.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)

@@ -3,7 +3,7 @@
 A report is requested for a scope (the whole strategy, one space, one authority, or what the
 requester sees), and some kinds for one subject besides (the round report: one reporting round,
 named by `subject_id`; its writer is registered by the app above, reports.registry), written by a
-Celery task to a file outside the web root (REPORTS_ROOT), and
+Celery task to a file outside the web root (STORAGES["reports"]: REPORTS_ROOT or a bucket), and
 downloadable only by those who may see its content. Files are removed after
 REPORT_RETENTION_DAYS; the row stays, marked as removed.
 """
@@ -11,47 +11,33 @@ REPORT_RETENTION_DAYS; the row stays, marked as removed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, Storage
-from django.core.signals import setting_changed
+from django.core.files.storage import Storage
 from django.db import models
 from django.db.models import Q
-from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
+from core.object_storage import RootedFileSystemStorage, StorageProxy
 from core.rules import RestrictedQuerySet
 
 
-class _NoUrlStorage(FileSystemStorage):
-    def url(self, name: str | None) -> str:
-        raise ValueError("Reports have no URL: they are downloaded through the archive.")
+class ReportStorage(RootedFileSystemStorage):
+    """The local disk under REPORTS_ROOT (`STORAGES["reports"]` by default), with no URL: files
+    leave only through the permission-checked download view."""
+
+    root_setting = "REPORTS_ROOT"
 
 
-class ReportStorage(LazyObject):
-    """The local file system under REPORTS_ROOT, with no URL: files leave only through the
-    permission-checked download view."""
-
-    def _setup(self) -> None:
-        self._wrapped: object = _NoUrlStorage(location=settings.REPORTS_ROOT)
-
-
-# Typed as what it stands for (a LazyObject passes every call on).
-report_storage = cast(FileSystemStorage, ReportStorage())
-
-
-@receiver(setting_changed)
-def _reset_storage(*, setting: str, **kwargs: Any) -> None:
-    # A test (or a management command) that moves REPORTS_ROOT gets a storage there.
-    if setting == "REPORTS_ROOT":
-        cast(Any, report_storage)._wrapped = empty
+# The configured store (the local disk, or an S3 bucket: core.object_storage), looked up when
+# used, so a test that changes STORAGES or moves REPORTS_ROOT gets its own.
+report_storage = cast(Storage, StorageProxy("reports"))
 
 
 def _storage() -> Storage:
-    return cast(Storage, report_storage)
+    return report_storage
 
 
 class Kind(models.TextChoices):

@@ -2,16 +2,18 @@
 
 A request answers at once: the report is saved as "queued" and handed to a worker after commit.
 The worker claims it under a row lock (so a task that runs twice writes it once), writes the
-file next to its final place, and in one transaction marks it ready and notifies the requester
-(the outbox). A worker killed in the middle leaves it "running": the requeue job hands it out
-again after the task time limit, at most REPORT_MAX_ATTEMPTS times.
+file to a local working directory, hands it to the report storage (the local disk or a bucket),
+and in one transaction marks it ready and notifies the requester (the outbox); a file the store
+refuses marks the report failed with the reason, and no file stays without its row. A worker
+killed in the middle leaves it "running": the requeue job hands it out again after the task
+time limit, at most REPORT_MAX_ATTEMPTS times.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
+import tempfile
 import uuid
 from functools import partial
 from pathlib import Path
@@ -21,6 +23,7 @@ import holidays
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -31,6 +34,7 @@ from django.utils.translation import gettext as _
 from contacts.models import Authority, User
 from core.audiences import Actor, Viewer
 from core.dates import today
+from core.object_storage import STORE_ERRORS, may_have_arrived
 from core.pdf import PdfUnavailable
 from notifications.kinds import Kind as NoticeKind
 from notifications.services import language_of, notify
@@ -214,49 +218,87 @@ def generate(report_id: int) -> str:
     if report is None:
         return "skipped"
     relative = f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{report.format}"
-    target = Path(report_storage.path(relative))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(target.suffix + ".part")
+    # The writers need a local file (XlsxWriter, WeasyPrint, PostgreSQL's COPY): written in a
+    # directory of its own, then handed to the store (moved on a local disk, uploaded to a
+    # bucket); the directory goes with whatever is left in it.
+    with tempfile.TemporaryDirectory(prefix="report-", dir=settings.FILE_UPLOAD_TEMP_DIR) as work:
+        written = Path(work) / f"report.{report.format}"
+        try:
+            with translation.override(language_of(report.requested_by)):
+                condition = permissions.content_condition(report, report.requested_by)
+                rows = writers.write(
+                    report,
+                    condition,
+                    _meta(report),
+                    written,
+                    lambda percent: _progress(report.pk, percent),
+                )
+        except Exception as error:  # every failure is shown to the requester and ITD
+            _fail(report, error)
+            return "failed"
+        size = written.stat().st_size
+        try:
+            with _WrittenFile(written) as file:
+                stored = report_storage.save(relative, file)
+        except STORE_ERRORS as error:
+            if may_have_arrived(error):
+                _forget(relative)
+            _fail(report, StoreFailed(type(error).__name__))
+            return "failed"
+    return _finish(report, stored, size, rows)
+
+
+class _WrittenFile(File):  # type: ignore[type-arg]
+    """A finished local file: a local store moves it into place instead of copying it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path.open("rb"), name=path.name)
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        self.close()  # moved, not read
+        return str(self._path)
+
+
+def _forget(name: str) -> None:
+    """Remove a stored file that no report will name; should the store still fail, the
+    retention job removes it later (`_purge_orphans`)."""
     try:
-        with translation.override(language_of(report.requested_by)):
-            condition = permissions.content_condition(report, report.requested_by)
-            rows = writers.write(
-                report,
-                condition,
-                _meta(report),
-                partial,
-                lambda percent: _progress(report.pk, percent),
-            )
-    except Exception as error:  # every failure is shown to the requester and ITD
-        partial.unlink(missing_ok=True)
-        _fail(report, error)
-        return "failed"
-    return _finish(report, partial, target, relative, rows)
+        report_storage.delete(name)
+    except STORE_ERRORS:
+        logger.warning("report file %s could not be removed; the purge job will", name)
 
 
-def _finish(report: Report, partial: Path, target: Path, relative: str, rows: int) -> str:
-    with transaction.atomic():
-        current = Report.objects.select_for_update().filter(pk=report.pk).first()
-        if (
-            current is None
-            or current.status != Status.RUNNING
-            or (current.attempts != report.attempts)
-        ):
-            partial.unlink(missing_ok=True)  # another attempt took over meanwhile
-            return "skipped"
-        os.replace(partial, target)
-        now = timezone.now()
-        current.file.name = relative
-        current.filename = download_name(current)
-        current.size = target.stat().st_size
-        current.rows = rows
-        current.status = Status.READY
-        current.progress = 100
-        current.finished_at = now
-        current.expires_at = now + dt.timedelta(days=settings.REPORT_RETENTION_DAYS)
-        current.save()
-        _tell(current, NoticeKind.REPORT_READY)
+def _finish(report: Report, stored: str, size: int, rows: int) -> str:
+    try:
+        with transaction.atomic():
+            current = Report.objects.select_for_update().filter(pk=report.pk).first()
+            if (
+                current is None
+                or current.status != Status.RUNNING
+                or (current.attempts != report.attempts)
+            ):
+                transaction.on_commit(partial(_forget, stored))  # another attempt took over
+                return "skipped"
+            now = timezone.now()
+            current.file.name = stored
+            current.filename = download_name(current)
+            current.size = size
+            current.rows = rows
+            current.status = Status.READY
+            current.progress = 100
+            current.finished_at = now
+            current.expires_at = now + dt.timedelta(days=settings.REPORT_RETENTION_DAYS)
+            current.save()
+            _tell(current, NoticeKind.REPORT_READY)
+    except BaseException:
+        _forget(stored)
+        raise
     return "ready"
+
+
+class StoreFailed(RuntimeError):
+    """The file was written but the store refused it or did not answer."""
 
 
 class GaveUp(RuntimeError):
@@ -266,6 +308,12 @@ class GaveUp(RuntimeError):
 def _failure_message(error: Exception) -> str:
     if isinstance(error, PdfUnavailable):
         return str(error)
+    if isinstance(error, StoreFailed):
+        return _(
+            "Der Bericht wurde erstellt, konnte aber nicht abgelegt werden: der Dateispeicher "
+            "hat die Datei abgelehnt oder nicht geantwortet (%(error)s). Bitte fordern Sie ihn "
+            "später erneut an; ITD ist informiert."
+        ) % {"error": error.args[0]}
     if isinstance(error, GaveUp):
         return _(
             "Der Bericht wurde nach %(n)s abgebrochenen Versuchen aufgegeben. Bitte fordern "
@@ -364,7 +412,35 @@ def purge_expired(*, now: dt.datetime | None = None) -> int:
     for report in Report.objects.filter(status=Status.READY, expires_at__lte=now):
         _remove_file(report)
         count += 1
+    _purge_orphans(now - dt.timedelta(days=settings.REPORT_RETENTION_DAYS))
     return count
+
+
+def _stored_names(directory: str = "") -> list[str]:
+    """Every file of the report storage (recursively)."""
+    try:
+        directories, names = report_storage.listdir(directory)
+    except FileNotFoundError:
+        return []
+    prefix = f"{directory}/" if directory else ""
+    found = [f"{prefix}{name}" for name in names]
+    for sub in directories:
+        found += _stored_names(f"{prefix}{sub}")
+    return found
+
+
+def _purge_orphans(cutoff: dt.datetime) -> int:
+    """Files no report names (an upload that timed out but arrived, a removal that failed)
+    are removed once older than the retention period; one being written now stays."""
+    referenced = set(Report.objects.exclude(file="").values_list("file", flat=True))
+    removed = 0
+    for name in _stored_names():
+        if name in referenced or report_storage.get_modified_time(name) >= cutoff:
+            continue
+        report_storage.delete(name)
+        logger.info("reports: removed file %s that no report names", name)
+        removed += 1
+    return removed
 
 
 def _remove_file(report: Report) -> None:

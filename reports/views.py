@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +20,7 @@ from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
 from core.gone import deleted
+from core.object_storage import STORE_ERRORS, store_unavailable
 from core.pdf import missing as pdf_missing
 
 from . import registry, selectors, services
@@ -30,6 +34,8 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "pdf": "application/pdf",
 }
+
+logger = logging.getLogger(__name__)
 
 
 def _require(request: HttpRequest, action: str) -> None:
@@ -91,7 +97,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def download(request: HttpRequest, pk: int) -> FileResponse:
+def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Only for those who may see the report's content; everyone else gets 404."""
     report = _visible(request, pk)
     if report.status != Status.READY or not report.file or not may_download(request.user, report):
@@ -100,6 +106,9 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
         handle = report_storage.open(report.file.name, "rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    except STORE_ERRORS:
+        logger.warning("reports: the store cannot serve %s", report.file.name, exc_info=True)
+        return store_unavailable(request)
     response = FileResponse(handle, as_attachment=True, filename=report.filename)
     response["Content-Type"] = CONTENT_TYPES.get(report.format, "application/octet-stream")
     return response

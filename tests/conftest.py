@@ -143,6 +143,57 @@ def _portal_test_settings(settings, tmp_path):
     settings.DOCUMENTS_ROOT = tmp_path / "documents"
 
 
+# --- Files: on the local disk, and again in an S3 bucket ------------------------------------
+# A test module that names the fixture `object_store` (pytest.mark.usefixtures) runs each of its
+# tests twice: [disk] with the default storages, [s3] against moto's S3 server on loopback
+# (tests/object_store.py), started once per test process. `-k "not s3"` runs the first only; a
+# test whose subject does not depend on where files are (rules, query counts, a PDF's layout)
+# is marked `disk_only` and runs once.
+OBJECT_STORES = ("disk", "s3")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "object_store" in metafunc.fixturenames:
+        once = metafunc.definition.get_closest_marker("disk_only") is not None
+        metafunc.parametrize(
+            "object_store", OBJECT_STORES[:1] if once else OBJECT_STORES, indirect=True
+        )
+
+
+@pytest.fixture(scope="session")
+def moto_s3():
+    from .object_store import MotoS3
+
+    server = MotoS3()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def object_store(request: pytest.FixtureRequest, settings: Any) -> Any:
+    """ "disk", or in the bucket: (the moto server, this test's prefix). Nothing of an [s3]
+    test may land on the local disk."""
+    if request.param == "disk":
+        yield "disk"
+        return
+    from pathlib import Path
+
+    from core.object_storage import PrivateS3Storage
+
+    from .object_store import s3_storages
+
+    server = request.getfixturevalue("moto_s3")
+    request.getfixturevalue("monkeypatch").setattr(
+        PrivateS3Storage, "connection", property(lambda _storage: server.resource)
+    )
+    prefix, entries = s3_storages(server.endpoint)
+    settings.STORAGES = {**settings.STORAGES, **entries}
+    yield server, prefix
+    for root in (Path(settings.DOCUMENTS_ROOT), Path(settings.REPORTS_ROOT)):
+        on_disk = [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+        assert on_disk == [], f"{root} holds files although the store is the bucket"
+
+
 @pytest.fixture(autouse=True)
 def _browser_gets_the_styles(request: pytest.FixtureRequest, settings: Any) -> None:
     """The live server serves static files from the finders, by their plain names (the hashed

@@ -20,21 +20,27 @@ from contacts.models import User
 from core.models import AuditEntry
 from documents import permissions, selectors, services
 from documents.models import Document, DocumentVersion
+from documents.storage import document_storage
 from notifications.models import Notification
 from projects.models import ProjectGuest
 
 from . import document_files as files
 from .conftest import ROLES, client_for
 from .factories import ExternalPersonFactory, MembershipFactory, ProjectFactory
+from .object_store import basename, stored_names
 
 
 def upload(name: str = "protokoll.pdf", content: bytes | None = None) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, files.pdf() if content is None else content)
 
 
-def stored_files(settings) -> list[Path]:
-    root = Path(settings.DOCUMENTS_ROOT)
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+# Every test runs on the local disk and in an S3 bucket (tests/conftest.py, object_store).
+pytestmark = pytest.mark.usefixtures("object_store")
+
+
+def stored_files(settings) -> list[str]:
+    """The names of the files in the document storage (the disk or the bucket)."""
+    return stored_names("documents")
 
 
 @pytest.fixture
@@ -70,6 +76,7 @@ PROJECT_VIEW = {"itd", "coordinator", "officer", "member"}
 PROJECT_DELETE = {"itd", "coordinator", "officer"}
 
 
+@pytest.mark.disk_only
 @pytest.mark.parametrize("role", ROLES)
 def test_space_document_rules_for_every_role(role, all_roles, space, space_document):
     user = all_roles[role]
@@ -81,6 +88,7 @@ def test_space_document_rules_for_every_role(role, all_roles, space, space_docum
     assert (space_document.pk in listed) is (role in SPACE_VIEW)
 
 
+@pytest.mark.disk_only
 @pytest.mark.parametrize("role", ROLES)
 def test_project_document_rules_for_every_role(
     role, all_roles, restricted_project, project_document
@@ -405,8 +413,8 @@ def test_the_retention_job_removes_files_and_rows_once(
 
 def test_the_retention_job_finishes_when_a_file_is_gone_already(space_document, member, settings):
     services.document_delete(actor=member, document=space_document)
-    for path in stored_files(settings):
-        path.unlink()
+    for name in stored_files(settings):
+        document_storage.delete(name)
     later = timezone.now() + dt.timedelta(days=settings.DOCUMENT_RETENTION_DAYS + 1)
     assert services.purge_deleted(now=later) == 1
 
@@ -479,6 +487,7 @@ def _many(container: Any, actor: User, n: int) -> None:
         services.document_version_add(actor=actor, document=document, upload=upload(), notify=False)
 
 
+@pytest.mark.disk_only
 @pytest.mark.parametrize("n", [2, 30])
 def test_the_document_list_makes_the_same_queries_for_few_and_many(
     n, space, member, django_assert_num_queries
@@ -499,6 +508,7 @@ def test_the_document_list_makes_the_same_queries_for_few_and_many(
 QUERIES_OF_THE_LIST = 10
 
 
+@pytest.mark.disk_only
 @pytest.mark.parametrize("n", [2, 30])
 def test_the_sections_make_a_fixed_number_of_queries(n, space, member, django_assert_num_queries):
     _many(space, member, n)
@@ -544,6 +554,7 @@ def test_the_demo_documents_are_valid_files_and_seeded_once(space, other_space, 
     assert "Protokoll" in reader.pages[0].extract_text()
 
 
+@pytest.mark.disk_only
 @pytest.mark.parametrize("page", ["space", "project"])
 def test_the_space_and_project_pages_make_the_same_queries_for_few_and_many_documents(
     page, space, member, restricted_project
@@ -571,8 +582,6 @@ def test_the_space_and_project_pages_make_the_same_queries_for_few_and_many_docu
 def test_the_retention_job_removes_the_files_of_a_deleted_project_after_the_period(
     restricted_project, project_document, space_document, settings
 ):
-    import os
-
     from projects.models import Project
 
     Project.objects.filter(pk=restricted_project.pk).delete()  # its documents' rows go with it
@@ -582,9 +591,9 @@ def test_the_retention_job_removes_the_files_of_a_deleted_project_after_the_peri
     later = timezone.now() + dt.timedelta(days=settings.DOCUMENT_RETENTION_DAYS + 1)
     assert services.purge_deleted(now=later) == 1
     remaining = stored_files(settings)
-    assert [p.name for p in remaining] == [Path(space_document.versions.get().file.name).name]
+    assert remaining == [space_document.versions.get().file.name]
     assert services.purge_deleted(now=later) == 0
-    assert os.path.exists(remaining[0])
+    assert document_storage.exists(remaining[0])
 
 
 def test_officers_of_participating_authorities_and_invited_guests_are_notified(space, itd, guest):
@@ -620,10 +629,11 @@ def test_a_path_sent_as_file_name_never_reaches_the_disk_as_a_path(member, space
         client.post(url, body, content_type=f"multipart/form-data; boundary={BOUNDARY}")
     names = list(DocumentVersion.objects.values_list("original_name", flat=True))
     assert sorted(names) == ["absolut.pdf", "boot.pdf", "passwd.pdf"]
-    root = Path(settings.DOCUMENTS_ROOT).resolve()
-    for path in stored_files(settings):
-        assert root in path.resolve().parents
-        assert path.name not in {"passwd.pdf", "boot.pdf", "absolut.pdf"}
+    stored = stored_files(settings)
+    assert len(stored) == 3
+    for name in stored:  # the portal's names, under documents/ of the store
+        assert name.startswith("documents/") and ".." not in name
+        assert basename(name) not in {"passwd.pdf", "boot.pdf", "absolut.pdf"}
     for sent in ("..", "../", "/"):  # nothing is left of the name: no file at all
         body = encode_multipart(params(title="x"), {"file": [(sent, files.pdf())]})
         response = client.post(url, body, content_type=f"multipart/form-data; boundary={BOUNDARY}")

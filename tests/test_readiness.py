@@ -91,10 +91,10 @@ def extra_check():
     """A check registered as an app would from its AppConfig.ready(), removed afterwards."""
     before = list(readiness.CHECKS)
 
-    def bucket() -> None:
-        raise readiness.NotReady("bucket 'portal-files' does not exist")
+    def search_index() -> None:
+        raise readiness.NotReady("search index 'portal' does not exist")
 
-    readiness.register("object_storage", bucket)
+    readiness.register("search_index", search_index)
     yield
     readiness.CHECKS[:] = before
 
@@ -103,9 +103,9 @@ def test_a_registered_check_that_fails_makes_readyz_fail_with_its_reason(db, set
     settings.CELERY_TASK_ALWAYS_EAGER = True
     response = Client().get("/readyz")
     assert response.status_code == 503
-    assert response.json()["checks"]["object_storage"] == {
+    assert response.json()["checks"]["search_index"] == {
         "state": "error",
-        "reason": "bucket 'portal-files' does not exist",
+        "reason": "search index 'portal' does not exist",
     }
 
 
@@ -122,5 +122,7 @@ def test_an_unexpected_error_shows_only_its_class(db, settings, extra_check):
 
 
 def test_a_check_name_is_registered_once(extra_check):
-    with pytest.raises(ValueError, match="object_storage"):
+    with pytest.raises(ValueError, match="search_index"):
+        readiness.register("search_index", lambda: None)
+    with pytest.raises(ValueError, match="object_storage"):  # the bucket's, built in
         readiness.register("object_storage", lambda: None)

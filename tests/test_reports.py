@@ -36,7 +36,11 @@ from spaces.models import Membership
 
 from .conftest import client_for
 from .factories import ProjectFactory, budget_line
+from .object_store import read, stored_names
 from .pdf_ua import pdf_ua_problems
+
+# Every test runs on the local disk and in an S3 bucket (tests/conftest.py, object_store).
+pytestmark = pytest.mark.usefixtures("object_store")
 
 
 @pytest.fixture
@@ -110,8 +114,13 @@ def db_sums(**filters: Any) -> dict[str, Decimal]:
     )
 
 
+def content(report: Report) -> bytes:
+    """The report's file, read through the storage API (the disk or the bucket)."""
+    return read("reports", report.file.name)
+
+
 def workbook(report: Report) -> Any:
-    return openpyxl.load_workbook(Path(report.file.path), read_only=False)
+    return openpyxl.load_workbook(io.BytesIO(content(report)), read_only=False)
 
 
 def money_cells(row: tuple[Any, ...], start: int) -> list[Decimal]:
@@ -166,7 +175,7 @@ def test_the_csv_is_for_german_excel_and_sums_to_the_cent(
     report = request_report(
         itd, django_capture_on_commit_callbacks, kind="budget", format="csv", scope="programme"
     )
-    raw = Path(report.file.path).read_bytes()
+    raw = content(report)
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:2] == ["Sicht", "Bezeichnung"]
@@ -178,6 +187,7 @@ def test_the_csv_is_for_german_excel_and_sums_to_the_cent(
         assert row[9] == f"{total['actual']:.2f}".replace(".", ",")
 
 
+@pytest.mark.disk_only
 def test_the_budget_report_pdf_has_contents_pages_and_its_parameters(
     itd, budget, django_capture_on_commit_callbacks
 ):
@@ -187,7 +197,7 @@ def test_the_budget_report_pdf_has_contents_pages_and_its_parameters(
         itd, django_capture_on_commit_callbacks, kind="budget", format="pdf", scope="programme"
     )
     assert report.status == Status.READY, report.error
-    reader = PdfReader(report.file.path)
+    reader = PdfReader(io.BytesIO(content(report)))
     text = "\n".join(page.extract_text() for page in reader.pages)
     first = reader.pages[0]
     assert float(first.mediabox.width) > float(first.mediabox.height)  # A4 landscape
@@ -198,6 +208,7 @@ def test_the_budget_report_pdf_has_contents_pages_and_its_parameters(
     assert "8.714.521,49\u00a0€" in text
 
 
+@pytest.mark.disk_only
 @pytest.mark.parametrize(
     ("kind", "extra"), [("budget", {}), ("portfolio", {"fiscal_year": None})], ids=str
 )
@@ -233,6 +244,7 @@ def test_every_pdf_report_is_pdf_ua(
         assert "Die Beträge je Haushaltsjahr stehen in der Tabelle darunter." in rendered[0]
 
 
+@pytest.mark.disk_only
 def test_the_portfolio_status_pdf_names_health_reasons_overdue_and_over_budget(
     itd, budget, django_capture_on_commit_callbacks
 ):
@@ -253,7 +265,7 @@ def test_the_portfolio_status_pdf_names_health_reasons_overdue_and_over_budget(
         fiscal_year=None,
     )
     assert report.status == Status.READY, report.error
-    text = "\n".join(p.extract_text() for p in PdfReader(report.file.path).pages)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content(report))).pages)
     for expected in (
         "Wissen & Bildung",
         "Bildungscloud",
@@ -460,14 +472,19 @@ def test_only_those_who_may_see_the_content_download_it_everyone_else_gets_404(
 
 
 def test_files_live_outside_the_web_root_and_have_no_url(
-    itd, budget, django_capture_on_commit_callbacks
+    itd, budget, django_capture_on_commit_callbacks, object_store
 ):
     report = request_report(
         itd, django_capture_on_commit_callbacks, kind="lines", format="csv", scope="programme"
     )
-    path = Path(report.file.path).resolve()
-    assert Path(django_settings.REPORTS_ROOT).resolve() in path.parents
-    assert Path(django_settings.STATIC_ROOT).resolve() not in path.parents
+    assert stored_names("reports") == [report.file.name]
+    if object_store == "disk":
+        path = Path(report.file.path).resolve()
+        assert Path(django_settings.REPORTS_ROOT).resolve() in path.parents
+        assert Path(django_settings.STATIC_ROOT).resolve() not in path.parents
+    else:  # in the bucket under reports/ of the test's prefix, and not on the local disk
+        server, prefix = object_store
+        assert server.keys(prefix) == [f"{prefix}/reports/{report.file.name}"]
     with pytest.raises(ValueError):
         report.file.url  # noqa: B018 - the storage has no URL
 
@@ -520,6 +537,7 @@ def test_a_missing_pdf_library_fails_the_report_with_a_clear_message_and_a_notic
     assert "PDF-Berichte sind auf diesem Server nicht verfügbar" in report.error
     assert "make pdf-deps" in report.error
     assert Notification.objects.filter(recipient=itd, kind=NoticeKind.REPORT_FAILED).count() == 1
+    assert stored_names("reports") == []
     assert not list(Path(django_settings.REPORTS_ROOT).rglob("*.part"))
 
 
@@ -573,15 +591,15 @@ def test_files_are_removed_after_the_retention_days(
     report = request_report(
         itd, django_capture_on_commit_callbacks, kind="lines", format="csv", scope="programme"
     )
-    path = Path(report.file.path)
+    name = report.file.name
     assert (
         report.expires_at.date()
         == (timezone.now() + dt.timedelta(days=django_settings.REPORT_RETENTION_DAYS)).date()
     )
-    assert services.purge_expired() == 0 and path.exists()
+    assert services.purge_expired() == 0 and stored_names("reports") == [name]
     assert services.purge_expired(now=report.expires_at + dt.timedelta(seconds=1)) == 1
     report.refresh_from_db()
-    assert not path.exists() and report.status == Status.REMOVED and not report.file
+    assert stored_names("reports") == [] and report.status == Status.REMOVED and not report.file
     assert client_as("itd").get(reverse("reports:download", args=[report.pk])).status_code == 404
     assert "gelöscht" in client_as("itd").get(reverse("reports:archive")).content.decode()
 
@@ -597,13 +615,14 @@ def test_the_requester_deletes_their_report_others_may_not(
         scope="space",
         space=space,
     )
-    path = Path(own.file.path)
+    name = own.file.name
+    assert stored_names("reports") == [name]
     with pytest.raises(PermissionDenied):
         services.report_delete(actor=officer, report=own)
     delete = reverse("reports:delete", args=[own.pk])
     assert client_as("officer").post(delete).status_code == 404  # not theirs to see
     assert client_as("coordinator").post(delete).status_code == 302
-    assert not Report.objects.filter(pk=own.pk).exists() and not path.exists()
+    assert not Report.objects.filter(pk=own.pk).exists() and name not in stored_names("reports")
 
 
 # --- Schedules ----------------------------------------------------------------------------------
@@ -737,8 +756,10 @@ def test_personal_data_names_the_reports_and_anonymising_removes_their_files(
         scope="space",
         space=space,
     )
-    path = Path(own.file.path)
+    name = own.file.name
+    assert stored_names("reports") == [name]
     assert any("Budgetzeilen" in item["report"] for item in personal_data(coordinator)["reports"])
     user_anonymise(user=coordinator, actor=SYSTEM_ACTOR, reason="Test")
     own.refresh_from_db()
-    assert own.requested_by is None and own.status == Status.REMOVED and not path.exists()
+    assert own.requested_by is None and own.status == Status.REMOVED
+    assert name not in stored_names("reports")

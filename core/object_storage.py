@@ -1,0 +1,126 @@
+"""Where files of the portal live (documents, reports): Django's storage API, by alias.
+
+By default each alias (`STORAGES["documents"]`, `STORAGES["reports"]`) is the local disk under
+its own setting (DOCUMENTS_ROOT, REPORTS_ROOT), outside every directory a web server serves.
+With OBJECT_STORAGE_BUCKET set, both are an S3-compatible object store (django-storages), each
+under its own prefix. Either way a stored file has no address of its own: it leaves the portal
+only through a download view that checks permission first and streams the bytes.
+
+This module knows no app: the apps name their alias (`StorageProxy("documents")`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.exceptions import Boto3Error
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.functional import LazyObject, cached_property, empty
+from django.utils.module_loading import import_string
+from storages.backends.s3 import S3Storage
+
+# What a store raises when it refuses, times out or cannot be reached (a full disk is an
+# OSError too): callers answer these with a clear message, never a 500.
+STORE_ERRORS: tuple[type[Exception], ...] = (OSError, BotoCoreError, ClientError, Boto3Error)
+
+
+def may_have_arrived(error: Exception) -> bool:
+    """Whether a failed upload may have reached the store all the same (it answered, or the
+    answer timed out): then the name is removed again. Without a connection nothing was sent,
+    and trying to remove it would only wait for the dead store a second time."""
+    return not isinstance(error, BotoConnectionError)
+
+
+class RootedFileSystemStorage(FileSystemStorage):
+    """The local disk under the directory a setting names (`root_setting`), read when first
+    used, so a test that moves the directory gets a storage there; no URL."""
+
+    root_setting = ""
+
+    @cached_property
+    def base_location(self) -> str:
+        configured = getattr(self, "_location", None)
+        return str(self._value_or_setting(configured, getattr(settings, self.root_setting)))
+
+    def _clear_cached_properties(self, setting: str, **kwargs: Any) -> None:
+        super()._clear_cached_properties(setting, **kwargs)  # type: ignore[arg-type]
+        if setting == self.root_setting:
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Stored files have no URL: they are downloaded through the portal.")
+
+
+class PrivateS3Storage(S3Storage):  # type: ignore[misc] # django-storages has no types
+    """django-storages' S3 backend without addresses: a file leaves the bucket only through the
+    portal's permission-checked download (objects are private, `default_acl` None)."""
+
+    def url(
+        self, name: str, parameters: Any = None, expire: Any = None, http_method: Any = None
+    ) -> str:
+        raise ValueError("Stored files have no URL: they are downloaded through the portal.")
+
+
+class StorageProxy(LazyObject):
+    """`storages[alias]`, looked up when first used and again after STORAGES changes."""
+
+    def __init__(self, alias: str) -> None:
+        self.__dict__["_alias"] = alias
+        super().__init__()
+        setting_changed.connect(self._reset, weak=False)
+
+    def _setup(self) -> None:
+        self._wrapped: object = storages[self.__dict__["_alias"]]
+
+    def _reset(self, *, setting: str, **kwargs: Any) -> None:
+        if setting == "STORAGES":
+            self._wrapped = empty
+
+
+def store_unavailable(request: HttpRequest) -> HttpResponse:
+    """The answer to a download the store cannot serve right now (after the permission check):
+    503 with a page that says so, instead of an error page."""
+    return render(request, "core/store_unavailable.html", status=503)
+
+
+def object_stores() -> list[S3Storage]:
+    """The configured storages that are S3 buckets."""
+    found = []
+    for alias, entry in settings.STORAGES.items():
+        # By class first: the others (static files' manifest) are not built for the question.
+        backend = import_string(str(entry["BACKEND"]))
+        if isinstance(backend, type) and issubclass(backend, S3Storage):
+            found.append(storages[alias])
+    return found
+
+
+def object_storage_problem() -> str | None:
+    """For the readiness check: None when no object store is configured or every bucket
+    answers; otherwise a short reason (a missing bucket, refused access, no connection)."""
+    seen: set[tuple[str, str]] = set()
+    for store in object_stores():
+        key = (str(store.endpoint_url or ""), str(store.bucket_name))
+        if key in seen:
+            continue
+        seen.add(key)
+        where = store.endpoint_url or "AWS S3"
+        try:
+            store.connection.meta.client.head_bucket(Bucket=store.bucket_name)
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status == 404 or code in {"404", "NoSuchBucket"}:
+                return f"object storage: bucket {store.bucket_name!r} does not exist at {where}"
+            if status == 403 or code in {"403", "AccessDenied"}:
+                return f"object storage: access to bucket {store.bucket_name!r} at {where} denied"
+            return f"object storage: bucket {store.bucket_name!r} at {where}: {code or status}"
+        except (BotoCoreError, OSError) as error:
+            return f"object storage at {where} cannot be reached ({type(error).__name__})"
+    return None
