@@ -21,6 +21,7 @@ from projects.models import BudgetLine, Milestone
 from spaces.models import Space
 
 from .factories import PASSWORD, ProjectFactory, budget_line
+from .test_accessibility import _violations
 from .test_e2e_browser import CHROMIUM, FLAGS
 from .test_e2e_suite import NARROW, SIDEWAYS, _context, _signed_in
 
@@ -142,6 +143,7 @@ def test_the_editors_fit_320_px_with_labels_and_errors_at_the_field(
     page.wait_for_load_state()
     assert bad_amount in _error_beside(page, "id_lines-0-planned")
     assert int(page.evaluate(SIDEWAYS)) <= 0
+    assert _violations(page) == []  # the cards, their labels and errors, as axe reads them
     line.refresh_from_db()
     assert line.planned == Decimal("120000")
 
@@ -153,6 +155,8 @@ def test_the_editors_fit_320_px_with_labels_and_errors_at_the_field(
     page.wait_for_load_state()
     assert no_title in _error_beside(page, "id_milestones-0-title")
     assert int(page.evaluate(SIDEWAYS)) <= 0
+    page.locator("[data-menu-button]").click()
+    assert _violations(page) == []  # with the menu open
     assert Milestone.objects.get(project=project).title == "Konzept"
     context.close()
 
