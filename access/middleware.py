@@ -5,7 +5,8 @@ AccountMiddleware):
   request and SESSION_ABSOLUTE_TIMEOUT seconds after sign-in, whatever happened in between;
 - `AccessEndedMiddleware` signs out an account whose access (from invitations) has ended;
 - `MFARequiredMiddleware` sends ITD staff, coordinators and officers to the enrolment of a
-  second factor until they have one; only the enrolment pages and sign-out stay open.
+  second factor until they have one; only the enrolment pages, sign-out and the public help
+  and legal pages stay open.
 
 They live in this layer because they need every role: spaces, officers, project guests.
 """
@@ -42,9 +43,11 @@ LOGOUT_REASON = "portal_logout_reason"
 MFA_ENROLMENT_REQUIRED = "portal_mfa_enrolment_required"
 
 # Exactly the pages a person who must enrol may still open: the enrolment itself (authenticator
-# app or security key, with the password asked again first), sign-out, the language switch and
-# the health checks (`/healthz`, Kubernetes' `/livez` and `/readyz`). Nothing else, the admin
-# included: full names, never matched by prefix.
+# app or security key, with the password asked again first), sign-out, the language switch, the
+# health checks (`/healthz`, Kubernetes' `/livez` and `/readyz`), and the public pages every
+# page must reach: help and glossary, privacy, legal notice, accessibility statement and terms
+# (anyone may read them signed out; the frame links to them from every page, the enrolment's
+# too, issue 22). Nothing else, the admin included: full names, never matched by prefix.
 MFA_OPEN_VIEWS = frozenset(
     {
         "mfa_activate_totp",
@@ -57,6 +60,13 @@ MFA_OPEN_VIEWS = frozenset(
         "core:healthz",
         "core:livez",
         "core:readyz",
+        "core:help",
+        "core:help_area",
+        "core:glossary",
+        "core:privacy",
+        "core:legal_notice",
+        "core:accessibility",
+        "core:terms",
     }
 )
 

@@ -79,6 +79,25 @@ def test_enrolment_reauthentication_and_sign_out_stay_open_to_those_who_must_enr
     assert not _signed_in(client)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["/help/", "/help/glossary/", "/privacy/", "/legal-notice/", "/accessibility/", "/terms/"],
+)
+def test_help_and_the_legal_pages_stay_open_during_the_enrolment(url, coordinator):
+    """Anyone may read them signed out, and every page links to them, the enrolment's too
+    (issue 22); their header offers nothing the enrolment would refuse."""
+    Authenticator.objects.filter(user=coordinator).delete()
+    client = Client()
+    _sign_in(client, coordinator.email)
+    assert client.get(reverse("dashboard"))["Location"] == ENROL
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'aria-label="Hauptnavigation"' not in html
+    assert f'href="{reverse("access:account_security")}"' not in html
+    assert f'href="{reverse("notifications:list")}"' not in html
+
+
 def test_coordinator_enrols_right_after_signing_in_and_then_reaches_the_pages(
     coordinator, django_capture_on_commit_callbacks
 ):
