@@ -141,6 +141,14 @@ def _portal_test_settings(settings, tmp_path):
     settings.REPORTS_ROOT = tmp_path / "reports"
     # And the documents too (documents/storage.py reads DOCUMENTS_ROOT when it changes).
     settings.DOCUMENTS_ROOT = tmp_path / "documents"
+    # And the videos in sign language (STORAGES["inclusion_videos"]).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "inclusion_videos": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "videos"), "base_url": None},
+        },
+    }
 
 
 @pytest.fixture(autouse=True)
