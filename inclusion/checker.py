@@ -169,8 +169,8 @@ def check_text(text: str) -> list[Finding]:
         if len(words) > MAX_WORDS:
             findings.append(_finding("sentence_length", paragraph, number, " ".join(words[:4])))
         tagged = [tuple(t) for t in tagger.tag_sent(tokens, taglevel=1)] if tokens else []
-        findings += _word_findings(paragraph, number, tagged)  # type: ignore[arg-type]
-        findings += _grammar_findings(paragraph, number, tagged)  # type: ignore[arg-type]
+        findings += _word_findings(paragraph, number, tagged)
+        findings += _grammar_findings(paragraph, number, tagged)
     return findings
 
 
