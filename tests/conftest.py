@@ -182,6 +182,7 @@ def _load_reference_data() -> None:
     load_authorities(Authority)
     importlib.import_module("projects.migrations.0002_reference_budget").load(apps, None)
     importlib.import_module("projects.migrations.0009_reference_names_en").load(apps, None)
+    importlib.import_module("inclusion.migrations.0002_texts").load(apps, None)
 
 
 @pytest.fixture
