@@ -6,7 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateInput
+from core.dates import validate_plausible_date
+from core.forms import PlausibleDateInput
 
 from .models import Kind
 
@@ -30,7 +31,9 @@ class SignOffForm(forms.Form):
         max_length=300,
         help_text=_("Namen oder Gruppe, z. B. „Prüfgruppe des Büros für Leichte Sprache“."),
     )
-    checked_on = forms.DateField(label=_("geprüft am"), widget=DateInput)
+    checked_on = forms.DateField(
+        label=_("geprüft am"), widget=PlausibleDateInput, validators=[validate_plausible_date]
+    )
 
 
 class VideoForm(forms.Form):

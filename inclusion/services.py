@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audiences import Actor
+from core.dates import validate_plausible_date
 from core.limits import LimitExceeded
 from core.models import AuditEntry
 from core.services import audit_record
@@ -102,6 +103,10 @@ def easy_text_sign_off(
     errors: dict[str, str] = {}
     if not readers:
         errors["readers"] = _("Nennen Sie die Prüf-Lesenden (Namen oder Gruppe).")
+    try:
+        validate_plausible_date(checked_on)
+    except ValidationError as error:
+        errors["checked_on"] = error.messages[0]
     if checked_on > timezone.localdate():
         errors["checked_on"] = _("Das Datum der Prüfung liegt in der Zukunft.")
     if errors:

@@ -7,8 +7,6 @@ and duration); the button counts wishes for a translation; only ITD manages."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,6 +25,7 @@ from inclusion.statement import statement_hash
 from inclusion.texts import TEXTS
 
 from .conftest import client_for
+from .videos import CAPTIONS, make_video
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +33,6 @@ GOOD_TEXT = """Sie lesen hier Informationen über das Portal.
 Das Portal heißt Digitale Räume Hamburg.
 
 Hier arbeiten Menschen aus den Ämtern zusammen."""
-
-CAPTIONS = b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHallo.\n"
 
 
 def _rules(text: str) -> dict[str, list[str]]:
@@ -186,25 +183,12 @@ def test_only_itd_manages(member, coordinator):
 
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory) -> dict[str, Path]:
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None or shutil.which("ffprobe") is None:
-        pytest.skip("ffmpeg is missing: `make test` installs it (make ffmpeg)")
     folder = tmp_path_factory.mktemp("videos")
-    made = {}
-    for name, size, rate in (
-        ("good", "320x240", 25),
-        ("small", "160x120", 25),
-        ("slow", "320x240", 15),
-    ):
-        path = folder / f"{name}.mp4"
-        subprocess.run(  # noqa: S603 - fixed arguments
-            [ffmpeg, "-v", "error", "-f", "lavfi", "-i", f"testsrc=size={size}:rate={rate}",
-             "-f", "lavfi", "-i", "sine=frequency=440", "-t", "2", "-c:v", "mpeg4",
-             "-c:a", "aac", "-shortest", str(path)],
-            check=True, timeout=60,
-        )  # fmt: skip
-        made[name] = path
-    return made
+    return {
+        "good": make_video(folder / "good.mp4"),
+        "small": make_video(folder / "small.mp4", size="160x120"),
+        "slow": make_video(folder / "slow.mp4", rate=15),
+    }
 
 
 def _upload(itd, path: Path | None, captions: bytes | None = CAPTIONS, transcript="Hallo."):
