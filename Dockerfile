@@ -11,16 +11,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Pango for PDF reports (WeasyPrint); fonts-dejavu-core as the fallback font.
+# Pango for PDF reports (WeasyPrint); fonts-dejavu-core as the fallback font; ffmpeg for its
+# ffprobe, which checks every video in sign language at upload (inclusion/media.py).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+       ffmpeg \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 1000 app \
     && useradd --system --uid 1000 --gid app --home-dir /home/app --create-home \
        --shell /usr/sbin/nologin app \
-    && mkdir -p /var/lib/portal/reports /var/lib/portal/documents \
-    && chown app:app /var/lib/portal/reports /var/lib/portal/documents
+    && mkdir -p /var/lib/portal/reports /var/lib/portal/documents /var/lib/portal/videos \
+    && chown app:app /var/lib/portal/reports /var/lib/portal/documents /var/lib/portal/videos
 
 # Dependencies first, so that code changes do not reinstall them. With packages = [] this
 # installs only the distribution metadata plus the dependencies. (README.md* may be absent.)

@@ -64,7 +64,7 @@ DEPLOY_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL \
 	SECURE_HTTPS=true
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test check-services browser pdf-deps failover-deps sentinel-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps html-checker manifests kubectl
+.PHONY: help venv run test check-services browser pdf-deps ffmpeg failover-deps sentinel-deps worker beat lint format messages vendor clean bench bench-search idp idp-deps html-checker manifests kubectl
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -83,7 +83,7 @@ $(STAMP): pyproject.toml
 
 # The web server, a Celery worker and beat in one terminal, each line prefixed with its name
 # (scripts/run_local.py); Ctrl-C stops all three. Mail: the console and var/mail/*.eml.
-run: venv pdf-deps
+run: venv pdf-deps ffmpeg
 	@$(PYTHON) scripts/run_local.py --check
 	$(RUN_ENV) $(MANAGE) migrate --noinput
 	$(RUN_ENV) $(MANAGE) seed_demo
@@ -101,7 +101,7 @@ test: export API_TOKEN_PEPPERS = test-only-pepper-0123456789abcdef
 # The test client and the browser tests talk plain HTTP to a local server.
 test: export SECURE_SSL_REDIRECT = false
 
-test: venv browser pdf-deps failover-deps sentinel-deps idp-deps html-checker check-services
+test: venv browser pdf-deps ffmpeg failover-deps sentinel-deps idp-deps html-checker check-services
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
@@ -279,6 +279,28 @@ sentinel-deps:
 		echo "NOTE: redis-server or redis-sentinel is missing and cannot be installed here (needs root and"; \
 		echo "      apt-get): the Sentinel failover test is skipped. Install them yourself"; \
 		echo "      (sudo apt-get install redis-server redis-sentinel) to run it."; \
+	fi
+
+# ffprobe checks every video in sign language at upload (size, frame rate, duration; the
+# inclusion app), and the tests make their small videos with ffmpeg. Debian's package; apt's
+# lock may be held by another install on the machine, so it is tried a few times.
+ffmpeg:
+	@if command -v ffprobe >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1; then \
+		echo "ffmpeg, ffprobe: present (videos in sign language can be checked)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing ffmpeg with apt-get ..."; \
+		for attempt in 1 2 3 4 5; do \
+			if (apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null 2>&1 \
+				|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+					apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null 2>&1)); then \
+				echo "ffmpeg, ffprobe: installed"; break; \
+			fi; \
+			echo "apt-get busy or failed (attempt $$attempt), retrying in 20 s ..."; sleep 20; \
+		done; \
+		command -v ffprobe >/dev/null 2>&1 || echo "NOTE: could not install ffmpeg; video uploads are refused."; \
+	else \
+		echo "NOTE: ffmpeg missing and cannot be installed here (needs root and apt-get):"; \
+		echo "      uploads of videos in sign language are refused, their tests skipped."; \
 	fi
 
 # --- Code quality --------------------------------------------------------------------------

@@ -19,8 +19,10 @@ import sys
 LAYERS: tuple[tuple[str, ...], ...] = (
     # audit trail, security log, audiences, dates, money, rules machinery, help and glossary
     ("core",),
-    # who: authorities, organisations, people, accounts, digitalisation officers
-    ("contacts",),
+    # who: authorities, organisations, people, accounts, digitalisation officers; beside it,
+    # the portal in Leichte Sprache and German Sign Language (BITV 2.0 § 4), which needs
+    # nothing but core (its texts, videos and sign-offs name accounts only by AUTH_USER_MODEL)
+    ("contacts", "inclusion"),
     # where: the seven Digital Spaces and their memberships
     ("spaces",),
     # what and how much: projects, milestones, budget lines, cost rates

@@ -395,6 +395,12 @@ DOCUMENT_MAX_SIZE = env_int("DOCUMENT_MAX_SIZE", 25 * 1024 * 1024)
 # functional mailbox of the office, never a person's address.
 OPEN_DATA_CONTACT_EMAIL = env_str("OPEN_DATA_CONTACT_EMAIL", "digitalisierung@sk.hamburg.de")
 
+# Leichte Sprache and DGS (inclusion app): where the videos are kept, the largest upload, and
+# how many wishes for a translation one network address may send in an hour.
+INCLUSION_VIDEOS_ROOT = Path(env_str("INCLUSION_VIDEOS_ROOT", str(BASE_DIR / "var" / "videos")))
+INCLUSION_VIDEO_MAX_SIZE = env_int("INCLUSION_VIDEO_MAX_SIZE", 200 * 1024 * 1024)
+INCLUSION_REQUEST_LIMIT = env_int("INCLUSION_REQUEST_LIMIT", 30)
+
 # Reports (reports app): files outside the web root, kept this many days, then removed.
 REPORTS_ROOT = Path(env_str("REPORTS_ROOT", str(BASE_DIR / "var" / "reports")))
 REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 30)
@@ -555,6 +561,11 @@ STORAGES: dict[str, dict[str, object]] = {
     # (documents/storage.py, reports/models.py), unless an object store is configured below.
     "documents": {"BACKEND": "documents.storage.DocumentStorage"},
     "reports": {"BACKEND": "reports.models.ReportStorage"},
+    # Videos in German Sign Language (inclusion app): outside the web root, served by a view.
+    "inclusion_videos": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(INCLUSION_VIDEOS_ROOT), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -599,6 +610,7 @@ if OBJECT_STORAGE_BUCKET:
 
     STORAGES["documents"] = _object_store("")
     STORAGES["reports"] = _object_store("reports")
+    STORAGES["inclusion_videos"] = _object_store("videos")
 
 # Security: safe defaults that hold everywhere; TLS-related ones switch on outside DEBUG.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)

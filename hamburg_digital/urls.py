@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("identity.urls")),
     path("", include("provisioning.urls")),
     path("", include("opendata.urls")),
+    path("", include("inclusion.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

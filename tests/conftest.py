@@ -141,6 +141,14 @@ def _portal_test_settings(settings, tmp_path):
     settings.REPORTS_ROOT = tmp_path / "reports"
     # And the documents too (documents/storage.py reads DOCUMENTS_ROOT when it changes).
     settings.DOCUMENTS_ROOT = tmp_path / "documents"
+    # And the videos in sign language (STORAGES["inclusion_videos"]).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "inclusion_videos": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "videos"), "base_url": None},
+        },
+    }
 
 
 # --- Files: on the local disk, and again in an S3 bucket ------------------------------------
@@ -225,6 +233,7 @@ def _load_reference_data() -> None:
     load_authorities(Authority)
     importlib.import_module("projects.migrations.0002_reference_budget").load(apps, None)
     importlib.import_module("projects.migrations.0009_reference_names_en").load(apps, None)
+    importlib.import_module("inclusion.migrations.0002_texts").load(apps, None)
 
 
 @pytest.fixture

@@ -270,6 +270,9 @@ BUDGETERS = {"officer", "itd"}  # and its budget (a coordinator sees it, the off
 
 def _english_pages(world: dict[str, Any], role: str) -> list[str]:
     pages = [*_main_pages(world, role).values(), "/help/", "/help/glossary/"]
+    if role == "anonymous":
+        # Leichte Sprache and DGS (issue 22): the chrome in English, the texts in German.
+        pages += ["/leichte-sprache/", "/gebaerdensprache/"]
     if role != "anonymous":
         pages.append("/my-profile/")
     if role in EDITORS:

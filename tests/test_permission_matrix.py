@@ -542,6 +542,19 @@ MATRIX: dict[str, Row] = {
     "opendata:withdraw": post_only(
         "opendata_publication", roles(403, itd=DONE, anonymous=LOGIN), frozenset({"itd"})
     ),
+    # Leichte Sprache and DGS: the pages, videos, captions and transcripts for everyone; the
+    # button that asks for a translation for everyone too (no sign-in; an empty wish is
+    # refused, 400); editing, sign-off, uploads and the count of wishes for ITD alone.
+    "inclusion:easy": page(None, EVERYONE),
+    "inclusion:sign": page(None, EVERYONE),
+    "inclusion:video": page("inclusion_video", EVERYONE),
+    "inclusion:captions": page("inclusion_video", EVERYONE),
+    "inclusion:transcript": page("inclusion_video", EVERYONE),
+    "inclusion:request": Row(None, roles(NOT_ALLOWED), roles(INVALID), frozenset({"POST"})),
+    "inclusion:manage": page(None, ITD_ONLY),
+    "inclusion:text_edit": Row("inclusion_item", ITD_ONLY, ITD_ONLY_FORM, GET_POST),
+    "inclusion:sign_off": Row("inclusion_item", ITD_ONLY, ITD_ONLY_FORM, GET_POST),
+    "inclusion:video_upload": Row("inclusion_item", ITD_ONLY, ITD_ONLY_FORM, GET_POST),
 }
 
 # Issue 18: the API. The same rules as the pages, in the API's words: what a caller may not
@@ -715,6 +728,7 @@ def url_kwargs(space, authority, member, coordinator):
         **_token_kwargs(member),
         **_opendata_kwargs(),
         **_identity_kwargs(),
+        **_inclusion_kwargs(),
     }
     kwargs["api_line"] = {"pk": kwargs["budget_line"]["pk"]}
     kwargs["api_milestone"] = {"pk": kwargs["milestone"]["pk"]}
@@ -726,6 +740,30 @@ def _identity_kwargs() -> dict:
 
     rule = ClaimRule.objects.create(claim="fhh-itd", grants=Grants.ITD)
     return {"claim_rule": {"pk": rule.pk}, "provider": {"provider_id": "fhh"}}
+
+
+def _inclusion_kwargs() -> dict:
+    """A video of the first item (a stand-in file: the matrix asks who may fetch it, ffprobe's
+    checks are tested in tests/test_inclusion.py)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from inclusion.models import Video
+
+    name = storages["inclusion_videos"].save("inhalt-matrix.mp4", ContentFile(b"video"))
+    Video.objects.create(
+        item="inhalt",
+        file_name=name,
+        content_type="video/mp4",
+        size=5,
+        width=320,
+        height=240,
+        fps=25,
+        duration=1,
+        captions="WEBVTT\n\n00:00.000 --> 00:01.000\nHallo\n",
+        transcript="Hallo",
+    )
+    return {"inclusion_item": {"item": "inhalt"}, "inclusion_video": {"item": "inhalt"}}
 
 
 def _opendata_kwargs() -> dict:

@@ -41,6 +41,9 @@ from documents import services as documents
 from identity import permissions as identity_rules
 from identity import services as identity
 from identity.models import ClaimRule
+from inclusion import permissions as inclusion_rules
+from inclusion import services as inclusion
+from inclusion.models import EasyText
 from meetings import permissions as meetings_rules
 from meetings import services as meetings
 from notifications import permissions as notifications_rules
@@ -569,6 +572,30 @@ CASES: dict[str, Case] = {
             person=ExternalPersonFactory.create(),
             role=Membership.Role.GUEST,
             until=_until(),
+        ),
+    ),
+    "inclusion.services.easy_text_save": Case(
+        lambda w, u: inclusion_rules.GLOBAL.can(u, "manage"),
+        lambda w, u: inclusion.easy_text_save(
+            actor=u, item="inhalt", title="Inhalt", body="Hallo."
+        ),
+    ),
+    "inclusion.services.easy_text_sign_off": Case(
+        lambda w, u: inclusion_rules.GLOBAL.can(u, "manage"),
+        lambda w, u: inclusion.easy_text_sign_off(
+            actor=u,
+            text=EasyText.objects.get_or_create(
+                item="inhalt", defaults={"title": "I", "body": "B"}
+            )[0],
+            readers="Prüfgruppe",
+            checked_on=timezone.localdate(),
+        ),
+    ),
+    "inclusion.services.video_upload": Case(
+        lambda w, u: inclusion_rules.GLOBAL.can(u, "manage"),
+        # Past the check, the missing files are refused (ValidationError).
+        lambda w, u: inclusion.video_upload(
+            actor=u, item="inhalt", video=None, captions=None, transcript=""
         ),
     ),
     "opendata.services.publication_publish": Case(

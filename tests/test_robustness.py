@@ -58,6 +58,7 @@ from .test_permission_matrix import (
     _discussion_kwargs,
     _document_kwargs,
     _identity_kwargs,
+    _inclusion_kwargs,
     _meeting_kwargs,
     _notification_kwargs,
     _opendata_kwargs,
@@ -1499,6 +1500,51 @@ def _opendata_withdraw(w: World) -> Case:
     return Case(Request("opendata:withdraw", {"pk": publication.pk}, {}), w.itd, [])
 
 
+# Leichte Sprache and DGS (issue 22) ---------------------------------------------------------
+
+
+@case("inclusion:text_edit")
+def _inclusion_text(w: World) -> Case:
+    from inclusion.forms import EasyTextForm
+
+    data = params(title="Inhalt", body="Hier arbeiten Menschen zusammen.")
+    request = Request("inclusion:text_edit", {"item": "inhalt"}, data)
+    return Case(request, w.itd, form_families("post", EasyTextForm(), data))
+
+
+@case("inclusion:sign_off")
+def _inclusion_sign_off(w: World) -> Case:
+    from inclusion.forms import SignOffForm
+
+    data = params(readers="Prüfgruppe", checked_on=_today().strftime("%d.%m.%Y"))
+    request = Request("inclusion:sign_off", {"item": "inhalt"}, data)
+    return Case(request, w.itd, form_families("post", SignOffForm(), data))
+
+
+@case("inclusion:video_upload")
+def _inclusion_video(w: World) -> Case:
+    from inclusion.forms import VideoForm
+
+    from .videos import CAPTIONS, make_video
+
+    video = make_video(w.tmp_path / "dgs.mp4", seconds=1).read_bytes()
+    w.settings.INCLUSION_VIDEO_MAX_SIZE = len(video) + 1024
+    data = params(transcript="Hallo.")
+    files = {"video": [("dgs.mp4", video)], "captions": [("dgs.vtt", CAPTIONS)]}
+    request = Request("inclusion:video_upload", {"item": "inhalt"}, data, files=files)
+    families = form_families("post", VideoForm(), data) + _file_families("video")
+    return Case(request, w.itd, families + _file_families("captions"))
+
+
+@case("inclusion:request")
+def _inclusion_request(w: World) -> Case:
+    from inclusion.forms import RequestForm
+
+    data = params(path="/projects/", kind="dgs")
+    request = Request("inclusion:request", {}, data)
+    return Case(request, None, form_families("post", RequestForm(), data))
+
+
 # Single sign-on (issue 19): ITD's table of claims and roles --------------------------------
 
 
@@ -1720,6 +1766,7 @@ def test_every_post_url_has_a_row(itd, space, authority, member, coordinator):
         **_token_kwargs(member),
         **_opendata_kwargs(),
         **_identity_kwargs(),
+        **_inclusion_kwargs(),
     }
     from django.urls import reverse
 

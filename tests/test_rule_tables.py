@@ -138,6 +138,7 @@ def test_every_protected_model_has_a_table():
         "tokens.GLOBAL",
         "opendata.GLOBAL",
         "identity.GLOBAL",
+        "inclusion.GLOBAL",
     }
 
 
@@ -254,6 +255,16 @@ def world(all_roles, space, other_space, authority, itd):
             modified_at=published_at,
             withdrawn_at=published_at if withdrawn else None,
         )
+    # Leichte Sprache and DGS: a text (the migration's), its sign-off, a video, a wish.
+    from inclusion.models import EasyText, RequestCount, SignOff, Video
+
+    text, _new = EasyText.objects.get_or_create(item="inhalt", defaults={"title": "T", "body": "B"})
+    SignOff.objects.create(text=text, readers="Prüfgruppe", checked_on=today, body_hash="0")
+    Video.objects.create(
+        item="inhalt", file_name="v.mp4", content_type="video/mp4", size=1, width=320,
+        height=240, fps=25, duration=1, captions="WEBVTT", transcript="T",
+    )  # fmt: skip
+    RequestCount.objects.create(day=today, path="/", kind="dgs", count=1)
     # The identity provider's claims table: a rule for ITD staff and one for a space.
     from identity.models import ClaimRule
 
