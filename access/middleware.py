@@ -67,6 +67,10 @@ MFA_OPEN_VIEWS = frozenset(
         "core:legal_notice",
         "core:accessibility",
         "core:terms",
+        # The portal in Leichte Sprache and German Sign Language (BITV 2.0 § 4): public pages,
+        # linked from every footer like the accessibility statement.
+        "inclusion:easy",
+        "inclusion:sign",
     }
 )
 

@@ -25,6 +25,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from .object_storage import object_storage_problem, object_stores
+
 logger = logging.getLogger(__name__)
 
 # Seconds a broker connection may take: the probe's own timeout (deploy/base: 5 s) must cover
@@ -92,8 +94,6 @@ def broker() -> None:
 
 def object_storage() -> None:
     """Documents and reports in a bucket: it must exist and answer (core.object_storage)."""
-    from .object_storage import object_storage_problem, object_stores
-
     if not object_stores():
         raise Skipped("files on the local disk")
     if problem := object_storage_problem():

@@ -438,6 +438,11 @@ def test_the_portfolio_report_pdf_states_each_over_plan_year_as_the_lines_sum(
     assert len(over) == 4
     for label, sums in over.items():
         assert [dict(zip(fig.FIGURES, a, strict=True)) for a in rows.pop(label)] == [sums], label
+    # The table under the chart of plan and actual per fiscal year (issue 22: its data).
+    years = fig.line_sums("y.year")
+    assert len(years) == 3
+    for year, sums in years.items():
+        assert rows.pop(str(year)) == [[sums["planned"], sums["actual"]]], year
     assert not rows, f"amounts in the PDF this test did not check: {rows}"
 
 

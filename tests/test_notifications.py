@@ -670,4 +670,9 @@ def test_the_worker_settings_lose_nothing():
     # Longer than the longest task plus the longest retry countdown: no second run meanwhile.
     assert visibility > django_settings.CELERY_TASK_TIME_LIMIT + 3600
     assert django_settings.CELERY_TASK_SOFT_TIME_LIMIT < django_settings.CELERY_TASK_TIME_LIMIT
-    assert django_settings.CELERY_BEAT_SCHEDULER.startswith("django_celery_beat")
+    # The schedule in the database (django-celery-beat), sent only by the lease's holder.
+    from django.utils.module_loading import import_string
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    scheduler = import_string(django_settings.CELERY_BEAT_SCHEDULER.replace(":", "."))
+    assert issubclass(scheduler, DatabaseScheduler)

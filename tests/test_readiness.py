@@ -30,6 +30,7 @@ def test_readyz_is_ok_when_database_cache_and_broker_answer(db, with_broker):
             "database": {"state": "ok"},
             "cache": {"state": "ok"},
             "broker": {"state": "ok"},
+            "object_storage": {"state": "skipped", "reason": "files on the local disk"},
         },
     }
 
