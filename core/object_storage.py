@@ -11,13 +11,13 @@ This module knows no app: the apps name their alias (`StorageProxy("documents")`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -82,6 +82,16 @@ class StorageProxy(LazyObject):
     def _reset(self, *, setting: str, **kwargs: Any) -> None:
         if setting == "STORAGES":
             self._wrapped = empty
+
+
+_BY_ALIAS: dict[str, StorageProxy] = {}
+
+
+def storage_by_alias(alias: str) -> Storage:
+    """One `StorageProxy` per alias, for FileField(storage=...) and services."""
+    if alias not in _BY_ALIAS:
+        _BY_ALIAS[alias] = StorageProxy(alias)
+    return cast(Storage, _BY_ALIAS[alias])
 
 
 def store_unavailable(request: HttpRequest) -> HttpResponse:

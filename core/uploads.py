@@ -16,17 +16,15 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import Storage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.core.signals import setting_changed
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
 from . import filetypes
@@ -130,37 +128,3 @@ def store(checked: Checked, *, storage: Storage, directory: str) -> tuple[str, s
         )
         raise ValidationError(message, code="store") from error
     return stored, digest.hexdigest()
-
-
-# --- The storage -----------------------------------------------------------------------------
-
-
-class _StorageByAlias(LazyObject):
-    """`storages[alias]`, looked up when first used and again after STORAGES changes (a test,
-    or the switch to an object store), so a FileField's storage follows the configuration."""
-
-    def __init__(self, alias: str) -> None:
-        self.__dict__["_alias"] = alias
-        super().__init__()
-
-    def _setup(self) -> None:
-        self._wrapped: object = storages[self.__dict__["_alias"]]
-
-
-_BY_ALIAS: dict[str, _StorageByAlias] = {}
-
-
-def storage_by_alias(alias: str) -> Storage:
-    """The storage of `STORAGES[alias]`, lazily: for FileField(storage=...) and services."""
-    if alias not in _BY_ALIAS:
-        _BY_ALIAS[alias] = _StorageByAlias(alias)
-    return cast(Storage, _BY_ALIAS[alias])
-
-
-def _reset(*, setting: str, **kwargs: Any) -> None:
-    if setting == "STORAGES":
-        for proxy in _BY_ALIAS.values():
-            proxy._wrapped = empty
-
-
-setting_changed.connect(_reset, dispatch_uid="core.uploads.storage_by_alias")

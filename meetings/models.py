@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Person
 from core.filetypes import KINDS
+from core.object_storage import storage_by_alias
 from core.rules import RestrictedQuerySet
-from core.uploads import storage_by_alias
 from spaces.models import Space
 
 
