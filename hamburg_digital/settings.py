@@ -140,6 +140,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # One query for the account's profile, roles and unread notices (portal.facts).
+    "portal.middleware.AccountFactsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # What this person has just deleted answers 410 with a link onwards (Back after a delete).
     "core.gone.GoneMiddleware",

@@ -52,10 +52,29 @@ def noticed_projects(user: Viewer, limit: int = NOTICED_PROJECTS) -> QuerySet[Pr
     )
 
 
+# Cached on the user object for the request, like the role facts (contacts.permissions).
+_UNREAD_CACHE = "_portal_unread_notifications"
+
+
+def unread_of(user: Viewer) -> QuerySet[Notification]:
+    """The account's unread notices (counted here, and with the other facts in one query by
+    portal.middleware)."""
+    return Notification.objects.visible_to(user).unread()
+
+
 def unread_count(user: Viewer) -> int:
+    """The number in the layout's bell; read once per request (mark_read forgets it)."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.visible_to(user).unread().count()
+    cached: int | None = getattr(user, _UNREAD_CACHE, None)
+    if cached is None:
+        cached = unread_of(user).count()
+        setattr(user, _UNREAD_CACHE, cached)
+    return cached
+
+
+def remember_unread_count(user: Viewer, count: int) -> None:
+    setattr(user, _UNREAD_CACHE, count)
 
 
 @dataclass

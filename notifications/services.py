@@ -33,7 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contacts.models import User
-from contacts.permissions import USER
+from contacts.permissions import USER, forget_cached_facts
 from core import events
 from core.audiences import Audience, Viewer, audience
 
@@ -501,8 +501,11 @@ def mark_read(*, actor: Viewer, notification: Notification) -> None:
     if not NOTIFICATION.can(actor, "mark_read", notification):
         raise PermissionDenied
     Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=timezone.now())
+    forget_cached_facts(actor)  # the layout's unread count is read again
 
 
 def mark_all_read(*, actor: User, notifications: QuerySet[Notification]) -> int:
     """Mark the notices of the current filter read (only the actor's own)."""
-    return notifications.filter(recipient=actor, read_at=None).update(read_at=timezone.now())
+    marked = notifications.filter(recipient=actor, read_at=None).update(read_at=timezone.now())
+    forget_cached_facts(actor)  # the layout's unread count is read again
+    return marked

@@ -23,6 +23,7 @@ from core.audiences import (
     ITD,
     STAFF,
     SYSTEM,
+    Actor,
     Viewer,
     is_signed_in,
 )
@@ -51,13 +52,19 @@ def invited_project_ids(user: Viewer) -> frozenset[int]:
         return frozenset()
     cached: frozenset[int] | None = getattr(user, _INVITED_CACHE, None)
     if cached is None:
-        cached = frozenset(
-            ProjectGuest.objects.active()
-            .filter(person__user=user)
-            .values_list("project_id", flat=True)
-        )
+        cached = frozenset(project_invitations_of(user).values_list("project_id", flat=True))
         setattr(user, _INVITED_CACHE, cached)
     return cached
+
+
+def project_invitations_of(user: Actor) -> QuerySet[ProjectGuest]:
+    """The account's running project invitations (read here, and with the other facts in one
+    query by portal.middleware)."""
+    return ProjectGuest.objects.active().filter(person__user=user)
+
+
+def remember_invited_project_ids(user: Viewer, ids: Collection[int]) -> None:
+    setattr(user, _INVITED_CACHE, frozenset(ids))
 
 
 def _in_spaces(ids: Any) -> rules.Rule:

@@ -18,6 +18,7 @@ from core.audiences import (
     ITD,
     STAFF,
     SYSTEM,
+    Actor,
     Viewer,
     is_signed_in,
 )
@@ -35,11 +36,19 @@ def space_roles(user: Viewer) -> dict[int, str]:
         return {}
     cached: dict[int, str] | None = getattr(user, _ROLES_CACHE, None)
     if cached is None:
-        cached = dict(
-            Membership.objects.active().filter(person__user=user).values_list("space_id", "role")
-        )
+        cached = dict(memberships_of(user).values_list("space_id", "role"))
         setattr(user, _ROLES_CACHE, cached)
     return cached
+
+
+def memberships_of(user: Actor) -> QuerySet[Membership]:
+    """The account's active memberships (read here, and with the other facts in one query by
+    portal.middleware)."""
+    return Membership.objects.active().filter(person__user=user)
+
+
+def remember_space_roles(user: Viewer, roles: dict[int, str]) -> None:
+    setattr(user, _ROLES_CACHE, dict(roles))
 
 
 def role_in(user: Viewer, space: Space) -> str | None:
