@@ -224,6 +224,15 @@ if REDIS_SETUP:
     CACHES = {"default": {**REDIS_SETUP.cache, "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "hd")}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The layout's fixed parts ({% cache %} in base.html: the navigation, the footer's links, the
+# style sheets), rendered once per process for each language and set of navigation entries.
+# They depend on nothing in the database, only on the code and the translations, which change
+# only with a new release, i.e. new processes: memory of the process, no server, no time-out.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # `make run` sets CELERY_BROKER_URL=filesystem://: kombu's file-system transport, no server, one
 # file per message in CELERY_FILESYSTEM_DIR (the real worker and beat of `make run`).

@@ -11,6 +11,30 @@ from reports.permissions import can as can_reports
 from spaces.permissions import can as can_spaces
 from strategy.permissions import can as can_strategy
 
+# Which entries of the main navigation the address belongs to (aria-current="page"): exact
+# addresses, prefixes, and parts (a space's project page is under "Digitale Räume" and
+# "Projekte"). In one place, so that the cached navigation varies on the result, not the path.
+_EXACT = (("home", "/"), ("dashboard", "/dashboard/"), ("search", "/search/"))
+_PREFIX = (("meetings", "/meetings/"), ("spaces", "/spaces/"))
+_PART = (
+    ("projects", "/projects/"),
+    ("strategy", "/strategy/"),
+    ("people", "/contacts/people/"),
+    ("authorities", "/contacts/authorities/"),
+    ("matrix", "/contacts/matrix/"),
+    ("reports", "/reports/"),
+    ("invitations", "/contacts/invitations/"),
+)
+
+
+def current_sections(path: str) -> tuple[str, ...]:
+    """The navigation entries `path` belongs to, in the navigation's order of checks."""
+    return (
+        tuple(key for key, exact in _EXACT if path == exact)
+        + tuple(key for key, prefix in _PREFIX if path.startswith(prefix))
+        + tuple(key for key, part in _PART if part in path)
+    )
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """What the shared layout needs: which navigation entries this person gets."""
@@ -28,6 +52,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Pages of lower layers offer a report (projects' export page) by this address.
         "nav_reports_url": reverse("reports:archive"),
         "nav_admin": kind == Audience.ITD,
+        "nav_current": current_sections(request.path),
         "unread_notifications": unread_count(user) if signed_in else 0,
         "debug": settings.DEBUG,
         # Session limits, named on the account pages (access.middleware).

@@ -428,9 +428,11 @@ def client_as(all_roles):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate-limit counters and used TOTP codes live in the cache (Redis): each test starts clean.
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     cache.clear()
+    # The layout's fragments too: a test may change what a link or a label says.
+    caches["template_fragments"].clear()
     yield
     cache.clear()
 
