@@ -58,7 +58,8 @@ def test_space_detail_query_budget(itd, space):
     _populate(space, 60)
     client = client_for(itd)
     client.get(reverse("home"))  # warm the session
-    # session, user, person (audience), space, roles, memberships, officers = 7 (+1 for savepoints)
+    # session, user, the account's facts (portal.facts), space, roles, memberships, officers
+    # = 7 (+1 for savepoints)
     # former members (count, rows) = 2; the home: the space's projects 1, their news 2, new
     # members 1 = 4; documents (spaces.home): their section and activity = 2; content types
     # are cached per process
@@ -73,7 +74,7 @@ def test_space_detail_query_budget(itd, space):
 def test_people_directory_query_budget(itd, space):
     _populate(space, 60)
     client = client_for(itd)
-    # session, user, person (audience), count, page of people, roles (nav) = 6
+    # session, user, the account's facts (portal.facts), count, page of people, roles (nav) = 6
     _within_budget(client, reverse("spaces:people"), 8)
 
 
