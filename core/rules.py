@@ -333,6 +333,15 @@ class AnyRelated(Rule):
         ids = self.ids(user)
         if not ids:
             return None
+        field = model._meta.get_field(self.relation)
+        if isinstance(field, models.ManyToManyField):
+            # The link table alone, by its index on the other side: the model's own table is
+            # not read again for every subquery the condition appears in (issue 20).
+            through = field.remote_field.through
+            links = through._default_manager.filter(
+                **{f"{field.m2m_reverse_field_name()}__in": list(ids)}
+            )
+            return Q(pk__in=links.values(field.m2m_field_name()))
         matching = model._default_manager.filter(**{f"{self.relation}__in": list(ids)})
         return Q(pk__in=matching.values("pk"))
 
