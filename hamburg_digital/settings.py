@@ -161,6 +161,9 @@ MIDDLEWARE = [
 if env_bool("BENCH_QUERY_COUNT", False):
     MIDDLEWARE.insert(0, "core.middleware.QueryCountMiddleware")
 
+# Django's form renderer, with select fields written in Python (core.renderers: the same HTML).
+FORM_RENDERER = "core.renderers.FormRenderer"
+
 ROOT_URLCONF = "hamburg_digital.urls"
 WSGI_APPLICATION = "hamburg_digital.wsgi.application"
 
