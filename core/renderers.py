@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms as django_forms
 from django.forms.renderers import DjangoTemplates
+from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, SafeString
@@ -69,12 +70,15 @@ class FormRenderer(DjangoTemplates):
     @cached_property
     def _selects_are_djangos(self) -> bool:
         """Nobody overrides Django's select templates (an app's templates would come first)."""
-        return all(
-            Path(self.engine.get_template(name).origin.name).is_relative_to(_DJANGOS)
-            for name in (SELECT, OPTION, ATTRS)
-        )
+        for name in (SELECT, OPTION, ATTRS):
+            template: Any = self.engine.get_template(name)  # its origin: where it was read
+            if not Path(template.origin.name).is_relative_to(_DJANGOS):
+                return False
+        return True
 
-    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+    def render(
+        self, template_name: str, context: dict[str, Any], request: HttpRequest | None = None
+    ) -> str:
         if template_name == SELECT and self._selects_are_djangos:
             widget = context["widget"]
             if all(

@@ -338,6 +338,7 @@ class AnyRelated(Rule):
             # The link table alone, by its index on the other side: the model's own table is
             # not read again for every subquery the condition appears in (issue 20).
             through = field.remote_field.through
+            assert isinstance(through, type) and issubclass(through, models.Model), self.relation
             links = through._default_manager.filter(
                 **{f"{field.m2m_reverse_field_name()}__in": list(ids)}
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.http import HttpRequest
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
@@ -61,7 +62,7 @@ def test_the_renderer_writes_selects_itself_and_other_widgets_through_templates(
     used = []
     original = DjangoTemplates.render
 
-    def spy(self, template_name, context, request=None):
+    def spy(self, template_name, context, request: HttpRequest | None = None):
         used.append(template_name)
         return original(self, template_name, context, request)
 
