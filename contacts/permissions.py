@@ -41,7 +41,7 @@ def _officers_of(ids: Collection[int] | None) -> Q:
 
 def officer_roles_of(user: User) -> QuerySet[DigitalOfficer]:
     """The account's active officer roles (read here, and with the other facts in one query by
-    portal.middleware)."""
+    portal.facts)."""
     return DigitalOfficer.objects.active().filter(person__user=user)
 
 

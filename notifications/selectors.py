@@ -58,7 +58,7 @@ _UNREAD_CACHE = "_portal_unread_notifications"
 
 def unread_of(user: Viewer) -> QuerySet[Notification]:
     """The account's unread notices (counted here, and with the other facts in one query by
-    portal.middleware)."""
+    portal.facts)."""
     return Notification.objects.visible_to(user).unread()
 
 

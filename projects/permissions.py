@@ -59,7 +59,7 @@ def invited_project_ids(user: Viewer) -> frozenset[int]:
 
 def project_invitations_of(user: Actor) -> QuerySet[ProjectGuest]:
     """The account's running project invitations (read here, and with the other facts in one
-    query by portal.middleware)."""
+    query by portal.facts)."""
     return ProjectGuest.objects.active().filter(person__user=user)
 
 

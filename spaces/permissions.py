@@ -43,7 +43,7 @@ def space_roles(user: Viewer) -> dict[int, str]:
 
 def memberships_of(user: Actor) -> QuerySet[Membership]:
     """The account's active memberships (read here, and with the other facts in one query by
-    portal.middleware)."""
+    portal.facts)."""
     return Membership.objects.active().filter(person__user=user)
 
 
