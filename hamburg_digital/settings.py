@@ -139,9 +139,9 @@ MIDDLEWARE = [
     "core.middleware.GermanFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Sessions signed in through Django's or allauth's backend move to the portal's own.
+    "portal.middleware.SessionBackendMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # One query for the account's profile, roles and unread notices (portal.facts).
-    "portal.middleware.AccountFactsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # What this person has just deleted answers 410 with a link onwards (Back after a delete).
     "core.gone.GoneMiddleware",
@@ -426,9 +426,11 @@ EXPORT_SYNC_LIMIT = env_int("EXPORT_SYNC_LIMIT", 5000)
 
 # Accounts: one custom user model, e-mail login via django-allauth, no open sign-up.
 AUTH_USER_MODEL = "contacts.User"
+# Django's and allauth's backends, each reading the signed-in account together with its
+# profile, roles and unread notices in one query (portal.backends, portal.facts).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "portal.backends.ModelBackend",
+    "portal.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -643,6 +645,8 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, the row read with a prepared statement (core.sessions).
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)

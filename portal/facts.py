@@ -32,6 +32,7 @@ from django.db.models.functions import Cast, Concat
 from contacts.models import Person, User
 from contacts.permissions import officer_roles_of, remember_officer_authority_ids
 from core.dates import today
+from core.prepared import fetch_one
 from notifications.selectors import remember_unread_count, unread_of
 from projects.permissions import project_invitations_of, remember_invited_project_ids
 from spaces.permissions import memberships_of, remember_space_roles
@@ -46,6 +47,10 @@ class _Count(Func):
     function = "COUNT"
     template = "%(function)s(*)"
     output_field = IntegerField()
+
+
+# The account's own columns, in the model's order (what `User.from_db` takes).
+_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
 
 
 @functools.lru_cache(maxsize=2)
@@ -68,7 +73,13 @@ def _statement(day: dt.date) -> tuple[str, tuple[Any, ...], tuple[int, ...]]:
         )
         .order_by()
         .values_list(
-            "person__id", "person__authority_id", "space_roles", "officer_of", "guest_of", "unread"
+            *_USER_FIELDS,
+            "person__id",
+            "person__authority_id",
+            "space_roles",
+            "officer_of",
+            "guest_of",
+            "unread",
         )
     )
     sql, params = query.query.sql_with_params()
@@ -76,21 +87,22 @@ def _statement(day: dt.date) -> tuple[str, tuple[Any, ...], tuple[int, ...]]:
     return sql, tuple(params), places
 
 
-def preload_account_facts(user: User) -> None:
-    """Read the account's authority, role facts and unread count in one query and keep them on
-    `user` for the request (each app's fact function then answers from it)."""
-    if connection.vendor != "postgresql" or not (user.is_authenticated and user.is_active):
-        return
+def reads_facts_at_once() -> bool:
+    """Whether accounts are read with their facts in one query (PostgreSQL; elsewhere each app
+    reads its facts when first asked)."""
+    return connection.vendor == "postgresql"
+
+
+def _row(user_id: int) -> tuple[Any, ...] | None:
     sql, params, places = _statement(today())
     values = list(params)
     for i in places:
-        values[i] = user.pk
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return
-    person_id, authority_id, pairs, officer_of, guest_of, unread = row
+        values[i] = user_id
+    return fetch_one(sql, values)
+
+
+def _remember(user: User, facts: tuple[Any, ...]) -> None:
+    person_id, authority_id, pairs, officer_of, guest_of, unread = facts
     # The profile as select_related would leave it, with only what the rules read loaded (any
     # other field is read from the database when first asked, as Django defers fields); none:
     # `user.person` raises as it would after a select_related that found no profile.
@@ -109,3 +121,25 @@ def preload_account_facts(user: User) -> None:
     remember_officer_authority_ids(user, officer_of)
     remember_invited_project_ids(user, guest_of)
     remember_unread_count(user, unread)
+
+
+def load_account(user_id: int) -> User | None:
+    """The account with this id and its facts for the request, in one query (None: no such
+    account). The authentication backends (portal.backends) load the signed-in account so."""
+    row = _row(user_id)
+    if row is None:
+        return None
+    n = len(_USER_FIELDS)
+    user = User.from_db(connection.alias, list(_USER_FIELDS), list(row[:n]))
+    _remember(user, row[n:])
+    return user
+
+
+def preload_account_facts(user: User) -> None:
+    """Read the account's authority, role facts and unread count in one query and keep them on
+    `user` for the request (each app's fact function then answers from it)."""
+    if not reads_facts_at_once() or not (user.is_authenticated and user.is_active):
+        return
+    row = _row(user.pk)
+    if row is not None:
+        _remember(user, row[len(_USER_FIELDS) :])

@@ -496,16 +496,16 @@ def test_the_document_list_makes_the_same_queries_for_few_and_many(
     client = client_for(member)
     url = reverse("documents:space", args=[space.slug])
     client.get(url)  # warm the session
-    # session, user, the account's facts (profile, roles, invitations, unread notices: one
+    # session, the account with its facts (profile, roles, invitations, unread notices: one
     # query, portal.facts), the space, the paginator's count, the page of documents with their
-    # newest version: 6, however many.
+    # newest version: 5, however many.
     with django_assert_num_queries(QUERIES_OF_THE_LIST) as captured:
         response = client.get(url)
     assert response.status_code == 200
     assert len(captured.captured_queries) == QUERIES_OF_THE_LIST
 
 
-QUERIES_OF_THE_LIST = 6
+QUERIES_OF_THE_LIST = 5
 
 
 @pytest.mark.disk_only

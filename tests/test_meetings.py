@@ -591,14 +591,14 @@ def test_the_meeting_list_makes_as_many_queries_for_few_as_for_many(
     for days in (3, -3):
         make_meeting(space=space, invitees=[member, coordinator], days=days)
     client.get(url)
-    # session, user, the account's facts (profile, roles, unread notices: one query), space,
-    # upcoming (with answers and counts), past: count and page = 7, for 2 meetings as for 60
-    with django_assert_num_queries(7):
+    # session, the account with its facts (profile, roles, unread notices: one query), space,
+    # upcoming (with answers and counts), past: count and page = 6, for 2 meetings as for 60
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
     for days in range(1, 30):
         make_meeting(space=space, invitees=[member, coordinator], days=days)
         make_meeting(space=space, invitees=[member], days=-days - 3)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         page = client.get(url)
     assert page.content.decode().count('href="/meetings/') >= 30 + 20
 
@@ -609,13 +609,13 @@ def test_my_meetings_make_as_many_queries_for_few_as_for_many(
     client = client_for(member)
     make_meeting(space=space, invitees=[member], days=2)
     client.get(reverse("meetings:mine"))
-    # session, user, the account's facts (profile, roles, officer roles, unread notices: one
-    # query), my meetings (with answers and counts) = 4, for 1 meeting as for 38
-    with django_assert_num_queries(4):
+    # session, the account with its facts (profile, roles, officer roles, unread notices: one
+    # query), my meetings (with answers and counts) = 3, for 1 meeting as for 38
+    with django_assert_num_queries(3):
         client.get(reverse("meetings:mine"))
     for days in range(3, 40):
         make_meeting(space=space, invitees=[member], days=days)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get(reverse("meetings:mine"))
 
 
