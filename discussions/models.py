@@ -99,9 +99,14 @@ class Thread(models.Model):
                 name="thread_hidden_with_a_reason",
             ),
         ]
+        # A space's or a project's threads in the order shown (its page, the newest on the
+        # space page), the id included: the newest few are read from the index in order,
+        # not sorted from all of the space's threads after joining each.
         indexes = [
-            models.Index(fields=("space", "-last_post_at"), name="thread_space_recent_idx"),
-            models.Index(fields=("project", "-last_post_at"), name="thread_project_recent_idx"),
+            models.Index(fields=("space", "-last_post_at", "-id"), name="thread_space_newest_idx"),
+            models.Index(
+                fields=("project", "-last_post_at", "-id"), name="thread_project_newest_idx"
+            ),
         ]
 
     def __str__(self) -> str:

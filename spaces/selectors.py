@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from contacts.models import Authority, DigitalOfficer, Person
+from contacts.models import Authority, DigitalOfficer, Organisation, Person
 from contacts.permissions import PERSON
 from contacts.selectors import (
     ContactCard,
@@ -138,36 +138,71 @@ def member_activity(viewer: Viewer, space: Space, limit: int) -> list[Activity]:
     ]
 
 
-def _represented(members: QuerySet[Membership]) -> list[RepresentedGroup]:
-    """One grouped query: whom the members represent, with names, largest groups first."""
-    rows = (
-        members.values(
-            "authority_id",
-            "authority__code",
-            "authority__name_de",
-            "authority__name_en",
-            "organisation_id",
-            "organisation__name",
-        )
-        .annotate(n=Count("pk"))
-        .order_by()
+def _group_key(authority_id: int | None, organisation_id: int | None) -> str:
+    if authority_id:
+        return f"a{authority_id}"
+    if organisation_id:
+        return f"o{organisation_id}"
+    return NO_AFFILIATION
+
+
+def _represented_counts(members: QuerySet[Membership]) -> dict[str, int]:
+    """How many members represent each authority or organisation (one query, grouped by the
+    two ids only: the names come with the page's, see _affiliations)."""
+    rows = members.values_list("authority_id", "organisation_id").annotate(n=Count("pk"))
+    counts: dict[str, int] = {}
+    for authority_id, organisation_id, n in rows.order_by():
+        key = _group_key(authority_id, organisation_id)
+        counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+@dataclass
+class _Affiliations:
+    authorities: dict[int, Authority]
+    organisations: dict[int, Organisation]
+
+    def attach(self, space: Space, memberships: list[Membership]) -> None:
+        """Each membership's space, authority and organisation and its person's, from here:
+        the rows were read with only the person and the account joined (every further join
+        of the page's query cost the planner more than the whole execution)."""
+        for m in memberships:
+            m.space = space
+            if m.authority_id:
+                m.authority = self.authorities[m.authority_id]
+            if m.organisation_id:
+                m.organisation = self.organisations[m.organisation_id]
+            if m.person.authority_id:
+                m.person.authority = self.authorities[m.person.authority_id]
+            if m.person.organisation_id:
+                m.person.organisation = self.organisations[m.person.organisation_id]
+
+    def groups(self, counts: dict[str, int]) -> list[RepresentedGroup]:
+        """Whom the members represent, with names, in the order shown."""
+        groups = []
+        for key, n in counts.items():
+            if key[:1] == "a":
+                authority = self.authorities[int(key[1:])]
+                groups.append(RepresentedGroup(key, str(authority), n, authority))
+            elif key[:1] == "o":
+                groups.append(RepresentedGroup(key, self.organisations[int(key[1:])].name, n))
+            else:
+                groups.append(RepresentedGroup(NO_AFFILIATION, _("ohne Zuordnung"), n))
+        return sorted(groups, key=lambda g: (g.key == NO_AFFILIATION, g.label))
+
+
+def _affiliations(memberships: list[Membership], counts: dict[str, int]) -> _Affiliations:
+    """The authorities and organisations these memberships, their people and the counted
+    groups name: two queries by primary key (none where nothing is named)."""
+    authority_ids = {int(k[1:]) for k in counts if k[:1] == "a"}
+    organisation_ids = {int(k[1:]) for k in counts if k[:1] == "o"}
+    for m in memberships:
+        authority_ids.update(i for i in (m.authority_id, m.person.authority_id) if i)
+        organisation_ids.update(i for i in (m.organisation_id, m.person.organisation_id) if i)
+    return _Affiliations(
+        Authority.objects.in_bulk(authority_ids) if authority_ids else {},
+        Organisation.objects.in_bulk(organisation_ids) if organisation_ids else {},
     )
-    groups = []
-    for r in rows:
-        if r["authority_id"]:
-            authority = Authority(
-                pk=r["authority_id"],
-                code=r["authority__code"],
-                name_de=r["authority__name_de"],
-                name_en=r["authority__name_en"],
-            )
-            groups.append(RepresentedGroup(f"a{authority.pk}", str(authority), r["n"], authority))
-        elif r["organisation_id"]:
-            key = f"o{r['organisation_id']}"
-            groups.append(RepresentedGroup(key, r["organisation__name"], r["n"]))
-        else:
-            groups.append(RepresentedGroup(NO_AFFILIATION, _("ohne Zuordnung"), r["n"]))
-    return sorted(groups, key=lambda g: (g.key == NO_AFFILIATION, g.label))
 
 
 def _filter_group(members: QuerySet[Membership], group: str) -> QuerySet[Membership]:
@@ -214,7 +249,8 @@ def space_detail(
     authorities (of the chosen one, when one is chosen).
 
     A fixed number of queries however many members: coordinators (1), groups (1), the page
-    (count and rows, 2), officers (1), roles (1).
+    (count and rows, 2), former members (count and rows, 2), their authorities and
+    organisations (2, by primary key), officers (1), roles (1).
     """
     can_view = SPACE.can(user, "view_members", space)
     role = role_in(user, space)
@@ -231,8 +267,8 @@ def space_detail(
     )
     if not can_view:
         return detail
-    related: tuple[str, ...] = ("person__user", "person__authority", "person__organisation")
-    related += ("authority", "organisation", "space")
+    # Only the person and the account are joined; the rest comes from _affiliations.
+    related = ("person__user",)
     memberships = _space_memberships(user, space)
     coordinators = list(
         memberships.filter(role=Membership.Role.COORDINATOR)
@@ -242,16 +278,15 @@ def space_detail(
     members = memberships.exclude(role=Membership.Role.COORDINATOR)
     show_affiliation = is_staff_of_administration(user)
     counted = _space_memberships(user, space, counting=True)
-    represented = _represented(counted.exclude(role=Membership.Role.COORDINATOR))
-    detail.member_count = len(coordinators) + sum(g.count for g in represented)
+    counts = _represented_counts(counted.exclude(role=Membership.Role.COORDINATOR))
+    detail.member_count = len(coordinators) + sum(counts.values())
     if show_affiliation:
-        detail.represented = represented
         members = _filter_group(members, group)
     found = _search(members, q).select_related(*related)
     found = found.order_by("person__user__last_name", "person__user__first_name", "pk")
     paginator = Paginator(found, MEMBERS_PER_PAGE)
     # The groups counted them already: no second count (unless a search narrows them).
-    chosen = [g.count for g in represented if show_affiliation and g.key == group]
+    chosen = [n for key, n in counts.items() if show_affiliation and key == group]
     if not q.strip() and (chosen or not group or not show_affiliation):
         paginator.count = chosen[0] if chosen else detail.member_count - len(coordinators)
     detail.page = paginator.get_page(page)
@@ -259,9 +294,13 @@ def space_detail(
     former = _former_memberships(user, space)
     detail.former_count = former.count()
     former_shown = list(former.select_related(*related)[:FORMER_SHOWN])
+    shown = [*coordinators, *detail.page.object_list, *former_shown]
+    affiliations = _affiliations(shown, counts if show_affiliation else {})
+    affiliations.attach(space, shown)
+    if show_affiliation:
+        detail.represented = affiliations.groups(counts)
     # The cards' rules look up what they need for all these people at once (a guest's
     # "shares a space with me": these people, not the thousands of the space).
-    shown = [*coordinators, *detail.page.object_list, *former_shown]
     PERSON.prime(user, [m.person for m in shown])
     detail.coordinators = [_row(user, m) for m in coordinators]
     groups: dict[str, MemberGroup] = {}
@@ -278,6 +317,7 @@ def space_detail(
     if show_affiliation:
         # Only staff get here, and staff see every active person. Bounded by the number of
         # authorities, not of members.
+        represented = detail.represented
         chosen = [g.authority.pk for g in represented if g.authority and g.key == group]
         ids = chosen or [g.authority.pk for g in represented if g.authority]
         for officers_of in officers_by_authority(ids).values():

@@ -58,8 +58,8 @@ def test_space_detail_query_budget(itd, space):
     _populate(space, 60)
     client = client_for(itd)
     client.get(reverse("home"))  # warm the session
-    # session, user, the account's facts (portal.facts), space, roles, memberships, officers
-    # = 7 (+1 for savepoints)
+    # session, the account with its facts (portal.facts), space, roles, memberships, the
+    # authorities and organisations they name (2), officers = 8 (+1 for savepoints)
     # former members (count, rows) = 2; the home: the space's projects 1, their news 2, new
     # members 1 = 4; documents (spaces.home): their section and activity = 2; content types
     # are cached per process
@@ -68,18 +68,18 @@ def test_space_detail_query_budget(itd, space):
     # + the discussions' section and activity (recent threads, recent posts) = 2
     # + the documents' section and activity = 2
     # + for those who manage members: where the page's roles came from (core.role_origins) = 1
-    _within_budget(client, space.get_absolute_url(), 15 + 2 + 2 + 2 + 1)
+    _within_budget(client, space.get_absolute_url(), 16 + 2 + 2 + 2 + 1)
 
 
 def test_people_directory_query_budget(itd, space):
     _populate(space, 60)
     client = client_for(itd)
-    # session, user, the account's facts (portal.facts), count, page of people, roles (nav) = 6
-    _within_budget(client, reverse("spaces:people"), 8)
+    # session, the account with its facts (portal.facts), count, page of people, roles (nav) = 5
+    _within_budget(client, reverse("spaces:people"), 6)
 
 
 def test_matrix_query_budget(itd, space):
     _populate(space, 60)
     client = client_for(itd)
-    # session, user, person, spaces, authorities, memberships = 6
-    _within_budget(client, reverse("spaces:matrix"), 8)
+    # session, the account with its facts, spaces, authorities, memberships = 5
+    _within_budget(client, reverse("spaces:matrix"), 5)

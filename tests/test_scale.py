@@ -115,15 +115,15 @@ def test_space_page_makes_the_same_number_of_queries_for_few_and_many_members(
     _members(space, 120)
     many = [_queries(client, url) for url in urls]
     assert few == many
-    # session, user, the account's facts (portal.facts), space, roles, coordinators, members by
-    # group, page of members, officers of the represented authorities = 9; the search adds the
-    # page's count.
+    # session, the account with its facts (portal.facts), space, roles, coordinators, members
+    # by group, page of members, the authorities and organisations they name (2), officers of
+    # the represented authorities = 10; the search adds the page's count.
     # Former members (count, rows) 2; the home: projects 1, their news 2, new members 1;
     # the next meetings 1, new meetings 1; recent threads 1, recent posts 1; documents 1 and
     # new documents 1; for ITD, who manages members, where the page's roles came from 1.
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(21):
         client.get(urls[0])
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(22):
         client.get(urls[1])
 
 
@@ -146,8 +146,9 @@ def test_matrix_makes_the_same_number_of_queries_for_few_and_many(
     few = _queries(client, reverse("spaces:matrix"))
     _members(space, 100)
     assert _queries(client, reverse("spaces:matrix")) == few
-    # session, user, the account's facts (portal.facts), spaces, authorities, one grouped count = 6
-    with django_assert_max_num_queries(6):
+    # session, the account with its facts (portal.facts), spaces, authorities, one grouped
+    # count = 5
+    with django_assert_max_num_queries(5):
         client.get(reverse("spaces:matrix"))
 
 
