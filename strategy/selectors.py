@@ -6,6 +6,7 @@ with the number of goals, measures or indicators."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -103,24 +104,33 @@ def _rows(indicators: Iterable[Indicator]) -> tuple[list[IndicatorRow], progress
 
 
 def _goal_row(goal: Goal) -> GoalRow:
-    # The goal's indicators were prefetched with the measures' own (measure set): the goal's
-    # row holds those without a measure.
-    own, rollup = _rows(i for i in goal.indicators.all() if i.measure_id is None)
+    # All of the goal's indicators come in one prefetch (an indicator of a measure belongs to
+    # the measure's goal too, services._check_indicator): the goal's row holds those without a
+    # measure, each measure's row its own.
+    own: list[Indicator] = []
+    of_measure: dict[int, list[Indicator]] = defaultdict(list)
+    for indicator in goal.indicators.all():
+        if indicator.measure_id is None:
+            own.append(indicator)
+        else:
+            of_measure[indicator.measure_id].append(indicator)
+    rows, rollup = _rows(own)
     measures = []
     for measure in goal.measures.all():
-        rows, measure_rollup = _rows(measure.indicators.all())
+        measure_rows, measure_rollup = _rows(of_measure.get(measure.pk, []))
         rollup.merge(measure_rollup)
-        measures.append(MeasureRow(measure, rows, measure_rollup))
-    return GoalRow(goal, own, measures, rollup)
+        measures.append(MeasureRow(measure, measure_rows, measure_rollup))
+    return GoalRow(goal, rows, measures, rollup)
 
 
 def goals_with_tree(queryset: QuerySet[Goal]) -> QuerySet[Goal]:
+    """Goals with their measures and all their indicators (path and values): four queries
+    after the goals' own, however many goals, measures and indicators."""
     measures = Measure.objects.select_related("lead_authority", "responsible").order_by(
         "code", "pk"
     )
     return queryset.prefetch_related(
-        Prefetch("measures", queryset=measures.prefetch_related(_indicators_prefetch())),
-        _indicators_prefetch(),
+        Prefetch("measures", queryset=measures), _indicators_prefetch()
     ).order_by("code", "pk")
 
 
