@@ -7,7 +7,18 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -60,12 +71,17 @@ def space_activity(viewer: Viewer, space: Space, limit: int) -> Sequence[Activit
     queries (the audit entries, then their projects)."""
     # Newest first along audit_newest_idx, each entry checked against the space's projects by
     # primary key: a few dozen rows read, where "object_id IN (every project of the space)"
-    # read all of the space's entries to sort them.
+    # read all of the space's entries to sort them. The check is wrapped in CASE so that
+    # PostgreSQL keeps it a per-row check: a bare EXISTS is turned into a join, and for every
+    # viewer but ITD the planner then compared each entry with every visible project of the
+    # space (9-15 ms on the bench data against 2 ms).
     of_space = _of_space(viewer, space).filter(pk=OuterRef("project_id"))
+    shown = Case(When(Exists(of_space), then=Value(True)), default=Value(False))
     entries = list(
         AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Project))
         .annotate(project_id=Cast("object_id", BigIntegerField()))
-        .filter(Exists(of_space))
+        .alias(shown=ExpressionWrapper(shown, output_field=BooleanField()))
+        .filter(shown=True)
         .filter(
             Q(action=AuditEntry.Action.CREATE)
             | Q(changes__has_key="status")
