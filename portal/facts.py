@@ -1,21 +1,23 @@
-"""What every signed-in request asks of its account, read in one query.
+"""What every signed-in request asks of its account, read in one query with the account.
 
 The layout, the session checks and the rule tables ask the same things of the account on every
 page: its profile's authority (the audience, and whether its access hangs on invitations), its
-active memberships, officer
-roles and project invitations (the role facts each app keeps on the user object for the
-request) and the number of unread notices in the bell. Read one by one these were up to five
-queries before a page had done anything of its own; here they are one, built from each app's
-own query (`memberships_of`, `officer_roles_of`, `project_invitations_of`, `unread_of`), so
-the rules stay where they are and nothing is cached across requests (nothing to keep exact).
+active memberships, officer roles and project invitations (the role facts each app keeps on
+the user object for the request) and the number of unread notices in the bell. Read one by one
+these were up to five queries besides the account's own row before a page had done anything
+of its own; here they are one, the account's row with subqueries built from each app's own
+query (`memberships_of`, `officer_roles_of`, `project_invitations_of`, `unread_of`), so the
+rules stay where they are and nothing is cached across requests (nothing to keep exact). The
+authentication backends (portal.backends) load the signed-in account with `load_account`.
 
 Building that query with the ORM cost more than the four round trips it saves (about 8 ms of
 Python per request on the bench machine against 0.3 ms in PostgreSQL), so its SQL is compiled
-once a day per process, for a stand-in account, and run with the account's id in its place.
-The date is part of the statement (a role runs from `since` to `until`), hence once a day.
+once a day per process, for a stand-in account, and run with the account's id in its place,
+as a statement prepared once per connection (core.prepared). The date is part of the
+statement's parameters (a role runs from `since` to `until`), hence compiled once a day.
 
-PostgreSQL only (arrays of a subquery); on the SQLite of `make run` every fact is read on its
-own when first asked, as before.
+PostgreSQL only (arrays of a subquery); on the SQLite of `make run` the backends load the
+account as Django does and every fact is read on its own when first asked.
 """
 
 from __future__ import annotations
