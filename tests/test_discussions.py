@@ -22,7 +22,7 @@ from discussions import selectors, services
 from discussions.markup import handle_for, render
 from discussions.models import Follow, Mention, Post, PostRevision, Thread
 from discussions.permissions import POST, THREAD, may_discuss
-from discussions.selectors import readers
+from discussions.selectors import readers, readers_among
 from notifications.kinds import Kind
 from notifications.models import Notification
 from projects.models import ProjectGuest
@@ -175,6 +175,15 @@ def test_the_readers_of_a_space_or_project_are_exactly_who_the_rule_lets_read(
     officer = all_roles["officer"]
     assert officer.pk in set(readers(participating).values_list("pk", flat=True))
     assert all_roles["member"].pk not in set(readers(participating).values_list("pk", flat=True))
+    # The readers among a few accounts (the mention helper's authors and names) are exactly
+    # the readers among them, asked branch by branch of the rule.
+    everyone = list(User.objects.order_by("pk").values_list("pk", flat=True))
+    User.objects.filter(pk=all_roles["member"].pk).update(is_active=False)
+    for where in wheres:
+        listed = set(readers(where).values_list("pk", flat=True))
+        for some in (everyone, everyone[::2], everyone[1::2], []):
+            among = readers_among(where, User.objects.filter(pk__in=some))
+            assert set(among.values_list("pk", flat=True)) == listed & set(some), str(where)
 
 
 # --- Safe Markdown ---------------------------------------------------------------------------
