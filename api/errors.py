@@ -42,6 +42,18 @@ class PreconditionFailed(exceptions.APIException):
     )
 
 
+class StoreUnavailable(exceptions.APIException):
+    """A file the caller may download that the object store cannot serve right now (the
+    pages answer the same with `core.object_storage.store_unavailable`)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "store_unavailable"
+    default_detail = _(
+        "Der Dateispeicher des Portals antwortet gerade nicht. Die Datei ist nicht verloren; "
+        "bitte versuchen Sie es in einigen Minuten erneut."
+    )
+
+
 def _rows(error: DjangoValidationError) -> DjangoValidationError:
     """A multi-row service (the budget) names each refused row; the API writes one row."""
     rows = getattr(error, "rows", None)

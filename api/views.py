@@ -4,6 +4,7 @@ its input serializer and calls the pages' service, which checks the permission i
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from rest_framework.reverse import reverse
 
 from contacts.models import Authority, Person, User
 from contacts.permissions import PERSON
+from core.object_storage import STORE_ERRORS
 from meetings.models import Meeting
 from projects import permissions as project_permissions
 from projects import services as project_services
@@ -43,7 +45,10 @@ from strategy.models import Goal, Indicator, IndicatorValue, Measure
 from strategy.permissions import INDICATOR
 
 from . import conditional, deprecation, filters, selectors, serializers
+from .errors import StoreUnavailable
 from .selectors import in_token_spaces, project_space_ids, scoped
+
+logger = logging.getLogger(__name__)
 
 
 def _actor(request: Request) -> User:
@@ -524,7 +529,10 @@ class ReportViewSet(mixins.CreateModelMixin, Reading):
 
     @extend_schema(
         summary="Download a finished report",
-        responses={(200, "application/octet-stream"): OpenApiResponse(description="the file")},
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(description="the file"),
+            503: OpenApiResponse(description="the object store cannot serve the file right now"),
+        },
         filters=False,
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -540,6 +548,9 @@ class ReportViewSet(mixins.CreateModelMixin, Reading):
             handle = report_storage.open(report.file.name, "rb")
         except FileNotFoundError as exc:
             raise Http404 from exc
+        except STORE_ERRORS as exc:
+            logger.warning("api: the store cannot serve %s", report.file.name, exc_info=True)
+            raise StoreUnavailable from exc
         response = FileResponse(handle, as_attachment=True, filename=report.filename)
         response["Content-Type"] = CONTENT_TYPES.get(report.format, "application/octet-stream")
         return response

@@ -272,6 +272,13 @@ def test_a_download_the_store_cannot_serve_says_so_after_the_permission_check(
         response = client.get(url)
         assert response.status_code == 503
         assert "Der Dateispeicher des Portals antwortet gerade nicht" in response.content.decode()
+    # The API says the same in its error body, not a 500 (and still 404 to one who may not).
+    api_url = reverse("api:report-download", args=[report.pk])
+    assert client_for(guest).get(api_url).status_code == 404
+    answer = client_for(itd).get(api_url)
+    assert answer.status_code == 503
+    assert answer.json()["code"] == "store_unavailable"
+    assert "Der Dateispeicher des Portals antwortet gerade nicht" in answer.json()["detail"]
 
 
 def test_a_report_file_no_report_names_is_purged_after_the_retention_days(in_bucket, settings):
