@@ -367,21 +367,76 @@ EXCLUDED_TABLES = frozenset(
 )
 
 
-def db_fingerprint() -> dict[str, tuple[int, str]]:
-    """Row count and a hash of all rows, for every table but EXCLUDED_TABLES."""
+def _hashes(cursor, tables: list[str]) -> dict[str, tuple[int, str]]:
+    """Row count and a hash of all rows of each table, in one statement."""
+    if not tables:
+        return {}
+    quote = connection.ops.quote_name
+    # The table names come from the database's own catalogue, quoted.
+    select = (
+        "SELECT %s, count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+        " FROM {} t"
+    )
+    cursor.execute(" UNION ALL ".join(select.format(quote(table)) for table in tables), tables)
+    return {name: (count, digest) for name, count, digest in cursor.fetchall()}
+
+
+def full_fingerprint() -> dict[str, tuple[int, str]]:
+    """Every table hashed anew (what `db_fingerprint` must always equal)."""
     with connection.cursor() as cursor:
         tables = sorted(
             t for t in connection.introspection.table_names(cursor) if t not in EXCLUDED_TABLES
         )
-        quote = connection.ops.quote_name
-        # The table names come from the database's own catalogue, quoted.
-        select = (
-            "SELECT %s, count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
-            " FROM {} t"
-        )
-        sql = " UNION ALL ".join(select.format(quote(table)) for table in tables)
-        cursor.execute(sql, tables)
-        return {name: (count, digest) for name, count, digest in cursor.fetchall()}
+        return _hashes(cursor, tables)
+
+
+# On PostgreSQL a table's hash is kept for the rest of the transaction and used again while
+# the table's write counters of this transaction (pg_stat_xact_user_tables: rows inserted,
+# updated, deleted; they only grow, writes of rolled-back savepoints included) stay the same and
+# no savepoint it was computed in has ended: rolling a savepoint back changes rows without
+# counting, so a hash taken inside one is not used after it. Only the tables a request wrote are
+# hashed again (most refused requests: none), instead of all of them before and after every
+# request. Kept per server process and transaction:
+# (backend pid, transaction id) -> table -> (writes, savepoints, hash).
+_KEPT: dict[tuple[int, int], dict[str, tuple[int, tuple, tuple[int, str]]]] = {}
+
+# The tables of the schema with their writes in this transaction, in one statement (the
+# functions behind the view pg_stat_xact_user_tables, without its other columns).
+TABLES_AND_WRITES = """
+    SELECT pg_backend_pid(), txid_current(), c.relname,
+           pg_stat_get_xact_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_updated(c.oid)
+           + pg_stat_get_xact_tuples_deleted(c.oid)
+    FROM pg_class c
+    WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+"""
+
+
+def db_fingerprint() -> dict[str, tuple[int, str]]:
+    """Row count and a hash of all rows, for every table but EXCLUDED_TABLES."""
+    if connection.vendor != "postgresql" or connection.get_autocommit():
+        # Outside a transaction (a live server's test) every statement is a transaction.
+        return full_fingerprint()
+    with connection.cursor() as cursor:
+        cursor.execute(TABLES_AND_WRITES)
+        rows = cursor.fetchall()
+        writes = {name: count for _, _, name, count in rows if name not in EXCLUDED_TABLES}
+        key = (rows[0][0], rows[0][1]) if rows else (0, 0)
+        if key not in _KEPT:
+            _KEPT.clear()  # an earlier transaction's hashes are of no use any more
+            _KEPT[key] = {}
+        kept = _KEPT[key]
+        savepoints = tuple(connection.savepoint_ids)
+
+        def still_true(table: str) -> bool:
+            if table not in kept:
+                return False
+            count, under, _ = kept[table]
+            return count == writes[table] and savepoints[: len(under)] == under
+
+        stale = sorted(t for t in writes if not still_true(t))
+        for table, fingerprint in _hashes(cursor, stale).items():
+            kept[table] = (writes[table], savepoints, fingerprint)
+        return {table: kept[table][2] for table in sorted(writes)}
 
 
 def changed_tables(before: dict, after: dict) -> list[str]:
