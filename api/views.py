@@ -35,10 +35,8 @@ from projects.selectors.money import lines_with_flag
 from projects.services import LineInput
 from reports import permissions as report_permissions
 from reports import services as report_services
-from reports.models import Report, report_storage
-from reports.models import Status as ReportStatus
-from reports.permissions import may_download
-from reports.views import CONTENT_TYPES
+from reports.models import Report
+from reports.views import file_response as report_file_response
 from spaces.models import Space
 from strategy import services as strategy_services
 from strategy.models import Goal, Indicator, IndicatorValue, Measure
@@ -538,22 +536,11 @@ class ReportViewSet(mixins.CreateModelMixin, Reading):
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def download(self, request: Request, pk: str) -> FileResponse:
         report = self.get_object()
-        if (
-            report.status != ReportStatus.READY
-            or not report.file
-            or not may_download(request.user, report)
-        ):
-            raise Http404
         try:
-            handle = report_storage.open(report.file.name, "rb")
-        except FileNotFoundError as exc:
-            raise Http404 from exc
+            return report_file_response(request.user, report)
         except STORE_ERRORS as exc:
             logger.warning("api: the store cannot serve %s", report.file.name, exc_info=True)
             raise StoreUnavailable from exc
-        response = FileResponse(handle, as_attachment=True, filename=report.filename)
-        response["Content-Type"] = CONTENT_TYPES.get(report.format, "application/octet-stream")
-        return response
 
 
 # --- The root and the developers' page ------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_safe
 
-from core.audiences import SignedInRequest
+from core.audiences import SignedInRequest, Viewer
 from core.flows import handle_form
 from core.forms import posted
 from core.gone import deleted
@@ -100,15 +100,23 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Only for those who may see the report's content; everyone else gets 404."""
     report = _visible(request, pk)
-    if report.status != Status.READY or not report.file or not may_download(request.user, report):
+    try:
+        return file_response(request.user, report)
+    except STORE_ERRORS:
+        logger.warning("reports: the store cannot serve %s", report.file.name, exc_info=True)
+        return store_unavailable(request)
+
+
+def file_response(user: Viewer, report: Report) -> FileResponse:
+    """The report's file as a download (the page's and the API's): Http404 unless it is ready
+    and the user may download it, or when the store has lost the file; an error of a store
+    that does not answer (STORE_ERRORS) is the caller's to answer in its own form."""
+    if report.status != Status.READY or not report.file or not may_download(user, report):
         raise Http404
     try:
         handle = report_storage.open(report.file.name, "rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    except STORE_ERRORS:
-        logger.warning("reports: the store cannot serve %s", report.file.name, exc_info=True)
-        return store_unavailable(request)
     response = FileResponse(handle, as_attachment=True, filename=report.filename)
     response["Content-Type"] = CONTENT_TYPES.get(report.format, "application/octet-stream")
     return response
