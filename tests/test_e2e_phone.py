@@ -138,6 +138,7 @@ def test_the_editors_fit_320_px_with_labels_and_errors_at_the_field(
     assert int(page.evaluate(SIDEWAYS)) <= 0
     assert page.evaluate(UNLABELLED) == []
     _menu_folds_and_unfolds(page)
+    _glossary_links_stay_in_card_mode(page, base)
     page.fill("#id_lines-0-planned", "zwölf")
     page.get_by_role("button", name=save).click()
     page.wait_for_load_state()
@@ -159,6 +160,38 @@ def test_the_editors_fit_320_px_with_labels_and_errors_at_the_field(
     assert _violations(page) == []  # with the menu open
     assert Milestone.objects.get(project=project).title == "Konzept"
     context.close()
+
+
+BUDGET_TERMS = (
+    "kostenart",
+    "finanzierungsquelle",
+    "vzae",
+    "entgeltgruppe",
+    "plan",
+    "fortgeschriebener-plan",
+    "gebunden",
+    "ist",
+)
+
+
+def _glossary_links_stay_in_card_mode(page, base: str) -> None:
+    """The cards have no column headers and so none of their "?" links: every term of the
+    headers is linked by name above the cards, to an entry the glossary has; at 1280 px the
+    headers' links are shown and the names are not (nothing twice)."""
+    names = page.locator("[data-budget-glossary]")
+    assert names.is_visible()
+    for term in BUDGET_TERMS:
+        assert names.locator(f'a[href$="#{term}"]').is_visible(), term
+    assert not page.locator("thead .portal-glossary-link").first.is_visible()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not names.is_visible()
+    assert page.locator("thead .portal-glossary-link").first.is_visible()
+    page.set_viewport_size(NARROW)
+    glossary = page.context.new_page()
+    glossary.goto(f"{base}/help/glossary/")
+    for term in BUDGET_TERMS:
+        assert glossary.locator(f"[id='{term}']").count() == 1, term
+    glossary.close()
 
 
 @pytest.mark.django_db(transaction=True)
