@@ -91,7 +91,7 @@ def _flush_by_delete() -> None:
             *(f"DELETE FROM {self.quote_name(table)};" for table in tables),  # noqa: S608
         ]
 
-    DatabaseOperations.sql_flush = sql_flush
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
 
 
 def _is_superuser(connection) -> bool:
