@@ -271,7 +271,13 @@ def _where(meeting: Meeting) -> list[str]:
 
 
 def _notify(
-    meeting: Meeting, users: Iterable[Actor], kind: str, *, actor: Actor | None, **extra: Any
+    meeting: Meeting,
+    users: Iterable[Actor],
+    kind: str,
+    *,
+    actor: Actor | None,
+    added: Sequence[str] = (),
+    **extra: Any,
 ) -> int:
     titles: dict[str, Callable[[], str]] = {
         Kind.MEETING_INVITED: lambda: _("Einladung: %(title)s") % {"title": meeting.title},
@@ -288,6 +294,11 @@ def _notify(
         lines = [str(meeting.space), when(meeting), *_where(meeting)]
         if meeting.is_cancelled:
             lines.insert(0, _("Dieser Termin wurde abgesagt."))
+        elif added:
+            lines.insert(
+                0,
+                _("Neue Unterlagen zur Tagesordnung: %(names)s") % {"names": ", ".join(added)},
+            )
         if agenda_files:
             lines.append(_("Unterlagen zur Tagesordnung (nach Anmeldung im Portal):"))
             lines += [
@@ -387,7 +398,7 @@ def meeting_update(
     agenda_files: Sequence[Any] = (),
 ) -> Meeting:
     """Change a meeting, add files to its agenda: the new invitees are invited; the others
-    hear of a new time or place."""
+    hear of a new time or place, and of files added to the agenda."""
     _require(actor, "manage", meeting)
     if meeting.is_cancelled:
         raise ValidationError(_("Ein abgesagter Termin kann nicht mehr geändert werden."))
@@ -425,9 +436,12 @@ def meeting_update(
         audit_record(
             actor=actor, instance=meeting, action=AuditEntry.Action.UPDATE, changes=changes
         )
-        if set(changes) & set(NEWS):
+        new_files = [checked.original_name for checked, _name, _sha256 in stored]
+        if set(changes) & set(NEWS) or new_files:
+            # Files added to the agenda later are news too: the invitees hear which ones (the
+            # notice lists all of the agenda's files with their links, as the invitation does).
             staying = [i.person for pk, i in kept.items() if pk in wanted]
-            _notify(meeting, _users(staying), Kind.MEETING_CHANGED, actor=actor)
+            _notify(meeting, _users(staying), Kind.MEETING_CHANGED, actor=actor, added=new_files)
         _notify(meeting, _users(added), Kind.MEETING_INVITED, actor=actor)
         _notify_uninvited(meeting, _users(kept[pk].person for pk in removed), actor=actor)
     return meeting

@@ -334,3 +334,42 @@ def test_the_export_and_the_anonymisation_cover_the_files(coordinator, meeting, 
     assert row.file.name != old_name
     with row.file.storage.open(row.file.name, "rb") as handle:
         assert handle.read().decode() == "Bericht von Person 7.\n"
+
+
+def test_invitees_are_told_of_agenda_files_added_later(coordinator, member, meeting, settings):
+    """Nothing else changed: the invitees (not the one who added it) hear of the new file, with
+    its name first and the agenda's files linked, in German and in English."""
+    data = _form(member, agenda=meeting.agenda, place=meeting.place, title=meeting.title)
+    data.update(
+        starts_at=timezone.localtime(meeting.starts_at).strftime(FORMAT),
+        ends_at=timezone.localtime(meeting.ends_at).strftime(FORMAT),
+        agenda_files=[pdf("Anlage (neu).pdf")],
+    )
+    response = client_for(coordinator).post(reverse("meetings:edit", args=[meeting.pk]), data)
+    assert response.status_code == 302
+    notices = Notification.objects.filter(kind=Kind.MEETING_CHANGED)
+    assert [n.recipient for n in notices] == [member]
+    row = MeetingFile.objects.get(meeting=meeting, part="agenda")
+    _subject, text, _html = notices[0].mail()
+    assert "Neue Unterlagen zur Tagesordnung: Anlage (neu).pdf" in text
+    assert settings.PORTAL_BASE_URL.rstrip("/") + row.get_download_url() in text
+    # A second file, and the member reads English now.
+    member.language = "en"
+    member.save(update_fields=["language"])
+    data["agenda_files"] = [pdf("Protokoll-Entwurf.pdf")]
+    client_for(coordinator).post(reverse("meetings:edit", args=[meeting.pk]), data)
+    latest = Notification.objects.filter(kind=Kind.MEETING_CHANGED).latest("pk")
+    _subject, text, _html = latest.mail()
+    assert "New files for the agenda: Protokoll-Entwurf.pdf" in text
+    assert "Anlage (neu).pdf" in text  # still listed among the agenda's files
+
+
+def test_an_edit_without_news_or_files_tells_nobody(coordinator, member, meeting):
+    data = _form(member, agenda="1. Bericht (neu)", place=meeting.place, title=meeting.title)
+    data.update(
+        starts_at=timezone.localtime(meeting.starts_at).strftime(FORMAT),
+        ends_at=timezone.localtime(meeting.ends_at).strftime(FORMAT),
+    )
+    response = client_for(coordinator).post(reverse("meetings:edit", args=[meeting.pk]), data)
+    assert response.status_code == 302
+    assert not Notification.objects.filter(kind=Kind.MEETING_CHANGED).exists()
