@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
+from core.ranges import ranged_file_response
 
 from . import checker, selectors, services
 from .forms import EasyTextForm, RequestForm, SignOffForm, VideoForm
@@ -66,16 +68,19 @@ def _video(request: HttpRequest, item: str) -> Video:
 
 
 @require_safe
-def video_file(request: HttpRequest, item: str) -> FileResponse:
+def video_file(request: HttpRequest, item: str) -> HttpResponseBase:
+    """The video, whole or the part the player asks for (byte ranges: seeking, and Safari)."""
     video = _video(request, item)
     extension = "mp4" if video.content_type == "video/mp4" else "webm"
-    response = FileResponse(
-        storages[services.STORAGE].open(video.file_name, "rb"),
+    handle = storages[services.STORAGE].open(video.file_name, "rb")
+    return ranged_file_response(
+        request,
+        handle,
+        size=handle.size,
         content_type=video.content_type,
         as_attachment="download" in request.GET,
         filename=f"dgs-{video.item}.{extension}",
     )
-    return response
 
 
 @require_safe

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEntry
+from core.ranges import requested_range
 from inclusion import services
 from inclusion.checker import check_text
 from inclusion.models import EasyText, Item, RequestCount, SignOff, Status, Video
@@ -262,6 +263,62 @@ def test_a_good_video_is_shown_with_size_and_duration_and_downloads(
         _upload(itd, videos["good"], transcript="Neu.")
     assert not storages["inclusion_videos"].exists(old)
     assert Video.objects.get(item="inhalt").transcript == "Neu."
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("bytes=0-99", (0, 99)),
+        ("bytes=100-", (100, 999)),
+        ("bytes=-100", (900, 999)),
+        ("bytes=-5000", (0, 999)),  # more than the file: all of it
+        ("bytes=990-5000", (990, 999)),  # past the end: up to the end
+        ("bytes=1000-", False),  # starts past the end
+        ("bytes=-0", False),
+        ("bytes=50-10", None),  # invalid: the whole file
+        ("bytes=0-9,20-29", None),  # several ranges: the whole file
+        ("items=0-9", None),
+        ("bytes=-", None),
+    ],
+)
+def test_a_range_header_is_read_as_rfc_9110_says(header, expected):
+    assert requested_range(header, 1000) == expected
+
+
+def test_the_video_is_served_in_parts_as_players_ask(itd, videos):
+    """A player (Safari's above all) asks for parts: 206 with the part and its place in the
+    whole, 416 past the end; without a usable Range the whole file, and Accept-Ranges always."""
+    _upload(itd, videos["good"])
+    content = videos["good"].read_bytes()
+    size = len(content)
+    url = reverse("inclusion:video", args=["inhalt"])
+    client = client_for(None)
+
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
+    assert b"".join(whole.streaming_content) == content
+
+    part = client.get(url, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206
+    assert part["Content-Range"] == f"bytes 100-199/{size}"
+    assert part["Content-Length"] == "100" and part["Content-Type"] == "video/mp4"
+    assert b"".join(part.streaming_content) == content[100:200]
+
+    tail = client.get(url, headers={"Range": "bytes=-10"})
+    assert b"".join(tail.streaming_content) == content[-10:]
+    assert tail["Content-Range"] == f"bytes {size - 10}-{size - 1}/{size}"
+
+    download = client.get(url + "?download=1", headers={"Range": "bytes=0-"})
+    assert download.status_code == 206 and "attachment" in download["Content-Disposition"]
+    assert b"".join(download.streaming_content) == content
+
+    past = client.get(url, headers={"Range": f"bytes={size}-"})
+    assert past.status_code == 416 and past["Content-Range"] == f"bytes */{size}"
+
+    for ignored in ({"Range": "bytes=0-9,20-29"}, {"Range": "bytes=0-9", "If-Range": "x"}):
+        answer = client.get(url, headers=ignored)
+        assert answer.status_code == 200
+        assert b"".join(answer.streaming_content) == content
 
 
 # --- the request button ----------------------------------------------------------------------
