@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Literal
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -20,7 +20,7 @@ CHUNK = 64 * 1024
 ONE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def requested_range(header: str, size: int) -> tuple[int, int] | None | bool:
+def requested_range(header: str, size: int) -> tuple[int, int] | Literal[False] | None:
     """(first, last) byte, both included; None: send the whole file; False: not satisfiable."""
     match = ONE_RANGE.match(header.strip())
     if not match or not any(match.groups()):
