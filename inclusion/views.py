@@ -3,6 +3,8 @@ the button that asks for a translation; ITD's pages to edit, sign off and upload
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,12 +21,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
+from core.object_storage import STORE_ERRORS, store_unavailable
 from core.ranges import ranged_file_response
 
 from . import checker, selectors, services
 from .forms import EasyTextForm, RequestForm, SignOffForm, VideoForm
 from .models import EasyText, Item, Kind, Video
 from .permissions import GLOBAL
+
+logger = logging.getLogger(__name__)
 
 
 def _require(allowed: bool) -> None:
@@ -72,11 +77,18 @@ def video_file(request: HttpRequest, item: str) -> HttpResponseBase:
     """The video, whole or the part the player asks for (byte ranges: seeking, and Safari)."""
     video = _video(request, item)
     extension = "mp4" if video.content_type == "video/mp4" else "webm"
-    handle = storages[services.STORAGE].open(video.file_name, "rb")
+    try:
+        handle = storages[services.STORAGE].open(video.file_name, "rb")
+        size = handle.size
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    except STORE_ERRORS:
+        logger.warning("inclusion: the store cannot serve %s", video.file_name, exc_info=True)
+        return store_unavailable(request)
     return ranged_file_response(
         request,
         handle,
-        size=handle.size,
+        size=size,
         content_type=video.content_type,
         as_attachment="download" in request.GET,
         filename=f"dgs-{video.item}.{extension}",

@@ -281,6 +281,19 @@ def test_a_download_the_store_cannot_serve_says_so_after_the_permission_check(
     assert "Der Dateispeicher des Portals antwortet gerade nicht" in answer.json()["detail"]
 
 
+def test_a_sign_language_video_the_store_cannot_serve_says_so(settings, closed_port):
+    from inclusion.models import Video
+
+    Video.objects.create(
+        item="inhalt", file_name="inhalt.mp4", content_type="video/mp4", size=5, width=640,
+        height=480, fps=25, duration=2, captions="WEBVTT\n", transcript="Hallo.",
+    )  # fmt: skip
+    dead_store(settings, closed_port, "inclusion_videos")
+    response = client_for(None).get(reverse("inclusion:video", args=["inhalt"]))
+    assert response.status_code == 503
+    assert "Der Dateispeicher des Portals antwortet gerade nicht" in response.content.decode()
+
+
 def test_a_report_file_no_report_names_is_purged_after_the_retention_days(in_bucket, settings):
     from django.core.files.base import ContentFile
 
