@@ -11,7 +11,8 @@ This module knows no app: the apps name their alias (`StorageProxy("documents")`
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Iterator
+from typing import IO, Any, cast
 
 from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
@@ -23,7 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import LazyObject, cached_property, empty
 from django.utils.module_loading import import_string
-from storages.backends.s3 import S3Storage
+from storages.backends.s3 import S3File, S3Storage
 
 # What a store raises when it refuses, times out or cannot be reached (a full disk is an
 # OSError too): callers answer these with a clear message, never a 500.
@@ -66,6 +67,31 @@ class PrivateS3Storage(S3Storage):  # type: ignore[misc] # django-storages has n
         self, name: str, parameters: Any = None, expire: Any = None, http_method: Any = None
     ) -> str:
         raise ValueError("Stored files have no URL: they are downloaded through the portal.")
+
+
+def read_part(handle: IO[bytes], first: int, length: int, chunk: int) -> Iterator[bytes]:
+    """`length` bytes from byte `first` of an opened stored file, in chunks, and then closed.
+    From a bucket by one ranged GET of just that part: django-storages' file would copy the
+    whole object into a temporary file on the first read. From the disk by seek and read."""
+    try:
+        if isinstance(handle, S3File):
+            last = first + length - 1
+            body = handle.obj.get(Range=f"bytes={first}-{last}")["Body"]
+            try:
+                yield from body.iter_chunks(chunk)
+            finally:
+                body.close()
+            return
+        handle.seek(first)
+        left = length
+        while left > 0:
+            data = handle.read(min(chunk, left))
+            if not data:
+                break
+            left -= len(data)
+            yield data
+    finally:
+        handle.close()
 
 
 class StorageProxy(LazyObject):

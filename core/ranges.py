@@ -10,11 +10,12 @@ whole file, as RFC 9110 lets a server do. A range that starts past the end is an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import IO, Literal
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
+
+from core.object_storage import read_part
 
 CHUNK = 64 * 1024
 ONE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -38,20 +39,6 @@ def requested_range(header: str, size: int) -> tuple[int, int] | Literal[False] 
     if end < start:
         return None  # invalid: ignored
     return start, min(end, size - 1)
-
-
-def _part(handle: IO[bytes], first: int, length: int) -> Iterator[bytes]:
-    try:
-        handle.seek(first)
-        left = length
-        while left > 0:
-            chunk = handle.read(min(CHUNK, left))
-            if not chunk:
-                break
-            left -= len(chunk)
-            yield chunk
-    finally:
-        handle.close()
 
 
 def ranged_file_response(
@@ -80,7 +67,7 @@ def ranged_file_response(
         first, last = wanted
         length = last - first + 1
         response = StreamingHttpResponse(
-            _part(handle, first, length), status=206, content_type=content_type
+            read_part(handle, first, length, CHUNK), status=206, content_type=content_type
         )
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
         response["Content-Length"] = str(length)

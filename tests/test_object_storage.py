@@ -281,6 +281,47 @@ def test_a_download_the_store_cannot_serve_says_so_after_the_permission_check(
     assert "Der Dateispeicher des Portals antwortet gerade nicht" in answer.json()["detail"]
 
 
+def test_a_video_in_the_bucket_is_sent_in_parts_without_copying_the_whole(
+    in_bucket, settings, monkeypatch
+):
+    """A player's range is fetched from the bucket as that range (one ranged GET), not by
+    django-storages' copy of the whole object into a temporary file."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+    from storages.backends.s3 import S3File
+
+    from inclusion.models import Video
+
+    from .object_store import s3_storage
+
+    server, prefix = in_bucket
+    entry = s3_storage(server.endpoint, f"{prefix}/videos")
+    settings.STORAGES = {**settings.STORAGES, "inclusion_videos": entry}
+    content = bytes(range(256)) * 400
+    name = storages["inclusion_videos"].save("inhalt.mp4", ContentFile(content))
+    assert server.keys(f"{prefix}/videos/") == [f"{prefix}/videos/{name}"]
+    Video.objects.create(
+        item="inhalt", file_name=name, content_type="video/mp4", size=len(content), width=640,
+        height=480, fps=25, duration=2, captions="WEBVTT\n", transcript="Hallo.",
+    )  # fmt: skip
+
+    def no_copy(_file):
+        raise AssertionError("the whole object was copied to a temporary file")
+
+    monkeypatch.setattr(S3File, "file", property(no_copy))
+    url = reverse("inclusion:video", args=["inhalt"])
+    client = client_for(None)
+    for header, expected in (
+        ("bytes=1000-1999", content[1000:2000]),
+        ("bytes=-100", content[-100:]),
+        ("bytes=102000-", content[102000:]),
+    ):
+        part = client.get(url, headers={"Range": header})
+        assert part.status_code == 206, header
+        assert b"".join(part.streaming_content) == expected, header
+        assert part["Content-Length"] == str(len(expected))
+
+
 def test_a_sign_language_video_the_store_cannot_serve_says_so(settings, closed_port):
     from inclusion.models import Video
 
