@@ -3,12 +3,14 @@ the .ics files and the calendar feed. Files leave only through `file_download`."
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
+from core.object_storage import STORE_ERRORS, store_unavailable
 from core.uploads import refused_uploads
 from spaces.models import Space
 
@@ -24,6 +27,8 @@ from . import ics, selectors, services
 from .forms import AnswerForm, ConfirmForm, MeetingForm, MinutesForm
 from .models import Meeting, MeetingFile, file_storage
 from .permissions import MEETING, MEETING_FILE, may_list, may_schedule
+
+logger = logging.getLogger(__name__)
 
 PAST_PER_PAGE = 20
 # The session key of the new feed token, shown once on the next page.
@@ -202,7 +207,7 @@ def meeting_minutes(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def file_download(request: HttpRequest, pk: int, file: int) -> FileResponse:
+def file_download(request: HttpRequest, pk: int, file: int) -> HttpResponseBase:
     """Only for those who see the meeting; everyone else gets 404."""
     row = selectors.file_for_download(request.user, pk, file)
     if row is None or not row.file:
@@ -211,6 +216,9 @@ def file_download(request: HttpRequest, pk: int, file: int) -> FileResponse:
         handle = file_storage().open(row.file.name, "rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    except STORE_ERRORS:
+        logger.warning("meetings: the store cannot serve %s", row.file.name, exc_info=True)
+        return store_unavailable(request)
     # The name is the uploader's, as metadata: RFC 5987 encoded, never a path.
     response = FileResponse(
         handle, as_attachment=True, filename=row.original_name, content_type=row.content_type

@@ -322,6 +322,26 @@ def test_a_video_in_the_bucket_is_sent_in_parts_without_copying_the_whole(
         assert part["Content-Length"] == str(len(expected))
 
 
+def test_a_meeting_file_the_store_cannot_serve_says_so_after_the_rule(
+    settings, closed_port, space, member, coordinator, outsider
+):
+    from meetings.models import MeetingFile
+
+    from .factories import make_meeting
+
+    meeting = make_meeting(space=space, invitees=[member], title="Jour fixe")
+    row = MeetingFile.objects.create(
+        meeting=meeting, part="agenda", file="meetings/tagesordnung.pdf",
+        original_name="Tagesordnung.pdf", content_type="application/pdf", size=5,
+        sha256="0" * 64, uploaded_by=coordinator,
+    )  # fmt: skip
+    dead_store(settings, closed_port, "documents")
+    assert client_for(outsider).get(row.get_download_url()).status_code == 404  # the rule first
+    response = client_for(member).get(row.get_download_url())
+    assert response.status_code == 503
+    assert "Der Dateispeicher des Portals antwortet gerade nicht" in response.content.decode()
+
+
 def test_a_sign_language_video_the_store_cannot_serve_says_so(settings, closed_port):
     from inclusion.models import Video
 
