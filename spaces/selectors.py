@@ -123,16 +123,18 @@ def member_activity(viewer: Viewer, space: Space, limit: int) -> list[Activity]:
     """New members, for those who may see the space's members (one query)."""
     if not SPACE.can(viewer, "view_members", space):
         return []
-    joined = (
+    joined = list(
         _space_memberships(viewer, space)
         .select_related("person__user", "person__authority", "person__organisation")
         .order_by("-created_at", "-pk")[:limit]
     )
+    # Only the name is shown, which a card never masks: no card and none of its rules (a
+    # guest's "shares a space with me" would read everyone the guest shares the space with).
     return [
         Activity(
             when=m.created_at,
             kind="member",
-            text=_("Neues Mitglied: %(name)s") % {"name": contact_card(viewer, m.person).name},
+            text=_("Neues Mitglied: %(name)s") % {"name": m.person.name},
         )
         for m in joined
     ]

@@ -127,6 +127,24 @@ def test_new_members_are_news_for_those_who_see_the_members(itd, space):
     assert "Neuzugang" not in _page(anonymous)
 
 
+def test_a_guest_reads_the_new_members_in_one_query_however_many_share_the_space(
+    guest, other_space
+):
+    """The news names new members and nothing else a card's rules would decide: one query,
+    not a second over everyone the guest shares a space with (thousands at city scale)."""
+    from spaces.permissions import SPACE
+    from spaces.selectors import member_activity
+
+    for name in ("Erste", "Zweite", "Dritte"):
+        MembershipFactory(person=PersonFactory(user__last_name=name), space=other_space)
+    assert SPACE.can(guest, "view_members", other_space)  # the guest's roles, read once
+    with CaptureQueriesContext(connection) as queries:
+        news = member_activity(guest, other_space, 20)
+    assert len(queries.captured_queries) == 1, [q["sql"][:120] for q in queries]
+    named = " ".join(item.text for item in news)
+    assert all(name in named for name in ("Erste", "Zweite", "Dritte", "Gastperson"))
+
+
 def test_former_members_are_listed_apart_for_those_who_see_members(itd, coordinator, space):
     person = PersonFactory(user__last_name="Ausgeschieden")
     membership = MembershipFactory(person=person, space=space)
