@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from contacts.models import Person
-from contacts.selectors import ContactCard, active_officers, contact_card
+from contacts.selectors import ContactCard, active_officers, contact_cards
 from core.audiences import Actor, Audience, Viewer, audience, is_staff_of_administration
 from projects.selectors.cockpit import Cockpit, cockpit
 from projects.selectors.money import published_aggregates
@@ -60,10 +60,9 @@ def dashboard(user: Actor) -> Dashboard:
         .order_by("space__position")
     )
     if person.authority_id:
-        dash.officers = [
-            contact_card(user, o.person)
-            for o in active_officers().filter(authority_id=person.authority_id)
-        ]
+        dash.officers = contact_cards(
+            user, [o.person for o in active_officers().filter(authority_id=person.authority_id)]
+        )
     if is_staff_of_administration(user):
         itd_people = (
             Person.objects.visible_to(user)
@@ -74,7 +73,7 @@ def dashboard(user: Actor) -> Dashboard:
         )
         # A few, and the rest in the people directory: ITD may have hundreds of people.
         found = list(itd_people[: DASHBOARD_CONTACTS + 1])
-        dash.itd_contacts = [contact_card(user, p) for p in found[:DASHBOARD_CONTACTS]]
+        dash.itd_contacts = contact_cards(user, found[:DASHBOARD_CONTACTS])
         if len(found) > DASHBOARD_CONTACTS:
             query = urlencode({"authority": settings.PORTAL_ITD_AUTHORITY_CODE})
             dash.more_itd_contacts = f"{reverse('spaces:people')}?{query}"
@@ -88,5 +87,7 @@ def dashboard(user: Actor) -> Dashboard:
             )
             .select_related("person__user")
         )
-        dash.space_coordinators = [contact_card(user, m.person) for m in coordinators]
+        # The cards' rules look up these people at once (a guest's "shares a space with me":
+        # the coordinators, not everyone the guest shares a space with).
+        dash.space_coordinators = contact_cards(user, [m.person for m in coordinators])
     return dash

@@ -361,3 +361,18 @@ def test_every_link_of_a_dashboard_leads_somewhere_the_viewer_may_go(
     assert links
     for href in sorted(links):
         assert client.get(href.replace("&amp;", "&")).status_code == 200, href
+
+
+def test_a_guests_dashboard_looks_up_only_the_coordinators_it_names(guest, other_space):
+    """The coordinators' cards ask "shares a space with me" for these people together, never
+    for everyone the guest shares a space with (thousands in a large space)."""
+    coordinator = MembershipFactory(space=other_space, role=Membership.Role.COORDINATOR).person
+    for _ in range(3):
+        MembershipFactory(space=other_space)
+    with CaptureQueriesContext(connection) as queries:
+        page = _page(guest)
+    assert escape(coordinator.name) in page
+    shared = [q["sql"] for q in queries if 'AS "person_id" FROM "spaces_membership"' in q["sql"]]
+    assert shared, "the rule was not asked: the test would prove nothing"
+    for sql in shared:
+        assert f'"spaces_membership"."person_id" IN ({coordinator.pk})' in sql, sql
