@@ -240,3 +240,16 @@ def strategy_tree(*, space, authority, responsible=None, projects=(), today=None
         )
         indicators.append(indicator)
     return goal, measure, indicators
+
+
+def audit_of(instance):
+    """The audit trail of one object: by its type and number (an object of another type may
+    have the same number)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import AuditEntry
+
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
+        object_id=str(instance.pk),
+    )

@@ -11,7 +11,7 @@ from contacts.models import Authority, DigitalOfficer
 from core.models import AuditEntry
 
 from .conftest import client_for
-from .factories import DigitalOfficerFactory, PersonFactory
+from .factories import DigitalOfficerFactory, PersonFactory, audit_of
 
 
 def _authority_form(authority: Authority, **changes) -> dict:
@@ -66,7 +66,7 @@ def test_reorganisation_keeps_history_through_predecessors(itd):
     new = Authority.objects.get(code="BWFB")
     assert list(new.predecessors.all()) == [old]
     assert list(old.successors.all()) == [new]
-    entry = AuditEntry.objects.get(object_id=str(new.pk), action=AuditEntry.Action.CREATE)
+    entry = audit_of(new).get(action=AuditEntry.Action.CREATE)
     assert entry.changes["predecessors"]["new"] == [str(old)]
 
 

@@ -25,7 +25,7 @@ from core.services import security_log
 from spaces.models import Membership
 
 from .conftest import client_for
-from .factories import PASSWORD, ExternalPersonFactory, MembershipFactory, make_invitation
+from .factories import PASSWORD, ExternalPersonFactory, MembershipFactory, audit_of, make_invitation
 
 
 def _today() -> dt.date:
@@ -152,7 +152,7 @@ def test_deleting_my_account_anonymises_it_and_keeps_history_under_a_pseudonym(m
     assert "member@test.example.org" not in labels
     assert pseudonym in labels
     assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.DELETION, user=member).exists()
-    membership_audit = AuditEntry.objects.filter(object_id=str(membership.pk))
+    membership_audit = audit_of(membership)
     assert all(old_name not in e.object_repr for e in membership_audit)
     assert all(old_name not in json.dumps(e.changes) for e in membership_audit)
     # Signed out, and the old password opens nothing.

@@ -17,7 +17,6 @@ from django.utils import timezone, translation
 
 from contacts.models import Authority, User
 from contacts.permissions import forget_cached_facts
-from core.models import AuditEntry
 from discussions import selectors, services
 from discussions.markup import handle_for, render
 from discussions.models import Follow, Mention, Post, PostRevision, Thread
@@ -29,7 +28,13 @@ from projects.models import ProjectGuest
 from spaces.models import Membership
 
 from .conftest import ROLES, client_for
-from .factories import ExternalPersonFactory, MembershipFactory, PersonFactory, ProjectFactory
+from .factories import (
+    ExternalPersonFactory,
+    MembershipFactory,
+    PersonFactory,
+    ProjectFactory,
+    audit_of,
+)
 
 
 def handle(user: User) -> str:
@@ -402,7 +407,7 @@ def test_editing_marks_the_post_keeps_the_earlier_version_and_audits(member, thr
     revision = PostRevision.objects.get(post=post)
     assert (revision.body, revision.title) == ("Wer hat Zahlen?", "Ladesäulen im Bezirk")
     assert "bearbeitet am" in client.get(thread.get_absolute_url()).content.decode()
-    entry = AuditEntry.objects.filter(object_id=str(post.pk), action="update").get()
+    entry = audit_of(post).filter(action="update").get()
     assert entry.changes["body"]["old"] == "Wer hat Zahlen?"
 
 
@@ -467,7 +472,7 @@ def test_a_hidden_post_shows_ausgeblendet_to_members_and_the_content_to_moderato
     for moderator in (coordinator, itd):
         page = client_for(moderator).get(thread.get_absolute_url()).content.decode()
         assert "Unsachlicher Satz" in page and "Ton der Diskussion" in page
-    assert AuditEntry.objects.filter(object_id=str(post.pk), changes__hidden__new=True).exists()
+    assert audit_of(post).filter(changes__hidden__new=True).exists()
 
 
 def test_a_hidden_thread_is_listed_for_moderators_only(member, coordinator, thread):
@@ -511,7 +516,7 @@ def test_no_reply_to_a_locked_thread(member, coordinator, thread):
     client_for(coordinator).post(reverse("discussions:thread_lock", args=[thread.pk]))
     thread.refresh_from_db()
     assert thread.is_locked
-    assert AuditEntry.objects.filter(object_id=str(thread.pk), changes__locked__new=True).exists()
+    assert audit_of(thread).filter(changes__locked__new=True).exists()
     before = Post.objects.count()
     response = client_for(member).post(thread.get_absolute_url(), {"body": "Noch was"})
     assert response.status_code == 400

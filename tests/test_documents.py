@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import User
-from core.models import AuditEntry
 from documents import permissions, selectors, services
 from documents.models import Document, DocumentVersion
 from documents.storage import document_storage
@@ -26,7 +25,7 @@ from projects.models import ProjectGuest
 
 from . import document_files as files
 from .conftest import ROLES, client_for
-from .factories import ExternalPersonFactory, MembershipFactory, ProjectFactory
+from .factories import ExternalPersonFactory, MembershipFactory, ProjectFactory, audit_of
 from .object_store import basename, stored_names
 
 
@@ -293,7 +292,7 @@ def test_a_valid_upload_through_the_page(member, space, settings):
     document = Document.objects.get()
     assert response["Location"] == reverse("documents:detail", args=[document.pk])
     assert document.created_by == member
-    assert AuditEntry.objects.filter(object_id=str(document.pk), action="create").exists()
+    assert audit_of(document).filter(action="create").exists()
     assert len(stored_files(settings)) == 1
 
 
@@ -385,7 +384,7 @@ def test_deleting_hides_at_once_audits_and_keeps_the_file(
     assert response.status_code == 302
     space_document.refresh_from_db()
     assert space_document.deleted_by == coordinator
-    assert AuditEntry.objects.filter(object_id=str(space_document.pk), action="delete").exists()
+    assert audit_of(space_document).filter(action="delete").exists()
     detail = reverse("documents:detail", args=[space_document.pk])
     assert client_for(member).get(detail).status_code == 404
     assert len(stored_files(settings)) == 1  # kept until the retention job

@@ -21,7 +21,7 @@ from identity.services import wanted_roles
 from spaces.models import Membership, Space
 
 from .conftest import client_for
-from .factories import PASSWORD, MembershipFactory, PersonFactory
+from .factories import PASSWORD, MembershipFactory, PersonFactory, audit_of
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,7 @@ def test_every_change_is_audited_with_the_claim_and_an_ended_role_ends_the_sessi
     assert client.get("/dashboard/").status_code == 200
     services.claims_apply(user=staff, groups=[ROOM])
     grant = ClaimGrant.objects.get(user=staff)
-    created = AuditEntry.objects.get(object_id=str(grant.pk), action=AuditEntry.Action.CREATE)
+    created = audit_of(grant).get(action=AuditEntry.Action.CREATE)
     assert created.changes["claim"]["new"] == ROOM
     logged = SecurityEvent.objects.filter(user=staff, kind=SecurityEvent.Kind.SSO)
     assert [(e.detail["action"], e.detail["claim"]) for e in logged] == [("granted", ROOM)]
@@ -139,9 +139,7 @@ def test_every_change_is_audited_with_the_claim_and_an_ended_role_ends_the_sessi
     services.claims_apply(user=staff, groups=[])
     # ...a role that ends ends the sessions: the person signs in again under what is left.
     assert client.get("/dashboard/").status_code == 302
-    assert AuditEntry.objects.filter(
-        object_id=str(grant.pk), action=AuditEntry.Action.UPDATE
-    ).exists()
+    assert audit_of(grant).filter(action=AuditEntry.Action.UPDATE).exists()
     assert SecurityEvent.objects.filter(
         user=staff, kind=SecurityEvent.Kind.SSO, detail__action="ended", detail__claim=ROOM
     ).exists()

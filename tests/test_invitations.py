@@ -17,7 +17,7 @@ from django.utils import timezone
 from access import services
 from access.models import Invitation
 from contacts.models import Organisation, User
-from core.models import AuditEntry, SecurityEvent
+from core.models import SecurityEvent
 from spaces.models import Membership
 
 from .conftest import client_for
@@ -28,6 +28,7 @@ from .factories import (
     OrganisationFactory,
     PersonFactory,
     ProjectFactory,
+    audit_of,
     make_invitation,
 )
 from .pages import table_rows
@@ -101,7 +102,7 @@ def test_coordinator_invites_a_guest_and_the_email_carries_a_single_use_link(
     assert SecurityEvent.objects.filter(
         kind=SecurityEvent.Kind.INVITATION, user=coordinator, detail__action="created"
     ).exists()
-    assert AuditEntry.objects.filter(object_id=str(invitation.pk), actor=coordinator).exists()
+    assert audit_of(invitation).filter(actor=coordinator).exists()
 
 
 def test_the_invitation_form_proposes_ninety_days(coordinator, space):

@@ -14,7 +14,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import AuditEntry
 from meetings import services
 from meetings.models import Meeting, MeetingFile
 from meetings.permissions import MEETING_FILE
@@ -23,7 +22,7 @@ from notifications.models import Notification
 
 from . import document_files as files
 from .conftest import ROLES, client_for
-from .factories import make_meeting
+from .factories import audit_of, make_meeting
 
 FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -108,7 +107,7 @@ def test_coordinator_schedules_with_an_agenda_file_listed_on_the_page_and_in_the
     assert "Tagesordnung.pdf (PDF," in text and "Anlage 2.pdf" in text
     assert settings.PORTAL_BASE_URL.rstrip("/") + rows[0].get_download_url() in text
     assert "Tagesordnung.pdf" in html
-    audit = AuditEntry.objects.get(object_id=str(meeting.pk), action="create")
+    audit = audit_of(meeting).get(action="create")
     assert "Tagesordnung.pdf" in str(audit.changes["agenda_files"]["new"])
 
 
@@ -289,7 +288,7 @@ def test_removing_deletes_the_row_and_the_stored_file(
     assert not MeetingFile.objects.exists()
     assert stored(settings) == []  # at once, not after a retention period
     assert client_for(member).get(agenda_file.get_download_url()).status_code == 404
-    audit = AuditEntry.objects.filter(object_id=str(meeting.pk)).latest("pk")
+    audit = audit_of(meeting).latest("pk")
     assert audit.changes["agenda_files"]["new"] == []
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from contacts.models import Person, User
-from core.models import AuditEntry, SecurityEvent
+from core.models import SecurityEvent
 from meetings import services
 from meetings.models import Answer, CalendarFeed, Invitee, Meeting
 from meetings.permissions import MEETING, may_schedule
@@ -23,7 +23,13 @@ from notifications.models import Notification
 from spaces.models import Membership
 
 from .conftest import ROLES, client_for
-from .factories import ExternalPersonFactory, MembershipFactory, PersonFactory, make_meeting
+from .factories import (
+    ExternalPersonFactory,
+    MembershipFactory,
+    PersonFactory,
+    audit_of,
+    make_meeting,
+)
 
 FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -147,7 +153,7 @@ def test_coordinator_schedules_a_meeting_and_the_invitees_are_notified(
     }
     # The invitees, not the coordinator who invited.
     assert _notices(Kind.MEETING_INVITED) == {member.email, officer.email}
-    assert AuditEntry.objects.filter(object_id=str(meeting.pk), action="create").exists()
+    assert audit_of(meeting).filter(action="create").exists()
 
 
 def test_invite_all_invites_everyone_in_the_space(coordinator, member, officer, space):
@@ -231,7 +237,7 @@ def test_a_new_time_is_notified_to_the_invitees_and_raises_the_sequence(
     assert meeting.sequence == 1
     assert _notices(Kind.MEETING_CHANGED) == {member.email}  # not the actor
     assert _notices(Kind.MEETING_INVITED) == {officer.email}  # the one added
-    changes = AuditEntry.objects.filter(object_id=str(meeting.pk)).latest("pk").changes
+    changes = audit_of(meeting).latest("pk").changes
     assert {"starts_at", "ends_at", "invitees"} <= set(changes)
 
 

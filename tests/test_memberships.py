@@ -16,7 +16,7 @@ from spaces import services
 from spaces.models import Membership
 
 from .conftest import client_for
-from .factories import ExternalPersonFactory, MembershipFactory, PersonFactory
+from .factories import ExternalPersonFactory, MembershipFactory, PersonFactory, audit_of
 
 TODAY = timezone.localdate
 
@@ -33,7 +33,7 @@ def test_coordinator_adds_a_member_and_it_is_audited(coordinator, space):
     membership = Membership.objects.get(person=newcomer, space=space)
     assert membership.role == Membership.Role.MEMBER
     assert membership.authority == newcomer.authority
-    entry = AuditEntry.objects.filter(object_id=str(membership.pk)).get()
+    entry = audit_of(membership).get()
     assert entry.actor == coordinator
     assert entry.action == AuditEntry.Action.CREATE
     assert entry.changes["role"]["new"] == "Mitglied"
@@ -117,7 +117,7 @@ def test_change_role_to_guest_needs_an_end_date(itd, member, space):
     assert response.status_code == 302
     membership.refresh_from_db()
     assert membership.role == Membership.Role.GUEST
-    entry = AuditEntry.objects.filter(object_id=str(membership.pk)).first()
+    entry = audit_of(membership).first()
     assert entry.changes["role"] == {"old": "Mitglied", "new": "Gast"}
 
 
@@ -135,7 +135,7 @@ def test_end_membership_asks_first_then_ends_and_audits(coordinator, member, spa
     membership.refresh_from_db()
     assert membership.ended_at is not None
     assert not membership.is_active
-    assert AuditEntry.objects.filter(object_id=str(membership.pk), actor=coordinator).exists()
+    assert audit_of(membership).filter(actor=coordinator).exists()
 
 
 def test_back_after_ending_a_membership_leads_to_a_friendly_page(coordinator, member, space):

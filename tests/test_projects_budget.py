@@ -15,7 +15,7 @@ from projects import services
 from projects.models import BudgetLine, CostCategory, CostRate, FiscalYear, FundingSource, Project
 
 from .conftest import client_for
-from .factories import ProjectFactory, budget_formset, budget_line
+from .factories import ProjectFactory, audit_of, budget_formset, budget_line
 
 
 @pytest.fixture
@@ -262,7 +262,7 @@ def test_officer_creates_a_project_of_their_authority(officer, space, authority)
     assert response.status_code == 302
     project = Project.objects.get(slug="neues-projekt")
     assert project.lead_authority == authority
-    assert AuditEntry.objects.filter(object_id=str(project.pk), action="create").exists()
+    assert audit_of(project).filter(action="create").exists()
 
 
 @pytest.mark.parametrize(
@@ -316,7 +316,7 @@ def test_status_and_health_changes_are_audited_with_their_date(itd, project, spa
         response = client_for(itd).post(url, data)
         assert response.status_code == 302, response.context["form"].errors
         project.refresh_from_db()
-        return AuditEntry.objects.filter(object_id=str(project.pk), action="update").latest("pk")
+        return audit_of(project).filter(action="update").latest("pk")
 
     entry = edit(status="on_hold", health="red", health_reason="Vergabe gestoppt")
     assert project.status == "on_hold"

@@ -38,6 +38,7 @@ from .factories import (
     MembershipFactory,
     PersonFactory,
     ProjectFactory,
+    audit_of,
     budget_line,
     make_invitation,
 )
@@ -408,7 +409,7 @@ def test_people_set_their_public_consent_on_their_profile(member):
     assert response.status_code == 302
     person = Person.objects.get(user=member)
     assert person.named_publicly and not person.email_visible_to_guests
-    entry = AuditEntry.objects.get(object_id=str(person.pk), action="update")
+    entry = audit_of(person).get(action="update")
     assert "named_publicly" in entry.changes
 
 
