@@ -18,6 +18,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ChoiceLabels
 from .dates import today, validate_plausible_date
 from .rules import RestrictedQuerySet
 
@@ -52,7 +53,7 @@ class TimeBoxedQuerySet(RestrictedQuerySet[_T]):
         return self.with_status().filter(**{f"{STATUS_ANNOTATION}__in": statuses})
 
 
-class TimeBoxed(models.Model):
+class TimeBoxed(ChoiceLabels, models.Model):
     """Access for a period: from `since`, until `until` (open-ended if empty), or ended early."""
 
     class Status(models.TextChoices):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
+from core.choices import ChoiceLabels
 from core.rules import RestrictedQuerySet
 
 from .kinds import Channel, Kind
@@ -34,7 +35,7 @@ class NotificationQuerySet(RestrictedQuerySet["Notification"]):
         return self.filter(read_at__isnull=True)
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """One notice to one recipient (an account, or an address without one: an invitation)."""
 
     recipient = models.ForeignKey(

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Organisation, Person
+from core.choices import ChoiceLabels
 from core.dates import today, validate_plausible_date, year_validators
 from core.reference import reference
 from core.rules import RestrictedQuerySet
@@ -55,7 +56,7 @@ class ProjectQuerySet(RestrictedQuerySet["Project"]):
     """`visible_to(user)` and `restrict(user, action)`: projects.permissions.PROJECT."""
 
 
-class Project(models.Model):
+class Project(ChoiceLabels, models.Model):
     """A project of the digital strategy, carried by one primary Digital Space."""
 
     class Status(models.TextChoices):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Authority, Person
+from core.choices import ChoiceLabels
 from core.rules import RestrictedQuerySet
 from projects.models import Project
 from spaces.models import Space
@@ -320,7 +321,7 @@ class SubmissionQuerySet(RestrictedQuerySet["Submission"]):
     """`visible_to(user)`: strategy.permissions.SUBMISSION."""
 
 
-class Submission(models.Model):
+class Submission(ChoiceLabels, models.Model):
     """An authority's report on one measure in one round, and ITD's review of it."""
 
     class Status(models.TextChoices):
