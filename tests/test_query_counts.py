@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contacts.models import Authority
+from contacts.models import Authority, Person
 
 from .conftest import client_for
 from .factories import DigitalOfficerFactory, MembershipFactory, PersonFactory
@@ -76,6 +76,23 @@ def test_people_directory_query_budget(itd, space):
     client = client_for(itd)
     # session, the account with its facts (portal.facts), count, page of people, roles (nav) = 5
     _within_budget(client, reverse("spaces:people"), 6)
+
+
+def test_the_directory_counts_the_people_without_joining_every_account(itd, space):
+    """The count of the directory's pages reads the people and the few inactive accounts
+    (user_inactive_idx), not every person joined with their account; and it is right."""
+    _populate(space, 12)
+    inactive = PersonFactory(user__is_active=False)
+    client = client_for(itd)
+    client.get(reverse("home"))  # warm the session
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("spaces:people"))
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"]]
+    assert len(counts) == 1, counts
+    assert 'JOIN "contacts_user"' not in counts[0], counts[0]
+    page = response.context["page"]
+    expected = Person.objects.filter(user__is_active=True).count()
+    assert page.paginator.count == expected and inactive not in page.object_list
 
 
 def test_matrix_query_budget(itd, space):
