@@ -11,7 +11,7 @@ This module knows no app: the apps name their alias (`StorageProxy("documents")`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any, cast
 
 from boto3.exceptions import Boto3Error
@@ -20,9 +20,10 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.signals import setting_changed
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.functional import LazyObject, cached_property, empty
+from django.utils.http import content_disposition_header
 from django.utils.module_loading import import_string
 from storages.backends.s3 import S3File, S3Storage
 
@@ -69,29 +70,74 @@ class PrivateS3Storage(S3Storage):  # type: ignore[misc] # django-storages has n
         raise ValueError("Stored files have no URL: they are downloaded through the portal.")
 
 
-def read_part(handle: IO[bytes], first: int, length: int, chunk: int) -> Iterator[bytes]:
-    """`length` bytes from byte `first` of an opened stored file, in chunks, and then closed.
-    From a bucket by one ranged GET of just that part: django-storages' file would copy the
-    whole object into a temporary file on the first read. From the disk by seek and read."""
-    try:
-        if isinstance(handle, S3File):
-            last = first + length - 1
-            body = handle.obj.get(Range=f"bytes={first}-{last}")["Body"]
-            try:
-                yield from body.iter_chunks(chunk)
-            finally:
-                body.close()
-            return
-        handle.seek(first)
-        left = length
-        while left > 0:
-            data = handle.read(min(chunk, left))
-            if not data:
-                break
+CHUNK = 64 * 1024
+
+
+class Chunks:
+    """A stored file's bytes for a streaming response, chunk by chunk. Django calls `close()`
+    when the response ends, read or not (a HEAD request reads nothing): the file and the
+    bucket's answer are closed then, not when the garbage collector gets to them."""
+
+    def __init__(self, chunks: Iterator[bytes], *closers: Callable[[], object]) -> None:
+        self.chunks, self.closers = chunks, closers
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.chunks
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
+
+
+def _from_disk(handle: IO[bytes], left: int | None, chunk: int) -> Iterator[bytes]:
+    while left is None or left > 0:
+        data = handle.read(chunk if left is None else min(chunk, left))
+        if not data:
+            break
+        if left is not None:
             left -= len(data)
-            yield data
-    finally:
-        handle.close()
+        yield data
+
+
+def read_part(handle: IO[bytes], first: int, length: int | None, chunk: int = CHUNK) -> Chunks:
+    """`length` bytes (None: to the end) from byte `first` of an opened stored file, closed with
+    the response. From a bucket by one GET of just that part, made here, so that a store that
+    does not answer raises before any byte is sent: django-storages' file would copy the whole
+    object into a temporary file (in memory) on the first read. From the disk by seek and read.
+    """
+    if isinstance(handle, S3File):
+        try:
+            if length is None and first == 0:
+                answer = handle.obj.get()
+            else:
+                last = "" if length is None else str(first + length - 1)
+                answer = handle.obj.get(Range=f"bytes={first}-{last}")
+        except BaseException:
+            handle.close()
+            raise
+        body = answer["Body"]
+        return Chunks(body.iter_chunks(chunk), body.close, handle.close)
+    handle.seek(first)
+    return Chunks(_from_disk(handle, length, chunk), handle.close)
+
+
+def whole_file_response(
+    handle: IO[bytes], *, content_type: str, as_attachment: bool = False, filename: str = ""
+) -> FileResponse | StreamingHttpResponse:
+    """A stored file as a whole, in chunks. From the disk: Django's FileResponse (the server's
+    file wrapper). From a bucket: the object streamed as it arrives (`read_part`), with its
+    length from the HEAD request django-storages made when the file was opened; an error of
+    the store is raised here, for the caller to answer (503) before anything is sent."""
+    if not isinstance(handle, S3File):
+        return FileResponse(
+            handle, content_type=content_type, as_attachment=as_attachment, filename=filename
+        )
+    size = handle.obj.content_length
+    response = StreamingHttpResponse(read_part(handle, 0, None), content_type=content_type)
+    response["Content-Length"] = str(size)
+    if disposition := content_disposition_header(as_attachment, filename):
+        response["Content-Disposition"] = disposition
+    return response
 
 
 class StorageProxy(LazyObject):

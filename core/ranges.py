@@ -15,9 +15,8 @@ from typing import IO, Literal
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
-from core.object_storage import read_part
+from core.object_storage import read_part, whole_file_response
 
-CHUNK = 64 * 1024
 ONE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -50,13 +49,14 @@ def ranged_file_response(
     as_attachment: bool = False,
     filename: str = "",
 ) -> HttpResponse | StreamingHttpResponse | FileResponse:
-    """The whole file (200) or the asked part of it (206), or 416; `Accept-Ranges` always."""
+    """The whole file (200) or the asked part of it (206), or 416; `Accept-Ranges` always. An
+    error of the store (STORE_ERRORS) is raised here, before anything is sent."""
     wanted = None
     header = request.headers.get("Range", "")
     if header and "If-Range" not in request.headers:
         wanted = requested_range(header, size)
     if wanted is None:
-        response: HttpResponse | StreamingHttpResponse | FileResponse = FileResponse(
+        response: HttpResponse | StreamingHttpResponse | FileResponse = whole_file_response(
             handle, content_type=content_type, as_attachment=as_attachment, filename=filename
         )
     elif wanted is False:
@@ -67,7 +67,7 @@ def ranged_file_response(
         first, last = wanted
         length = last - first + 1
         response = StreamingHttpResponse(
-            read_part(handle, first, length, CHUNK), status=206, content_type=content_type
+            read_part(handle, first, length), status=206, content_type=content_type
         )
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
         response["Content-Length"] = str(length)

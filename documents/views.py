@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
-from core.object_storage import STORE_ERRORS, store_unavailable
+from core.object_storage import STORE_ERRORS, store_unavailable, whole_file_response
 from core.uploads import refused_uploads
 from projects.models import Project
 from spaces.models import Space
@@ -162,18 +162,18 @@ def download(request: HttpRequest, pk: int, number: int) -> HttpResponseBase:
         raise Http404
     try:
         handle = document_storage.open(version.file.name, "rb")
+        # The name is the uploader's, as metadata: RFC 5987 encoded, never a path.
+        response = whole_file_response(
+            handle,
+            as_attachment=True,
+            filename=version.original_name,
+            content_type=version.content_type,
+        )
     except FileNotFoundError as exc:
         raise Http404 from exc
     except STORE_ERRORS:
         logger.warning("documents: the store cannot serve %s", version.file.name, exc_info=True)
         return store_unavailable(request)
-    # The name is the uploader's, as metadata: RFC 5987 encoded, never a path.
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=version.original_name,
-        content_type=version.content_type,
-    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -79,20 +79,19 @@ def video_file(request: HttpRequest, item: str) -> HttpResponseBase:
     extension = "mp4" if video.content_type == "video/mp4" else "webm"
     try:
         handle = storages[services.STORAGE].open(video.file_name, "rb")
-        size = handle.size
+        return ranged_file_response(
+            request,
+            handle,
+            size=handle.size,
+            content_type=video.content_type,
+            as_attachment="download" in request.GET,
+            filename=f"dgs-{video.item}.{extension}",
+        )
     except FileNotFoundError as exc:
         raise Http404 from exc
     except STORE_ERRORS:
         logger.warning("inclusion: the store cannot serve %s", video.file_name, exc_info=True)
         return store_unavailable(request)
-    return ranged_file_response(
-        request,
-        handle,
-        size=size,
-        content_type=video.content_type,
-        as_attachment="download" in request.GET,
-        filename=f"dgs-{video.item}.{extension}",
-    )
 
 
 @require_safe

@@ -8,7 +8,14 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -20,7 +27,7 @@ from core.audiences import SignedInRequest, Viewer
 from core.flows import handle_form
 from core.forms import posted
 from core.gone import deleted
-from core.object_storage import STORE_ERRORS, store_unavailable
+from core.object_storage import STORE_ERRORS, store_unavailable, whole_file_response
 from core.pdf import missing as pdf_missing
 
 from . import registry, selectors, services
@@ -107,7 +114,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
         return store_unavailable(request)
 
 
-def file_response(user: Viewer, report: Report) -> FileResponse:
+def file_response(user: Viewer, report: Report) -> FileResponse | StreamingHttpResponse:
     """The report's file as a download (the page's and the API's): Http404 unless it is ready
     and the user may download it, or when the store has lost the file; an error of a store
     that does not answer (STORE_ERRORS) is the caller's to answer in its own form."""
@@ -117,9 +124,12 @@ def file_response(user: Viewer, report: Report) -> FileResponse:
         handle = report_storage.open(report.file.name, "rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    response = FileResponse(handle, as_attachment=True, filename=report.filename)
-    response["Content-Type"] = CONTENT_TYPES.get(report.format, "application/octet-stream")
-    return response
+    return whole_file_response(
+        handle,
+        as_attachment=True,
+        filename=report.filename,
+        content_type=CONTENT_TYPES.get(report.format, "application/octet-stream"),
+    )
 
 
 @login_required

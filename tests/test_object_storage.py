@@ -322,6 +322,92 @@ def test_a_video_in_the_bucket_is_sent_in_parts_without_copying_the_whole(
         assert part["Content-Length"] == str(len(expected))
 
 
+def test_whole_files_from_the_bucket_are_streamed_without_a_copy(
+    in_bucket, settings, monkeypatch, space, member, coordinator, itd,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """A document, a meeting file, a report (page and API) and a video without a range are
+    sent as the bucket's answer arrives, never copied whole into django-storages' temporary
+    file first (which is memory here: no max_memory_size is set); each byte as stored."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+    from storages.backends.s3 import S3File
+
+    from inclusion.models import Video
+    from meetings.models import MeetingFile
+
+    from .factories import make_meeting
+
+    server, prefix = in_bucket
+    settings.STORAGES = {**settings.STORAGES, "inclusion_videos": s3_storage(
+        server.endpoint, f"{prefix}/videos"
+    )}  # fmt: skip
+    upload_page(client_for(member), space)
+    version = DocumentVersion.objects.get()
+    agenda = bytes(range(256)) * 300  # more than one chunk
+    meeting = make_meeting(space=space, invitees=[member], title="Jour fixe")
+    row = MeetingFile.objects.create(
+        meeting=meeting, part="agenda", original_name="Tagesordnung.pdf",
+        file=storages["documents"].save("meetings/tagesordnung.pdf", ContentFile(agenda)),
+        content_type="application/pdf", size=len(agenda), sha256="0" * 64,
+        uploaded_by=coordinator,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_services.report_request(
+            actor=itd, kind="lines", format="csv", scope="programme", fiscal_year=None
+        )
+    report.refresh_from_db()
+    assert report.status == Status.READY, report.error
+    with storages["reports"].open(report.file.name, "rb") as stored:
+        report_bytes = stored.read()
+    video = bytes(range(256)) * 200
+    Video.objects.create(
+        item="inhalt", file_name=storages["inclusion_videos"].save("v.mp4", ContentFile(video)),
+        content_type="video/mp4", size=len(video), width=640, height=480, fps=25, duration=2,
+        captions="WEBVTT\n", transcript="Hallo.",
+    )  # fmt: skip
+
+    def no_copy(_file):
+        raise AssertionError("the whole object was copied to a temporary file")
+
+    monkeypatch.setattr(S3File, "file", property(no_copy))
+    for client, url, expected, attachment in (
+        (
+            client_for(member),
+            reverse("documents:download", args=[version.document_id, version.number]),
+            files.pdf(),
+            version.original_name,
+        ),
+        (client_for(member), row.get_download_url(), agenda, "Tagesordnung.pdf"),
+        (client_for(itd), reverse("reports:download", args=[report.pk]), report_bytes, "."),
+        (client_for(itd), reverse("api:report-download", args=[report.pk]), report_bytes, "."),
+        (client_for(None), reverse("inclusion:video", args=["inhalt"]), video, ""),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"".join(response.streaming_content) == expected, url
+        assert response["Content-Length"] == str(len(expected)), url
+        if attachment:
+            assert "attachment" in response["Content-Disposition"], url
+            assert attachment in response["Content-Disposition"], url
+
+
+def test_a_stored_file_is_closed_with_its_response_even_unread(tmp_path):
+    """A HEAD request reads nothing: the file (and a bucket's answer) is closed when the
+    response is, not when the garbage collector gets to it."""
+    from core.object_storage import read_part
+
+    path = tmp_path / "datei.bin"
+    path.write_bytes(b"0123456789")
+    handle = path.open("rb")
+    part = read_part(handle, 2, 5)
+    part.close()
+    assert handle.closed
+    handle = path.open("rb")
+    assert b"".join(read_part(handle, 2, None, chunk=3)) == b"23456789"
+    assert b"".join(read_part(path.open("rb"), 2, 5, chunk=2)) == b"23456"
+
+
 def test_a_meeting_file_the_store_cannot_serve_says_so_after_the_rule(
     settings, closed_port, space, member, coordinator, outsider
 ):
