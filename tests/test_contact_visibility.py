@@ -130,3 +130,35 @@ def test_a_guest_page_of_people_looks_up_only_the_people_it_shows(guest, other_s
         q["sql"] for q in ctx.captured_queries if '"spaces_membership"."person_id" IN (' in q["sql"]
     ]
     assert len(looked_up) == 1
+
+
+def _read_whole(queries) -> list[str]:
+    """The queries that read all of a guest's "shares a space with me" set (not looked up
+    for given people)."""
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "spaces_membership"."person_id"')
+        and '"spaces_membership"."person_id" IN (' not in q["sql"]
+    ]
+
+
+def test_a_guest_on_a_project_page_looks_up_only_its_contact_persons(guest, other_space):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import ProjectFactory
+
+    project = ProjectFactory(primary_space=other_space, visibility="internal")
+    contacts = [PersonFactory(user__last_name=f"Kontakt{i}") for i in range(2)]
+    for person in contacts:
+        MembershipFactory(person=person, space=other_space)
+    project.contact_persons.set(contacts)
+    for _ in range(3):
+        MembershipFactory(space=other_space)  # others the guest shares the space with
+    with CaptureQueriesContext(connection) as ctx:
+        response = client_for(guest).get(project.get_absolute_url())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Kontakt0" in page and "Kontakt1" in page
+    assert _read_whole(ctx.captured_queries) == []

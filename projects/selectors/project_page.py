@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Authority, Person
 from contacts.permissions import PERSON
-from contacts.selectors import ContactCard, contact_card
+from contacts.selectors import ContactCard, contact_cards
 from core.audiences import Viewer
 from core.dates import today
 from core.models import AuditEntry
@@ -166,11 +166,11 @@ def project_detail(user: Viewer, project: Project) -> ProjectDetail:
         can_edit=PROJECT.can(user, "edit", project),
         can_edit_budget=PROJECT.can(user, "edit_budget", project),
         can_see_budget=see_budget,
-        contacts=[
-            contact_card(user, p)
-            for p in project.contact_persons.all()
-            if PERSON.can(user, "see_name", p)
-        ],
+        # Looked up together: a guest's "shares a space with me" for these few people, not
+        # for everyone the guest shares a space with.
+        contacts=contact_cards(
+            user, [p for p in project.contact_persons.all() if PERSON.can(user, "see_name", p)]
+        ),
         milestones=list(project.milestones.all()),
     )
     if not see_budget:
