@@ -154,6 +154,19 @@ class PersonViewSet(Reading):
     def get_queryset(self) -> QuerySet[Person]:
         return PERSON.restrict(self.base(), self.request.user, "view").order_by(*self.ordering)
 
+    # The cards' rules look up the people of the answer together (a guest's "shares a space
+    # with me": these people, not everyone the guest shares a space with).
+    def paginate_queryset(self, queryset: QuerySet[Person]) -> list[Person] | None:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            PERSON.prime(self.request.user, page)
+        return page
+
+    def get_object(self) -> Person:
+        person: Person = super().get_object()
+        PERSON.prime(self.request.user, [person])
+        return person
+
 
 # --- Projects ------------------------------------------------------------------------------------
 

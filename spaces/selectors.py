@@ -17,6 +17,7 @@ from contacts.selectors import (
     ContactCard,
     active_officers,
     contact_card,
+    contact_cards,
     officers_by_authority,
     with_active_account,
 )
@@ -396,10 +397,10 @@ class AuthorityDetail:
 
 def authority_detail(viewer: Viewer, authority: Authority) -> AuthorityDetail:
     visible = Person.objects.visible_to(viewer)
-    officers = [
-        contact_card(viewer, o.person)
-        for o in active_officers().filter(authority=authority, person__in=visible)
-    ]
+    officers = contact_cards(
+        viewer,
+        [o.person for o in active_officers().filter(authority=authority, person__in=visible)],
+    )
     spaces = list(
         Space.objects.filter(
             pk__in=Membership.objects.active().filter(authority=authority).values("space_id")
@@ -485,7 +486,7 @@ def person_page(viewer: Viewer, person: Person) -> PersonPage:
     of_memberships = role_origins.origins(memberships) if shown else {}
     of_officers = role_origins.origins(officer_roles) if shown else {}
     return PersonPage(
-        card=contact_card(viewer, person),
+        card=contact_cards(viewer, [person])[0],  # looked up for this person alone
         memberships=[(m, of_memberships.get(m.pk)) for m in memberships],
         officer_roles=[(o, of_officers.get(o.pk)) for o in officer_roles],
         is_me=is_me,

@@ -162,3 +162,30 @@ def test_a_guest_on_a_project_page_looks_up_only_its_contact_persons(guest, othe
     page = response.content.decode()
     assert "Kontakt0" in page and "Kontakt1" in page
     assert _read_whole(ctx.captured_queries) == []
+
+
+@pytest.mark.parametrize("where", ["person page", "authority page", "API list", "API one"])
+def test_a_guest_looks_up_only_the_people_a_page_shows(where, guest, other_space, authority):
+    """A person's page, an authority's officers, the API's people: "shares a space with me"
+    for the people shown, never the whole set."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import DigitalOfficerFactory
+
+    person = PersonFactory(authority=authority, user__last_name="Nachbarin")
+    MembershipFactory(person=person, space=other_space)
+    DigitalOfficerFactory(person=person, authority=authority)
+    for _ in range(3):
+        MembershipFactory(space=other_space)
+    url = {
+        "person page": reverse("spaces:person", args=[person.pk]),
+        "authority page": reverse("spaces:authority_detail", args=[authority.code]),
+        "API list": reverse("api:person-list"),
+        "API one": reverse("api:person-detail", args=[person.pk]),
+    }[where]
+    with CaptureQueriesContext(connection) as ctx:
+        response = client_for(guest).get(url)
+    assert response.status_code == 200, where
+    assert "Nachbarin" in response.content.decode(), where
+    assert _read_whole(ctx.captured_queries) == [], where
