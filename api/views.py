@@ -156,7 +156,7 @@ class PersonViewSet(Reading):
 
     # The cards' rules look up the people of the answer together (a guest's "shares a space
     # with me": these people, not everyone the guest shares a space with).
-    def paginate_queryset(self, queryset: QuerySet[Person]) -> list[Person] | None:
+    def paginate_queryset(self, queryset: QuerySet[Any]) -> list[Any] | None:
         page = super().paginate_queryset(queryset)
         if page is not None:
             PERSON.prime(self.request.user, page)
