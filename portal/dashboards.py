@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from access.models import Invitation
@@ -44,6 +45,8 @@ ENDING_WITHIN_DAYS = 14
 # whose current fiscal year has no budget line, or whose lines of that year were all last
 # changed more than this many days ago.
 STALE_AFTER_DAYS = 90
+# Older than any line: a project without a line of the year counts as "not changed since".
+NEVER = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LIST_LIMIT = 10
 
 RUNNING = (
@@ -276,7 +279,10 @@ def _budget_to_update(user: Viewer) -> Limited:
                 .values("updated_at")[:1]
             )
         )
-        .filter(Q(last_change__isnull=True) | Q(last_change__lt=stale_before))
+        .alias(last_change_or_never=Coalesce("last_change", Value(NEVER)))
+        # One comparison, so that PostgreSQL computes the newest line once per project (as
+        # "IS NULL OR <" it computed it twice: 1,875 and 1,810 times for one authority).
+        .filter(last_change_or_never__lt=stale_before)
         .select_related("primary_space")
         .order_by("last_change", "title", "pk")
     )

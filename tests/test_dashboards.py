@@ -376,3 +376,18 @@ def test_a_guests_dashboard_looks_up_only_the_coordinators_it_names(guest, other
     assert shared, "the rule was not asked: the test would prove nothing"
     for sql in shared:
         assert f'"spaces_membership"."person_id" IN ({coordinator.pk})' in sql, sql
+
+
+def test_the_newest_line_per_project_is_computed_once_to_decide_and_once_to_show(
+    officer, authority
+):
+    """ "Missing or older" as one comparison: the newest line of the year is in the query
+    twice (shown, and compared once), not three times (shown, IS NULL, older), which made
+    PostgreSQL compute it twice for every running project of the authority."""
+    budget_line(ProjectFactory(title="Zeile", lead_authority=authority))
+    with CaptureQueriesContext(connection) as ctx:
+        _page(officer)
+    newest = 'SELECT U0."updated_at" AS "updated_at" FROM "projects_budgetline"'
+    found = [q["sql"] for q in ctx.captured_queries if newest in q["sql"]]
+    assert len(found) == 1, found
+    assert found[0].count(newest) == 2, found[0]
