@@ -100,6 +100,9 @@ test: export FIELD_ENCRYPTION_KEYS = UDFInoPLQvRExA8aNg08KiQAcctKEGUFEg5Y9zHPg6Y
 test: export API_TOKEN_PEPPERS = test-only-pepper-0123456789abcdef
 # The test client and the browser tests talk plain HTTP to a local server.
 test: export SECURE_SSL_REDIRECT = false
+# Compiled modules are kept (a shell with PYTHONDONTWRITEBYTECODE=1 made every process of the
+# suite, each server and worker the tests start among them, compile the portal again).
+test: export PYTHONDONTWRITEBYTECODE =
 
 test: venv browser pdf-deps ffmpeg failover-deps sentinel-deps idp-deps html-checker check-services
 	$(MANAGE) collectstatic --noinput --verbosity 0
