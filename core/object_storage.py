@@ -11,6 +11,7 @@ This module knows no app: the apps name their alias (`StorageProxy("documents")`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import IO, Any, cast
 
@@ -20,12 +21,15 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.signals import setting_changed
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.functional import LazyObject, cached_property, empty
 from django.utils.http import content_disposition_header
 from django.utils.module_loading import import_string
 from storages.backends.s3 import S3File, S3Storage
+
+logger = logging.getLogger(__name__)
 
 # What a store raises when it refuses, times out or cannot be reached (a full disk is an
 # OSError too): callers answer these with a clear message, never a 500.
@@ -170,6 +174,31 @@ def store_unavailable(request: HttpRequest) -> HttpResponse:
     """The answer to a download the store cannot serve right now (after the permission check):
     503 with a page that says so, instead of an error page."""
     return render(request, "core/store_unavailable.html", status=503)
+
+
+def upload_download(
+    request: HttpRequest, storage: Storage, name: str, *, filename: str, content_type: str
+) -> HttpResponseBase:
+    """A file someone uploaded (a document's version, a meeting's file), as a download, after
+    the caller's permission check: Http404 when the store has lost it, 503 when the store does
+    not answer. The name is the uploader's, sent as metadata (RFC 5987 encoded, never a path);
+    the browser may neither guess another type nor run it, and keeps no copy."""
+    try:
+        response = whole_file_response(
+            storage.open(name, "rb"),
+            as_attachment=True,
+            filename=filename,
+            content_type=content_type,
+        )
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    except STORE_ERRORS:
+        logger.warning("the store cannot serve %s", name, exc_info=True)
+        return store_unavailable(request)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def object_stores() -> list[S3Storage]:

@@ -6,8 +6,6 @@ not take on what they see answers 403. Files leave only through `download`.
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
-from core.object_storage import STORE_ERRORS, store_unavailable, whole_file_response
+from core.object_storage import upload_download
 from core.uploads import refused_uploads
 from projects.models import Project
 from spaces.models import Space
@@ -34,8 +32,6 @@ from .permissions import DOCUMENT, PROJECT_PEOPLE, SPACE_READERS, may_add
 from .storage import document_storage
 
 PER_PAGE = 25
-
-logger = logging.getLogger(__name__)
 
 
 def _space(request: HttpRequest, slug: str) -> Space:
@@ -160,24 +156,13 @@ def download(request: HttpRequest, pk: int, number: int) -> HttpResponseBase:
     version = selectors.version_for_download(request.user, pk, number)
     if version is None or not version.file:
         raise Http404
-    try:
-        handle = document_storage.open(version.file.name, "rb")
-        # The name is the uploader's, as metadata: RFC 5987 encoded, never a path.
-        response = whole_file_response(
-            handle,
-            as_attachment=True,
-            filename=version.original_name,
-            content_type=version.content_type,
-        )
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    except STORE_ERRORS:
-        logger.warning("documents: the store cannot serve %s", version.file.name, exc_info=True)
-        return store_unavailable(request)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return upload_download(
+        request,
+        document_storage,
+        version.file.name,
+        filename=version.original_name,
+        content_type=version.content_type,
+    )
 
 
 @login_required

@@ -3,7 +3,6 @@ the .ics files and the calendar feed. Files leave only through `file_download`."
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.audiences import SignedInRequest
 from core.flows import handle_form
 from core.forms import posted
-from core.object_storage import STORE_ERRORS, store_unavailable, whole_file_response
+from core.object_storage import upload_download
 from core.uploads import refused_uploads
 from spaces.models import Space
 
@@ -27,8 +26,6 @@ from . import ics, selectors, services
 from .forms import AnswerForm, ConfirmForm, MeetingForm, MinutesForm
 from .models import Meeting, MeetingFile, file_storage
 from .permissions import MEETING, MEETING_FILE, may_list, may_schedule
-
-logger = logging.getLogger(__name__)
 
 PAST_PER_PAGE = 20
 # The session key of the new feed token, shown once on the next page.
@@ -212,21 +209,13 @@ def file_download(request: HttpRequest, pk: int, file: int) -> HttpResponseBase:
     row = selectors.file_for_download(request.user, pk, file)
     if row is None or not row.file:
         raise Http404
-    try:
-        handle = file_storage().open(row.file.name, "rb")
-        # The name is the uploader's, as metadata: RFC 5987 encoded, never a path.
-        response = whole_file_response(
-            handle, as_attachment=True, filename=row.original_name, content_type=row.content_type
-        )
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    except STORE_ERRORS:
-        logger.warning("meetings: the store cannot serve %s", row.file.name, exc_info=True)
-        return store_unavailable(request)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return upload_download(
+        request,
+        file_storage(),
+        row.file.name,
+        filename=row.original_name,
+        content_type=row.content_type,
+    )
 
 
 @login_required
