@@ -333,71 +333,66 @@ def itd_authority(db) -> Authority:
     return Authority.objects.get(code="ITD")
 
 
-@pytest.fixture
-def itd(db, itd_authority):
-    user = UserFactory(
+# The roles are built by plain functions: the fixtures below call them, and a module that
+# keeps one world for many tests (tests/test_permission_matrix.py) calls them once.
+def make_itd(itd_authority: Authority) -> User:
+    user = UserFactory.create(
         email="itd@test.example.org",
         last_name="Itdreferentin",
         is_itd_staff=True,
         is_staff=True,
         is_superuser=True,
     )
-    PersonFactory(user=user, authority=itd_authority, function="Referentin ITD")
+    PersonFactory.create(user=user, authority=itd_authority, function="Referentin ITD")
     enrol_mfa(user)
     return user
 
 
-@pytest.fixture
-def coordinator(db, space, authority):
-    person = PersonFactory(
+def make_coordinator(space: Space, authority: Authority) -> User:
+    person = PersonFactory.create(
         user__email="coord@test.example.org",
         user__last_name="Koordinatorin",
         authority=authority,
     )
-    MembershipFactory(person=person, space=space, role=Membership.Role.COORDINATOR)
+    MembershipFactory.create(person=person, space=space, role=Membership.Role.COORDINATOR)
     enrol_mfa(person.user)
     return person.user
 
 
-@pytest.fixture
-def officer(db, space, authority):
-    person = PersonFactory(
+def make_officer(space: Space, authority: Authority) -> User:
+    person = PersonFactory.create(
         user__email="officer@test.example.org",
         user__last_name="Beauftragter",
         authority=authority,
     )
-    DigitalOfficerFactory(person=person, authority=authority)
-    MembershipFactory(person=person, space=space)
+    DigitalOfficerFactory.create(person=person, authority=authority)
+    MembershipFactory.create(person=person, space=space)
     return person.user
 
 
-@pytest.fixture
-def member(db, space):
-    person = PersonFactory(
+def make_member(space: Space) -> User:
+    person = PersonFactory.create(
         user__email="member@test.example.org",
         user__last_name="Mitgliedsperson",
         authority=Authority.objects.get(code="BUKEA"),
     )
-    MembershipFactory(person=person, space=space)
+    MembershipFactory.create(person=person, space=space)
     return person.user
 
 
-@pytest.fixture
-def guest(db, other_space):
-    person = ExternalPersonFactory(
+def make_guest(other_space: Space) -> User:
+    person = ExternalPersonFactory.create(
         user__email="guest@test.example.org", user__last_name="Gastperson"
     )
-    MembershipFactory(person=person, space=other_space, role=Membership.Role.GUEST)
+    MembershipFactory.create(person=person, space=other_space, role=Membership.Role.GUEST)
     return person.user
 
 
-@pytest.fixture
-def guest_ended(db, other_space):
-    """A guest whose access to `other_space` ended yesterday (the daily job has not run yet)."""
-    person = ExternalPersonFactory(
+def make_guest_ended(other_space: Space) -> User:
+    person = ExternalPersonFactory.create(
         user__email="guest.ended@test.example.org", user__last_name="Ehemaligergast"
     )
-    MembershipFactory(
+    MembershipFactory.create(
         person=person,
         space=other_space,
         role=Membership.Role.GUEST,
@@ -406,14 +401,49 @@ def guest_ended(db, other_space):
     return person.user
 
 
-@pytest.fixture
-def outsider(db):
-    person = PersonFactory(
+def make_outsider() -> User:
+    person = PersonFactory.create(
         user__email="staff@test.example.org",
         user__last_name="Verwaltungsperson",
         authority=Authority.objects.get(code="FB"),
     )
     return person.user
+
+
+@pytest.fixture
+def itd(db, itd_authority):
+    return make_itd(itd_authority)
+
+
+@pytest.fixture
+def coordinator(db, space, authority):
+    return make_coordinator(space, authority)
+
+
+@pytest.fixture
+def officer(db, space, authority):
+    return make_officer(space, authority)
+
+
+@pytest.fixture
+def member(db, space):
+    return make_member(space)
+
+
+@pytest.fixture
+def guest(db, other_space):
+    return make_guest(other_space)
+
+
+@pytest.fixture
+def guest_ended(db, other_space):
+    """A guest whose access to `other_space` ended yesterday (the daily job has not run yet)."""
+    return make_guest_ended(other_space)
+
+
+@pytest.fixture
+def outsider(db):
+    return make_outsider()
 
 
 @pytest.fixture

@@ -18,20 +18,35 @@ Nothing but an allowed POST may change the database or send an e-mail.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import shutil
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from contacts.models import Authority, User
 from hamburg_digital.layers import APPS
-from spaces.models import Membership
+from spaces.models import Membership, Space
 
-from .conftest import ROLES, client_for
+from .conftest import (
+    ROLES,
+    client_for,
+    make_coordinator,
+    make_guest,
+    make_guest_ended,
+    make_itd,
+    make_member,
+    make_officer,
+    make_outsider,
+)
 from .robustness import changed_tables, db_fingerprint
 
 # Every app of the one list (hamburg_digital/layers.py): a new app's URLs need rows here.
@@ -704,8 +719,106 @@ def test_every_row_names_every_role_for_every_method():
             assert set(row.post.values()) <= {NOT_ALLOWED, LOGIN, UNAUTHORISED}, name
 
 
+@dataclasses.dataclass(frozen=True)
+class World:
+    """What the matrix's tests share: the accounts of the roles, the URL arguments of every
+    row, a session per signed-in role and the directories of the world's files."""
+
+    roles: dict[str, User | None]
+    url_kwargs: dict[str, dict]
+    sessions: dict[str, str]
+    files: Path  # the world's files (documents, reports, videos): each test gets a copy
+
+    def client(self, role: str) -> Client:
+        """A client of its own per test (a sign-out in one test cannot sign the next one out),
+        signed in with the role's session of the world."""
+        client = Client()
+        if role in self.sessions:
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[role]
+        return client
+
+
+def _file_settings(root: Path) -> dict:
+    """Where the files lie under `root` (as `_portal_test_settings` sets them per test)."""
+    return {
+        "REPORTS_ROOT": root / "reports",
+        "DOCUMENTS_ROOT": root / "documents",
+        "STORAGES": {
+            **settings.STORAGES,
+            "inclusion_videos": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(root / "videos"), "base_url": None},
+            },
+        },
+    }
+
+
+def _build_world(files: Path) -> World:
+    space = Space.objects.get(slug="mobilitaet-energie")  # as tests/conftest.py's `space`
+    other_space = Space.objects.get(slug="wissen-bildung")
+    authority = Authority.objects.get(code="BVM")
+    coordinator = make_coordinator(space, authority)
+    member = make_member(space)
+    roles = {
+        "itd": make_itd(Authority.objects.get(code="ITD")),
+        "coordinator": coordinator,
+        "officer": make_officer(space, authority),
+        "member": member,
+        "guest": make_guest(other_space),
+        "guest_ended": make_guest_ended(other_space),
+        "outsider": make_outsider(),
+        "anonymous": None,
+    }
+    assert set(roles) == set(ROLES)
+    sessions = {
+        role: client_for(user).cookies[settings.SESSION_COOKIE_NAME].value
+        for role, user in roles.items()
+        if user is not None
+    }
+    return World(roles, _url_kwargs(space, authority, member, coordinator), sessions, files)
+
+
+@pytest.fixture(scope="class")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The matrix's world, built once for its ~760 tests (building it took longer than a test's
+    requests): in a transaction of its own that is rolled back at the end, each test in a
+    savepoint inside it (pytest-django's `db`), as Django's `TestCase.setUpTestData` does. Its
+    tables' fingerprints are taken once here and kept while no request writes them."""
+    files = tmp_path_factory.mktemp("matrix")
+    outer = transaction.atomic()
+    with django_db_blocker.unblock(), override_settings(**_file_settings(files)):
+        outer.__enter__()
+        try:
+            built = _build_world(files)
+            db_fingerprint()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def matrix(world, settings, tmp_path, _portal_test_settings):
+    """The world for one test, with a copy of its files: deleting a file is not undone by the
+    rollback, so a request that deletes one must not take it from the tests after it."""
+    copy = tmp_path / "world"
+    shutil.copytree(world.files, copy)
+    for name, value in _file_settings(copy).items():
+        setattr(settings, name, value)
+    return world
+
+
 @pytest.fixture
 def url_kwargs(space, authority, member, coordinator):
+    """The URL arguments of every row on a test's own objects (tests/test_api_tokens.py)."""
+    return _url_kwargs(space, authority, member, coordinator)
+
+
+def _url_kwargs(space, authority, member, coordinator) -> dict:
     from .factories import make_invitation
 
     membership = Membership.objects.get(person__user=member, space=space)
@@ -982,14 +1095,13 @@ def _answer(client: Client, method: str, url: str, before: dict) -> tuple[int, l
     return response.status_code, changed, len(mail.outbox) - mails
 
 
-@pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(name, all_roles, url_kwargs):
+def check_row(name: str, world: World) -> None:
     """Every role with every method on the row's URL (one test per URL, all its answers listed
     when it fails): the status the matrix expects, a change where the role may act, none where
     it may not, and no mail from a refused request."""
     row = MATRIX[name]
-    url = _url(name, url_kwargs)
-    clients = {role: client_for(all_roles[role]) for role in ROLES}
+    url = _url(name, world.url_kwargs)
+    clients = {role: world.client(role) for role in ROLES}
     before = db_fingerprint()
     wrong = []
     for method in METHODS:
@@ -1012,14 +1124,13 @@ def _user_of_the_page(row: Row) -> str:
     return next((r for r in ROW_ROLES if row.get[r] == 200), "itd")
 
 
-@pytest.mark.parametrize("name", sorted(MATRIX))
-def test_methods_a_view_does_not_accept_answer_405(name, all_roles, url_kwargs):
+def check_methods(name: str, world: World) -> None:
     """For a role that may use the page: every method the row does not list answers 405, every
     method it lists does not (so the row's `methods` are the view's)."""
     row = MATRIX[name]
     role = _user_of_the_page(row)
-    url = _url(name, url_kwargs)
-    client = client_for(all_roles[role])
+    url = _url(name, world.url_kwargs)
+    client = world.client(role)
     answers = {}
     for method in ("POST", *OTHER_METHODS):
         before = db_fingerprint()
@@ -1087,18 +1198,15 @@ def _admin_urls() -> list[str]:
     return urls
 
 
-@pytest.mark.parametrize("role", UNENROLLED)
-def test_without_second_factor_only_enrolment_and_sign_out_are_reachable(
-    role, unenrolled, all_roles, url_kwargs
-):
+def check_unenrolled(user: User, world: World) -> None:
     from allauth.mfa.models import Authenticator
 
-    user = unenrolled[role]
+    role = user.email
     client = client_for(user, enrol=False)
     assert not Authenticator.objects.filter(user=user).exists()
-    urls = [_url(name, url_kwargs) for name in MATRIX if name not in OPEN_BEFORE_ENROLMENT]
-    # all_roles enrolled the other ITD account: its authenticator row has an admin change page.
-    assert Authenticator.objects.filter(user=all_roles["itd"]).exists()
+    urls = [_url(name, world.url_kwargs) for name in MATRIX if name not in OPEN_BEFORE_ENROLMENT]
+    # The world enrolled the other ITD account: its authenticator row has an admin change page.
+    assert Authenticator.objects.filter(user=world.roles["itd"]).exists()
     urls += _admin_urls()
     for url in urls:
         for method in ("get", "post"):
@@ -1106,7 +1214,7 @@ def test_without_second_factor_only_enrolment_and_sign_out_are_reachable(
             assert response.status_code == 302, f"{role} {method.upper()} {url}"
             assert response["Location"] == ENROLMENT, f"{role} {method.upper()} {url}"
     for name in OPEN_BEFORE_ENROLMENT:
-        assert client.get(_url(name, url_kwargs)).status_code == 200, name
+        assert client.get(_url(name, world.url_kwargs)).status_code == 200, name
     # Sign-out stays open.
     assert client.post(reverse("account_logout")).status_code == 302
     assert "_auth_user_id" not in client.session
@@ -1149,3 +1257,21 @@ def test_coordinator_cannot_end_another_coordinator(coordinator, space):
     assert client_for(coordinator).post(url).status_code == 403
     other.refresh_from_db()
     assert other.ended_at is None
+
+
+class TestMatrix:
+    """The rows' tests, on one world (`world`)."""
+
+    @pytest.mark.parametrize("name", sorted(MATRIX))
+    def test_permission_matrix(self, name, matrix):
+        check_row(name, matrix)
+
+    @pytest.mark.parametrize("name", sorted(MATRIX))
+    def test_methods_a_view_does_not_accept_answer_405(self, name, matrix):
+        check_methods(name, matrix)
+
+    @pytest.mark.parametrize("role", UNENROLLED)
+    def test_without_second_factor_only_enrolment_and_sign_out_are_reachable(
+        self, role, unenrolled, matrix
+    ):
+        check_unenrolled(unenrolled[role], matrix)
