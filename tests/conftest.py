@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
-from django.db import connection
-from django.test import Client
+from django.db import connection, transaction
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from contacts.models import Authority, User
@@ -408,6 +409,55 @@ def make_outsider() -> User:
         authority=Authority.objects.get(code="FB"),
     )
     return person.user
+
+
+def make_all_roles() -> dict[str, User | None]:
+    """Every role of ROLES on the reference spaces, as the fixtures make them one by one."""
+    space = Space.objects.get(slug="mobilitaet-energie")
+    other_space = Space.objects.get(slug="wissen-bildung")
+    authority = Authority.objects.get(code="BVM")
+    return {
+        "itd": make_itd(Authority.objects.get(code="ITD")),
+        "coordinator": make_coordinator(space, authority),
+        "officer": make_officer(space, authority),
+        "member": make_member(space),
+        "guest": make_guest(other_space),
+        "guest_ended": make_guest_ended(other_space),
+        "outsider": make_outsider(),
+        "anonymous": None,
+    }
+
+
+Built = TypeVar("Built")
+
+
+def kept_world(
+    django_db_blocker: Any, build: Callable[[], Built], **settings: Any
+) -> Iterator[Built]:
+    """For a fixture of a wider scope (`yield from kept_world(...)`): what `build()` makes in
+    the database, kept for many tests, as Django's `TestCase.setUpTestData` does. It is built in
+    a transaction of its own (with `settings` overridden meanwhile) and rolled back after the
+    last test; each test runs in a savepoint inside it (pytest-django's `db`), so a test's
+    writes are gone before the next one. Only the database is restored: a test that changes
+    files or the cache must not rely on the world's."""
+    outer = transaction.atomic()
+
+    def roll_back() -> None:
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+    with django_db_blocker.unblock(), override_settings(**settings):
+        outer.__enter__()
+        try:
+            built = build()
+        except BaseException:
+            roll_back()
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            roll_back()
 
 
 @pytest.fixture

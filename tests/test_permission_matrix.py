@@ -29,24 +29,14 @@ from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from contacts.models import Authority, User
 from hamburg_digital.layers import APPS
 from spaces.models import Membership, Space
 
-from .conftest import (
-    ROLES,
-    client_for,
-    make_coordinator,
-    make_guest,
-    make_guest_ended,
-    make_itd,
-    make_member,
-    make_officer,
-    make_outsider,
-)
+from .conftest import ROLES, client_for, kept_world, make_all_roles
 from .robustness import changed_tables, db_fingerprint
 
 # Every app of the one list (hamburg_digital/layers.py): a new app's URLs need rows here.
@@ -754,51 +744,26 @@ def _file_settings(root: Path) -> dict:
 
 
 def _build_world(files: Path) -> World:
-    space = Space.objects.get(slug="mobilitaet-energie")  # as tests/conftest.py's `space`
-    other_space = Space.objects.get(slug="wissen-bildung")
-    authority = Authority.objects.get(code="BVM")
-    coordinator = make_coordinator(space, authority)
-    member = make_member(space)
-    roles = {
-        "itd": make_itd(Authority.objects.get(code="ITD")),
-        "coordinator": coordinator,
-        "officer": make_officer(space, authority),
-        "member": member,
-        "guest": make_guest(other_space),
-        "guest_ended": make_guest_ended(other_space),
-        "outsider": make_outsider(),
-        "anonymous": None,
-    }
+    roles = make_all_roles()
     assert set(roles) == set(ROLES)
     sessions = {
         role: client_for(user).cookies[settings.SESSION_COOKIE_NAME].value
         for role, user in roles.items()
         if user is not None
     }
-    return World(roles, _url_kwargs(space, authority, member, coordinator), sessions, files)
+    space = Space.objects.get(slug="mobilitaet-energie")  # as tests/conftest.py's `space`
+    authority = Authority.objects.get(code="BVM")
+    kwargs = _url_kwargs(space, authority, roles["member"], roles["coordinator"])
+    db_fingerprint()  # the world's tables hashed once, kept while no request writes them
+    return World(roles, kwargs, sessions, files)
 
 
 @pytest.fixture(scope="class")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The matrix's world, built once for its ~760 tests (building it took longer than a test's
-    requests): in a transaction of its own that is rolled back at the end, each test in a
-    savepoint inside it (pytest-django's `db`), as Django's `TestCase.setUpTestData` does. Its
-    tables' fingerprints are taken once here and kept while no request writes them."""
+    """The matrix's world, built once for its ~460 tests (building it took longer than a test's
+    requests), rolled back after them (`kept_world`)."""
     files = tmp_path_factory.mktemp("matrix")
-    outer = transaction.atomic()
-    with django_db_blocker.unblock(), override_settings(**_file_settings(files)):
-        outer.__enter__()
-        try:
-            built = _build_world(files)
-            db_fingerprint()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    yield from kept_world(django_db_blocker, lambda: _build_world(files), **_file_settings(files))
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import types
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,7 +34,7 @@ from hamburg_digital.layers import APPS
 from projects.models import Milestone, Project, ProjectGuest, ProjectLink
 from spaces.models import Membership, Space
 
-from .conftest import ROLES
+from .conftest import ROLES, kept_world, make_all_roles
 from .factories import (
     DigitalOfficerFactory,
     ExternalPersonFactory,
@@ -142,8 +143,33 @@ def test_every_protected_model_has_a_table():
     }
 
 
+@pytest.fixture(scope="module")
+def kept(django_db_setup, django_db_blocker) -> Iterator[tuple[dict[str, Any], list[Project]]]:
+    """The roles and the world, built once for the module's ~100 tests (`kept_world`): they
+    only read, and what one writes is rolled back before the next."""
+
+    def build() -> tuple[dict[str, Any], list[Project]]:
+        roles = make_all_roles()
+        space = Space.objects.get(slug="mobilitaet-energie")  # as tests/conftest.py's fixtures
+        other_space = Space.objects.get(slug="wissen-bildung")
+        authority = Authority.objects.get(code="BVM")
+        return roles, _build_world(roles, space, other_space, authority, roles["itd"])
+
+    yield from kept_world(django_db_blocker, build)
+
+
 @pytest.fixture
-def world(all_roles, space, other_space, authority, itd):
+def all_roles(kept, db):
+    """The module's roles (in place of tests/conftest.py's, which would make them again)."""
+    return kept[0]
+
+
+@pytest.fixture
+def world(kept, db):
+    return kept[1]
+
+
+def _build_world(all_roles, space, other_space, authority, itd) -> list[Project]:
     """The objects of the interesting cases (beyond the role fixtures' own memberships)."""
     today = timezone.localdate()
     third_space = Space.objects.exclude(pk__in=[space.pk, other_space.pk]).order_by("pk")[0]
@@ -233,10 +259,14 @@ def world(all_roles, space, other_space, authority, itd):
     )
     # Guests the officer's project and the coordinator's project have (rows to see or edit).
     ProjectGuest.objects.create(
-        project=projects[2], person=ExternalPersonFactory(), until=today + dt.timedelta(days=30)
+        project=projects[2],
+        person=ExternalPersonFactory.create(),
+        until=today + dt.timedelta(days=30),
     )
     ProjectGuest.objects.create(
-        project=projects[6], person=ExternalPersonFactory(), until=today + dt.timedelta(days=9)
+        project=projects[6],
+        person=ExternalPersonFactory.create(),
+        until=today + dt.timedelta(days=9),
     )
     _documents(all_roles, space, other_space, third_space, projects)
     _strategy(all_roles, [space, other_space, third_space], [authority, elsewhere], projects)
@@ -308,7 +338,7 @@ def world(all_roles, space, other_space, authority, itd):
     MembershipFactory(person=second_coordinator, space=space, role="coordinator")
     MembershipFactory(space=other_space, person=PersonFactory(authority=elsewhere))
     MembershipFactory(space=space, person=ExternalPersonFactory(), role="guest")
-    ended = MembershipFactory(space=space, person=PersonFactory(authority=elsewhere))
+    ended = MembershipFactory.create(space=space, person=PersonFactory(authority=elsewhere))
     ended.ended_at = timezone.now()
     ended.save(update_fields=["ended_at"])
     MembershipFactory(
