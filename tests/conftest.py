@@ -554,6 +554,35 @@ def client_for(user: User, *, enrol: bool = True) -> Client:
     return client
 
 
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """One Chromium (with its Playwright driver) for the browser tests of a module: starting
+    them costs about a second of CPU, a browser context 10 ms. Each test takes contexts of its
+    own (`browser_page`, or `fresh_contexts`), as separate from each other's as two browsers:
+    cookies, storage and cache are per context."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures
+    # are still synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    from .test_e2e_browser import CHROMIUM, FLAGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def fresh_contexts(chromium: Any) -> Iterator[Any]:
+    """The module's Chromium for one test; the contexts the test opened are closed after it."""
+    before = set(chromium.contexts)
+    yield chromium
+    for context in chromium.contexts:
+        if context not in before:
+            context.close()
+
+
 @pytest.fixture
 def client_as(all_roles):
     """client_as("guest") -> a test client signed in as that role."""

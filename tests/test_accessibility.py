@@ -5,7 +5,6 @@ keyboard and screen-reader walkthroughs remain a manual part of the BITV test.""
 from __future__ import annotations
 
 import functools
-import os
 import weakref
 
 import pytest
@@ -15,7 +14,7 @@ from spaces.models import Membership, Space
 
 from .conftest import enrol_mfa, totp_code
 from .factories import PASSWORD, MembershipFactory, PersonFactory
-from .test_e2e_browser import CHROMIUM, FLAGS
+from .test_e2e_browser import CHROMIUM
 
 pytestmark = [
     pytest.mark.e2e,
@@ -151,14 +150,8 @@ def _violations(page) -> list[str]:
 
 
 @pytest.fixture
-def page(live_server):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser.new_page()
-        browser.close()
+def page(live_server, fresh_contexts):
+    return fresh_contexts.new_page()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
@@ -29,17 +28,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_page(live_server):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures
-    # are still synchronous.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(locale="en-US")
-        yield page
-        browser.close()
+def browser_page(live_server, fresh_contexts):
+    """A page in a browser context of its own, in the module's Chromium."""
+    return fresh_contexts.new_page(locale="en-US")
 
 
 def _sign_in(page, base: str, email: str, totp_secret: str | None = None) -> None:

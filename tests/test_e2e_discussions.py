@@ -3,14 +3,12 @@ the guest finds the notice, opens the thread and replies; the member sees the an
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from spaces.models import Membership
 
 from .factories import AuthorityFactory, ExternalPersonFactory, MembershipFactory, PersonFactory
-from .test_e2e_browser import CHROMIUM, FLAGS, _sign_in
+from .test_e2e_browser import CHROMIUM, _sign_in
 
 pytestmark = [
     pytest.mark.e2e,
@@ -19,14 +17,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser(live_server):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
+def browser(live_server, fresh_contexts):
+    return fresh_contexts
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,7 +17,7 @@ from spaces.models import Membership
 
 from .conftest import enrol_mfa_if_required
 from .factories import AuthorityFactory, MembershipFactory, PersonFactory
-from .test_e2e_browser import CHROMIUM, FLAGS
+from .test_e2e_browser import CHROMIUM
 
 pytestmark = [
     pytest.mark.e2e,
@@ -28,16 +28,8 @@ GUEST_PASSWORD = "Speicherstadt-Fleet-2026"
 
 
 @pytest.fixture
-def browser(live_server):
-    import os
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
+def browser(live_server, fresh_contexts):
+    return fresh_contexts
 
 
 def _signed_in_context(browser, base: str, user: User):
