@@ -6,7 +6,6 @@ behind a menu button; the enforced second-factor enrolment offers only what it l
 from __future__ import annotations
 
 import datetime as dt
-import os
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +21,7 @@ from spaces.models import Space
 
 from .factories import PASSWORD, ProjectFactory, budget_line
 from .test_accessibility import _violations
-from .test_e2e_browser import CHROMIUM, FLAGS
+from .test_e2e_browser import CHROMIUM
 from .test_e2e_suite import NARROW, SIDEWAYS, _context, _signed_in
 
 pytestmark = [
@@ -50,16 +49,10 @@ UNLABELLED = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls stay synchronous.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
+@pytest.fixture
+def browser(fresh_contexts):
+    """The module's Chromium (tests/conftest.py); the contexts a test opens are closed after it."""
+    return fresh_contexts
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from .factories import (
     make_meeting,
 )
 from .test_accessibility import _violations
-from .test_e2e_browser import CHROMIUM, FLAGS
+from .test_e2e_browser import CHROMIUM
 
 pytestmark = [
     pytest.mark.e2e,
@@ -64,16 +64,10 @@ NARROW = {"width": 320, "height": 800}
 ZOOMED = {"width": 640, "height": 450}  # 1280 x 900 device pixels at 200 %
 
 
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls stay synchronous.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
+@pytest.fixture
+def browser(fresh_contexts):
+    """The module's Chromium (tests/conftest.py); the contexts a test opens are closed after it."""
+    return fresh_contexts
 
 
 @pytest.fixture
