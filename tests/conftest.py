@@ -97,6 +97,7 @@ def _flush_by_delete() -> None:
         # Only as a transaction of its own: SET LOCAL inside an outer one would last beyond.
         own = not self.connection.in_atomic_block
         if not tables or reset_sequences or not own or not _is_superuser(self.connection):
+            _FLUSHED_BY_DELETE.kept = False
             return truncate(
                 self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )
@@ -197,16 +198,26 @@ def _portal_test_settings(settings, tmp_path):
     # it is loaded (60 ms; thousands of clients in the suite): in tests it looks a file up when
     # one is asked for instead. No test reads a static file through the middleware's index.
     settings.WHITENOISE_AUTOREFRESH = True
-    # Report files of a test go to its own directory.
-    settings.REPORTS_ROOT = tmp_path / "reports"
-    # And the documents too (documents/storage.py reads DOCUMENTS_ROOT when it changes).
-    settings.DOCUMENTS_ROOT = tmp_path / "documents"
-    # And the videos in sign language (STORAGES["inclusion_videos"]).
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "inclusion_videos": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "videos"), "base_url": None},
+    # The files of a test go to its own directory.
+    for name, value in files_under(tmp_path).items():
+        setattr(settings, name, value)
+
+
+def files_under(root: Any) -> dict[str, Any]:
+    """The settings that put a test's files under `root`: the reports, the documents
+    (documents/storage.py reads DOCUMENTS_ROOT when it changes) and the videos in sign language
+    (STORAGES["inclusion_videos"])."""
+    from django.conf import settings
+
+    return {
+        "REPORTS_ROOT": root / "reports",
+        "DOCUMENTS_ROOT": root / "documents",
+        "STORAGES": {
+            **settings.STORAGES,
+            "inclusion_videos": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(root / "videos"), "base_url": None},
+            },
         },
     }
 

@@ -36,7 +36,7 @@ from contacts.models import Authority, User
 from hamburg_digital.layers import APPS
 from spaces.models import Membership, Space
 
-from .conftest import ROLES, client_for, kept_world, make_all_roles
+from .conftest import ROLES, client_for, files_under, kept_world, make_all_roles
 from .robustness import changed_tables, db_fingerprint
 
 # Every app of the one list (hamburg_digital/layers.py): a new app's URLs need rows here.
@@ -728,21 +728,6 @@ class World:
         return client
 
 
-def _file_settings(root: Path) -> dict:
-    """Where the files lie under `root` (as `_portal_test_settings` sets them per test)."""
-    return {
-        "REPORTS_ROOT": root / "reports",
-        "DOCUMENTS_ROOT": root / "documents",
-        "STORAGES": {
-            **settings.STORAGES,
-            "inclusion_videos": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(root / "videos"), "base_url": None},
-            },
-        },
-    }
-
-
 def _build_world(files: Path) -> World:
     roles = make_all_roles()
     assert set(roles) == set(ROLES)
@@ -763,7 +748,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """The matrix's world, built once for its ~460 tests (building it took longer than a test's
     requests), rolled back after them (`kept_world`)."""
     files = tmp_path_factory.mktemp("matrix")
-    yield from kept_world(django_db_blocker, lambda: _build_world(files), **_file_settings(files))
+    yield from kept_world(django_db_blocker, lambda: _build_world(files), **files_under(files))
 
 
 @pytest.fixture
@@ -772,7 +757,7 @@ def matrix(world, settings, tmp_path, _portal_test_settings):
     rollback, so a request that deletes one must not take it from the tests after it."""
     copy = tmp_path / "world"
     shutil.copytree(world.files, copy)
-    for name, value in _file_settings(copy).items():
+    for name, value in files_under(copy).items():
         setattr(settings, name, value)
     return world
 
