@@ -345,19 +345,34 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     return result
 
 
+def the_space() -> Space:
+    """The roles' space (Mobilität & Energie); `the_other_space()` the guest's; `the_authority()`
+    the coordinator's and the officer's (BVM). The fixtures below, and the worlds kept for many
+    tests, take them from here."""
+    return Space.objects.get(slug="mobilitaet-energie")
+
+
+def the_other_space() -> Space:
+    return Space.objects.get(slug="wissen-bildung")
+
+
+def the_authority() -> Authority:
+    return Authority.objects.get(code="BVM")
+
+
 @pytest.fixture
 def space(db) -> Space:
-    return Space.objects.get(slug="mobilitaet-energie")
+    return the_space()
 
 
 @pytest.fixture
 def other_space(db) -> Space:
-    return Space.objects.get(slug="wissen-bildung")
+    return the_other_space()
 
 
 @pytest.fixture
 def authority(db) -> Authority:
-    return Authority.objects.get(code="BVM")
+    return the_authority()
 
 
 @pytest.fixture
@@ -444,9 +459,7 @@ def make_outsider() -> User:
 
 def make_all_roles() -> dict[str, User | None]:
     """Every role of ROLES on the reference spaces, as the fixtures make them one by one."""
-    space = Space.objects.get(slug="mobilitaet-energie")
-    other_space = Space.objects.get(slug="wissen-bildung")
-    authority = Authority.objects.get(code="BVM")
+    space, other_space, authority = the_space(), the_other_space(), the_authority()
     return {
         "itd": make_itd(Authority.objects.get(code="ITD")),
         "coordinator": make_coordinator(space, authority),

@@ -32,11 +32,19 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from contacts.models import Authority, User
+from contacts.models import User
 from hamburg_digital.layers import APPS
-from spaces.models import Membership, Space
+from spaces.models import Membership
 
-from .conftest import ROLES, client_for, files_under, kept_world, make_all_roles
+from .conftest import (
+    ROLES,
+    client_for,
+    files_under,
+    kept_world,
+    make_all_roles,
+    the_authority,
+    the_space,
+)
 from .robustness import changed_tables, db_fingerprint
 
 # Every app of the one list (hamburg_digital/layers.py): a new app's URLs need rows here.
@@ -736,8 +744,7 @@ def _build_world(files: Path) -> World:
         for role, user in roles.items()
         if user is not None
     }
-    space = Space.objects.get(slug="mobilitaet-energie")  # as tests/conftest.py's `space`
-    authority = Authority.objects.get(code="BVM")
+    space, authority = the_space(), the_authority()
     kwargs = _url_kwargs(space, authority, roles["member"], roles["coordinator"])
     db_fingerprint()  # the world's tables hashed once, kept while no request writes them
     return World(roles, kwargs, sessions, files)

@@ -34,7 +34,14 @@ from hamburg_digital.layers import APPS
 from projects.models import Milestone, Project, ProjectGuest, ProjectLink
 from spaces.models import Membership, Space
 
-from .conftest import ROLES, kept_world, make_all_roles
+from .conftest import (
+    ROLES,
+    kept_world,
+    make_all_roles,
+    the_authority,
+    the_other_space,
+    the_space,
+)
 from .factories import (
     DigitalOfficerFactory,
     ExternalPersonFactory,
@@ -150,10 +157,9 @@ def kept(django_db_setup, django_db_blocker) -> Iterator[tuple[dict[str, Any], l
 
     def build() -> tuple[dict[str, Any], list[Project]]:
         roles = make_all_roles()
-        space = Space.objects.get(slug="mobilitaet-energie")  # as tests/conftest.py's fixtures
-        other_space = Space.objects.get(slug="wissen-bildung")
-        authority = Authority.objects.get(code="BVM")
-        return roles, _build_world(roles, space, other_space, authority, roles["itd"])
+        return roles, _build_world(
+            roles, the_space(), the_other_space(), the_authority(), roles["itd"]
+        )
 
     yield from kept_world(django_db_blocker, build)
 
