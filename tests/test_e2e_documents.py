@@ -59,7 +59,8 @@ def test_a_member_uploads_versions_and_the_coordinator_downloads(
     page.goto(f"{base}/spaces/{space.slug}/documents/new/")
     page.fill("#id_title", "Rechnung")
     page.set_input_files("#id_file", str(renamed))
-    page.get_by_role("button", name="Hochladen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Hochladen").click()
     assert "Ausführbare Programme" in page.content()
     assert not Document.objects.exists()
 
@@ -76,7 +77,8 @@ def test_a_member_uploads_versions_and_the_coordinator_downloads(
 
     _sign_in(page, base, coordinator.email, TEST_TOTP_SECRET)
     page.goto(f"{base}/spaces/{space.slug}/")
-    page.get_by_role("link", name="Protokoll März").first.click()
+    with page.expect_navigation(url=f"{base}/documents/*/"):
+        page.get_by_role("link", name="Protokoll März").first.click()
     html = page.content()
     assert html.index("Protokoll März v2.pdf") < html.index("Protokoll März.pdf herunterladen")
     with page.expect_download() as download:

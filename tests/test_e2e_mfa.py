@@ -46,7 +46,8 @@ def test_itd_signs_in_with_password_and_authenticator_code(live_server, browser_
     page.wait_for_url(f"{base}/accounts/2fa/authenticate/")
     valid = {totp_code(offset=o) for o in (-2, -1, 0, 1, 2)}
     page.fill("#id_code", next(c for c in ("123456", "654321", "111111") if c not in valid))
-    page.get_by_role("button", name="Anmeldung").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Anmeldung").click()
     assert "Dieser Code ist falsch" in page.locator("main").inner_text()
 
     page.fill("#id_code", totp_code())
