@@ -1,12 +1,13 @@
-"""An XLSX of one sheet whose rows PostgreSQL writes as XML: Python only streams them into the zip.
+"""An XLSX whose large sheets PostgreSQL writes as XML: Python only streams them into the zip.
 
 core.tabular's XlsxBook spends a few microseconds of Python on every cell; for a sheet of a
 hundred thousand rows that is most of a report's time. Here the database builds each row's
 `<row>` element with string functions (`row_sql`, over the very SELECT the rows come from),
 `COPY ... TO STDOUT` sends them (`copy_rows`), and they go in chunks into the deflated
-`xl/worksheets/sheet1.xml` of the zip (`write_sheet`). The few rows Python writes itself (the
-header, a sum row) and the small fixed parts of the package (content types, relationships,
-workbook, styles) are written here as well.
+`xl/worksheets/sheetN.xml` of the zip (`write_book`, `write_sheet` for a book of one sheet).
+The rows Python writes itself (the header, a sum row, the few rows of a small sheet:
+`python_row`, `python_sheet`) and the small fixed parts of the package (content types,
+relationships, workbook, styles) are written here as well.
 
 The file looks like core.tabular's: inline strings (no shared-strings table, so memory stays
 flat), text always as text (never a formula), money in EURO_FORMAT, decimals as "0.00", the
@@ -20,7 +21,7 @@ import logging
 import re
 import threading
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -31,10 +32,18 @@ from xml.sax.saxutils import escape, quoteattr
 from django.db import connection, connections
 
 from .tabular import EURO_FORMAT, MAX_WIDTH, MIN_WIDTH, Money
+from .text import strip_control_chars
 
 logger = logging.getLogger(__name__)
 
 SHEET_PATH = "xl/worksheets/sheet1.xml"
+
+
+def sheet_path(number: int) -> str:
+    """The part of the `number`th sheet (from 1)."""
+    return f"xl/worksheets/sheet{number}.xml"
+
+
 # Deflate's fastest level: the sheet is repetitive XML, so the file grows by about a fifth
 # while the compression, the largest part of the Python time, takes a third of level 6's.
 COMPRESS_LEVEL = 1
@@ -190,21 +199,20 @@ def value_width(kind: Kind, value: Any) -> int:
 # --- Rows written by Python ---------------------------------------------------------------------
 
 
-def python_row(row: int, values: Sequence[Any], kinds: Sequence[Kind], *, bold: bool) -> str:
-    """One `<row>` of a few values written in Python (the header, a sum row)."""
+def python_row(row: int, values: Sequence[Any], *, bold: bool) -> str:
+    """One `<row>` of values written in Python (the header, a sum row, a small sheet). Each
+    value is written by its type, as core.tabular's XlsxBook writes it: Money in euros, another
+    Decimal with two places, an integer as a number, a truth as "ja"/"nein", the rest as text;
+    in a bold row the text and the euros are bold."""
     cells = []
     for index, value in enumerate(values):
         if value is None or value == "":
             continue
         ref = f"{column_letter(index)}{row}"
-        kind = kinds[index] if index < len(kinds) else Kind.TEXT
-        if isinstance(value, Money):
-            kind = Kind.EURO
-        elif isinstance(value, str) or not isinstance(value, int | Decimal):
-            kind = Kind.TEXT
+        kind = _kind_of(value)
         style = (_BOLD_STYLE if bold else _STYLE)[kind]
         if kind is Kind.TEXT:
-            text = _escape_text(str(value))
+            text = _escape_text(_text_of(value))
             cells.append(
                 f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}'
                 "</t></is></c>"
@@ -212,6 +220,55 @@ def python_row(row: int, values: Sequence[Any], kinds: Sequence[Kind], *, bold: 
         else:
             cells.append(f'<c r="{ref}" s="{style}"><v>{value}</v></c>')
     return f'<row r="{row}">{"".join(cells)}</row>'
+
+
+def _kind_of(value: Any) -> Kind:
+    if isinstance(value, Money):
+        return Kind.EURO
+    if isinstance(value, Decimal):
+        return Kind.DECIMAL
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Kind.INTEGER
+    return Kind.TEXT
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    return str(value)
+
+
+def python_width(value: Any) -> int:
+    """The width a value written by `python_row` needs (as core.tabular measures it)."""
+    if value is None or value == "":
+        return 0
+    kind = _kind_of(value)
+    if kind is Kind.TEXT:
+        return len(strip_control_chars(_text_of(value))) + 1
+    return value_width(kind, value)
+
+
+def python_sheet(
+    name: str, header: Sequence[str], rows: Iterable[Sequence[Any]], emphasise: Collection[str] = ()
+) -> Sheet:
+    """A small sheet (an overview, a sum per space) written in Python: its rows are read at
+    once, those whose first cell is one of `emphasise` (the sums) in bold, the columns as wide
+    as the header and the content (as core.tabular's XlsxBook measures them)."""
+    labels = frozenset(str(label) for label in emphasise)
+    table = [list(row) for row in rows]
+    content = [0] * len(header)
+    for values in table:
+        for index, value in enumerate(values[: len(header)]):
+            content[index] = max(content[index], python_width(value))
+
+    def fill(write: Callable[[bytes], object]) -> int:
+        for number, values in enumerate(table, start=2):
+            bold = bool(values) and values[0] in labels
+            write(python_row(number, values, bold=bold).encode())
+        return len(table)
+
+    columns = [Column(str(title), Kind.TEXT) for title in header]
+    return Sheet(name, columns, column_widths(columns, content), fill)
 
 
 def _escape_text(text: str) -> str:
@@ -235,30 +292,48 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_CONTENT_TYPES = (
-    _HEAD + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" '
-    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/styles.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-    "</Types>"
-)
+_SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+def _content_types(sheets: int) -> str:
+    overrides = "".join(
+        f'<Override PartName="/{sheet_path(n)}" ContentType="{_SHEET_TYPE}"/>'
+        for n in range(1, sheets + 1)
+    )
+    return (
+        _HEAD + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        f"{overrides}"
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        "</Types>"
+    )
+
+
 _ROOT_RELS = (
     _HEAD + f'<Relationships xmlns="{_PACKAGE_RELS}">'
     f'<Relationship Id="rId1" Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/>'
     "</Relationships>"
 )
-_WORKBOOK_RELS = (
-    _HEAD + f'<Relationships xmlns="{_PACKAGE_RELS}">'
-    f'<Relationship Id="rId1" Type="{_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
-    f'<Relationship Id="rId2" Type="{_RELS}/styles" Target="styles.xml"/>'
-    "</Relationships>"
-)
+
+
+def _workbook_rels(sheets: int) -> str:
+    """rId1 ... rIdN the sheets, rIdN+1 the styles."""
+    parts = "".join(
+        f'<Relationship Id="rId{n}" Type="{_RELS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        for n in range(1, sheets + 1)
+    )
+    return (
+        _HEAD + f'<Relationships xmlns="{_PACKAGE_RELS}">{parts}'
+        f'<Relationship Id="rId{sheets + 1}" Type="{_RELS}/styles" Target="styles.xml"/>'
+        "</Relationships>"
+    )
+
+
 # Fonts: 0 regular, 1 bold; borders: 0 none, 1 a thin line below (the header). numFmtId 2 is
 # Excel's built-in "0.00"; 164 the first free id, for the euro format.
 _STYLES = (
@@ -293,14 +368,15 @@ def _excel_width(characters: int) -> float:
     return round((characters * 7 + 5) / 7, 4)
 
 
-def _sheet_head(widths: Sequence[int]) -> str:
+def _sheet_head(widths: Sequence[int], *, selected: bool) -> str:
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{_excel_width(width)}" customWidth="1"/>'
         for i, width in enumerate(widths, start=1)
     )
+    tab = ' tabSelected="1"' if selected else ""
     return (
         _HEAD + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_RELS}">'
-        '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
+        f'<sheetViews><sheetView{tab} workbookViewId="0">'
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
         "</sheetView></sheetViews>"
@@ -309,16 +385,25 @@ def _sheet_head(widths: Sequence[int]) -> str:
     )
 
 
-def _workbook(name: str, filter_range: str) -> str:
-    quoted = "'" + name.replace("'", "''") + "'"
+def _workbook(names: Sequence[str], filter_ranges: Sequence[str]) -> str:
+    sheets = "".join(
+        f'<sheet name={quoteattr(name)} sheetId="{n}" r:id="rId{n}"/>'
+        for n, name in enumerate(names, start=1)
+    )
+    filters = "".join(
+        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{index}" hidden="1">'
+        f"{escape(_quoted(name))}!{filter_range}</definedName>"
+        for index, (name, filter_range) in enumerate(zip(names, filter_ranges, strict=True))
+    )
     return (
         _HEAD + f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}">'
         '<bookViews><workbookView activeTab="0"/></bookViews>'
-        f'<sheets><sheet name={quoteattr(name)} sheetId="1" r:id="rId1"/></sheets>'
-        '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
-        f"{escape(quoted)}!{filter_range}</definedName></definedNames>"
-        "</workbook>"
+        f"<sheets>{sheets}</sheets><definedNames>{filters}</definedNames></workbook>"
     )
+
+
+def _quoted(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
 
 
 def column_widths(columns: Sequence[Column], content: Sequence[int]) -> list[int]:
@@ -327,6 +412,52 @@ def column_widths(columns: Sequence[Column], content: Sequence[int]) -> list[int
         min(max(len(column.title) + 2, MIN_WIDTH, width), MAX_WIDTH)
         for column, width in zip(columns, content, strict=True)
     ]
+
+
+def _no_tail(next_row: int) -> list[str]:
+    return []
+
+
+@dataclass
+class Sheet:
+    """One sheet of a book: the header of `columns`; the rows `fill(write)` writes (the XML of
+    rows 2, 3, ...; it returns how many); then the rows `tail(next_row)` returns (a sum row).
+    `name` as core.tabular.sheet_name makes it (at most 31 characters, unique)."""
+
+    name: str
+    columns: Sequence[Column]
+    widths: Sequence[int]
+    fill: Callable[[Callable[[bytes], object]], int]
+    tail: Callable[[int], list[str]] = _no_tail
+
+
+def write_book(target: str | Path, sheets: Sequence[Sheet]) -> list[int]:
+    """Write the XLSX of `sheets`, in their order, the first one open; returns each sheet's
+    number of rows below the header."""
+    counts, ranges = [], []
+    with zipfile.ZipFile(
+        target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
+    ) as package:
+        package.writestr("[Content_Types].xml", _content_types(len(sheets)))
+        package.writestr("_rels/.rels", _ROOT_RELS)
+        package.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
+        package.writestr("xl/styles.xml", _STYLES)
+        for number, spec in enumerate(sheets, start=1):
+            # force_zip64: the sheet's size is not known before, and may pass 4 GiB.
+            with package.open(sheet_path(number), "w", force_zip64=True) as sheet:
+                head = _sheet_head(spec.widths, selected=number == 1) + header_row(spec.columns)
+                sheet.write(head.encode())
+                count = spec.fill(sheet.write)
+                tail_rows = spec.tail(count + 2)
+                count += len(tail_rows)
+                corner = f"{column_letter(len(spec.columns) - 1)}{max(count, 1) + 1}"
+                ending = f'</sheetData><autoFilter ref="A1:{corner}"/></worksheet>'
+                sheet.write(("".join(tail_rows) + ending).encode())
+            counts.append(count)
+            ranges.append("$A$1:$" + re.sub(r"(\d+)$", r"$\1", corner))
+        # The workbook names the filtered ranges, known only now: its part comes last.
+        package.writestr("xl/workbook.xml", _workbook([s.name for s in sheets], ranges))
+    return counts
 
 
 def write_sheet(
@@ -338,29 +469,8 @@ def write_sheet(
     fill: Callable[[Callable[[bytes], object]], int],
     tail: Callable[[int], list[str]],
 ) -> int:
-    """Write the XLSX: the header; the rows `fill(write)` writes (the XML of rows 2, 3, ...;
-    it returns how many); then `tail(next_row)`'s rows, written in Python (a sum row).
-    Returns the number of rows below the header."""
-    with zipfile.ZipFile(
-        target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
-    ) as package:
-        package.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        package.writestr("_rels/.rels", _ROOT_RELS)
-        package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        package.writestr("xl/styles.xml", _STYLES)
-        # force_zip64: the sheet's size is not known before, and may pass 4 GiB.
-        with package.open(SHEET_PATH, "w", force_zip64=True) as sheet:
-            sheet.write((_sheet_head(widths) + header_row(columns)).encode())
-            count = fill(sheet.write)
-            tail_rows = tail(count + 2)
-            count += len(tail_rows)
-            corner = f"{column_letter(len(columns) - 1)}{max(count, 1) + 1}"
-            ending = f'</sheetData><autoFilter ref="A1:{corner}"/></worksheet>'
-            sheet.write(("".join(tail_rows) + ending).encode())
-        # The workbook names the filtered range, known only now: its part comes last.
-        absolute = "$" + re.sub(r"(\d+)$", r"$\1", corner)
-        package.writestr("xl/workbook.xml", _workbook(name, f"$A$1:{absolute}"))
-    return count
+    """Write an XLSX of one sheet (see `Sheet`); returns its number of rows below the header."""
+    return write_book(target, [Sheet(name, columns, widths, fill, tail)])[0]
 
 
 # --- The rows from the database -------------------------------------------------------------------

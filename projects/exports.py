@@ -613,5 +613,5 @@ def budget_lines_xlsx(
         fill=lambda write: xlsx_stream.copy_rows(
             xlsx_stream.row_sql(sql, kinds), params, write, progress
         ),
-        tail=lambda row: [xlsx_stream.python_row(row, total, kinds, bold=True)],
+        tail=lambda row: [xlsx_stream.python_row(row, total, bold=True)],
     )

@@ -10,15 +10,17 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 
 from contacts.models import Authority
 from core.dates import today
-from projects.models import CostCategory, FiscalYear, Milestone, Project
+from projects.models import BudgetLine, CostCategory, FiscalYear, Milestone, Project
 from projects.presenters import Chart, health_chart, year_chart
 from projects.selectors.cockpit import SpaceStatusRow
 from projects.selectors.money import (
+    AMOUNTS,
     Figures,
     RollupRow,
     YearReport,
@@ -102,6 +104,35 @@ def category_rows(condition: Q | None, year: int | None) -> Iterator[CategoryRow
             category=categories.get(row["category_id"], ""),
             figures=Figures.from_row(row),
         )
+
+
+def category_table(condition: Q | None, year: int | None) -> QuerySet[BudgetLine, tuple[Any, ...]]:
+    """What `category_rows` yields, as a SELECT of its ten columns in the same order: project,
+    short name, space, lead authority, cost category (the names in the active language, as
+    their models give them), planned, revised, committed, actual and remaining; for the rows
+    PostgreSQL writes (core.xlsx_stream)."""
+    spaces = [When(project__primary_space_id=s.pk, then=Value(s.name)) for s in Space.objects.all()]
+    categories = [When(category_id=c.pk, then=Value(c.label)) for c in CostCategory.objects.all()]
+    text: CharField[str, str] = CharField()
+    return (
+        category_sums(condition, year)
+        .annotate(
+            space_label=Case(*spaces, default=Value(""), output_field=text),
+            authority_code=F("project__lead_authority__code"),
+            category_label=Case(*categories, default=Value(""), output_field=text),
+            # Figures.remaining: the revised plan less committed and actual.
+            remaining_sum=F("revised") - F("committed") - F("actual"),
+        )
+        .values_list(
+            "project__title",
+            "project__slug",
+            "space_label",
+            "authority_code",
+            "category_label",
+            *AMOUNTS,
+            "remaining_sum",
+        )
+    )
 
 
 # --- The portfolio status report (Staatsräterunde) ---------------------------------------------

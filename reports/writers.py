@@ -1,7 +1,10 @@
 """A report's file: the content (content.py) written as XLSX, CSV or PDF.
 
 XLSX and CSV stream row by row (core.tabular), so a report of 100,000 budget lines needs no
-more memory than one of a hundred; the PDF is rendered from a template by WeasyPrint.
+more memory than one of a hundred; on PostgreSQL the XLSX's large sheets (the budget lines, the
+budget report's rows per project and cost category) are written by the database
+(core.xlsx_stream), the same cells about three times faster. The PDF is rendered from a
+template by WeasyPrint.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from core import pdf
+from core import pdf, xlsx_stream
 from core.dates import format_datetime
 from core.money import format_euro
-from core.tabular import Sheet, XlsxBook, money, write_csv
+from core.tabular import WIDTH_SAMPLE, Sheet, XlsxBook, money, sheet_name, write_csv
 from projects.exports import budget_lines_table, budget_lines_xlsx
 from projects.models import Project
 from projects.selectors.money import Figures, RollupRow
@@ -149,6 +152,8 @@ def _budget_xlsx(
 ) -> int:
     data = content.budget_report(report, condition, meta)
     progress(20)
+    if connection.vendor == "postgresql":
+        return _budget_xlsx_streamed(report, condition, data, target, progress)
     book = XlsxBook(str(target), tmpdir=str(target.parent))
     rows = 0
     for step, sheet in enumerate(budget_sheets(report, condition, data), start=1):
@@ -156,6 +161,57 @@ def _budget_xlsx(
         progress(20 + step * 15)
     book.close()
     return rows
+
+
+# The detailed sheet's columns: project, short name, space, authority, cost category, figures.
+DETAIL_KINDS = [xlsx_stream.Kind.TEXT] * 5 + [xlsx_stream.Kind.EURO] * 5
+
+
+def _budget_xlsx_streamed(
+    report: Report,
+    condition: Q | None,
+    data: content.BudgetReport,
+    target: Path,
+    progress: Progress,
+) -> int:
+    """The budget report's four sheets on PostgreSQL: the three small ones written in Python,
+    the rows per project and cost category (one per project and category: tens of thousands
+    in a year of the whole strategy) by the database (core.xlsx_stream), as the budget lines."""
+    *small, detail = budget_sheets(report, condition, data)
+    taken: set[str] = set()
+    sheets = [
+        xlsx_stream.python_sheet(sheet_name(s.title, taken), s.header, s.rows, s.emphasise)
+        for s in small
+    ]
+    year = report.fiscal_year.year if report.fiscal_year else None
+    table = content.category_table(condition, year)
+    total = [_("Summe"), None, None, None, None, *figure_cells(data.year.total)]
+    sample_sql, sample_params = table[:WIDTH_SAMPLE].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(xlsx_stream.width_sql(sample_sql, DETAIL_KINDS), sample_params)
+        measured = xlsx_stream.widths_from(cursor.fetchone(), DETAIL_KINDS)
+    widths = [max(w, xlsx_stream.python_width(v)) for w, v in zip(measured, total, strict=True)]
+    columns = [
+        xlsx_stream.Column(str(title), kind)
+        for title, kind in zip(detail.header, DETAIL_KINDS, strict=True)
+    ]
+    sql, params = table.query.sql_with_params()
+    lines = max(data.year.lines, 1)  # at least one line per row: the progress runs ahead of none
+    sheets.append(
+        xlsx_stream.Sheet(
+            sheet_name(detail.title, taken),
+            columns,
+            xlsx_stream.column_widths(columns, widths),
+            lambda write: xlsx_stream.copy_rows(
+                xlsx_stream.row_sql(sql, DETAIL_KINDS),
+                params,
+                write,
+                lambda rows: progress(min(35 + 60 * rows // lines, 95)),
+            ),
+            lambda row: [xlsx_stream.python_row(row, total, bold=True)],
+        )
+    )
+    return sum(xlsx_stream.write_book(target, sheets))
 
 
 def _budget_csv(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from core.audiences import SYSTEM_ACTOR, Actor
 from notifications.kinds import Kind as NoticeKind
 from notifications.models import Notification
 from projects.models import BudgetLine, FiscalYear
-from reports import services
+from reports import services, writers
 from reports.models import Report, ReportSchedule, Status
 from spaces.models import Membership
 
@@ -167,6 +168,76 @@ def test_the_budget_report_xlsx_equals_the_database_to_the_cent(
     assert sheet.column_dimensions["A"].width >= len("Ampelschaltung")
     # The programme's figures: the ITD strategy budget against the programme budget.
     assert "Programmbudget der Strategie" in overview
+
+
+def column_widths(sheet: Any) -> dict[int, float]:
+    """{column number: width}; XlsxWriter writes neighbours of one width as one range."""
+    return {
+        n: dim.width
+        for dim in sheet.column_dimensions.values()
+        for n in range(dim.min, dim.max + 1)
+    }
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_budget_report_xlsx_from_postgres_holds_what_xlsxwriter_writes(
+    itd, budget, space, authority, language, monkeypatch, django_capture_on_commit_callbacks
+):
+    """On PostgreSQL the detailed sheet's rows are written by the database (core.xlsx_stream),
+    the three small sheets by Python; the file holds what XlsxWriter writes cell by cell (the
+    way SQLite keeps): the same values, types, formats, bold, widths, frozen header and filter,
+    in the requester's language."""
+    itd.language = language
+    itd.save(update_fields=["language"])
+    odd = ProjectFactory(
+        title='=HYPERLINK("https://example.org") <b>Tom & Jerry</b> _x0041_',
+        primary_space=space,
+        lead_authority=authority,
+    )
+    budget_line(
+        odd,
+        2026,
+        "invest",
+        "bund",
+        planned=Decimal("5.05"),
+        revised=Decimal("7"),
+        committed=Decimal("9.99"),
+    )  # remaining below zero
+
+    def file() -> bytes:
+        report = request_report(
+            itd, django_capture_on_commit_callbacks, kind="budget", format="xlsx", scope="programme"
+        )
+        assert report.status == Status.READY, report.error
+        return content(report)
+
+    raw = file()
+    # Written by core.xlsx_stream, not by XlsxWriter (whose package has document properties).
+    assert "docProps/core.xml" not in zipfile.ZipFile(io.BytesIO(raw)).namelist()
+    ours = openpyxl.load_workbook(io.BytesIO(raw))
+
+    class SQLite:
+        vendor = "sqlite"
+
+    monkeypatch.setattr(writers, "connection", SQLite())
+    theirs = openpyxl.load_workbook(io.BytesIO(file()))
+    assert ours.sheetnames == theirs.sheetnames and len(ours.sheetnames) == 4
+    for mine, other in zip(ours.worksheets, theirs.worksheets, strict=True):
+        assert mine.max_row == other.max_row and mine.max_column == other.max_column
+        for a, b in zip(mine.iter_rows(), other.iter_rows(), strict=True):
+            for x, y in zip(a, b, strict=True):
+                held = (x.value, x.data_type, x.number_format, x.font.b)
+                assert held == (y.value, y.data_type, y.number_format, y.font.b), x.coordinate
+        assert column_widths(mine) == pytest.approx(column_widths(other), abs=0.01), mine.title
+        assert (mine.freeze_panes, mine.auto_filter.ref) == (
+            other.freeze_panes,
+            other.auto_filter.ref,
+        )
+    detail = ours.worksheets[3]
+    titles = [row[0] for row in detail.iter_rows(min_row=2, values_only=True)]
+    assert odd.title.replace("_x0041_", "_x005F_x0041_") in titles  # text, never a formula
+    expected = "Investitionen" if language == "de" else "Investments"
+    assert expected in [row[4] for row in detail.iter_rows(min_row=2, values_only=True)]
 
 
 def test_the_csv_is_for_german_excel_and_sums_to_the_cent(
