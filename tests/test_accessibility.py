@@ -226,8 +226,8 @@ def test_pages_have_no_detectable_wcag_violations(reference_data, live_server, p
     if problems := _violations(page):
         found["coordinator second factor"] = problems
     page.fill("#id_code", totp_code())
-    page.get_by_role("button", name="Anmeldung").click()
-    page.wait_for_url("**/dashboard/")
+    with page.expect_navigation(url="**/dashboard/"):
+        page.get_by_role("button", name="Anmeldung").click()
     for path in signed_in_pages:
         page.goto(live_server.url + path)
         if problems := _violations(page):

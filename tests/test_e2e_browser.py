@@ -79,14 +79,14 @@ def test_coordinator_signs_in_adds_a_member_and_switches_to_english(live_server,
     page.get_by_role("link", name="Mitglied hinzufügen").click()
     page.select_option("#id_person", str(newcomer.pk))
     page.select_option("#id_role", "member")
-    page.get_by_role("button", name="Hinzufügen").click()
-    page.wait_for_url(f"{base}/spaces/{space.slug}/")
+    with page.expect_navigation(url=f"{base}/spaces/{space.slug}/"):
+        page.get_by_role("button", name="Hinzufügen").click()
     assert "Nils Neumann ist jetzt Mitglied" in page.locator("main").inner_text()
     assert Membership.objects.active().filter(person=newcomer, space=space).exists()
 
     page.select_option("#language-select", "en")
-    page.get_by_role("button", name="Wechseln").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Wechseln").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Mobility & Energy"
 

@@ -46,8 +46,8 @@ def test_a_member_mentions_a_guest_who_sees_the_notice_and_replies(live_server, 
     page.get_by_role("link", name="Neue Diskussion").click()
     page.fill("#id_title", "Pilot Lernplattform")
     page.fill("#id_body", "**Willkommen!** @greta.asmussen, machen Sie beim Pilot mit?")
-    page.get_by_role("button", name="Eröffnen").click()
-    page.wait_for_url(f"{base}/discussions/*/")
+    with page.expect_navigation(url=f"{base}/discussions/*/"):
+        page.get_by_role("button", name="Eröffnen").click()
     assert page.locator(".portal-mention").inner_text() == "@Greta Asmussen"
     assert page.locator(".portal-post__body strong").inner_text() == "Willkommen!"
     thread_url = page.url
@@ -55,11 +55,11 @@ def test_a_member_mentions_a_guest_who_sees_the_notice_and_replies(live_server, 
     guest_page = browser.new_context(locale="de-DE").new_page()
     _sign_in(guest_page, base, guest.user.email)
     guest_page.goto(f"{base}/notifications/")
-    guest_page.get_by_role("link", name="Sie wurden erwähnt: Pilot Lernplattform").click()
-    guest_page.wait_for_url(f"{thread_url}?page=1#beitrag-1")
+    with guest_page.expect_navigation(url=f"{thread_url}?page=1#beitrag-1"):
+        guest_page.get_by_role("link", name="Sie wurden erwähnt: Pilot Lernplattform").click()
     guest_page.fill("#id_body", "Sehr gern, ich bringe die Erfahrungen der HCU ein.")
-    guest_page.get_by_role("button", name="Antwort veröffentlichen").click()
-    guest_page.wait_for_url(f"{thread_url}?page=1#beitrag-2")
+    with guest_page.expect_navigation(url=f"{thread_url}?page=1#beitrag-2"):
+        guest_page.get_by_role("button", name="Antwort veröffentlichen").click()
     assert "Ihre Antwort ist veröffentlicht." in guest_page.content()
 
     page.goto(thread_url)

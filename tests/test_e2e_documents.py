@@ -66,13 +66,13 @@ def test_a_member_uploads_versions_and_the_coordinator_downloads(
 
     page.fill("#id_title", "Protokoll März")
     page.set_input_files("#id_file", str(first))
-    page.get_by_role("button", name="Hochladen").click()
-    page.wait_for_url(f"{base}/documents/*/")
+    with page.expect_navigation(url=f"{base}/documents/*/"):
+        page.get_by_role("button", name="Hochladen").click()
     page.get_by_role("link", name="Neue Version hochladen").click()
     page.set_input_files("#id_file", str(second))
     page.fill("#id_note", "Korrekturen")
-    page.get_by_role("button", name="Hochladen").click()
-    page.wait_for_url(f"{base}/documents/*/")
+    with page.expect_navigation(url=f"{base}/documents/*/"):
+        page.get_by_role("button", name="Hochladen").click()
     _sign_out(page, base)
 
     _sign_in(page, base, coordinator.email, TEST_TOTP_SECRET)

@@ -153,8 +153,8 @@ def test_first_sign_in_creates_the_account_and_a_changed_group_changes_the_role(
     provider.write_accounts([{**LEA, "groups": [ROOM]}, TIM, EVE, ANNA])
     # Signing out of the portal signs out at the provider too (RP-initiated logout with the ID
     # token as hint) and comes back to the start page: the next sign-in asks for the password.
-    page.locator("header").get_by_role("button", name="Abmelden").click()
-    page.wait_for_url(re.compile(re.escape(base) + r"/(\?.*)?$"))
+    with page.expect_navigation(url=re.compile(re.escape(base) + r"/(\?.*)?$")):
+        page.locator("header").get_by_role("button", name="Abmelden").click()
     assert "Abmelden" not in page.locator("header").inner_text()
     _sign_in(page, base, LEA["email"])
     page.wait_for_url(f"{base}/dashboard/")

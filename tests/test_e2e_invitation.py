@@ -74,8 +74,8 @@ def test_coordinator_invites_guest_accepts_sees_only_their_space_and_loses_acces
     page.fill("#id_first_name", "Gesa")
     page.fill("#id_last_name", "Gast")
     page.fill("#id_message", "Wir freuen uns auf Ihre Mitarbeit.")
-    page.get_by_role("button", name="Einladung senden").click()
-    page.wait_for_url(f"{base}/contacts/invitations/spaces/{space.slug}/")
+    with page.expect_navigation(url=f"{base}/contacts/invitations/spaces/{space.slug}/"):
+        page.get_by_role("button", name="Einladung senden").click()
     assert "gesa.gast@uni.example.org" in page.locator("main").inner_text()
 
     # The e-mail arrives with the link.
@@ -92,8 +92,8 @@ def test_coordinator_invites_guest_accepts_sees_only_their_space_and_loses_acces
     guest_page.fill("#id_password2", GUEST_PASSWORD)
     guest_page.check("#id_accept_terms")
     guest_page.check("#id_accept_privacy")
-    guest_page.get_by_role("button", name="Einladung annehmen").click()
-    guest_page.wait_for_url(f"{base}/spaces/{space.slug}/")
+    with guest_page.expect_navigation(url=f"{base}/spaces/{space.slug}/"):
+        guest_page.get_by_role("button", name="Einladung annehmen").click()
     main = guest_page.locator("main").inner_text()
     assert "Ihre Rolle: Gast" in main
     assert "Mira Mitglied" in main

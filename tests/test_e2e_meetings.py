@@ -55,17 +55,18 @@ def test_coordinator_schedules_member_answers_downloads_the_ics_and_subscribes(
     page.fill("#id_ends_at", f"{day.isoformat()}T11:30")
     page.fill("#id_place", "BVM, Alter Steinweg 4")
     page.select_option("#id_invitees", value=[str(member.person.pk)])
-    page.get_by_role("button", name="Speichern").click()
+    with page.expect_navigation(url=f"{base}/meetings/*/"):
+        page.get_by_role("button", name="Speichern").click()
     meeting = Meeting.objects.get(title="Jour fixe im Browser")
-    page.wait_for_url(f"{base}/meetings/{meeting.pk}/")
+    assert page.url == f"{base}/meetings/{meeting.pk}/"
     assert timezone.localtime(meeting.starts_at).hour == 10
 
     member_page = page.context.browser.new_context(locale="de-DE").new_page()
     _sign_in(member_page, base, member.email)
     member_page.goto(f"{base}/meetings/")
     member_page.get_by_role("link", name="Jour fixe im Browser").click()
-    member_page.get_by_role("button", name="Ich nehme teil").click()
-    member_page.wait_for_url(f"{base}/meetings/{meeting.pk}/")
+    with member_page.expect_navigation(url=f"{base}/meetings/{meeting.pk}/"):
+        member_page.get_by_role("button", name="Ich nehme teil").click()
     assert Invitee.objects.get(meeting=meeting).answer == Answer.YES
     with member_page.expect_download() as download:
         member_page.get_by_role("link", name="In den Kalender übernehmen (.ics)").click()

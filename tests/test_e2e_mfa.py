@@ -51,8 +51,8 @@ def test_itd_signs_in_with_password_and_authenticator_code(live_server, browser_
     assert "Dieser Code ist falsch" in page.locator("main").inner_text()
 
     page.fill("#id_code", totp_code())
-    page.get_by_role("button", name="Anmeldung").click()
-    page.wait_for_url(f"{base}/admin/")
+    with page.expect_navigation(url=f"{base}/admin/"):
+        page.get_by_role("button", name="Anmeldung").click()
     assert "Verwaltung" in page.title()
 
     page.goto(f"{base}/accounts/security/")
@@ -87,8 +87,8 @@ def test_coordinator_without_second_factor_is_led_to_enrolment_and_enrols(
 
     secret = page.locator("#authenticator_secret").inner_text().strip()
     page.fill("#id_code", totp_code(secret))
-    page.get_by_role("button", name="Aktivieren").click()
-    page.wait_for_url(f"{base}/accounts/2fa/recovery-codes/")
+    with page.expect_navigation(url=f"{base}/accounts/2fa/recovery-codes/"):
+        page.get_by_role("button", name="Aktivieren").click()
     assert "Wiederherstellungs" in page.locator("h1").inner_text()
 
     page.goto(f"{base}/dashboard/")
@@ -150,8 +150,8 @@ def test_coordinator_enrols_a_security_key_and_signs_in_with_it(
     page.goto(f"{base}/dashboard/")
     assert page.locator("h1").inner_text() == "Mein Überblick"
 
-    page.locator("header").get_by_role("button", name="Abmelden").click()
-    page.wait_for_url(f"{base}/")
+    with page.expect_navigation(url=f"{base}/"):
+        page.locator("header").get_by_role("button", name="Abmelden").click()
     _password_step(page, base, person.user.email)
     page.wait_for_url(f"{base}/accounts/2fa/authenticate/")
     page.click("#mfa_webauthn_authenticate")

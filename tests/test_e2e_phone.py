@@ -133,8 +133,8 @@ def test_the_editors_fit_320_px_with_labels_and_errors_at_the_field(
     _menu_folds_and_unfolds(page)
     _glossary_links_stay_in_card_mode(page, base)
     page.fill("#id_lines-0-planned", "zwölf")
-    page.get_by_role("button", name=save).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name=save).click()
     assert bad_amount in _error_beside(page, "id_lines-0-planned")
     assert int(page.evaluate(SIDEWAYS)) <= 0
     assert _violations(page) == []  # the cards, their labels and errors, as axe reads them
@@ -145,8 +145,8 @@ def test_the_editors_fit_320_px_with_labels_and_errors_at_the_field(
     assert int(page.evaluate(SIDEWAYS)) <= 0
     assert page.evaluate(UNLABELLED) == []
     page.fill("#id_milestones-0-title", "")
-    page.locator("main form[method=post] .portal-actions button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form[method=post] .portal-actions button[type=submit]").click()
     assert no_title in _error_beside(page, "id_milestones-0-title")
     assert int(page.evaluate(SIDEWAYS)) <= 0
     page.locator("[data-menu-button]").click()
@@ -238,8 +238,8 @@ def test_the_enrolment_offers_only_what_it_lets_through(coordinator, live_server
     # leads back to it.
     page.locator("[data-menu-button]").click()
     page.select_option("#language-select", "en")
-    page.locator("form.portal-language button[type=submit]").click()
-    page.wait_for_url(base + ENROL)
+    with page.expect_navigation(url=base + ENROL):
+        page.locator("form.portal-language button[type=submit]").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert int(page.evaluate(SIDEWAYS)) <= 0
     context.close()

@@ -91,8 +91,8 @@ def test_itd_turns_a_project_red_the_member_is_told_and_the_report_matches_the_c
     page.goto(f"{base}/projects/{project.slug}/edit/")
     page.select_option("#id_health", value="red")
     page.fill("#id_health_reason", "Lieferverzug der Ladesäulen")
-    page.get_by_role("button", name="Speichern").click()
-    page.wait_for_url(f"{base}/projects/{project.slug}/")
+    with page.expect_navigation(url=f"{base}/projects/{project.slug}/"):
+        page.get_by_role("button", name="Speichern").click()
 
     # The member of the space sees the notice in the centre and has the mail.
     member_page = page.context.browser.new_context(locale="de-DE").new_page()
@@ -112,8 +112,8 @@ def test_itd_turns_a_project_red_the_member_is_told_and_the_report_matches_the_c
     page.select_option("#id_format", value="xlsx")
     page.select_option("#id_scope", value="programme")
     page.select_option("#id_fiscal_year", value="2026")
-    page.get_by_role("button", name="Bericht anfordern").click()
-    page.wait_for_url(f"{base}/reports/*/")
+    with page.expect_navigation(url=f"{base}/reports/*/"):
+        page.get_by_role("button", name="Bericht anfordern").click()
     assert "fertig" in page.locator("main").inner_text()
     with page.expect_download() as download:
         page.get_by_role("link", name="Herunterladen").first.click()
@@ -145,8 +145,8 @@ def test_itd_turns_a_project_red_the_member_is_told_and_the_report_matches_the_c
     page.select_option("#id_format", value="pdf")
     page.select_option("#id_scope", value="programme")
     page.select_option("#id_fiscal_year", value="2026")
-    page.get_by_role("button", name="Bericht anfordern").click()
-    page.wait_for_url(f"{base}/reports/*/")
+    with page.expect_navigation(url=f"{base}/reports/*/"):
+        page.get_by_role("button", name="Bericht anfordern").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Herunterladen").first.click()
     target = tmp_path / "bericht.pdf"

@@ -68,22 +68,23 @@ def test_a_meeting_its_agenda_a_thread_a_mention_and_a_reply(
     page.fill("#id_place", "Hamburger Straße 31, Raum 4")
     page.fill("#id_agenda", "1. Ziele\n2. Zeitplan")
     page.select_option("#id_invitees", value=[str(member.person.pk)])
-    page.get_by_role("button", name="Speichern").click()
+    with page.expect_navigation(url=f"{base}/meetings/*/"):
+        page.get_by_role("button", name="Speichern").click()
     meeting = Meeting.objects.get(title="Auftakt Lernplattform")
-    page.wait_for_url(f"{base}/meetings/{meeting.pk}/")
+    assert page.url == f"{base}/meetings/{meeting.pk}/"
     page.goto(f"{base}/spaces/{space.slug}/documents/new/")
     page.fill("#id_title", "Tagesordnung Auftakt")
     page.set_input_files("#id_file", str(agenda))
-    page.get_by_role("button", name="Hochladen").click()
-    page.wait_for_url(f"{base}/documents/*/")
+    with page.expect_navigation(url=f"{base}/documents/*/"):
+        page.get_by_role("button", name="Hochladen").click()
     assert Document.objects.get().title == "Tagesordnung Auftakt"
 
     # The member answers, takes the meeting into the calendar, finds both on the space page.
     member_page = page.context.browser.new_context(locale="de-DE").new_page()
     _sign_in(member_page, base, member.email)
     member_page.goto(f"{base}/meetings/{meeting.pk}/")
-    member_page.get_by_role("button", name="Ich nehme teil").click()
-    member_page.wait_for_url(f"{base}/meetings/{meeting.pk}/")
+    with member_page.expect_navigation(url=f"{base}/meetings/{meeting.pk}/"):
+        member_page.get_by_role("button", name="Ich nehme teil").click()
     assert Invitee.objects.get(meeting=meeting).answer == Answer.YES
     with member_page.expect_download() as download:
         member_page.get_by_role("link", name="In den Kalender übernehmen (.ics)").click()
@@ -100,19 +101,19 @@ def test_a_meeting_its_agenda_a_thread_a_mention_and_a_reply(
     member_page.get_by_role("link", name="Neue Diskussion").click()
     member_page.fill("#id_title", "Vorbereitung Auftakt")
     member_page.fill("#id_body", "@greta.asmussen, bringen Sie Beispiele zur Lernplattform mit?")
-    member_page.get_by_role("button", name="Eröffnen").click()
-    member_page.wait_for_url(f"{base}/discussions/*/")
+    with member_page.expect_navigation(url=f"{base}/discussions/*/"):
+        member_page.get_by_role("button", name="Eröffnen").click()
     thread_url = member_page.url
 
     # The guest sees the notice, replies, and finds the thread with the search.
     guest_page = page.context.browser.new_context(locale="de-DE").new_page()
     _sign_in(guest_page, base, guest.email)
     guest_page.goto(f"{base}/notifications/")
-    guest_page.get_by_role("link", name="Sie wurden erwähnt: Vorbereitung Auftakt").click()
-    guest_page.wait_for_url(f"{thread_url}?page=1#beitrag-1")
+    with guest_page.expect_navigation(url=f"{thread_url}?page=1#beitrag-1"):
+        guest_page.get_by_role("link", name="Sie wurden erwähnt: Vorbereitung Auftakt").click()
     guest_page.fill("#id_body", "Gern, zwei Beispiele aus der HCU.")
-    guest_page.get_by_role("button", name="Antwort veröffentlichen").click()
-    guest_page.wait_for_url(f"{thread_url}?page=1#beitrag-2")
+    with guest_page.expect_navigation(url=f"{thread_url}?page=1#beitrag-2"):
+        guest_page.get_by_role("button", name="Antwort veröffentlichen").click()
     assert Post.objects.filter(author=guest, body__startswith="Gern").exists()
     guest_page.goto(f"{base}/search/?q=Lernplattformen")
     found = guest_page.locator("#hits-discussions + ol").inner_text()

@@ -83,64 +83,66 @@ def test_a_round_from_opening_to_the_freeze_in_the_browser(
     as_itd.fill("#id_period_end", today().isoformat())
     as_itd.fill("#id_deadline", (today() + dt.timedelta(days=10)).isoformat())
     as_itd.get_by_label("Mobilität & Energie").check()
-    as_itd.get_by_role("button", name="Speichern").click()
+    with as_itd.expect_navigation(url=f"{base}/strategy/rounds/*/"):
+        as_itd.get_by_role("button", name="Speichern").click()
     round_ = Round.objects.get(name="Berichtsrunde im Browser")
-    as_itd.wait_for_url(f"{base}/strategy/rounds/{round_.pk}/")
+    assert as_itd.url == f"{base}/strategy/rounds/{round_.pk}/"
     submission = Submission.objects.get(round=round_, measure=measure)
 
     # The officer finds the report on the dashboard and submits it.
     as_officer.goto(f"{base}/dashboard/")
-    as_officer.locator("[data-attention-reports] a").first.click()
-    as_officer.wait_for_url(f"{base}/strategy/submissions/{submission.pk}/")
+    with as_officer.expect_navigation(url=f"{base}/strategy/submissions/{submission.pk}/"):
+        as_officer.locator("[data-attention-reports] a").first.click()
     as_officer.select_option("#id_rating", "substantial")
     as_officer.select_option("#id_light", "amber")
     as_officer.fill("#id_text", "Pilot in zwei Bezirken gestartet.")
     as_officer.fill(f"#id_value_{indicator.pk}", "38,5")
     as_officer.fill(f"#id_on_{indicator.pk}", today().isoformat())
-    as_officer.get_by_role("button", name="Einreichen").click()
-    as_officer.wait_for_url(f"{base}/strategy/submissions/{submission.pk}/")
+    with as_officer.expect_navigation(url=f"{base}/strategy/submissions/{submission.pk}/"):
+        as_officer.get_by_role("button", name="Einreichen").click()
     assert Submission.objects.get(pk=submission.pk).status == "submitted"
 
     # ITD returns it with a comment; the officer corrects and submits again.
     as_itd.goto(f"{base}/strategy/submissions/{submission.pk}/")
     as_itd.get_by_label("zur Korrektur zurückgeben").check()
     as_itd.fill("#id_comment", "Bitte die Quelle der Zahl nennen.")
-    as_itd.get_by_role("button", name="Entscheidung speichern").click()
-    as_itd.wait_for_url(f"{base}/strategy/submissions/{submission.pk}/")
+    with as_itd.expect_navigation(url=f"{base}/strategy/submissions/{submission.pk}/"):
+        as_itd.get_by_role("button", name="Entscheidung speichern").click()
     assert Submission.objects.get(pk=submission.pk).status == "returned"
     as_officer.reload()
     assert as_officer.get_by_text("Bitte die Quelle der Zahl nennen.").is_visible()
     as_officer.fill(f"#id_comment_{indicator.pk}", "Quelle: Verkehrsleitzentrale")
-    as_officer.get_by_role("button", name="Einreichen").click()
-    as_officer.wait_for_url(f"{base}/strategy/submissions/{submission.pk}/")
+    with as_officer.expect_navigation(url=f"{base}/strategy/submissions/{submission.pk}/"):
+        as_officer.get_by_role("button", name="Einreichen").click()
     assert Submission.objects.get(pk=submission.pk).status == "submitted"
 
     # The coordinator reviews the space's report and adds a note.
     as_coordinator.goto(f"{base}/strategy/submissions/{submission.pk}/")
     as_coordinator.fill("#id_note", "Plausibel, mit dem Raum abgestimmt.")
-    as_coordinator.get_by_role("button", name="Anmerkung speichern").click()
-    as_coordinator.wait_for_url(f"{base}/strategy/submissions/{submission.pk}/")
+    with as_coordinator.expect_navigation(url=f"{base}/strategy/submissions/{submission.pk}/"):
+        as_coordinator.get_by_role("button", name="Anmerkung speichern").click()
 
     # ITD accepts with a differing rating and freezes the round.
     as_itd.goto(f"{base}/strategy/submissions/{submission.pk}/")
     assert as_itd.get_by_text("Plausibel, mit dem Raum abgestimmt.").is_visible()
     as_itd.get_by_label("annehmen").check()
     as_itd.select_option("#id_itd_rating", "limited")
-    as_itd.get_by_role("button", name="Entscheidung speichern").click()
-    as_itd.wait_for_url(f"{base}/strategy/submissions/{submission.pk}/")
+    with as_itd.expect_navigation(url=f"{base}/strategy/submissions/{submission.pk}/"):
+        as_itd.get_by_role("button", name="Entscheidung speichern").click()
     as_itd.goto(f"{base}/strategy/rounds/{round_.pk}/")
     assert as_itd.get_by_text("weicht ab").first.is_visible()
     as_itd.get_by_role("link", name="Berichtsrunde einfrieren").click()
     as_itd.get_by_label("Ich friere die Berichtsrunde ein").check()
-    as_itd.get_by_role("button", name="Einfrieren").click()
-    as_itd.wait_for_url(f"{base}/strategy/rounds/{round_.pk}/")
+    with as_itd.expect_navigation(url=f"{base}/strategy/rounds/{round_.pk}/"):
+        as_itd.get_by_role("button", name="Einfrieren").click()
     frozen = Round.objects.get(pk=round_.pk)
     earlier = Round.objects.get(pk=strategy_world["earlier"].pk)
     assert frozen.is_frozen and frozen.previous_digest == earlier.digest
     assert as_itd.locator(".portal-digest").inner_text() == frozen.digest
 
     # The comparison with the round before names the change in words.
-    as_itd.get_by_role("link", name="Mit einer anderen Runde vergleichen").click()
+    with as_itd.expect_navigation():
+        as_itd.get_by_role("link", name="Mit einer anderen Runde vergleichen").click()
     row = as_itd.locator(f"tr:has-text('{measure.code}')").first
     assert "besser" in row.inner_text()
     assert "begrenzt umgesetzt → weitgehend umgesetzt" in row.inner_text()

@@ -71,8 +71,8 @@ def test_officer_enters_a_budget_line_and_sees_it_flagged(
     page.fill("#id_lines-1-planned", "")
     page.select_option("#id_lines-1-category", value="")
     page.select_option("#id_lines-1-funding_source", value="")
-    page.get_by_role("button", name="Alle Zeilen speichern").click()
-    page.wait_for_url(f"{base}{project.get_absolute_url()}#budget-2026")
+    with page.expect_navigation(url=f"{base}{project.get_absolute_url()}#budget-2026"):
+        page.get_by_role("button", name="Alle Zeilen speichern").click()
     body = page.locator("main").inner_text()
     assert "1.234,56\u00a0€" in body
     assert "über Plan" in body
@@ -112,8 +112,8 @@ def test_rows_are_added_and_removed_and_lists_filtered_in_the_browser(
     page.select_option("#id_lead_authority", value=str(authority.pk))
     page.fill("#id_start", "2026-01-01")
     page.fill("#id_end", "2027-12-31")
-    page.get_by_role("button", name="Speichern").click()
-    page.wait_for_url(f"{base}/projects/hafenlotsen-plattform-fuer-strassen/")
+    with page.expect_navigation(url=f"{base}/projects/hafenlotsen-plattform-fuer-strassen/"):
+        page.get_by_role("button", name="Speichern").click()
     project = Project.objects.get(slug="hafenlotsen-plattform-fuer-strassen")
     assert [a.code for a in project.participating_authorities.all()] == ["BA-ALTONA"]
 
@@ -131,8 +131,8 @@ def test_rows_are_added_and_removed_and_lists_filtered_in_the_browser(
     ).click()
     assert page.locator("#id_milestones-1-title").count() == 0
     assert add.evaluate("e => e === document.activeElement")
-    page.get_by_role("button", name="Speichern").click()
-    page.wait_for_url(f"{base}{project.get_absolute_url()}")
+    with page.expect_navigation(url=f"{base}{project.get_absolute_url()}"):
+        page.get_by_role("button", name="Speichern").click()
     assert [m.title for m in project.milestones.all()] == ["Konzept"]
 
     # The budget editor with its script, and Back after a delete: the friendly 410 page.
@@ -141,13 +141,13 @@ def test_rows_are_added_and_removed_and_lists_filtered_in_the_browser(
     assert not _violations(page)
     milestone = project.milestones.get()
     page.goto(f"{base}/projects/{project.slug}/milestones/{milestone.pk}/delete/")
-    page.get_by_role("button", name="Ja, löschen").click()
-    page.wait_for_url(f"{base}/projects/{project.slug}/milestones/")
+    with page.expect_navigation(url=f"{base}/projects/{project.slug}/milestones/"):
+        page.get_by_role("button", name="Ja, löschen").click()
     page.go_back()
     assert "Konzept“ haben Sie gelöscht" in page.locator("main").inner_text()
     assert not _violations(page)
-    page.get_by_role("link", name="Zu den Meilensteinen und Links").click()
-    page.wait_for_url(f"{base}/projects/{project.slug}/milestones/")
+    with page.expect_navigation(url=f"{base}/projects/{project.slug}/milestones/"):
+        page.get_by_role("link", name="Zu den Meilensteinen und Links").click()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -189,8 +189,8 @@ def test_officer_budgets_two_personnel_lines_from_the_same_funds(
         page.fill(f"#id_lines-{row}-fte", fte)
         page.fill(f"#id_lines-{row}-pay_grade", grade)
         page.fill(f"#id_lines-{row}-months", "12")
-    page.get_by_role("button", name="Alle Zeilen speichern").click()
-    page.wait_for_url(f"{base}{project.get_absolute_url()}#budget-2026")
+    with page.expect_navigation(url=f"{base}{project.get_absolute_url()}#budget-2026"):
+        page.get_by_role("button", name="Alle Zeilen speichern").click()
     body = page.locator("main").inner_text()
     assert "Team Plattform" in body and "Team Betrieb" in body
     assert "141.300,00\u00a0€" in body  # 98,300 + 0.5 x 86,000
