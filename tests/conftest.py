@@ -648,6 +648,18 @@ def _tasks_in_process(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's database, and with `--reuse-db` as complete as a new one: a kept database
+    is left as its last session's last test left it, and after a transactional test that is
+    emptied (the flush; `pytest_runtest_teardown` loads the reference data only when another
+    test follows). Then the data migrations' reference data is loaded again here."""
+    with django_db_blocker.unblock():
+        if not Space.objects.exists():
+            _load_reference_data()
+    return django_db_setup
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _end_stray_database_sessions(django_db_setup, django_db_blocker):
     """The live server answers the browser in threads of its own; a keep-alive thread may still
