@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,6 +30,7 @@ from .models import (
     Indicator,
     IndicatorValue,
     Measure,
+    PathPoint,
     Round,
     Submission,
 )
@@ -51,7 +52,7 @@ class IndicatorRow:
 
     @property
     def values(self) -> list[IndicatorValue]:
-        return list(self.indicator.values.all())
+        return values_of(self.indicator)
 
 
 @dataclass
@@ -81,17 +82,46 @@ def assessment(indicator: Indicator) -> progress.Assessment:
     return progress.assess(
         baseline=progress.Point(indicator.baseline_on, indicator.baseline_value),
         target=progress.Point(indicator.target_on, indicator.target_value),
-        path=[progress.Point(p.on, p.value) for p in indicator.path.all()],
-        values=[progress.Point(v.on, v.value) for v in indicator.values.all()],
+        path=[progress.Point(p.on, p.value) for p in path_of(indicator)],
+        values=[progress.Point(v.on, v.value) for v in values_of(indicator)],
         higher_is_better=indicator.higher_is_better,
     )
 
 
+# The tree's relations come as plain lists (Prefetch's to_attr): Django's prefetch otherwise
+# makes a manager and a queryset for each of the hundreds of goals, measures, indicators and
+# values of the strategy overview, which cost more than the queries (a third of the page).
+PATH, VALUES, INDICATORS, MEASURES = (
+    "path_points",
+    "values_in_order",
+    "tree_indicators",
+    "tree_measures",
+)
+
+
+def _listed(obj: Any, attr: str, read: Callable[[], Iterable[Any]]) -> list[Any]:
+    """The list prefetched under `attr`, else read now."""
+    found: list[Any] | None = obj.__dict__.get(attr)
+    return found if found is not None else list(read())
+
+
+def path_of(indicator: Indicator) -> list[PathPoint]:
+    return _listed(indicator, PATH, indicator.path.all)
+
+
+def values_of(indicator: Indicator) -> list[IndicatorValue]:
+    return _listed(indicator, VALUES, indicator.values.all)
+
+
 def _indicators_prefetch() -> Any:
-    values: Any = Prefetch("values", queryset=IndicatorValue.objects.order_by("on", "pk"))
+    path: Any = Prefetch("path", to_attr=PATH)
+    values: Any = Prefetch(
+        "values", queryset=IndicatorValue.objects.order_by("on", "pk"), to_attr=VALUES
+    )
     return Prefetch(
         "indicators",
-        queryset=Indicator.objects.prefetch_related("path", values).order_by("name", "pk"),
+        queryset=Indicator.objects.prefetch_related(path, values).order_by("name", "pk"),
+        to_attr=INDICATORS,
     )
 
 
@@ -109,14 +139,14 @@ def _goal_row(goal: Goal) -> GoalRow:
     # measure, each measure's row its own.
     own: list[Indicator] = []
     of_measure: dict[int, list[Indicator]] = defaultdict(list)
-    for indicator in goal.indicators.all():
+    for indicator in _listed(goal, INDICATORS, goal.indicators.all):
         if indicator.measure_id is None:
             own.append(indicator)
         else:
             of_measure[indicator.measure_id].append(indicator)
     rows, rollup = _rows(own)
     measures = []
-    for measure in goal.measures.all():
+    for measure in _listed(goal, MEASURES, goal.measures.all):
         measure_rows, measure_rollup = _rows(of_measure.get(measure.pk, []))
         rollup.merge(measure_rollup)
         measures.append(MeasureRow(measure, measure_rows, measure_rollup))
@@ -130,7 +160,7 @@ def goals_with_tree(queryset: QuerySet[Goal]) -> QuerySet[Goal]:
         "code", "pk"
     )
     return queryset.prefetch_related(
-        Prefetch("measures", queryset=measures), _indicators_prefetch()
+        Prefetch("measures", queryset=measures, to_attr=MEASURES), _indicators_prefetch()
     ).order_by("code", "pk")
 
 
@@ -287,7 +317,7 @@ def measures_of_project(viewer: Viewer, project: Project, limit: int) -> list[Me
     )
     rows = []
     for measure in measures:
-        indicators, rollup = _rows(measure.indicators.all())
+        indicators, rollup = _rows(_listed(measure, INDICATORS, measure.indicators.all))
         rows.append(MeasureRow(measure, indicators, rollup))
     return rows
 
