@@ -373,6 +373,19 @@ class BudgetLineViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Readin
             )
         )
 
+    def known_count(self) -> int | None:
+        """The list's length from the budget summaries where they know it (api.pagination)."""
+        found = filters.BudgetLineFilter(self.request.query_params, queryset=self.base())
+        if not found.is_valid():
+            return None  # the filter answers 400 before a page is read
+        data = found.form.cleaned_data
+        return selectors.budget_line_count(
+            self.request,
+            project=data.get("project") or None,
+            year=data.get("fiscal_year"),
+            narrowed=bool(data.get("category") or data.get("funding_source")),
+        )
+
     def get_serializer_class(self) -> type[serializers.serializers.Serializer]:
         if self.action == "create":
             return serializers.BudgetLineCreate

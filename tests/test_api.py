@@ -159,6 +159,91 @@ def test_budget_lines_and_their_rollup_equal_sql(itd, officer, guest, space, aut
     assert _json(client_for(guest).get("/api/v1/budget-lines/"))["results"] == []
 
 
+QUERIES = [
+    {},
+    {"fiscal_year": "2026"},
+    {"fiscal_year": "2026.0"},
+    {"project": "zaehler-eigen"},
+    {"project": "zaehler-fremd", "fiscal_year": "2026"},
+    {"project": "gibt-es-nicht"},
+    {"category": "sach"},  # the summaries do not know categories: the lines are counted
+    {"funding_source": "bund", "fiscal_year": "2026"},
+]
+
+
+def test_the_budget_lines_count_is_the_lines_listed_for_every_role_filter_and_token(
+    all_roles, space, other_space, authority
+):
+    """The list's count comes from the budget summaries where they know it (no filter, project,
+    fiscal year): it must equal the lines the list shows, and the lines the rule table shows,
+    for every role, filter and a token limited to one space."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from contacts.models import Authority
+    from projects.permissions import BUDGET_LINE
+
+    from .conftest import api_token
+
+    elsewhere = Authority.objects.get(code="FB")
+    mine = ProjectFactory(slug="zaehler-eigen", primary_space=space, lead_authority=authority)
+    theirs = ProjectFactory(
+        slug="zaehler-fremd", primary_space=other_space, lead_authority=elsewhere
+    )
+    shared = ProjectFactory(primary_space=other_space, lead_authority=elsewhere)
+    shared.spaces.add(space)
+    partner = ProjectFactory(primary_space=other_space, lead_authority=elsewhere)
+    partner.participating_authorities.add(authority)
+    for project, year, category, source in [
+        (mine, 2026, "sach", "itd"),
+        (mine, 2026, "invest", "bund"),
+        (mine, 2027, "sach", "itd"),
+        (theirs, 2026, "sach", "eigen"),
+        (theirs, 2025, "it-dl", "bund"),
+        (shared, 2026, "it-dl", "itd"),
+        (partner, 2026, "sach", "bund"),
+    ]:
+        budget_line(project, year, category, source, planned=Decimal("10.00"))
+    filters = {
+        "project": "project__slug",
+        "fiscal_year": "fiscal_year__year",
+        "category": "category__code",
+        "funding_source": "funding_source__code",
+    }
+    callers = [(role, client_for(user)) for role, user in all_roles.items() if user is not None]
+    officer = all_roles["officer"]
+    limited = Client(HTTP_AUTHORIZATION=f"Bearer {api_token(officer, spaces=[space])}")
+    callers.append(("officer, token for one space", limited))
+    seen = set()
+    for role, client in callers:
+        user = officer if role.startswith("officer") else all_roles[role]
+        for query in QUERIES:
+            with CaptureQueriesContext(connection) as ctx:
+                answer = _json(client.get("/api/v1/budget-lines/", {**query, "page_size": 100}))
+            where = f"{role} {query}"
+            assert answer["count"] == len(answer["results"]), where
+            lines = BUDGET_LINE.restrict(BudgetLine.objects.all(), user, "view")
+            if role.endswith("one space"):
+                lines = lines.filter(project__in=[mine, shared])  # in `space`
+            lines = lines.filter(
+                **{filters[k]: int(float(v)) if k == "fiscal_year" else v for k, v in query.items()}
+            )
+            assert answer["count"] == lines.count(), where
+            sql = [q["sql"] for q in ctx.captured_queries]
+            counted = any(
+                q.startswith('SELECT COUNT(*) AS "__count" FROM "projects_budgetline"') for q in sql
+            )
+            summed = any('FROM "projects_budgetsummary"' in q for q in sql)
+            if "category" in query or "funding_source" in query:
+                assert not summed, where  # what the summaries do not know: the lines counted
+            else:
+                assert not counted, where  # the summaries' count, never the lines'
+            assert counted or summed or answer["count"] == 0, where
+            seen.add(answer["count"])
+    assert len(seen) > 3  # the roles and filters see different numbers of lines
+
+
 def test_budget_lines_are_written_through_the_budget_service(officer, member, space, authority):
     project = ProjectFactory(primary_space=space, lead_authority=authority)
     client = client_for(officer)

@@ -440,6 +440,19 @@ def scoped_lines(scope: Q | None, year: int | None = None) -> QuerySet[BudgetLin
     return lines.filter(fiscal_year__year=year) if year else lines
 
 
+def line_count_of(projects: QuerySet[Project], *, slug: str | None = None, year: Any = None) -> int:
+    """How many budget lines the `projects` have (of the one named `slug`, in fiscal year
+    `year`, where given): the summaries' kept count, a row per project and year, instead of
+    counting the lines."""
+    rows = BudgetSummary.objects.filter(project_id__in=projects.order_by().values("pk"))
+    if slug:
+        rows = rows.filter(project__slug=slug)
+    if year is not None:
+        rows = rows.filter(fiscal_year__year=year)
+    total: int = rows.aggregate(n=Coalesce(Sum("line_count"), 0))["n"]
+    return total
+
+
 def year_report(scope: Q | None, year: int) -> YearReport:
     """Totals, programme share and roll-ups of a scope in one fiscal year: four queries on the
     summary rows, whatever the number of lines."""
