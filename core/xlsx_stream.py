@@ -4,7 +4,7 @@ core.tabular's XlsxBook spends a few microseconds of Python on every cell; for a
 hundred thousand rows that is most of a report's time. Here the database builds each row's
 `<row>` element with string functions (`row_sql`, over the very SELECT the rows come from),
 `COPY ... TO STDOUT` sends them (`copy_rows`), and they go in chunks into the deflated
-`xl/worksheets/sheetN.xml` of the zip (`write_book`, `write_sheet` for a book of one sheet).
+`xl/worksheets/sheetN.xml` of the zip (`write_book`; `query_sheet` makes such a sheet).
 The rows Python writes itself (the header, a sum row, the few rows of a small sheet:
 `python_row`, `python_sheet`) and the small fixed parts of the package (content types,
 relationships, workbook, styles) are written here as well.
@@ -30,18 +30,20 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from django.db import connection, connections
+from django.db.models import QuerySet
 
-from .tabular import EURO_FORMAT, MAX_WIDTH, MIN_WIDTH, Money
+from .tabular import EURO_FORMAT, MAX_WIDTH, MIN_WIDTH, WIDTH_SAMPLE, Money
 from .text import strip_control_chars
 
 logger = logging.getLogger(__name__)
-
-SHEET_PATH = "xl/worksheets/sheet1.xml"
 
 
 def sheet_path(number: int) -> str:
     """The part of the `number`th sheet (from 1)."""
     return f"xl/worksheets/sheet{number}.xml"
+
+
+SHEET_PATH = sheet_path(1)
 
 
 # Deflate's fastest level: the sheet is repetitive XML, so the file grows by about a fifth
@@ -431,6 +433,33 @@ class Sheet:
     tail: Callable[[int], list[str]] = _no_tail
 
 
+def query_sheet(
+    name: str,
+    columns: Sequence[Column],
+    rows: QuerySet[Any],
+    total: Sequence[Any],
+    progress: Callable[[int], None],
+) -> Sheet:
+    """A sheet whose rows PostgreSQL writes from `rows` (a queryset of `values_list` whose
+    columns are, in order, of the columns' kinds), with the sum row `total` written in Python
+    below them; the columns as wide as the header, the first WIDTH_SAMPLE rows and the sum row
+    (as XlsxBook measures them). `progress(rows_so_far)` is called while the rows are written."""
+    kinds = [column.kind for column in columns]
+    sample_sql, sample_params = rows[:WIDTH_SAMPLE].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(width_sql(sample_sql, kinds), sample_params)
+        measured = widths_from(cursor.fetchone(), kinds)
+    widths = [max(w, python_width(value)) for w, value in zip(measured, total, strict=True)]
+    sql, params = rows.query.sql_with_params()
+    return Sheet(
+        name,
+        columns,
+        column_widths(columns, widths),
+        lambda write: copy_rows(row_sql(sql, kinds), params, write, progress),
+        lambda row: [python_row(row, total, bold=True)],
+    )
+
+
 def write_book(target: str | Path, sheets: Sequence[Sheet]) -> list[int]:
     """Write the XLSX of `sheets`, in their order, the first one open; returns each sheet's
     number of rows below the header."""
@@ -458,19 +487,6 @@ def write_book(target: str | Path, sheets: Sequence[Sheet]) -> list[int]:
         # The workbook names the filtered ranges, known only now: its part comes last.
         package.writestr("xl/workbook.xml", _workbook([s.name for s in sheets], ranges))
     return counts
-
-
-def write_sheet(
-    target: str | Path,
-    *,
-    name: str,
-    columns: Sequence[Column],
-    widths: Sequence[int],
-    fill: Callable[[Callable[[bytes], object]], int],
-    tail: Callable[[int], list[str]],
-) -> int:
-    """Write an XLSX of one sheet (see `Sheet`); returns its number of rows below the header."""
-    return write_book(target, [Sheet(name, columns, widths, fill, tail)])[0]
 
 
 # --- The rows from the database -------------------------------------------------------------------

@@ -574,8 +574,6 @@ BUDGET_LINE_KINDS = (
     *[xlsx_stream.Kind.EURO] * 4,  # planned, revised, committed, actual
     _TEXT,  # note
 )
-# The columns are as wide as their content in the first rows (and the sum row), as XlsxBook.
-WIDTH_SAMPLE = 500
 
 
 def budget_lines_xlsx(
@@ -596,22 +594,6 @@ def budget_lines_xlsx(
         for title, kind in zip(budget_lines_header(), kinds, strict=True)
     ]
     total = _sum_row("budget", user, projects, year=year)
-    sample_sql, sample_params = lines[:WIDTH_SAMPLE].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(xlsx_stream.width_sql(sample_sql, kinds), sample_params)
-        measured = xlsx_stream.widths_from(cursor.fetchone(), kinds)
-    widths = [
-        max(width, xlsx_stream.value_width(kind, value))
-        for width, kind, value in zip(measured, kinds, total, strict=True)
-    ]
-    sql, params = lines.query.sql_with_params()
-    return xlsx_stream.write_sheet(
-        target,
-        name=sheet_name(str(NAMES["budget"][1]), set()),
-        columns=columns,
-        widths=xlsx_stream.column_widths(columns, widths),
-        fill=lambda write: xlsx_stream.copy_rows(
-            xlsx_stream.row_sql(sql, kinds), params, write, progress
-        ),
-        tail=lambda row: [xlsx_stream.python_row(row, total, bold=True)],
-    )
+    name = sheet_name(str(NAMES["budget"][1]), set())
+    sheet = xlsx_stream.query_sheet(name, columns, lines, total, progress)
+    return xlsx_stream.write_book(target, [sheet])[0]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from core import pdf, xlsx_stream
 from core.dates import format_datetime
 from core.money import format_euro
-from core.tabular import WIDTH_SAMPLE, Sheet, XlsxBook, money, sheet_name, write_csv
+from core.tabular import Sheet, XlsxBook, money, sheet_name, write_csv
 from projects.exports import budget_lines_table, budget_lines_xlsx
 from projects.models import Project
 from projects.selectors.money import Figures, RollupRow
@@ -184,31 +184,19 @@ def _budget_xlsx_streamed(
         for s in small
     ]
     year = report.fiscal_year.year if report.fiscal_year else None
-    table = content.category_table(condition, year)
     total = [_("Summe"), None, None, None, None, *figure_cells(data.year.total)]
-    sample_sql, sample_params = table[:WIDTH_SAMPLE].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(xlsx_stream.width_sql(sample_sql, DETAIL_KINDS), sample_params)
-        measured = xlsx_stream.widths_from(cursor.fetchone(), DETAIL_KINDS)
-    widths = [max(w, xlsx_stream.python_width(v)) for w, v in zip(measured, total, strict=True)]
     columns = [
         xlsx_stream.Column(str(title), kind)
         for title, kind in zip(detail.header, DETAIL_KINDS, strict=True)
     ]
-    sql, params = table.query.sql_with_params()
     lines = max(data.year.lines, 1)  # at least one line per row: the progress runs ahead of none
     sheets.append(
-        xlsx_stream.Sheet(
+        xlsx_stream.query_sheet(
             sheet_name(detail.title, taken),
             columns,
-            xlsx_stream.column_widths(columns, widths),
-            lambda write: xlsx_stream.copy_rows(
-                xlsx_stream.row_sql(sql, DETAIL_KINDS),
-                params,
-                write,
-                lambda rows: progress(min(35 + 60 * rows // lines, 95)),
-            ),
-            lambda row: [xlsx_stream.python_row(row, total, bold=True)],
+            content.category_table(condition, year),
+            total,
+            lambda rows: progress(min(35 + 60 * rows // lines, 95)),
         )
     )
     return sum(xlsx_stream.write_book(target, sheets))
